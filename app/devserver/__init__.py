@@ -1,0 +1,1 @@
+"""Local servers that implement each API of ../shared/specs on loopback (tests, --demo)."""

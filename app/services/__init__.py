@@ -1,0 +1,1 @@
+"""Services between screens and sources/store; never imports Textual."""

@@ -1,0 +1,1 @@
+"""Typed async clients, one per API; never imports Textual."""

@@ -1,0 +1,1 @@
+"""The AniLibria v2 API client."""

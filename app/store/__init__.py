@@ -1,0 +1,1 @@
+"""The SQLite store: one database, WAL, PRAGMA user_version migrations."""

@@ -1,0 +1,74 @@
+"""Fixtures every test shares: no internet, local API servers on loopback, temp dirs."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"tests may not reach {address!r}: loopback only")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"tests may not reach {address!r}: loopback only")
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection to a non-loopback address: no test can reach the internet."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+@pytest.fixture(scope="session")
+def devserver() -> Iterator[Any]:
+    """The bundled API server with the demo catalog, on a free loopback port, for the session.
+
+    Tests that change its state (faults, favorites) must undo what they did or use
+    `fresh_devserver`.
+    """
+    from app.devserver.server import DevServer
+
+    server = DevServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_devserver() -> Iterator[Any]:
+    """A devserver of the test's own, stopped afterwards."""
+    from app.devserver.server import DevServer
+
+    server = DevServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
