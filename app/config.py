@@ -1,0 +1,326 @@
+"""Typed settings: defaults < config.toml < ANITUI_* environment < command-line flags.
+
+Naming rule (CONVENTIONS.md): a key in a section, `[anilibria] api`, is the environment
+variable `ANITUI_ANILIBRIA__API` and the flag `--anilibria-api`; a top-level key, `lang`, is
+`ANITUI_LANG` and `--lang`. Every field carries its documentation in `metadata["doc"]`, which
+the README's configuration table repeats (a test keeps the two in step).
+
+The config file is only ever read: a broken one stops start-up with a message naming the file,
+the line and the key, and is never rewritten behind the user's back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+DEFAULT_ANILIBRIA_API = "https://api.anilibria.tv/v2"
+DEFAULT_ANILIBRIA_SITE = "https://www.anilibria.tv"
+DEFAULT_ANILIBRIA_WS = "wss://api.anilibria.tv/v2/ws/"
+
+LANGUAGES = ("auto", "en", "ru")
+POSTER_RENDERERS = ("auto", "kitty", "sixel", "halfblock", "none")
+
+
+def _doc(text: str, **extra: Any) -> dict[str, Any]:
+    return {"doc": text, **extra}
+
+
+@dataclass
+class AniLibriaSettings:
+    """Where the AniLibria v2 API lives."""
+
+    api: str = field(default=DEFAULT_ANILIBRIA_API, metadata=_doc("AniLibria v2 API base URL."))
+    site: str = field(
+        default=DEFAULT_ANILIBRIA_SITE,
+        metadata=_doc("AniLibria site URL: posters, .torrent files and login."),
+    )
+    ws: str = field(default=DEFAULT_ANILIBRIA_WS, metadata=_doc("AniLibria WebSocket URL."))
+    mirrors: list[str] = field(
+        default_factory=lambda: ["https://api.wwnd.space/v2"],
+        metadata=_doc(
+            "Mirror API URLs tried in order when the API cannot be reached; used only when no"
+            " API URL was set explicitly and never in demo mode."
+        ),
+    )
+
+
+@dataclass
+class HttpConfig:
+    """How patient the HTTP clients are."""
+
+    timeout: float = field(default=10.0, metadata=_doc("Seconds to wait for an answer."))
+    retries: int = field(
+        default=3, metadata=_doc("Retries of a read on connection errors, 5xx and 429.")
+    )
+    backoff: float = field(
+        default=0.5, metadata=_doc("First retry delay in seconds; doubles on each retry.")
+    )
+
+
+@dataclass
+class UiSettings:
+    """How the interface looks and behaves."""
+
+    poster_renderer: str = field(
+        default="auto",
+        metadata=_doc(
+            "How posters are drawn: auto, kitty, sixel, halfblock or none.",
+            choices=POSTER_RENDERERS,
+        ),
+    )
+    search_debounce: float = field(
+        default=0.3, metadata=_doc("Seconds of quiet typing before Search asks the server.")
+    )
+    page_size: int = field(
+        default=50, metadata=_doc("Titles fetched per page on Updates and Search.")
+    )
+
+
+@dataclass
+class Settings:
+    """Everything anitui can be told, with its source order applied."""
+
+    lang: str = field(
+        default="auto",
+        metadata=_doc("Interface language: auto (from LANG / LC_*), en or ru.", choices=LANGUAGES),
+    )
+    data_dir: Path | None = field(
+        default=None,
+        metadata=_doc("Where the database and secrets live (default: the platform's data dir)."),
+    )
+    cache_dir: Path | None = field(
+        default=None, metadata=_doc("Where the HTTP cache lives (default: the platform's cache dir).")
+    )
+    download_dir: Path | None = field(
+        default=None,
+        metadata=_doc("Where downloads are saved (default: the platform's downloads dir)."),
+    )
+    demo: bool = field(
+        default=False,
+        metadata=_doc("Run against the bundled local API server with the demo catalog.", flag_only=True),
+    )
+    anilibria: AniLibriaSettings = field(default_factory=AniLibriaSettings)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    ui: UiSettings = field(default_factory=UiSettings)
+    config_file: Path | None = field(
+        default=None, metadata=_doc("The config file that was read.", flag_only=True)
+    )
+    explicit: frozenset[str] = field(
+        default_factory=frozenset,
+        metadata=_doc("Dotted keys set by the file, environment or flags.", internal=True),
+    )
+
+    def is_explicit(self, key: str) -> bool:
+        """Whether `key` (e.g. "anilibria.api") was set by the user rather than defaulted."""
+        return key in self.explicit
+
+
+class ConfigError(Exception):
+    """A setting could not be read; the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One setting as the user writes it in each of the three places."""
+
+    path: tuple[str, ...]
+    doc: str
+    default: Any
+    type: Any
+    choices: tuple[str, ...] | None
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def env(self) -> str:
+        return "ANITUI_" + "__".join(p.upper() for p in self.path)
+
+    @property
+    def flag(self) -> str:
+        return "--" + "-".join(p.replace("_", "-") for p in self.path)
+
+    @property
+    def toml(self) -> str:
+        if len(self.path) == 1:
+            return self.path[0]
+        return f"[{self.path[0]}] {self.path[1]}"
+
+
+def config_keys() -> list[ConfigKey]:
+    """Every user-settable key, in documentation order."""
+    keys: list[ConfigKey] = []
+
+    def walk(cls: type, prefix: tuple[str, ...]) -> None:
+        hints = get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.metadata.get("internal") or f.metadata.get("flag_only"):
+                continue
+            hint = hints[f.name]
+            if dataclasses.is_dataclass(hint):
+                walk(hint, (*prefix, f.name))
+                continue
+            default = (
+                f.default_factory()  # type: ignore[misc]
+                if f.default_factory is not dataclasses.MISSING
+                else f.default
+            )
+            keys.append(
+                ConfigKey(
+                    path=(*prefix, f.name),
+                    doc=f.metadata["doc"],
+                    default=default,
+                    type=hint,
+                    choices=f.metadata.get("choices"),
+                )
+            )
+
+    walk(Settings, ())
+    return keys
+
+
+def _line_of(text: str, path: tuple[str, ...]) -> int | None:
+    """The line where `path` is assigned in the TOML text, for error messages."""
+    section = path[0] if len(path) > 1 else None
+    key = path[-1]
+    current: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped)
+        if header:
+            current = header.group(1)
+            continue
+        if current == section and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
+def _coerce(key: ConfigKey, value: Any, where: str) -> Any:
+    """Turn a raw value (TOML value or env/flag string) into the key's type, or explain why not."""
+    target = key.type
+    from_text = isinstance(value, str)
+
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"{where}: {key.toml}: expected {expected}, got {value!r}")
+
+    if target is bool:
+        if isinstance(value, bool):
+            return value
+        if from_text and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise fail("true or false")
+    if target is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if from_text and re.fullmatch(r"-?\d+", value.strip()):
+            return int(value)
+        raise fail("a whole number")
+    if target is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if from_text:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise fail("a number")
+    if target == list[str]:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        if from_text:
+            return [part.strip() for part in value.split(",") if part.strip()]
+        raise fail("a list of strings")
+    if target == Path | None:
+        if isinstance(value, str) and value:
+            return Path(value).expanduser()
+        raise fail("a path")
+    if isinstance(value, str):
+        if key.choices and value not in key.choices:
+            raise fail("one of " + ", ".join(key.choices))
+        return value
+    raise fail("a string")
+
+
+def _assign(settings: Settings, path: tuple[str, ...], value: Any) -> None:
+    target: Any = settings
+    for part in path[:-1]:
+        target = getattr(target, part)
+    setattr(target, path[-1], value)
+
+
+def read_config_file(path: Path) -> dict[tuple[str, ...], Any]:
+    """Read and validate `path` into {key path: value}; a missing file is empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    known = {k.path: k for k in config_keys()}
+    sections = {k.path[0] for k in known.values() if len(k.path) > 1}
+    values: dict[tuple[str, ...], Any] = {}
+    for name, value in raw.items():
+        if name in sections and isinstance(value, dict):
+            items = [((name, sub), subvalue) for sub, subvalue in value.items()]
+        else:
+            items = [((name,), value)]
+        for key_path, item in items:
+            line = _line_of(text, key_path)
+            where = f"{path}, line {line}" if line else str(path)
+            key = known.get(key_path)
+            if key is None:
+                shown = ".".join(key_path)
+                raise ConfigError(f"{where}: unknown key {shown!r} (see the README's configuration table)")
+            values[key_path] = _coerce(key, item, where)
+    return values
+
+
+def load_settings(
+    flags: Mapping[str, Any],
+    *,
+    environ: Mapping[str, str] | None = None,
+    default_config_file: Path | None = None,
+) -> Settings:
+    """Build Settings from defaults, the config file, the environment and `flags`.
+
+    `flags` maps dotted keys ("anilibria.api", "lang", "demo", "config_file") to values the
+    command line gave; absent or None means "not given".
+    """
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    explicit: set[str] = set()
+    keys = config_keys()
+
+    config_file = flags.get("config_file") or environ.get("ANITUI_CONFIG") or default_config_file
+    if config_file is not None:
+        settings.config_file = Path(config_file).expanduser()
+        for path, value in read_config_file(settings.config_file).items():
+            _assign(settings, path, value)
+            explicit.add(".".join(path))
+
+    for key in keys:
+        if key.env in environ:
+            _assign(settings, key.path, _coerce(key, environ[key.env], f"environment {key.env}"))
+            explicit.add(key.dotted)
+
+    for key in keys:
+        value = flags.get(key.dotted)
+        if value is not None:
+            _assign(settings, key.path, _coerce(key, value, f"flag {key.flag}"))
+            explicit.add(key.dotted)
+    if flags.get("demo"):
+        settings.demo = True
+    settings.explicit = frozenset(explicit)
+    return settings

@@ -1,0 +1,188 @@
+"""UI strings in English and Russian.
+
+English text is the message id (gettext style): `t("Schedule")` gives "Расписание" when the
+language is Russian and the English text otherwise, so a missing translation degrades to
+English instead of to a key name. The language is read from --lang, config, or LANG / LC_*;
+it is never applied with setlocale (libmpv crashes on a non-C LC_NUMERIC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SUPPORTED = ("en", "ru")
+
+_current = "en"
+
+WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "ru": ("Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"),
+}
+WEEKDAYS_SHORT = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "ru": ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"),
+}
+SEASONS = {
+    "en": {1: "winter", 2: "spring", 3: "summer", 4: "autumn"},
+    "ru": {1: "зима", 2: "весна", 3: "лето", 4: "осень"},
+}
+
+RU: dict[str, str] = {
+    # navigation and global keys
+    "Schedule": "Расписание",
+    "Updates": "Обновления",
+    "Search": "Поиск",
+    "Random title": "Случайный тайтл",
+    "Help": "Справка",
+    "Quit": "Выход",
+    "Back": "Назад",
+    "Refresh": "Обновить",
+    "Command palette": "Палитра команд",
+    "Switch language": "Сменить язык",
+    "Open": "Открыть",
+    "Top": "В начало",
+    "Bottom": "В конец",
+    "Down": "Вниз",
+    "Up": "Вверх",
+    "Previous day": "Предыдущий день",
+    "Next day": "Следующий день",
+    "Today": "Сегодня",
+    "Focus search": "К поиску",
+    "Advanced query": "Расширенный запрос",
+    "Filters": "Фильтры",
+    "Clear filters": "Сбросить фильтры",
+    "Load more": "Загрузить ещё",
+    # columns and labels
+    "Name": "Название",
+    "English name": "Английское название",
+    "Episodes": "Серии",
+    "Status": "Статус",
+    "Updated": "Обновлено",
+    "Type": "Тип",
+    "Year": "Год",
+    "Season": "Сезон",
+    "Genres": "Жанры",
+    "Team": "Команда",
+    "Voice": "Озвучка",
+    "Translation": "Перевод",
+    "Subtitles": "Субтитры",
+    "Design": "Оформление",
+    "Timing": "Тайминг",
+    "Description": "Описание",
+    "Favorites": "В избранном",
+    "Announce": "Анонс",
+    "Alternative name": "Альтернативное название",
+    "Weekday": "День выхода",
+    "Torrents": "Торренты",
+    "Quality": "Качество",
+    "Size": "Размер",
+    "Seeders": "Сиды",
+    "Leechers": "Личи",
+    "Downloads": "Загрузки",
+    "Date": "Дата",
+    "Episode": "Серия",
+    "Qualities": "Качество",
+    "Key": "Клавиша",
+    "Action": "Действие",
+    "Where": "Где",
+    "Everywhere": "Везде",
+    "new": "новое",
+    "today": "сегодня",
+    # states and messages
+    "Loading…": "Загрузка…",
+    "Nothing here yet.": "Здесь пока пусто.",
+    "No titles on this day.": "В этот день ничего не выходит.",
+    "No titles found.": "Ничего не найдено.",
+    "Type to search titles.": "Начните вводить название.",
+    "Searching…": "Поиск…",
+    "offline, data from {time}": "нет связи, данные от {time}",
+    "press ctrl+r to retry": "ctrl+r — повторить",
+    "DEMO": "ДЕМО",
+    "browse-only": "только просмотр",
+    "Could not reach {server}: {reason}.": "Не удалось связаться с {server}: {reason}.",
+    "Try again with ctrl+r, or run `anitui --demo` to explore the bundled demo catalog.":
+        "Повторите через ctrl+r или запустите `anitui --demo`, чтобы посмотреть демо-каталог.",
+    "The server answered: {message}": "Сервер ответил: {message}",
+    "Blocked in Russia.": "Заблокирован в РФ.",
+    "Blocked after a Wakanim complaint.": "Заблокирован по жалобе Wakanim.",
+    "Play — arrives with playback": "Смотреть — появится вместе с плеером",
+    "Download — arrives with downloads": "Скачать — появится вместе с загрузками",
+    "Favorite — arrives with favorites": "В избранное — появится вместе с избранным",
+    "not available yet": "пока недоступно",
+    "Playback is not available yet.": "Воспроизведение пока недоступно.",
+    "Downloads are not available yet.": "Загрузки пока недоступны.",
+    "Favorites are not available yet.": "Избранное пока недоступно.",
+    "Another anitui (PID {pid}) is running: browse-only mode, player and downloads are off.":
+        "Уже запущен другой anitui (PID {pid}): только просмотр, плеер и загрузки отключены.",
+    "The database was damaged and moved aside to {path}; a fresh one was created.":
+        "База данных была повреждена и перемещена в {path}; создана новая.",
+    "Query": "Запрос",
+    "Order by": "Сортировать по",
+    "Descending": "По убыванию",
+    "Advanced query, e.g. {season.year} == 2024 and {type.code} == 1":
+        "Расширенный запрос, например {season.year} == 2024 and {type.code} == 1",
+    "Search titles…": "Поиск тайтлов…",
+    "Any year": "Любой год",
+    "Any season": "Любой сезон",
+    "Any genre": "Любой жанр",
+    "Any team member": "Любой участник",
+    "{count} titles": "{count} тайтлов",
+    "episodes out {out} of {planned}": "вышло {out} из {planned}",
+    "Poster": "Постер",
+    "No poster.": "Нет постера.",
+    "Keys": "Клавиши",
+    "minutes": "мин",
+    "Language: {lang}": "Язык: {lang}",
+    "Loaded {count} titles.": "Загружено тайтлов: {count}.",
+    "The end of the list.": "Конец списка.",
+    "Title": "Тайтл",
+    "Could not load the title.": "Не удалось загрузить тайтл.",
+}
+
+_TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}
+
+
+def language_from_environment(environ: Mapping[str, str]) -> str:
+    """The UI language the locale variables ask for (first set of LC_ALL, LC_MESSAGES, LANG)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "ru" if value.lower().startswith("ru") else "en"
+    return "en"
+
+
+def resolve_language(configured: str, environ: Mapping[str, str]) -> str:
+    """`configured` ("auto", "en", "ru") made concrete."""
+    if configured in SUPPORTED:
+        return configured
+    return language_from_environment(environ)
+
+
+def set_language(lang: str) -> None:
+    """Switch every later `t()` to `lang` (en or ru)."""
+    global _current
+    if lang not in SUPPORTED:
+        raise ValueError(f"unsupported language {lang!r}")
+    _current = lang
+
+
+def language() -> str:
+    """The language `t()` translates into."""
+    return _current
+
+
+def t(message: str, **values: object) -> str:
+    """`message` in the current language, with `{name}` placeholders filled from `values`."""
+    text = _TABLES[_current].get(message, message)
+    return text.format(**values) if values else text
+
+
+def weekday(day: int, *, short: bool = False) -> str:
+    """Weekday name; 0 is Monday as in the AniLibria API."""
+    names = (WEEKDAYS_SHORT if short else WEEKDAYS)[_current]
+    return names[day] if 0 <= day < 7 else "?"
+
+
+def season_name(code: int | None) -> str:
+    """Season name for AniLibria's season code (1 winter … 4 autumn)."""
+    return SEASONS[_current].get(code or 0, "")

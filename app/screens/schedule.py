@@ -1,0 +1,152 @@
+"""Schedule: the seven weekdays, Monday first, today selected and marked."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Tab, Tabs
+
+from app import i18n
+from app.i18n import t
+from app.screens.base import AniScreen
+from app.sources.anilibria.models import Fetched, ScheduleDay, Title
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, cell
+
+
+def episodes_text(title: Title) -> str:
+    """"out / planned" episodes, e.g. "7 / 12", "7 / ?" or "—"."""
+    out = title.player.series.last if title.player and title.player.series else None
+    planned = title.type.series if title.type else None
+    if out is None and not planned:
+        return "—"
+    return f"{out or 0} / {planned or '?'}"
+
+
+def date_text(timestamp: int | None) -> str:
+    """A timestamp as a local date, "—" when unknown."""
+    if not timestamp:
+        return "—"
+    return time.strftime("%Y-%m-%d", time.localtime(timestamp))
+
+
+def status_cell(title: Title) -> Text:
+    code = title.status.code if title.status else None
+    style = {1: "green", 2: "cyan", 3: "dim", 4: "yellow"}.get(code or 0, "")
+    return cell(title.status.string if title.status else None, style)
+
+
+class ScheduleScreen(AniScreen):
+    """What comes out on each weekday. Enter opens a title; ←/→ or h/l change the day."""
+
+    MODE = "schedule"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "previous_day", "Previous day", priority=True),
+        Binding("right,l", "next_day", "Next day", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.days: dict[int, tuple[Title, ...]] = {}
+        self.today = 0
+        self.selected_day = 0
+
+    def compose(self) -> ComposeResult:
+        self.today = time.localtime(self.now()).tm_wday
+        self.selected_day = self.today
+        yield self.top_bar()
+        yield StatusLine(id="schedule-status")
+        yield Tabs(
+            *(
+                Tab(self.day_label(day), id=f"day-{day}")
+                for day in range(7)
+            ),
+            active=f"day-{self.today}",
+            id="schedule-days",
+        )
+        table = KeyTable(id="schedule-table")
+        table.add_column(t("Name"), key="name")
+        table.add_column(t("English name"), key="en")
+        table.add_column(t("Episodes"), key="episodes")
+        table.add_column(t("Status"), key="status")
+        table.add_column(t("Updated"), key="updated")
+        yield table
+        yield Footer()
+
+    def day_label(self, day: int) -> str:
+        name = i18n.weekday(day)
+        return f"● {name}" if day == self.today else name
+
+    def on_mount(self) -> None:
+        self.query_one(KeyTable).focus()
+        self.load()
+
+    def action_refresh_screen(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="schedule", exit_on_error=False)
+    async def load(self) -> None:
+        catalog = self.runtime.catalog
+        await self.load_cache_first(
+            lambda cache_only: catalog.schedule(cache_only=cache_only),
+            self.show_schedule,
+            self.query_one(StatusLine),
+        )
+
+    def show_schedule(self, fetched: Fetched[tuple[ScheduleDay, ...]]) -> None:
+        self.days = {day.day: day.titles for day in fetched.value}
+        self.fill_table()
+
+    def fill_table(self) -> None:
+        table = self.query_one(KeyTable)
+        previous = table.cursor_row
+        table.clear()
+        titles = self.days.get(self.selected_day, ())
+        table.add_rows(
+            (
+                [
+                    cell(title.names.ru or title.display_name, "bold"),
+                    cell(title.names.en),
+                    cell(episodes_text(title)),
+                    status_cell(title),
+                    cell(date_text(title.updated)),
+                ]
+                for title in titles
+            )
+        )
+        if titles:
+            table.move_cursor(row=min(previous, len(titles) - 1))
+        status = self.query_one(StatusLine)
+        if not titles and self.days and not status.has_class("-error"):
+            status.info(t("No titles on this day."))
+        elif status.has_class("-info") and titles:
+            status.clear()
+
+    @on(Tabs.TabActivated, "#schedule-days")
+    def day_chosen(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id is None:
+            return
+        self.selected_day = int(event.tab.id.removeprefix("day-"))
+        if self.days:
+            self.fill_table()
+
+    def action_previous_day(self) -> None:
+        self.query_one(Tabs).action_previous_tab()
+
+    def action_next_day(self) -> None:
+        self.query_one(Tabs).action_next_tab()
+
+    @on(DataTable.RowSelected, "#schedule-table")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_row(event.cursor_row)
+
+    def open_row(self, index: int) -> None:
+        titles = self.days.get(self.selected_day, ())
+        if 0 <= index < len(titles):
+            self.ani.open_title(titles[index].id)

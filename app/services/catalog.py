@@ -1,0 +1,133 @@
+"""Browsing AniLibria: what each screen reads, asking only for the fields it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.sources.anilibria.client import AniLibriaClient
+from app.sources.anilibria.models import Fetched, ScheduleDay, Team, Title
+
+# Lists never need the player playlist or torrents (the spec recommends filtering them out);
+# `player.series` is the small object that says how many episodes are out.
+LIST_FIELDS = (
+    "id",
+    "code",
+    "names",
+    "status",
+    "type",
+    "updated",
+    "last_change",
+    "genres",
+    "season",
+    "in_favorites",
+    "player.series",
+)
+
+TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the Search screen asks for; empty parts are not sent."""
+
+    text: str = ""
+    years: tuple[int, ...] = ()
+    season_codes: tuple[int, ...] = ()
+    genres: tuple[str, ...] = ()
+    team: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.text.strip() or self.years or self.season_codes or self.genres or any(
+            self.team.values()
+        ))
+
+
+class CatalogService:
+    """Reads for the browsing screens; cacheable ones can be asked of the cache alone."""
+
+    def __init__(self, client: AniLibriaClient) -> None:
+        self.client = client
+
+    async def schedule(self, *, cache_only: bool = False) -> Fetched[tuple[ScheduleDay, ...]]:
+        return await self.client.get_schedule(filter=LIST_FIELDS, cache_only=cache_only)
+
+    async def updates(
+        self, *, after: int, limit: int, cache_only: bool = False
+    ) -> Fetched[tuple[Title, ...]]:
+        return await self.client.get_updates(
+            filter=LIST_FIELDS, after=after, limit=limit, cache_only=cache_only
+        )
+
+    async def title(self, title_id: int, *, cache_only: bool = False) -> Fetched[Title]:
+        """The whole title (html description, playlist, torrents) for the Title screen."""
+        return await self.client.get_title(
+            id=title_id, description_type="html", playlist_type="array", cache_only=cache_only
+        )
+
+    async def random_title(self) -> Title:
+        return await self.client.get_random_title(filter=("id", "code", "names"))
+
+    async def search(self, query: SearchQuery, *, limit: int, after: int = 0) -> tuple[Title, ...]:
+        team = {role: list(query.team.get(role, ())) or None for role in TEAM_ROLES}
+        return await self.client.search_titles(
+            search=query.text.strip() or None,
+            year=[str(y) for y in query.years] or None,
+            season_code=[str(s) for s in query.season_codes] or None,
+            genres=list(query.genres) or None,
+            voice=team["voice"],
+            translator=team["translator"],
+            editing=team["editing"],
+            decor=team["decor"],
+            timing=team["timing"],
+            filter=LIST_FIELDS,
+            limit=limit,
+            after=after,
+        )
+
+    async def advanced_search(
+        self,
+        query: str,
+        *,
+        order_by: str | None,
+        descending: bool,
+        limit: int,
+        after: int = 0,
+    ) -> tuple[Title, ...]:
+        return await self.client.advanced_search(
+            query=query,
+            order_by=order_by or None,
+            sort_direction=(1 if descending else 0) if order_by else None,
+            filter=LIST_FIELDS,
+            limit=limit,
+            after=after,
+        )
+
+    async def years(self) -> Fetched[tuple[int, ...]]:
+        return await self.client.get_years()
+
+    async def genres(self) -> Fetched[tuple[str, ...]]:
+        return await self.client.get_genres()
+
+    async def team(self) -> Fetched[Team]:
+        return await self.client.get_team()
+
+    async def poster(self, url_path: str, *, cache_only: bool = False) -> Fetched[bytes]:
+        return await self.client.poster(url_path, cache_only=cache_only)
+
+
+def team_members(team: Team) -> list[tuple[str, str]]:
+    """(role, name) pairs of everyone in `team`, role order as in the API, names sorted."""
+    members: list[tuple[str, str]] = []
+    for role in TEAM_ROLES:
+        members.extend((role, name) for name in sorted(set(getattr(team, role)), key=str.casefold))
+    return members
+
+
+def unique_titles(titles: Sequence[Title], seen: set[int]) -> list[Title]:
+    """`titles` minus those whose id is in `seen` (which is updated): pages can overlap when
+    the list changes between two requests."""
+    fresh = [t for t in titles if t.id not in seen]
+    seen.update(t.id for t in fresh)
+    return fresh

@@ -1,0 +1,127 @@
+"""Everything one run of anitui owns below the UI, opened and closed in one place."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.config import DEFAULT_ANILIBRIA_API, Settings
+from app.paths import AppPaths
+from app.services.catalog import CatalogService
+from app.services.events import EventBus
+from app.services.instance import InstanceLock
+from app.sources.anilibria.client import AniLibriaClient
+from app.sources.cache import HttpCache
+from app.sources.http import HttpSettings
+from app.store.db import Database
+from app.store.visits import VisitStore
+
+if TYPE_CHECKING:
+    from app.devserver.server import DevServer
+
+log = logging.getLogger("anitui")
+
+
+@dataclass(frozen=True)
+class StartupNotice:
+    """Something the user must be told once the UI is up (English msgid + values for i18n)."""
+
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
+    severity: str = "warning"
+
+
+@dataclass
+class Runtime:
+    """The open services of one run. Build with `Runtime.open(settings)`; close with `aclose()`."""
+
+    settings: Settings
+    paths: AppPaths
+    bus: EventBus
+    db: Database
+    visits: VisitStore
+    catalog: CatalogService
+    lock: InstanceLock
+    browse_only: bool
+    demo_server: DevServer | None = None
+    notices: list[StartupNotice] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        """Open the store, take the instance lock, start the demo server when asked, make clients."""
+        demo_server: DevServer | None = None
+        if settings.demo:
+            # Imported here so a normal start never pays for aiohttp and the demo catalog.
+            from app.devserver.server import DevServer
+
+            demo_server = DevServer()
+            demo_server.start()
+            settings.anilibria.api = demo_server.anilibria_api
+            settings.anilibria.site = demo_server.anilibria_site
+        paths = AppPaths.resolve(
+            settings.data_dir, settings.cache_dir, settings.download_dir, demo=settings.demo
+        )
+        notices: list[StartupNotice] = []
+        lock = InstanceLock(paths.data_dir())
+        browse_only = not lock.acquire()
+        if browse_only:
+            notices.append(
+                StartupNotice(
+                    "Another anitui (PID {pid}) is running: browse-only mode, player and"
+                    " downloads are off.",
+                    {"pid": str(lock.holder_pid or "?")},
+                )
+            )
+        db = Database.open(paths.database)
+        if db.moved_aside is not None:
+            notices.append(
+                StartupNotice(
+                    "The database was damaged and moved aside to {path}; a fresh one was created.",
+                    {"path": str(db.moved_aside)},
+                    "error",
+                )
+            )
+        client = AniLibriaClient.create(
+            settings.anilibria.api,
+            settings.anilibria.site,
+            mirrors=cls.mirrors_for(settings),
+            cache=HttpCache(paths.http_cache),
+            settings=HttpSettings(
+                timeout=settings.http.timeout,
+                retries=settings.http.retries,
+                backoff=settings.http.backoff,
+            ),
+        )
+        bus = EventBus()
+        return cls(
+            settings=settings,
+            paths=paths,
+            bus=bus,
+            db=db,
+            visits=VisitStore(db),
+            catalog=CatalogService(client),
+            lock=lock,
+            browse_only=browse_only,
+            demo_server=demo_server,
+            notices=notices,
+        )
+
+    @staticmethod
+    def mirrors_for(settings: Settings) -> list[str]:
+        """Mirrors only stand in for the default API: never for a URL the user chose, nor in demo."""
+        if settings.demo or settings.is_explicit("anilibria.api"):
+            return []
+        if settings.anilibria.api != DEFAULT_ANILIBRIA_API:
+            return []
+        return [m for m in settings.anilibria.mirrors if m != settings.anilibria.api]
+
+    async def aclose(self) -> None:
+        """Close clients, the bus and the store; stop the demo server; release the lock."""
+        await self.catalog.client.aclose()
+        self.bus.close()
+        self.db.close()
+        if not self.browse_only:
+            self.lock.release()
+        if self.demo_server is not None:
+            self.demo_server.stop()

@@ -1,0 +1,77 @@
+"""One line above a screen's content: loading, offline with cached data, or what went wrong."""
+
+from __future__ import annotations
+
+import time
+
+from textual.content import Content
+from textual.widgets import Static
+
+from app.i18n import t
+from app.plaintext import one_line
+from app.sources.errors import ApiError, NetworkError, SourceError
+
+
+def describe_error(error: BaseException) -> str:
+    """A short, plain, user-facing sentence for `error` (source errors are already redacted)."""
+    if isinstance(error, NetworkError):
+        return t("Could not reach {server}: {reason}.", server=error.url_host, reason=error.reason)
+    if isinstance(error, ApiError):
+        return t("The server answered: {message}", message=one_line(error.message))
+    if isinstance(error, SourceError):
+        return one_line(str(error))
+    return one_line(f"{type(error).__name__}: {error}")
+
+
+def clock_time(timestamp: float, now: float) -> str:
+    """HH:MM in local time, with the date too when it is not the day of `now`."""
+    moment = time.localtime(timestamp)
+    if time.strftime("%Y-%m-%d", moment) == time.strftime("%Y-%m-%d", time.localtime(now)):
+        return time.strftime("%H:%M", moment)
+    return time.strftime("%Y-%m-%d %H:%M", moment)
+
+
+class StatusLine(Static):
+    """Says how fresh the data on screen is; hidden when all is well."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: auto; padding: 0 1; display: none; }
+    StatusLine.-visible { display: block; }
+    StatusLine.-error { background: $error 30%; color: $text; }
+    StatusLine.-offline { background: $warning 25%; color: $text; }
+    StatusLine.-info { color: $text-muted; }
+    """
+
+    def _show(self, kind: str, text: str) -> None:
+        self.remove_class("-error", "-offline", "-info")
+        self.add_class("-visible", f"-{kind}")
+        self.update(Content(text))
+
+    def loading(self) -> None:
+        self._show("info", t("Loading…"))
+
+    def info(self, text: str) -> None:
+        self._show("info", text)
+
+    def clear(self) -> None:
+        self.remove_class("-visible", "-error", "-offline", "-info")
+        self.update("")
+
+    def offline(self, error: BaseException, cached_at: float, now: float) -> None:
+        """Cached data stays on screen; say from when, why the refresh failed and how to retry."""
+        self._show(
+            "offline",
+            f"⚠ {t('offline, data from {time}', time=clock_time(cached_at, now))} · "
+            f"{describe_error(error)} · {t('press ctrl+r to retry')}",
+        )
+
+    def failed(self, error: BaseException, *, hint_demo: bool) -> None:
+        """Nothing to show: the error, and where to go from here."""
+        text = f"✖ {describe_error(error)}"
+        if hint_demo and isinstance(error, NetworkError):
+            text += " " + t(
+                "Try again with ctrl+r, or run `anitui --demo` to explore the bundled demo catalog."
+            )
+        else:
+            text += " · " + t("press ctrl+r to retry")
+        self._show("error", text)

@@ -1,0 +1,39 @@
+"""The bar across the top: where you are, where the number keys go, DEMO / browse-only marks."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from app.i18n import t
+
+NAVIGATION = (("1", "schedule", "Schedule"), ("2", "updates", "Updates"), ("3", "search", "Search"))
+
+
+class TopBar(Static):
+    """Static navigation line; `current` is the mode the screen belongs to."""
+
+    DEFAULT_CSS = """
+    TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, current: str, *, demo: bool, browse_only: bool, context: str = "") -> None:
+        super().__init__(self.render_line(current, demo, browse_only, context), id="top-bar")
+
+    @staticmethod
+    def render_line(current: str, demo: bool, browse_only: bool, context: str) -> Content:
+        parts: list[Content | tuple[str, str] | str] = [("anitui", "bold $accent"), "  "]
+        for key, mode, label in NAVIGATION:
+            style = "reverse bold" if mode == current else "$text-muted"
+            parts.append((f" {key} {t(label)} ", style))
+            parts.append(" ")
+        if context:
+            parts.append(("› ", "$text-muted"))
+            parts.append(Content(context))
+        if demo:
+            parts.append("  ")
+            parts.append((f" {t('DEMO')} ", "bold $text on $warning"))
+        if browse_only:
+            parts.append("  ")
+            parts.append((f" {t('browse-only')} ", "bold $text on $error"))
+        return Content.assemble(*parts)
