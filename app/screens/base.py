@@ -42,7 +42,7 @@ class AniScreen(Screen[None]):
 
     def top_bar(self, context: str = "") -> TopBar:
         return TopBar(
-            self.MODE,
+            self.MODE or self.ani.current_mode,
             demo=self.runtime.settings.demo,
             browse_only=self.runtime.browse_only,
             context=context,

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from app import i18n
+from app.formatting import date_text
 from app.i18n import t
 from app.screens.base import AniScreen
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
@@ -26,13 +27,6 @@ def episodes_text(title: Title) -> str:
     if out is None and not planned:
         return "—"
     return f"{out or 0} / {planned or '?'}"
-
-
-def date_text(timestamp: int | None) -> str:
-    """A timestamp as a local date, "—" when unknown."""
-    if not timestamp:
-        return "—"
-    return time.strftime("%Y-%m-%d", time.localtime(timestamp))
 
 
 def status_cell(title: Title) -> Text:

@@ -1,0 +1,255 @@
+"""Search: titles as you type, with filters; an advanced mode for advancedSearch queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Checkbox, DataTable, Footer, Input, Select
+
+from app import i18n
+from app.formatting import date_text
+from app.i18n import t
+from app.screens.base import AniScreen
+from app.screens.schedule import episodes_text, status_cell
+from app.services.catalog import SearchQuery, team_members
+from app.sources.anilibria.models import Title
+from app.sources.errors import SourceError
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, cell
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """Everything a result depends on: results for another request are stale."""
+
+    advanced: bool
+    query: SearchQuery
+    advanced_query: str
+    order_by: str
+    descending: bool
+
+
+class SearchScreen(AniScreen):
+    """Type to search; Tab reaches the filters and results; ctrl+a toggles the advanced query."""
+
+    MODE = "search"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_query", "Focus search"),
+        Binding("ctrl+a", "toggle_advanced", "Advanced query", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.advanced = False
+        self.results: tuple[Title, ...] = ()
+        self.debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        with Horizontal(id="search-bar"):
+            yield Input(placeholder=t("Search titles…"), id="search-query")
+            yield Input(placeholder=t("Order by"), id="search-order", classes="-advanced")
+            yield Checkbox(t("Descending"), id="search-descending", classes="-advanced")
+        with Horizontal(id="search-filters"):
+            yield Select[int]((), prompt=t("Any year"), id="filter-year")
+            yield Select[int](
+                [(i18n.season_name(code), code) for code in (1, 2, 3, 4)],
+                prompt=t("Any season"),
+                id="filter-season",
+            )
+            yield Select[str]((), prompt=t("Any genre"), id="filter-genre")
+            yield Select[str]((), prompt=t("Any team member"), id="filter-team")
+        yield StatusLine(id="search-status")
+        table = KeyTable(id="search-results")
+        table.add_column(t("Name"), key="name")
+        table.add_column(t("English name"), key="en")
+        table.add_column(t("Episodes"), key="episodes")
+        table.add_column(t("Status"), key="status")
+        table.add_column(t("Updated"), key="updated")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search-query", Input).focus()
+        self.query_one(StatusLine).info(t("Type to search titles."))
+        self.load_filters()
+
+    # filters -------------------------------------------------------------------------------
+
+    @work(group="search-filters", exit_on_error=False)
+    async def load_filters(self) -> None:
+        catalog = self.runtime.catalog
+        for load, fill in (
+            (catalog.years, self.fill_years),
+            (catalog.genres, self.fill_genres),
+            (catalog.team, self.fill_team),
+        ):
+            try:
+                fetched = await load()
+            except SourceError:
+                continue
+            fill(fetched.value)
+
+    def fill_years(self, years: tuple[int, ...]) -> None:
+        self.query_one("#filter-year", Select).set_options(
+            (str(year), year) for year in sorted(years, reverse=True)
+        )
+
+    def fill_genres(self, genres: tuple[str, ...]) -> None:
+        self.query_one("#filter-genre", Select).set_options((g, g) for g in genres)
+
+    def fill_team(self, team: object) -> None:
+        from app.sources.anilibria.models import Team
+
+        if not isinstance(team, Team):
+            return
+        labels = dict((role, t(label)) for role, label in (
+            ("voice", "Voice"), ("translator", "Translation"), ("editing", "Subtitles"),
+            ("decor", "Design"), ("timing", "Timing"),
+        ))
+        self.query_one("#filter-team", Select).set_options(
+            (f"{name} · {labels[role]}", f"{role}:{name}") for role, name in team_members(team)
+        )
+
+    # the request ---------------------------------------------------------------------------
+
+    def current_request(self) -> SearchRequest:
+        def chosen(selector: str) -> object:
+            value = self.query_one(selector, Select).value
+            return None if value is Select.NULL else value
+
+        year, season, genre, member = (
+            chosen("#filter-year"),
+            chosen("#filter-season"),
+            chosen("#filter-genre"),
+            chosen("#filter-team"),
+        )
+        team: dict[str, tuple[str, ...]] = {}
+        if isinstance(member, str) and ":" in member:
+            role, name = member.split(":", 1)
+            team[role] = (name,)
+        text = self.query_one("#search-query", Input).value
+        return SearchRequest(
+            advanced=self.advanced,
+            query=SearchQuery(
+                text="" if self.advanced else text,
+                years=(year,) if isinstance(year, int) else (),
+                season_codes=(season,) if isinstance(season, int) else (),
+                genres=(genre,) if isinstance(genre, str) else (),
+                team=team,
+            ),
+            advanced_query=text if self.advanced else "",
+            order_by=self.query_one("#search-order", Input).value.strip(),
+            descending=self.query_one("#search-descending", Checkbox).value,
+        )
+
+    @on(Input.Changed, "#search-query")
+    def query_typed(self) -> None:
+        if self.advanced:
+            return
+        if self.debounce is not None:
+            self.debounce.stop()
+        self.debounce = self.set_timer(
+            self.runtime.settings.ui.search_debounce, lambda: self.search(self.current_request())
+        )
+
+    @on(Input.Submitted, "#search-query")
+    @on(Input.Submitted, "#search-order")
+    def query_submitted(self) -> None:
+        if self.debounce is not None:
+            self.debounce.stop()
+        self.search(self.current_request())
+        if self.results:
+            self.query_one(KeyTable).focus()
+
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def filter_changed(self) -> None:
+        if not self.advanced or self.query_one("#search-query", Input).value.strip():
+            self.search(self.current_request())
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def search(self, request: SearchRequest) -> None:
+        status = self.query_one(StatusLine)
+        catalog = self.runtime.catalog
+        limit = self.runtime.settings.ui.page_size * 2
+        if (request.advanced and not request.advanced_query.strip()) or (
+            not request.advanced and request.query.is_empty
+        ):
+            self.show_results(())
+            status.info(t("Type to search titles."))
+            return
+        status.info(t("Searching…"))
+        try:
+            if request.advanced:
+                titles = await catalog.advanced_search(
+                    request.advanced_query,
+                    order_by=request.order_by,
+                    descending=request.descending,
+                    limit=limit,
+                )
+            else:
+                titles = await catalog.search(request.query, limit=limit)
+        except SourceError as error:
+            if request == self.current_request():
+                status.failed(error, hint_demo=False)
+                self.show_results(())
+            return
+        # Exclusive workers cancel older searches, but one that already finished its request
+        # must still not paint over a newer query.
+        if request != self.current_request():
+            return
+        self.show_results(titles)
+        if titles:
+            status.info(t("{count} titles", count=len(titles)))
+        else:
+            status.info(t("No titles found."))
+
+    def show_results(self, titles: tuple[Title, ...]) -> None:
+        self.results = titles
+        table = self.query_one(KeyTable)
+        table.clear()
+        table.add_rows(
+            [
+                cell(title.names.ru or title.display_name, "bold"),
+                cell(title.names.en),
+                cell(episodes_text(title)),
+                status_cell(title),
+                cell(date_text(title.updated)),
+            ]
+            for title in titles
+        )
+
+    # keys ----------------------------------------------------------------------------------
+
+    def action_focus_query(self) -> None:
+        self.query_one("#search-query", Input).focus()
+
+    def action_toggle_advanced(self) -> None:
+        self.advanced = not self.advanced
+        self.set_class(self.advanced, "-advanced-mode")
+        query = self.query_one("#search-query", Input)
+        query.placeholder = (
+            t("Advanced query, e.g. {season.year} == 2024 and {type.code} == 1")
+            if self.advanced
+            else t("Search titles…")
+        )
+        query.focus()
+        self.show_results(())
+        self.query_one(StatusLine).info(t("Type to search titles."))
+
+    def action_refresh_screen(self) -> None:
+        self.search(self.current_request())
+
+    @on(DataTable.RowSelected, "#search-results")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.results):
+            self.ani.open_title(self.results[event.cursor_row].id)
+

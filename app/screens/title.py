@@ -1,0 +1,225 @@
+"""Title: everything AniLibria knows of one title, its episodes and its torrents."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, DataTable, Footer, Label, Static
+
+from app import i18n
+from app.formatting import date_text, human_size
+from app.i18n import t
+from app.plaintext import html_to_text, one_line
+from app.screens.base import AniScreen
+from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
+from app.sources.errors import SourceError
+from app.widgets.poster import Poster, resolve_renderer
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, cell
+from app.widgets.top_bar import TopBar
+
+TEAM_LABELS = (
+    ("voice", "Voice"),
+    ("translator", "Translation"),
+    ("editing", "Subtitles"),
+    ("decor", "Design"),
+    ("timing", "Timing"),
+)
+
+
+def episode_number(episode: Episode) -> str:
+    serie = episode.serie
+    return str(int(serie)) if float(serie).is_integer() else str(serie)
+
+
+def qualities(episode: Episode) -> str:
+    hls = episode.hls
+    found = [name for name, path in (("FHD", hls.fhd), ("HD", hls.hd), ("SD", hls.sd)) if path]
+    return " ".join(found) or "—"
+
+
+def fact(label: str, value: str | Content) -> Content:
+    """`label: value`, the label styled, the value plain text."""
+    body = value if isinstance(value, Content) else Content(one_line(value))
+    return Content.assemble((f"{t(label)}: ", "bold $text-muted"), body)
+
+
+def title_facts(title: Title) -> list[Content]:
+    """The lines of the information block, in reading order, skipping what the API left empty."""
+    lines: list[Content] = []
+    names = title.names
+    if names.ru:
+        lines.append(Content.assemble((one_line(names.ru), "bold $accent")))
+    if names.en:
+        lines.append(Content.assemble((one_line(names.en), "italic")))
+    if names.alternative:
+        lines.append(fact("Alternative name", names.alternative))
+    if title.announce:
+        lines.append(fact("Announce", title.announce))
+    if title.status and title.status.string:
+        lines.append(fact("Status", title.status.string))
+    if title.type and (title.type.full_string or title.type.string):
+        lines.append(fact("Type", title.type.full_string or title.type.string or ""))
+    if title.genres:
+        lines.append(fact("Genres", ", ".join(one_line(g) for g in title.genres)))
+    season = title.season
+    if season and (season.year or season.code):
+        name = i18n.season_name(season.code) or one_line(season.string)
+        lines.append(fact("Season", f"{name} {season.year or ''}".strip()))
+    if season and season.week_day is not None and 0 <= season.week_day < 7:
+        lines.append(fact("Weekday", i18n.weekday(season.week_day)))
+    out = title.player.series.string if title.player and title.player.series else None
+    if out:
+        lines.append(fact("Episodes", out))
+    if title.in_favorites is not None:
+        lines.append(fact("Favorites", f"{title.in_favorites:,}".replace(",", " ")))
+    return lines
+
+
+class TitleScreen(AniScreen):
+    """One title. Tab moves between episodes and torrents; Esc goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = []
+
+    def __init__(self, title_id: int) -> None:
+        super().__init__()
+        self.title_id = title_id
+        self.title_data: Title | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar(t("Title"))
+        yield StatusLine(id="title-status")
+        with VerticalScroll(id="title-body"):
+            with Horizontal(id="title-head"):
+                yield Poster(
+                    resolve_renderer(self.runtime.settings.ui.poster_renderer), id="title-poster"
+                )
+                with Vertical(id="title-info"):
+                    yield Static(id="title-facts")
+                    yield Static(id="title-blocked", classes="-hidden")
+                    yield Static(id="title-team")
+                    with Horizontal(id="title-actions"):
+                        yield Button(f"▶ {t('Play — arrives with playback')}", disabled=True)
+                        yield Button(f"⬇ {t('Download — arrives with downloads')}", disabled=True)
+                        yield Button(f"★ {t('Favorite — arrives with favorites')}", disabled=True)
+            yield Static(id="title-description")
+            yield Label(t("Episodes"), classes="section")
+            episodes = KeyTable(id="title-episodes")
+            episodes.add_column("#", key="number")
+            episodes.add_column(t("Name"), key="name")
+            episodes.add_column(t("Date"), key="date")
+            episodes.add_column(t("Qualities"), key="qualities")
+            yield episodes
+            yield Label(t("Torrents"), classes="section")
+            torrents = KeyTable(id="title-torrents")
+            torrents.add_column(t("Quality"), key="quality")
+            torrents.add_column(t("Episodes"), key="episodes")
+            torrents.add_column(t("Size"), key="size")
+            torrents.add_column(t("Seeders"), key="seeders")
+            torrents.add_column(t("Leechers"), key="leechers")
+            torrents.add_column(t("Downloads"), key="downloads")
+            torrents.add_column(t("Date"), key="date")
+            yield torrents
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#title-episodes", KeyTable).focus()
+        self.load()
+
+    def action_refresh_screen(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="title", exit_on_error=False)
+    async def load(self) -> None:
+        catalog = self.runtime.catalog
+        shown = await self.load_cache_first(
+            lambda cache_only: catalog.title(self.title_id, cache_only=cache_only),
+            self.show_title,
+            self.query_one(StatusLine),
+        )
+        poster = self.query_one(Poster)
+        posters = shown.value.posters if shown is not None else None
+        url = None
+        if posters is not None:
+            url = posters.medium.url or posters.original.url or posters.small.url
+        data: bytes | None = None
+        if url:
+            try:
+                data = (await catalog.poster(url)).value
+            except SourceError:
+                try:
+                    data = (await catalog.poster(url, cache_only=True)).value
+                except SourceError:
+                    data = None
+        await poster.show(data)
+
+    def show_title(self, fetched: Fetched[Title]) -> None:
+        title = fetched.value
+        self.title_data = title
+        self.query_one(TopBar).show_context(one_line(title.display_name))
+        self.query_one("#title-facts", Static).update(Content("\n").join(title_facts(title)))
+        blocked = self.query_one("#title-blocked", Static)
+        notices = []
+        if title.blocked and title.blocked.blocked:
+            notices.append(t("Blocked in Russia."))
+        if title.blocked and title.blocked.bakanim:
+            notices.append(t("Blocked after a Wakanim complaint."))
+        blocked.update(Content(" ".join(notices)))
+        blocked.set_class(not notices, "-hidden")
+        team_lines = [
+            fact(label, ", ".join(one_line(n) for n in getattr(title.team, role)))
+            for role, label in TEAM_LABELS
+            if title.team and getattr(title.team, role)
+        ]
+        if team_lines:
+            team_lines.insert(0, Content.assemble((t("Team"), "bold underline")))
+        self.query_one("#title-team", Static).update(Content("\n").join(team_lines))
+        self.query_one("#title-description", Static).update(
+            Content(html_to_text(title.description))
+        )
+        self.fill_episodes(title.player.episodes if title.player else ())
+        self.fill_torrents(title.torrents.list if title.torrents else ())
+
+    def fill_episodes(self, episodes: tuple[Episode, ...]) -> None:
+        table = self.query_one("#title-episodes", KeyTable)
+        table.clear()
+        table.add_rows(
+            [
+                cell(episode_number(e), "bold"),
+                cell(e.name or f"{t('Episode')} {episode_number(e)}"),
+                cell(date_text(e.created_timestamp)),
+                cell(qualities(e)),
+            ]
+            for e in episodes
+        )
+
+    def fill_torrents(self, torrents: tuple[Torrent, ...]) -> None:
+        table = self.query_one("#title-torrents", KeyTable)
+        table.clear()
+        table.add_rows(
+            [
+                cell(tr.quality.string or "—", "bold"),
+                cell(tr.series.string or "—"),
+                cell(human_size(tr.total_size)),
+                cell(str(tr.seeders), "green"),
+                cell(str(tr.leechers), "yellow"),
+                cell(str(tr.downloads)),
+                cell(date_text(tr.uploaded_timestamp)),
+            ]
+            for tr in torrents
+        )
+
+    @on(DataTable.RowSelected, "#title-episodes")
+    def episode_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.notify(t("Playback is not available yet."), markup=False)
+
+    @on(DataTable.RowSelected, "#title-torrents")
+    def torrent_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.notify(t("Downloads are not available yet."), markup=False)

@@ -1,0 +1,135 @@
+"""Updates: the latest releases, newest first, loading more as the cursor nears the end."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer
+
+from app.formatting import date_text
+from app.i18n import t
+from app.screens.base import AniScreen
+from app.screens.schedule import episodes_text
+from app.services.catalog import unique_titles
+from app.sources.anilibria.models import Fetched, Title
+from app.sources.errors import SourceError
+from app.widgets.status_line import StatusLine, describe_error
+from app.widgets.title_table import KeyTable, cell
+
+# Start loading the next page this many rows before the end, so scrolling rarely waits.
+PREFETCH_ROWS = 15
+# Pages grow as the user keeps scrolling (fewer round trips for long lists), up to this factor.
+MAX_PAGE_GROWTH = 8
+
+
+class UpdatesScreen(AniScreen):
+    """getUpdates with endless scrolling; titles updated since the last visit are marked."""
+
+    MODE = "updates"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.titles: list[Title] = []
+        self.seen_ids: set[int] = set()
+        self.previous_visit: float | None = None
+        self.exhausted = False
+        self.pages_loaded = 0
+        self.offset = 0
+        """How many titles the server has given so far (the `after` of the next page)."""
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        yield StatusLine(id="updates-status")
+        table = KeyTable(id="updates-table")
+        table.add_column(" ", key="new", width=2)
+        table.add_column(t("Name"), key="name")
+        table.add_column(t("English name"), key="en")
+        table.add_column(t("Episodes"), key="episodes")
+        table.add_column(t("Updated"), key="updated")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.previous_visit = self.runtime.visits.record_visit("updates", self.now())
+        self.query_one(KeyTable).focus()
+        self.load_first_page()
+
+    def action_refresh_screen(self) -> None:
+        self.load_first_page()
+
+    @property
+    def page_size(self) -> int:
+        return self.runtime.settings.ui.page_size
+
+    @work(exclusive=True, group="updates", exit_on_error=False)
+    async def load_first_page(self) -> None:
+        catalog = self.runtime.catalog
+        await self.load_cache_first(
+            lambda cache_only: catalog.updates(
+                after=0, limit=self.page_size, cache_only=cache_only
+            ),
+            self.show_first_page,
+            self.query_one(StatusLine),
+        )
+
+    def show_first_page(self, fetched: Fetched[tuple[Title, ...]]) -> None:
+        self.titles = []
+        self.seen_ids = set()
+        self.pages_loaded = 1
+        self.offset = len(fetched.value)
+        self.exhausted = len(fetched.value) < self.page_size
+        table = self.query_one(KeyTable)
+        table.clear()
+        self.append(fetched.value)
+
+    def append(self, titles: tuple[Title, ...]) -> None:
+        fresh = unique_titles(titles, self.seen_ids)
+        self.titles.extend(fresh)
+        self.query_one(KeyTable).add_rows(
+            [
+                self.new_mark(title),
+                cell(title.names.ru or title.display_name, "bold"),
+                cell(title.names.en),
+                cell(episodes_text(title)),
+                cell(date_text(title.updated)),
+            ]
+            for title in fresh
+        )
+
+    def new_mark(self, title: Title) -> Text:
+        if self.previous_visit is not None and (title.updated or 0) > self.previous_visit:
+            return Text("●", style="bold magenta")
+        return Text("")
+
+    @on(DataTable.RowHighlighted, "#updates-table")
+    def near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.titles) - PREFETCH_ROWS:
+            self.load_next_page()
+
+    @work(exclusive=True, group="updates-more", exit_on_error=False)
+    async def load_next_page(self) -> None:
+        if self.exhausted or not self.titles:
+            return
+        limit = self.page_size * min(2**self.pages_loaded, MAX_PAGE_GROWTH)
+        status = self.query_one(StatusLine)
+        status.info(t("Loading…"))
+        try:
+            fetched = await self.runtime.catalog.updates(after=self.offset, limit=limit)
+        except SourceError as error:
+            status.info(describe_error(error) + " · " + t("press ctrl+r to retry"))
+            return
+        self.pages_loaded += 1
+        self.offset += len(fetched.value)
+        self.exhausted = len(fetched.value) < limit
+        status.clear()
+        self.append(fetched.value)
+        table = self.query_one(KeyTable)
+        if table.cursor_row >= len(self.titles) - PREFETCH_ROWS and not self.exhausted:
+            self.load_next_page()
+
+    @on(DataTable.RowSelected, "#updates-table")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.titles):
+            self.ani.open_title(self.titles[event.cursor_row].id)
