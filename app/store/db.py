@@ -1,0 +1,296 @@
+"""The one SQLite database: connection, PRAGMAs, migrations and corrupt-file recovery.
+
+Threads: the app uses the database from the asyncio loop thread and from worker threads, so
+`Database` owns ONE connection opened with `check_same_thread=False` and serialises every call
+with a re-entrant lock. One connection (rather than one per thread) keeps `close()` simple and
+makes a transaction see its own writes wherever helper calls come from; the lock is held only
+for a statement or a `transaction()` block, so keep those blocks short and never await or do
+network I/O inside them. Other *processes* (a second anitui in browse-only mode) are handled by
+SQLite itself: WAL lets readers run beside a writer, `busy_timeout` waits for the write lock and
+`BEGIN IMMEDIATE` takes it up front so two writers never deadlock upgrading a read lock.
+
+Errors: everything this module raises is a `StoreError`; the `sqlite3` error, when there was
+one, is its `__cause__`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeAlias
+
+__all__ = ["BUSY_TIMEOUT_S", "MIGRATIONS", "Database", "Params", "StoreError"]
+
+log = logging.getLogger("anitui.store")
+
+Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
+"""Statement parameters: positional (`?`) or named (`:name`)."""
+
+BUSY_TIMEOUT_S = 5.0
+"""How long a statement waits for another process's write lock before failing."""
+
+MIGRATIONS: list[str] = [
+    # 1: the Updates screen's "since the last visit" marks and the UI's remembered state.
+    """
+    CREATE TABLE visits (
+        screen TEXT PRIMARY KEY,
+        visited_at REAL NOT NULL
+    );
+    CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+"""SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
+
+Append only: a released script is never edited, because databases out there already ran it.
+"""
+
+# Only these mean "the file itself is bad"; a locked or unreadable file must never be moved.
+_CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
+class StoreError(Exception):
+    """The database could not be opened, migrated, read or written."""
+
+
+class Database:
+    """The app's SQLite database; open it with `Database.open(path)`."""
+
+    path: Path
+    """The database file."""
+    moved_aside: Path | None
+    """Where a corrupt file found at `path` was moved before a fresh database was created."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, moved_aside: Path | None) -> None:
+        """Wrap an already prepared connection; use `Database.open` instead."""
+        self.path = path
+        self.moved_aside = moved_aside
+        self._conn: sqlite3.Connection | None = conn
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path) -> Database:
+        """Open (or create) the database at `path` and bring it to the current schema.
+
+        A file that is not SQLite or fails `PRAGMA quick_check` is moved aside (see
+        `moved_aside`) and replaced by a fresh database. A database written by a newer anitui
+        (a `user_version` beyond `MIGRATIONS`) raises `StoreError` and is left untouched.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the directory for {path}: {exc}") from exc
+        moved_aside: Path | None = None
+        if not _probe(path):
+            moved_aside = _move_aside(path)
+            log.warning("corrupt database %s moved aside to %s", path, moved_aside)
+        conn = _connect(path)
+        try:
+            # Again: the probe may have had to leave the decision to this connection.
+            _check_version(conn, path)
+            _configure(conn, path)
+            _migrate(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot prepare database {path}: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, conn, moved_aside)
+
+    def close(self) -> None:
+        """Close the connection; later calls raise `StoreError`. Closing twice is harmless."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one write transaction: `BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK`.
+
+        The block holds the database lock, so other threads wait: keep it short. The helpers
+        (`execute`, `query` …) may be called inside it from the same thread and join it.
+        Transactions do not nest.
+        """
+        with self._lock:
+            conn = self._connection()
+            if conn.in_transaction:
+                raise StoreError("transactions do not nest")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot begin a transaction: {exc}") from exc
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _rollback(conn)
+                raise StoreError(str(exc)) from exc
+            except BaseException:
+                _rollback(conn)
+                raise
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement (committed at once unless inside `transaction()`); the row count."""
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).rowcount
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+
+    def query(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """All rows of a query; columns are reachable by name (`row["title"]`)."""
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+
+    def query_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a query, or None when it has none."""
+        with self._lock:
+            try:
+                row: sqlite3.Row | None = self._connection().execute(sql, params).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+            return row
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"database {self.path} is closed")
+        return self._conn
+
+
+def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    target = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
+    try:
+        # isolation_level=None: the sqlite3 module must not open transactions behind our back;
+        # transaction() and _migrate() issue BEGIN/COMMIT themselves.
+        conn = sqlite3.connect(
+            target,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+            uri=read_only,
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _probe(path: Path) -> bool:
+    """False if the file at `path` is corrupt; StoreError if a newer anitui wrote it.
+
+    Read-only, so that judging a file never changes it: a read-write connection would, on
+    closing, checkpoint the WAL into a corrupt file or delete a WAL it could not use, and would
+    rewrite a newer anitui's database.
+    """
+    if not path.exists():
+        return True
+    conn = _connect(path, read_only=True)
+    try:
+        # quick_check reads the whole file: fine for a database of favorites and history, and
+        # it catches truncation that a cheap header read would not.
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+        if [tuple(row) for row in rows] != [("ok",)]:
+            return False
+        _check_version(conn, path)
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode & 0xFF in _CORRUPT_CODES:
+            return False
+        # Locked, a hot journal to roll back, …: not corruption. The read-write connection
+        # deals with it or fails with a clear error.
+        log.info("could not check database %s read-only: %s", path, exc)
+    finally:
+        conn.close()
+    return True
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while any(Path(f"{target}{suffix}").exists() for suffix in ("", "-wal", "-shm")):
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        # The journal files go along under SQLite's own naming, so the moved copy stays whole.
+        for suffix in ("-wal", "-shm", "-journal"):
+            journal = Path(f"{path}{suffix}")
+            if journal.exists():
+                journal.rename(f"{target}{suffix}")
+        path.rename(target)
+    except OSError as exc:
+        raise StoreError(f"database {path} is corrupt and could not be moved aside: {exc}") from exc
+    return target
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> None:
+    version = _user_version(conn)
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"database {path} was created by a newer anitui (schema {version}, this version "
+            f"knows up to {len(MIGRATIONS)}): update anitui or use another --data-dir"
+        )
+
+
+def _configure(conn: sqlite3.Connection, path: Path) -> None:
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        # Some filesystems (network mounts) refuse WAL; the rollback journal still works.
+        log.warning("database %s stays in journal_mode=%s: WAL is unavailable", path, mode)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    for target, script in enumerate(MIGRATIONS, start=1):
+        if _user_version(conn) >= target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another anitui process may have just migrated.
+            if _user_version(conn) < target:
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    # Not executescript(): it COMMITs any open transaction first, so a failing migration would
+    # leave half a schema behind. complete_statement() knows about strings and trigger bodies.
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        raise StoreError(f"incomplete SQL statement in a migration: {pending[:60]!r}")
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("rollback failed")
