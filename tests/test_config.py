@@ -1,0 +1,114 @@
+"""Settings: the source order, the naming rule, and clear messages for broken config."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import build_parser, parse_settings
+from app.config import ConfigError, config_keys, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_without_any_source(tmp_path: Path) -> None:
+    settings = load_settings({}, environ={}, default_config_file=tmp_path / "missing.toml")
+    assert settings.anilibria.api == "https://api.anilibria.tv/v2"
+    assert settings.http.timeout == 10.0
+    assert settings.explicit == frozenset()
+
+
+def test_file_then_env_then_flag(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('lang = "ru"\n[anilibria]\napi = "http://file/v2"\n[http]\nretries = 1\n')
+    env = {"ANITUI_ANILIBRIA__API": "http://env/v2", "ANITUI_HTTP__RETRIES": "2"}
+    settings = load_settings(
+        {"config_file": config, "anilibria.api": "http://flag/v2"}, environ=env
+    )
+    assert settings.anilibria.api == "http://flag/v2"
+    assert settings.http.retries == 2
+    assert settings.lang == "ru"
+    assert settings.is_explicit("anilibria.api")
+    assert not settings.is_explicit("anilibria.site")
+
+
+def test_naming_rule_links_file_env_and_flag() -> None:
+    keys = {k.dotted: k for k in config_keys()}
+    api = keys["anilibria.api"]
+    assert (api.toml, api.env, api.flag) == (
+        "[anilibria] api",
+        "ANITUI_ANILIBRIA__API",
+        "--anilibria-api",
+    )
+    assert keys["lang"].flag == "--lang"
+    assert keys["data_dir"].flag == "--data-dir"
+
+
+def test_stable_flags_exist() -> None:
+    flags = set(build_parser()._option_string_actions)
+    for flag in (
+        "--demo", "--anilibria-api", "--anilibria-site", "--anilibria-ws", "--config",
+        "--data-dir", "--cache-dir", "--download-dir", "--lang", "--version",
+    ):
+        assert flag in flags
+
+
+def test_list_from_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        {}, environ={"ANITUI_ANILIBRIA__MIRRORS": "http://a/v2, http://b/v2"},
+        default_config_file=tmp_path / "none.toml",
+    )
+    assert settings.anilibria.mirrors == ["http://a/v2", "http://b/v2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[http]\ntimeout = 'soon'\n", r"config\.toml, line 2: \[http\] timeout: expected a number"),
+        ("\n\n[ui]\nposter_renderer = 'ascii'\n", r"line 4: \[ui\] poster_renderer: expected one of"),
+        ("[anilibria]\napy = 'x'\n", r"line 2: unknown key 'anilibria\.apy'"),
+        ("lang = \n", r"not valid TOML: .*line 1"),
+    ],
+)
+def test_broken_config_names_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=expected):
+        load_settings({"config_file": config}, environ={})
+    assert config.read_text() == text  # never rewritten
+
+
+def test_bad_environment_value_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="environment ANITUI_HTTP__RETRIES"):
+        load_settings(
+            {}, environ={"ANITUI_HTTP__RETRIES": "many"}, default_config_file=tmp_path / "x.toml"
+        )
+
+
+def test_cli_exits_non_zero_on_broken_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[http]\nretries = 'x'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--config", str(config), "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+    assert result.returncode == 2
+    assert str(config) in result.stderr and "line 2" in result.stderr and "retries" in result.stderr
+
+
+def test_parse_settings_reads_flags() -> None:
+    settings = parse_settings(["--lang", "ru", "--anilibria-api", "http://127.0.0.1:1/v2"])
+    assert settings.lang == "ru"
+    assert settings.anilibria.api == "http://127.0.0.1:1/v2"
+
+
+def test_readme_documents_every_key() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = re.search(r"## Configuration(.*?)## Architecture", readme, re.S)
+    assert table is not None
+    for key in config_keys():
+        assert f"`{key.toml}`" in table.group(1), key.toml
