@@ -1,0 +1,127 @@
+"""The exception tree every API client raises.
+
+Callers catch these, never `httpx` exceptions::
+
+    SourceError                   base; str(e) is a short, user-safe, redacted message; .api
+    ├── NetworkError              the server could not be reached: .url_host, .reason
+    ├── ApiError                  the API answered with an error: .code, .message, .status
+    │   ├── NotFoundError         404
+    │   ├── BadRequestError       400 (e.g. an advancedSearch query syntax error)
+    │   ├── UnknownParametersError 412 (a parameter the API does not know)
+    │   ├── AuthError             401 / 403 (session expired or invalid)
+    │   ├── ServerError           5xx; .code is the real code from the body, not the HTTP status
+    │   └── RateLimitedError      429 once retries ran out: .retry_after
+    ├── BadResponseError          the body was not the shape the spec promises
+    ├── NotCachedError            a cache-only read found nothing
+    └── LoginFailedError          login answered without a session: .message, the server's text
+
+Every message passes through `app.sources.http.redact` when the exception is built, so a session
+id or API key can never reach a log line, a notification or a traceback through these classes.
+"""
+
+from __future__ import annotations
+
+
+def _redact(text: str) -> str:
+    # Imported late: http.py builds these exceptions, so a module-level import would be circular.
+    from app.sources.http import redact
+
+    return redact(text)
+
+
+class SourceError(Exception):
+    """Base of every error an API client raises; `str(e)` is safe to show the user."""
+
+    def __init__(self, message: str, *, api: str) -> None:
+        super().__init__(_redact(message))
+        self.api = api
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class NetworkError(SourceError):
+    """The server could not be reached (refused, timed out, name not resolved, cut off)."""
+
+    def __init__(self, *, api: str, url_host: str, reason: str) -> None:
+        self.url_host = url_host
+        self.reason = _redact(reason)
+        super().__init__(f"{api}: could not reach {url_host}: {self.reason}", api=api)
+
+
+class ApiError(SourceError):
+    """The API answered with an error; `message` is the API's own text (redacted)."""
+
+    def __init__(self, *, api: str, code: int, message: str, status: int) -> None:
+        self.code = code
+        self.message = _redact(message)
+        self.status = status
+        super().__init__(f"{api} error {code}: {self.message}", api=api)
+
+
+class NotFoundError(ApiError):
+    """404: the title (or other object) does not exist."""
+
+
+class BadRequestError(ApiError):
+    """400: the request was malformed, e.g. an advancedSearch query with a syntax error."""
+
+
+class UnknownParametersError(ApiError):
+    """412: the API does not know one of the parameters sent."""
+
+
+class AuthError(ApiError):
+    """401 / 403: the session is missing, expired or invalid."""
+
+
+class ServerError(ApiError):
+    """5xx: the server failed; `code` is the real code from the body (AniLibria sends HTTP 500)."""
+
+
+class RateLimitedError(ApiError):
+    """429 after the retries ran out, or a requested wait longer than the configured maximum."""
+
+    def __init__(
+        self, *, api: str, code: int, message: str, status: int, retry_after: float | None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(api=api, code=code, message=message, status=status)
+
+
+class BadResponseError(SourceError):
+    """The server answered, but not with the JSON shape (or content type) the spec promises."""
+
+
+class NotCachedError(SourceError):
+    """A cache-only read had nothing cached (or the read is never cached)."""
+
+
+class LoginFailedError(SourceError):
+    """Login answered without a session id; `message` is the server's text verbatim."""
+
+    def __init__(self, *, api: str, message: str) -> None:
+        self.message = _redact(message)
+        super().__init__(f"{api} login failed: {self.message}", api=api)
+
+
+def api_error_for(
+    *, api: str, status: int, code: int, message: str, retry_after: float | None = None
+) -> ApiError:
+    """The `ApiError` subclass for an error `code` (the body's code, else the HTTP status)."""
+    if code == 429:
+        return RateLimitedError(
+            api=api, code=code, message=message, status=status, retry_after=retry_after
+        )
+    kind: type[ApiError] = ApiError
+    if code == 404:
+        kind = NotFoundError
+    elif code == 400:
+        kind = BadRequestError
+    elif code == 412:
+        kind = UnknownParametersError
+    elif code in (401, 403):
+        kind = AuthError
+    elif code >= 500:
+        kind = ServerError
+    return kind(api=api, code=code, message=message, status=status)

@@ -1,0 +1,651 @@
+"""The HTTP layer every API client shares, and the one place secrets are redacted.
+
+One `ApiHttp` per API owns one `httpx.AsyncClient` and adds what httpx leaves out:
+
+* timeouts from `HttpSettings`, overridable per call;
+* retries with exponential backoff for idempotent reads on connect errors, timeouts, 5xx and
+  429 — honouring `Retry-After` (seconds or HTTP date) or a JSON `retry_after` — but never when
+  a 4xx body carries the API's own error code; waits go through an injected `sleep`;
+* mirrors: the configured base URL first, then the others in order on a network error; the one
+  that answered is remembered (in memory and in the cache db) and tried first next time;
+* the disk cache (`HttpCache`) for allow-listed reads only, with cache-only reads for offline use;
+* the `API-Version` check, logged once per instance when the major.minor differs.
+
+`redact()` masks session ids, API keys and tracker passkeys wherever text may leave the process:
+log lines (also httpx's own, through a logging filter installed on import), exception messages
+and cache keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import math
+import random
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+import httpx
+
+import app
+from app.sources.cache import HttpCache
+from app.sources.errors import (
+    BadResponseError,
+    NetworkError,
+    NotCachedError,
+    api_error_for,
+)
+
+_log = logging.getLogger("anitui.http")
+
+T = TypeVar("T")
+
+Params = Mapping[str, str | int | None]
+"""Query parameters; a None value is not sent."""
+
+# --------------------------------------------------------------------------------------------
+# Redaction
+
+_MASK = "***"
+_SECRET_NAMES = ("sessionId", "session", "api_key", "key", "passkey", "ssid", "token", "PHPSESSID")
+# Shorter registered values would mask innocent words all over every message.
+_MIN_SECRET_LENGTH = 4
+
+_NAMES = "|".join(sorted(_SECRET_NAMES, key=len, reverse=True))
+_PARAM_RE = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})=([^&#\s\"'<>;,]+)")
+_JSONISH_RE = re.compile(rf"(?i)(([\"'])(?:{_NAMES})\2\s*:\s*([\"']))(?:(?!\3)[^\\]|\\.)*(\3)")
+
+_secrets_lock = threading.Lock()
+_secrets: frozenset[str] = frozenset()
+_secrets_re: re.Pattern[str] | None = None
+
+
+def register_secret(value: str) -> None:
+    """Mask `value` (and its URL-encoded form) wherever `redact` runs from now on.
+
+    Values shorter than four characters are ignored: masking them would garble ordinary text.
+    """
+    global _secrets, _secrets_re
+    if len(value) < _MIN_SECRET_LENGTH:
+        return
+    with _secrets_lock:
+        forms = {value, quote(value, safe=""), quote(value)}
+        if forms <= _secrets:
+            return
+        _secrets = _secrets | forms
+        # Longest first, so a secret that contains another is masked whole.
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _secrets_re = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+def redact(text: str) -> str:
+    """`text` with secret query parameters, JSON-ish secret fields and registered secrets masked.
+
+    Masks the values of `session`, `sessionId`, `key`, `api_key`, `passkey`, `ssid`, `token` (and
+    `PHPSESSID`) in `name=value` form and in `"name": "value"` form, and every value given to
+    `register_secret`. The one redaction point: logs, exception texts and cache keys use it.
+    """
+    pattern = _secrets_re
+    if pattern is not None:
+        text = pattern.sub(_MASK, text)
+    text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={_MASK}", text)
+    return _JSONISH_RE.sub(lambda m: f"{m.group(1)}{_MASK}{m.group(4)}", text)
+
+
+class _RedactingFilter(logging.Filter):
+    """Redacts records of loggers we do not control (httpx logs every request URL at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_RedactingFilter())
+
+
+# --------------------------------------------------------------------------------------------
+# Settings and results
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Timeouts, retries and waits of one API's HTTP client."""
+
+    timeout: float = 10.0
+    """Seconds to wait for an answer (read, write and connection-pool timeouts)."""
+    connect_timeout: float = 5.0
+    """Seconds to wait for a connection to be established."""
+    retries: int = 3
+    """Extra attempts after the first, for idempotent reads that failed in a retryable way."""
+    backoff: float = 0.5
+    """Base delay in seconds; attempt n waits backoff * 2**n (plus jitter) before retrying."""
+    jitter: float = 0.1
+    """Up to this fraction is added at random to each backoff delay (0 in tests: exact delays)."""
+    max_retry_after: float = 60.0
+    """A server asking to wait longer than this many seconds gets an error at once instead."""
+    user_agent: str = f"anitui/{app.__version__}"
+    """The User-Agent header sent with every request."""
+
+
+# Not slotted: slots break `Fetched[X](...)` on a frozen generic dataclass (Python 3.11).
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """A value read from an API, with when it was fetched and whether it came from the cache."""
+
+    value: T
+    fetched_at: float
+    """Unix seconds when the body was fetched from the server (also for cached bodies)."""
+    from_cache: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """What an error response said, as an `ErrorParser` reads it."""
+
+    code: int
+    """The API's error code, or the HTTP status when the body has none."""
+    message: str
+    """The API's own text, or the HTTP reason phrase."""
+    retry_after: float | None = None
+    """Seconds the body asks to wait before retrying (a `Retry-After` header also counts)."""
+    retryable: bool = False
+    """Whether an idempotent read that got this answer may be tried again."""
+
+
+ErrorParser = Callable[[int, Any], ErrorBody]
+"""Reads an error answer: (HTTP status, the body parsed as JSON or None) -> ErrorBody."""
+
+
+def parse_error_body(status: int, body: Any) -> ErrorBody:
+    """The default `ErrorParser`: understands the error shapes of the APIs we talk to.
+
+    `{"error": {"code": 503, "message": ...}}` (AniLibria, real code inside an HTTP 500),
+    `{"error": true, "message": ..., "retry_after": 11.8}` (nekoBT) and
+    `{"error": "API_KEY_UNKNOWN", "message": ...}` (Torrent API). 5xx and 429 are retryable,
+    except when the body names an error of the API's own vocabulary (a string code): the
+    Torrent API sends those as HTTP 500 and repeating the request cannot help.
+    """
+    code = status
+    message = ""
+    retry_after: float | None = None
+    named_error = False
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            inner_code = error.get("code")
+            if type(inner_code) is int and 100 <= inner_code <= 599:
+                code = inner_code
+            if isinstance(error.get("message"), str):
+                message = error["message"]
+        for field in ("message", "mes"):
+            if not message and isinstance(body.get(field), str):
+                message = body[field]
+        if isinstance(error, str) and error:
+            named_error = True
+            message = message or error
+        retry_after = _seconds(body.get("retry_after"))
+    if not message:
+        message = _reason_phrase(status)
+    retryable = (code >= 500 or code == 429) and not named_error
+    return ErrorBody(code=code, message=message, retry_after=retry_after, retryable=retryable)
+
+
+# --------------------------------------------------------------------------------------------
+# The client
+
+
+class _Unreachable(Exception):
+    """A transport failure; `before_send` when no byte of the request can have left."""
+
+    def __init__(self, error: NetworkError, *, before_send: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.before_send = before_send
+
+
+class ApiHttp:
+    """One API's HTTP client: shared connection pool, retries, mirrors, cache, redaction.
+
+    `base_urls`: the configured URL first, then mirrors tried in order when it cannot be reached.
+    `cache_allow`: the paths (relative to a base URL, or of absolute URLs) whose reads may be
+    cached; an entry ending in "/" allows everything under it. A read is cached only when the
+    caller also passes `cacheable=True`. `expected_api_version` ("2.13"): a server answering with
+    another major.minor in its `API-Version` header is logged once. `cache_namespace` (default:
+    `api`) keeps the cached bodies and remembered mirror of two clients of one API apart.
+    `error_parser` reads error bodies (see `parse_error_body`, the default).
+    """
+
+    def __init__(
+        self,
+        api: str,
+        base_urls: Sequence[str],
+        *,
+        settings: HttpSettings = HttpSettings(),
+        cache: HttpCache | None = None,
+        cache_allow: frozenset[str] = frozenset(),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.AsyncBaseTransport | None = None,
+        expected_api_version: str | None = None,
+        error_parser: ErrorParser = parse_error_body,
+        cache_namespace: str | None = None,
+    ) -> None:
+        if not base_urls:
+            raise ValueError(f"{api}: no base URL given")
+        self.api = api
+        self.settings = settings
+        self._base_urls = tuple(url.rstrip("/") for url in base_urls)
+        self._active = self._base_urls[0]
+        self._cache = cache
+        self._namespace = cache_namespace or api
+        self._cache_allow = frozenset(entry.lstrip("/") for entry in cache_allow)
+        self._sleep = sleep
+        self._clock = clock
+        self._expected_version = _major_minor(expected_api_version or "")
+        self._error_parser = error_parser
+        self._mirror_loaded = cache is None
+        self._version_warned = False
+        self._server_version: str | None = None
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=self._timeout(None),
+            headers={"User-Agent": settings.user_agent},
+            follow_redirects=True,
+        )
+
+    @property
+    def active_base_url(self) -> str:
+        """The base URL tried first: the configured one, or the mirror that last answered."""
+        return self._active
+
+    @property
+    def server_api_version(self) -> str | None:
+        """The `API-Version` header of the last answer that had one."""
+        return self._server_version
+
+    async def get_json(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        cacheable: bool = False,
+        cache_only: bool = False,
+        timeout: float | None = None,
+    ) -> Fetched[Any]:
+        """GET `path` (relative to the base URL, or absolute) and parse the JSON body.
+
+        With `cacheable` (and `path` in the allow-list) a success is written to the cache.
+        With `cache_only` the cache answers or `NotCachedError` is raised, without network.
+        """
+        return await self._get(
+            path,
+            params,
+            cacheable=cacheable,
+            cache_only=cache_only,
+            timeout=timeout,
+            decode=self._decode_json,
+        )
+
+    async def get_bytes(
+        self,
+        path_or_absolute_url: str,
+        *,
+        params: Params | None = None,
+        cacheable: bool = False,
+        cache_only: bool = False,
+        timeout: float | None = None,
+    ) -> Fetched[bytes]:
+        """GET a binary body (a poster, a .torrent file, an RSS feed) with the same rules."""
+        return await self._get(
+            path_or_absolute_url,
+            params,
+            cacheable=cacheable,
+            cache_only=cache_only,
+            timeout=timeout,
+            decode=bytes,
+        )
+
+    async def request_json(
+        self,
+        method: str,
+        path_or_absolute_url: str,
+        *,
+        params: Params | None = None,
+        data: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Send a request and parse the JSON answer (None for an empty body); never cached.
+
+        PUT, POST and DELETE change state on the server, so they are repeated (on the same or
+        the next mirror) only after a failure to connect, when nothing can have been sent.
+        """
+        method = method.upper()
+        response = await self._send(
+            method,
+            path_or_absolute_url,
+            params=params,
+            data=data,
+            timeout=timeout,
+            idempotent=method in ("GET", "HEAD"),
+        )
+        if not response.content.strip():
+            return None
+        return self._decode_json(response.content)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (the cache belongs to whoever created it)."""
+        await self._client.aclose()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def _get(
+        self,
+        target: str,
+        params: Params | None,
+        *,
+        cacheable: bool,
+        cache_only: bool,
+        timeout: float | None,
+        decode: Callable[[bytes], T],
+    ) -> Fetched[T]:
+        use_cache = self._may_cache(target, cacheable)
+        key = self._cache_key(target, params)
+        if cache_only:
+            if self._cache is None or not use_cache:
+                raise NotCachedError(f"{self.api}: this read is never cached", api=self.api)
+            hit = await self._cache.get(key)
+            if hit is None:
+                raise NotCachedError(f"{self.api}: nothing cached for this yet", api=self.api)
+            return Fetched(decode(hit.body), hit.fetched_at, from_cache=True)
+        response = await self._send(
+            "GET", target, params=params, data=None, timeout=timeout, idempotent=True
+        )
+        body = response.content
+        value = decode(body)  # before caching: a body the parser refuses is never stored
+        fetched_at = self._clock()
+        if self._cache is not None and use_cache:
+            await self._cache.put(key, body, fetched_at)
+        return Fetched(value, fetched_at, from_cache=False)
+
+    def _may_cache(self, target: str, cacheable: bool) -> bool:
+        if not cacheable:
+            return False
+        path = urlsplit(target).path.lstrip("/")
+        return any(
+            entry in ("", path) or (entry.endswith("/") and path.startswith(entry))
+            for entry in self._cache_allow
+        )
+
+    def _cache_key(self, target: str, params: Params | None) -> str:
+        split = urlsplit(target)
+        pairs = parse_qsl(split.query, keep_blank_values=True)
+        pairs += [(k, str(v)) for k, v in (params or {}).items() if v is not None]
+        if split.scheme:
+            where = f"{split.scheme}://{split.netloc}{split.path}"
+        else:
+            # Relative reads are keyed without the host, so a mirror's answer serves them too.
+            where = "/" + split.path.lstrip("/")
+        return redact(f"{self._namespace} GET {where}?{urlencode(sorted(pairs))}")
+
+    def _decode_json(self, body: bytes) -> Any:
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise BadResponseError(
+                f"{self.api}: the server answered with something that is not JSON", api=self.api
+            ) from None
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        target: str,
+        *,
+        params: Params | None,
+        data: Mapping[str, str] | None,
+        timeout: float | None,
+        idempotent: bool,
+    ) -> httpx.Response:
+        """Send with retries; returns a 2xx response or raises a `SourceError`."""
+        await self._load_mirror()
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        attempt = 0
+        while True:
+            try:
+                response = await self._send_once(
+                    method, target, query, data, timeout, idempotent=idempotent
+                )
+            except _Unreachable as failure:
+                if attempt >= self.settings.retries or not (idempotent or failure.before_send):
+                    raise failure.error from None
+                delay = self._backoff(attempt)
+                why = failure.error.reason
+            else:
+                if response.is_success:
+                    return response
+                error_body = self._error_parser(response.status_code, _json_or_none(response))
+                retry_after = error_body.retry_after
+                if retry_after is None:
+                    retry_after = _retry_after_header(response, self._clock())
+                error = api_error_for(
+                    api=self.api,
+                    status=response.status_code,
+                    code=error_body.code,
+                    message=error_body.message,
+                    retry_after=retry_after,
+                )
+                if (
+                    not (idempotent and error_body.retryable)
+                    or attempt >= self.settings.retries
+                    or (retry_after is not None and retry_after > self.settings.max_retry_after)
+                ):
+                    raise error
+                delay = retry_after if retry_after is not None else self._backoff(attempt)
+                why = str(error)
+            attempt += 1
+            _log.info(
+                "%s %s: retry %d of %d in %.2f s (%s)",
+                method,
+                redact(target),
+                attempt,
+                self.settings.retries,
+                delay,
+                why,
+            )
+            await self._sleep(delay)
+
+    async def _send_once(
+        self,
+        method: str,
+        target: str,
+        query: dict[str, str],
+        data: Mapping[str, str] | None,
+        timeout: float | None,
+        *,
+        idempotent: bool,
+    ) -> httpx.Response:
+        """One attempt over the active base URL, then the mirrors; raises `_Unreachable`."""
+        if urlsplit(target).scheme:
+            bases: tuple[str | None, ...] = (None,)
+        else:
+            bases = (self._active, *(b for b in self._base_urls if b != self._active))
+        first_failure: _Unreachable | None = None
+        for base in bases:
+            url = target if base is None else f"{base}/{target.lstrip('/')}"
+            started = time.monotonic()
+            try:
+                response = await self._client.request(
+                    method,
+                    url,
+                    params=query or None,
+                    data=data,
+                    timeout=self._timeout(timeout),
+                )
+            except (httpx.TransportError, httpx.InvalidURL) as exc:
+                failure = self._unreachable(url, exc, timeout)
+                _log.debug("%s %s failed: %s", method, redact(url), failure.error.reason)
+                if not (idempotent or failure.before_send):
+                    # The server may have acted on it: never repeat it on another mirror.
+                    raise failure from None
+                first_failure = first_failure or failure
+                continue
+            _log.debug(
+                "%s %s -> %d in %.0f ms",
+                method,
+                redact(str(response.request.url)),
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+            self._check_version(response)
+            if base is not None and base != self._active:
+                await self._remember(base)
+            return response
+        assert first_failure is not None
+        raise first_failure
+
+    def _unreachable(
+        self, url: str, exc: httpx.TransportError | httpx.InvalidURL, timeout: float | None
+    ) -> _Unreachable:
+        read_timeout = self.settings.timeout if timeout is None else timeout
+        connect_timeout = min(self.settings.connect_timeout, read_timeout)
+        before_send = True
+        if isinstance(exc, httpx.ConnectTimeout):
+            reason = f"timed out after {connect_timeout:g} s while connecting"
+        elif isinstance(exc, httpx.PoolTimeout):
+            reason = f"timed out after {read_timeout:g} s waiting for a free connection"
+        elif isinstance(exc, httpx.TimeoutException):
+            reason, before_send = f"timed out after {read_timeout:g} s", False
+        elif isinstance(exc, httpx.ConnectError):
+            reason = _connect_reason(str(exc))
+        elif isinstance(exc, httpx.ProxyError):
+            reason = "the proxy failed"
+        elif isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            reason = "not a valid http(s) URL"
+        else:
+            reason, before_send = "the connection was lost", False
+        split = urlsplit(url)
+        host = split.hostname or url
+        if split.port is not None:
+            host = f"{host}:{split.port}"
+        error = NetworkError(api=self.api, url_host=host, reason=reason)
+        return _Unreachable(error, before_send=before_send)
+
+    def _timeout(self, timeout: float | None) -> httpx.Timeout:
+        read = self.settings.timeout if timeout is None else timeout
+        return httpx.Timeout(read, connect=min(self.settings.connect_timeout, read))
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.settings.backoff * 2.0**attempt
+        return base * (1 + self.settings.jitter * random.random())
+
+    # -- mirrors and version -----------------------------------------------------------------
+
+    async def _load_mirror(self) -> None:
+        if self._mirror_loaded or self._cache is None:
+            return
+        self._mirror_loaded = True
+        stored = await self._cache.get_mirror(self._namespace)
+        # A mirror that is no longer configured (the user changed the URL) is ignored.
+        if stored is not None and stored in self._base_urls:
+            self._active = stored
+
+    async def _remember(self, base: str) -> None:
+        _log.info("%s: %s did not answer; using %s", self.api, redact(self._active), redact(base))
+        self._active = base
+        if self._cache is not None:
+            await self._cache.set_mirror(self._namespace, base)
+
+    def _check_version(self, response: httpx.Response) -> None:
+        header = response.headers.get("API-Version")
+        if not header:
+            return
+        self._server_version = header.strip()
+        if self._version_warned or self._expected_version is None:
+            return
+        if _major_minor(header) != self._expected_version:
+            self._version_warned = True
+            _log.warning(
+                "%s answers with API version %s; anitui was written for %d.%d",
+                self.api,
+                redact(self._server_version),
+                *self._expected_version,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _major_minor(version: str) -> tuple[int, int] | None:
+    match = re.match(r"\s*v?(\d+)\.(\d+)", version)
+    return None if match is None else (int(match.group(1)), int(match.group(2)))
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _retry_after_header(response: httpx.Response, now: float) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    seconds = _seconds(value.strip())
+    if seconds is not None:
+        return seconds
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def _connect_reason(text: str) -> str:
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if any(
+        hint in lowered
+        for hint in (
+            "name or service not known",
+            "nodename nor servname",
+            "name resolution",
+            "no address associated",
+            "getaddrinfo failed",
+        )
+    ):
+        return "name not resolved"
+    if "certificate" in lowered:
+        return "TLS certificate not accepted"
+    if "unreachable" in lowered:
+        return "network unreachable"
+    return "connection failed"
+
+
+def _reason_phrase(status: int) -> str:
+    return httpx.codes.get_reason_phrase(status) or f"HTTP {status}"
