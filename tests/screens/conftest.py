@@ -1,0 +1,43 @@
+"""An app factory for Pilot and snapshot tests: temp dirs, the local server, a fixed clock."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.application import AniApp, make_app
+from tests.support import FIXED_NOW, settings_for
+
+AppFactory = Callable[..., AniApp]
+
+
+@pytest.fixture(autouse=True)
+def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """UTC dates, no terminal-specific poster probing, XDG dirs under tmp_path."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    for name in ("KITTY_WINDOW_ID", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    yield
+    os.environ.pop("TZ", None)
+    time.tzset()
+
+
+@pytest.fixture
+def app_factory(devserver: Any, tmp_path: Path) -> AppFactory:
+    """`app_factory(server=..., **flags)` builds a real app against the local server."""
+
+    def build(server: Any = None, home: Path | None = None, **flags: Any) -> AniApp:
+        settings = settings_for(server or devserver, home or tmp_path, **flags)
+        return make_app(settings, clock=lambda: FIXED_NOW)
+
+    return build

@@ -1,0 +1,184 @@
+"""What a user does: schedule -> title -> back, search, filters, advanced query, random, help."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, Select, Static, Tabs
+
+from app.screens.help import HelpScreen
+from app.screens.schedule import ScheduleScreen
+from app.screens.search import SearchScreen
+from app.screens.title import TitleScreen
+from app.screens.updates import UpdatesScreen
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable
+from tests.screens.conftest import AppFactory
+from tests.support import wait_for
+
+
+def titles_on(server: Any, day: int) -> list[dict[str, Any]]:
+    return [t for t in server.catalog.titles if (t.get("season") or {}).get("week_day") == day]
+
+
+def cell_text(table: KeyTable, row: int, column: int) -> str:
+    return str(table.get_row_at(row)[column])
+
+
+async def test_schedule_opens_today_and_lists_its_titles(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ScheduleScreen)
+        table = screen.query_one(KeyTable)
+        monday = titles_on(devserver, 0)
+        await wait_for(pilot, lambda: table.row_count == len(monday))
+        assert screen.query_one(Tabs).active == "day-0"  # the fixed clock says Monday
+        shown = {cell_text(table, r, 0) for r in range(table.row_count)}
+        assert {t["names"]["ru"] for t in monday} == shown
+
+
+async def test_changing_day_with_keys(app_factory: AppFactory, devserver: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        await pilot.press("l")
+        tuesday = titles_on(devserver, 1)
+        await wait_for(pilot, lambda: app.screen.query_one(Tabs).active == "day-1")
+        await wait_for(pilot, lambda: table.row_count == len(tuesday))
+        await pilot.press("left", "left")
+        assert app.screen.query_one(Tabs).active == "day-6"
+        assert table.row_count == len(titles_on(devserver, 6))
+
+
+async def test_schedule_to_title_and_back(app_factory: AppFactory, devserver: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        await pilot.press("j", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        title_screen = app.screen
+        assert isinstance(title_screen, TitleScreen)
+        await wait_for(pilot, lambda: title_screen.title_data is not None)
+        expected = next(t for t in devserver.catalog.titles if t["id"] == title_screen.title_id)
+        facts = str(title_screen.query_one("#title-facts", Static).render())
+        assert expected["names"]["ru"] in facts
+        episodes = title_screen.query_one("#title-episodes", KeyTable)
+        assert episodes.row_count == len(expected["player"]["playlist"])
+        torrents = title_screen.query_one("#title-torrents", KeyTable)
+        assert torrents.row_count == len(expected["torrents"]["list"])
+        await pilot.press("escape")
+        assert isinstance(app.screen, ScheduleScreen)
+
+
+async def test_updates_pages_while_scrolling(app_factory: AppFactory, devserver: Any) -> None:
+    app = app_factory(**{"ui.page_size": 10})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        screen = app.screen
+        assert isinstance(screen, UpdatesScreen)
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count >= 10)
+        total = len(devserver.catalog.titles)
+        for _ in range(20):
+            await pilot.press("G")
+            await pilot.pause(0.05)
+            if table.row_count == total:
+                break
+        await wait_for(pilot, lambda: table.row_count == total)
+        newest = max(devserver.catalog.titles, key=lambda t: t["updated"])
+        assert cell_text(table, 0, 1) == newest["names"]["ru"]
+
+
+async def test_search_as_you_type(app_factory: AppFactory, devserver: Any) -> None:
+    target = devserver.catalog.titles[3]
+    word = target["names"]["en"].split()[-1]
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        await pilot.press(*word)
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        names = {cell_text(table, r, 1) for r in range(table.row_count)}
+        assert target["names"]["en"] in names
+        # Older requests never paint over newer ones: only the final query was answered last.
+        searches = [
+            r.query.get("search")
+            for r in devserver.requests
+            if r.path.endswith("/searchTitles")
+        ]
+        assert searches[-1] == word
+
+
+async def test_search_filter_by_genre(app_factory: AppFactory, devserver: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        genre_select = screen.query_one("#filter-genre", Select)
+        await wait_for(pilot, lambda: len(genre_select._options) > 1)
+        genre = genre_select._options[1][1]
+        genre_select.value = genre
+        table = screen.query_one(KeyTable)
+        expected = [t for t in devserver.catalog.titles if genre in t["genres"]]
+        await wait_for(pilot, lambda: table.row_count == min(len(expected), 100))
+
+
+async def test_advanced_query_error_shows_inline(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        await pilot.press("ctrl+a")
+        query = screen.query_one("#search-query", Input)
+        query.value = "{season.year} == "
+        await pilot.press("enter")
+        status = screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.has_class("-error"))
+        assert "syntax" in str(status.render()).lower()
+        query.value = "{season.year} >= 2020"
+        await pilot.press("enter")
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        assert not status.has_class("-error")
+
+
+async def test_random_title(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+
+
+async def test_help_lists_the_screen_keys(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table = app.screen.query_one(KeyTable)
+        actions = {cell_text(table, r, 1) for r in range(table.row_count)}
+        assert {"Next day", "Previous day", "Schedule", "Quit", "Random title"} <= actions
+        await pilot.press("escape")
+        assert isinstance(app.screen, ScheduleScreen)
+
+
+async def test_russian_interface(app_factory: AppFactory) -> None:
+    app = app_factory(lang="ru")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyTable).row_count > 0)
+        tabs = app.screen.query_one(Tabs)
+        assert "Понедельник" in str(tabs.query("Tab").first().label)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table = app.screen.query_one(KeyTable)
+        actions = {cell_text(table, r, 1) for r in range(table.row_count)}
+        assert "Следующий день" in actions

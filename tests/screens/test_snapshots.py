@@ -1,0 +1,84 @@
+"""SVG snapshots of every screen at 120x40 and at 80x24 (SSH users), fixed clock and data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from app.screens.help import HelpScreen
+from app.screens.title import TitleScreen
+from app.widgets.title_table import KeyTable
+from tests.screens.conftest import AppFactory
+from tests.support import wait_for
+
+SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+
+
+async def rows_loaded(pilot: Any) -> None:
+    await wait_for(pilot, lambda: pilot.app.screen.query_one(KeyTable).row_count > 0)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_schedule(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(app_factory(), terminal_size=size, run_before=rows_loaded)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_title(
+    snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int]
+) -> None:
+    title_id = devserver.catalog.titles[0]["id"]
+
+    async def open_title(pilot: Any) -> None:
+        await rows_loaded(pilot)
+        pilot.app.open_title(title_id)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: screen.title_data is not None)
+        await wait_for(pilot, lambda: not screen.query("#poster-text") or "Loading" not in str(
+            screen.query_one("#poster-text").render()))
+        await pilot.pause()
+
+    assert snap_compare(app_factory(), terminal_size=size, run_before=open_title)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_updates(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+    async def open_updates(pilot: Any) -> None:
+        await rows_loaded(pilot)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: pilot.app.current_mode == "updates")
+        await rows_loaded(pilot)
+
+    assert snap_compare(app_factory(), terminal_size=size, run_before=open_updates)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search(
+    snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int]
+) -> None:
+    word = devserver.catalog.titles[0]["names"]["en"].split()[0]
+
+    async def search(pilot: Any) -> None:
+        await rows_loaded(pilot)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: pilot.app.current_mode == "search")
+        pilot.app.screen.query_one("#search-query", Input).value = word
+        await pilot.press("enter")
+        await rows_loaded(pilot)
+
+    assert snap_compare(app_factory(), terminal_size=size, run_before=search)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+    async def help_(pilot: Any) -> None:
+        await rows_loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause()
+
+    assert snap_compare(app_factory(), terminal_size=size, run_before=help_)

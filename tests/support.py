@@ -1,0 +1,40 @@
+"""Helpers for UI tests: the fixed clock, settings against a local server, waiting."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings, load_settings
+
+# 2026-11-23 12:00 UTC, a Monday: the demo catalog's "today".
+FIXED_NOW = 1795392000 + 12 * 3600
+
+
+def settings_for(server: Any, home: Path, **flags: Any) -> Settings:
+    """Settings pointing at `server` with every directory under `home`."""
+    values: dict[str, Any] = {
+        "anilibria.api": server.anilibria_api,
+        "anilibria.site": server.anilibria_site,
+        "data_dir": str(home / "data"),
+        "cache_dir": str(home / "cache"),
+        "download_dir": str(home / "downloads"),
+        "lang": "en",
+        "http.retries": 0,
+        "http.timeout": 5.0,
+        "ui.search_debounce": 0.05,
+        "ui.poster_renderer": "halfblock",
+    }
+    values.update(flags)
+    return load_settings(values, environ={}, default_config_file=home / "no-config.toml")
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app work until `predicate()` holds (workers finish, rows appear)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)
