@@ -16,8 +16,12 @@ from app import i18n
 from app.config import Settings
 from app.i18n import t
 from app.paths import STYLES_DIR
+from app.screens.schedule import ScheduleScreen
+from app.screens.search import SearchScreen
+from app.screens.updates import UpdatesScreen
 from app.services.runtime import Runtime
 from app.widgets.localized import localize_bindings
+
 
 class AniApp(App[None]):
     """anitui. Build it with `make_app`, which opens the runtime it needs."""
@@ -32,10 +36,15 @@ class AniApp(App[None]):
         STYLES_DIR / "help.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
+    MODES: ClassVar = {
+        "schedule": ScheduleScreen,
+        "updates": UpdatesScreen,
+        "search": SearchScreen,
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "go_back", "Back", show=False),
         Binding("1", "open_mode('schedule')", "Schedule"),
         Binding("2", "open_mode('updates')", "Updates"),
         Binding("3", "open_mode('search')", "Search"),
@@ -44,16 +53,6 @@ class AniApp(App[None]):
     ]
 
     def __init__(self, runtime: Runtime, *, clock: Callable[[], float] = time.time) -> None:
-        # Imported here: screens import widgets that import this module's names indirectly.
-        from app.screens.schedule import ScheduleScreen
-        from app.screens.search import SearchScreen
-        from app.screens.updates import UpdatesScreen
-
-        self.MODES = {
-            "schedule": ScheduleScreen,
-            "updates": UpdatesScreen,
-            "search": SearchScreen,
-        }
         super().__init__()
         self.runtime = runtime
         self.clock = clock
@@ -83,7 +82,7 @@ class AniApp(App[None]):
         if self.current_mode != mode:
             self.switch_mode(mode)
 
-    def action_back(self) -> None:
+    def action_go_back(self) -> None:
         if len(self.screen_stack) > 1:
             self.pop_screen()
 
@@ -134,8 +133,9 @@ class AniApp(App[None]):
             self.notify(describe_error(event.worker.error), severity="error", markup=False)
 
 
-def make_app(settings: Settings, *, runtime: Runtime | None = None,
-             clock: Callable[[], float] = time.time) -> AniApp:
+def make_app(
+    settings: Settings, *, runtime: Runtime | None = None, clock: Callable[[], float] = time.time
+) -> AniApp:
     """The real app for `settings`; tests and --demo use it with temp dirs and local servers."""
     import os
 

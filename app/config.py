@@ -96,7 +96,8 @@ class Settings:
         metadata=_doc("Where the database and secrets live (default: the platform's data dir)."),
     )
     cache_dir: Path | None = field(
-        default=None, metadata=_doc("Where the HTTP cache lives (default: the platform's cache dir).")
+        default=None,
+        metadata=_doc("Where the HTTP cache lives (default: the platform's cache dir)."),
     )
     download_dir: Path | None = field(
         default=None,
@@ -104,7 +105,9 @@ class Settings:
     )
     demo: bool = field(
         default=False,
-        metadata=_doc("Run against the bundled local API server with the demo catalog.", flag_only=True),
+        metadata=_doc(
+            "Run against the bundled local API server with the demo catalog.", flag_only=True
+        ),
     )
     anilibria: AniLibriaSettings = field(default_factory=AniLibriaSettings)
     http: HttpConfig = field(default_factory=HttpConfig)
@@ -165,13 +168,11 @@ def config_keys() -> list[ConfigKey]:
             if f.metadata.get("internal") or f.metadata.get("flag_only"):
                 continue
             hint = hints[f.name]
-            if dataclasses.is_dataclass(hint):
+            if isinstance(hint, type) and dataclasses.is_dataclass(hint):
                 walk(hint, (*prefix, f.name))
                 continue
             default = (
-                f.default_factory()  # type: ignore[misc]
-                if f.default_factory is not dataclasses.MISSING
-                else f.default
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
             )
             keys.append(
                 ConfigKey(
@@ -272,6 +273,7 @@ def read_config_file(path: Path) -> dict[tuple[str, ...], Any]:
     sections = {k.path[0] for k in known.values() if len(k.path) > 1}
     values: dict[tuple[str, ...], Any] = {}
     for name, value in raw.items():
+        items: list[tuple[tuple[str, ...], Any]]
         if name in sections and isinstance(value, dict):
             items = [((name, sub), subvalue) for sub, subvalue in value.items()]
         else:
@@ -282,7 +284,9 @@ def read_config_file(path: Path) -> dict[tuple[str, ...], Any]:
             key = known.get(key_path)
             if key is None:
                 shown = ".".join(key_path)
-                raise ConfigError(f"{where}: unknown key {shown!r} (see the README's configuration table)")
+                raise ConfigError(
+                    f"{where}: unknown key {shown!r} (see the README's configuration table)"
+                )
             values[key_path] = _coerce(key, item, where)
     return values
 

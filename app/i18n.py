@@ -100,8 +100,7 @@ RU: dict[str, str] = {
     "DEMO": "ДЕМО",
     "browse-only": "только просмотр",
     "Could not reach {server}: {reason}.": "Не удалось связаться с {server}: {reason}.",
-    "Try again with ctrl+r, or run `anitui --demo` to explore the bundled demo catalog.":
-        "Повторите через ctrl+r или запустите `anitui --demo`, чтобы посмотреть демо-каталог.",
+    "Try again with ctrl+r, or run `anitui --demo` to explore the bundled demo catalog.": "Повторите через ctrl+r или запустите `anitui --demo`, чтобы посмотреть демо-каталог.",
     "The server answered: {message}": "Сервер ответил: {message}",
     "Blocked in Russia.": "Заблокирован в РФ.",
     "Blocked after a Wakanim complaint.": "Заблокирован по жалобе Wakanim.",
@@ -112,15 +111,12 @@ RU: dict[str, str] = {
     "Playback is not available yet.": "Воспроизведение пока недоступно.",
     "Downloads are not available yet.": "Загрузки пока недоступны.",
     "Favorites are not available yet.": "Избранное пока недоступно.",
-    "Another anitui (PID {pid}) is running: browse-only mode, player and downloads are off.":
-        "Уже запущен другой anitui (PID {pid}): только просмотр, плеер и загрузки отключены.",
-    "The database was damaged and moved aside to {path}; a fresh one was created.":
-        "База данных была повреждена и перемещена в {path}; создана новая.",
+    "Another anitui (PID {pid}) is running: browse-only mode, player and downloads are off.": "Уже запущен другой anitui (PID {pid}): только просмотр, плеер и загрузки отключены.",
+    "The database was damaged and moved aside to {path}; a fresh one was created.": "База данных была повреждена и перемещена в {path}; создана новая.",
     "Query": "Запрос",
     "Order by": "Сортировать по",
     "Descending": "По убыванию",
-    "Advanced query, e.g. {season.year} == 2024 and {type.code} == 1":
-        "Расширенный запрос, например {season.year} == 2024 and {type.code} == 1",
+    "Advanced query, e.g. {season.year} == 2024 and {type.code} == 1": "Расширенный запрос, например {season.year} == 2024 and {type.code} == 1",
     "Search titles…": "Поиск тайтлов…",
     "Any year": "Любой год",
     "Any season": "Любой сезон",
@@ -171,9 +167,9 @@ def language() -> str:
     return _current
 
 
-def t(message: str, **values: object) -> str:
-    """`message` in the current language, with `{name}` placeholders filled from `values`."""
-    text = _TABLES[_current].get(message, message)
+def t(msgid: str, /, **values: object) -> str:
+    """`msgid` in the current language, with `{name}` placeholders filled from `values`."""
+    text = _TABLES[_current].get(msgid, msgid)
     return text.format(**values) if values else text
 
 

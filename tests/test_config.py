@@ -51,15 +51,24 @@ def test_naming_rule_links_file_env_and_flag() -> None:
 def test_stable_flags_exist() -> None:
     flags = set(build_parser()._option_string_actions)
     for flag in (
-        "--demo", "--anilibria-api", "--anilibria-site", "--anilibria-ws", "--config",
-        "--data-dir", "--cache-dir", "--download-dir", "--lang", "--version",
+        "--demo",
+        "--anilibria-api",
+        "--anilibria-site",
+        "--anilibria-ws",
+        "--config",
+        "--data-dir",
+        "--cache-dir",
+        "--download-dir",
+        "--lang",
+        "--version",
     ):
         assert flag in flags
 
 
 def test_list_from_environment(tmp_path: Path) -> None:
     settings = load_settings(
-        {}, environ={"ANITUI_ANILIBRIA__MIRRORS": "http://a/v2, http://b/v2"},
+        {},
+        environ={"ANITUI_ANILIBRIA__MIRRORS": "http://a/v2, http://b/v2"},
         default_config_file=tmp_path / "none.toml",
     )
     assert settings.anilibria.mirrors == ["http://a/v2", "http://b/v2"]
@@ -68,8 +77,14 @@ def test_list_from_environment(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[http]\ntimeout = 'soon'\n", r"config\.toml, line 2: \[http\] timeout: expected a number"),
-        ("\n\n[ui]\nposter_renderer = 'ascii'\n", r"line 4: \[ui\] poster_renderer: expected one of"),
+        (
+            "[http]\ntimeout = 'soon'\n",
+            r"config\.toml, line 2: \[http\] timeout: expected a number",
+        ),
+        (
+            "\n\n[ui]\nposter_renderer = 'ascii'\n",
+            r"line 4: \[ui\] poster_renderer: expected one of",
+        ),
         ("[anilibria]\napy = 'x'\n", r"line 2: unknown key 'anilibria\.apy'"),
         ("lang = \n", r"not valid TOML: .*line 1"),
     ],
@@ -94,7 +109,10 @@ def test_cli_exits_non_zero_on_broken_config(tmp_path: Path) -> None:
     config.write_text("[http]\nretries = 'x'\n")
     result = subprocess.run(
         [sys.executable, "-m", "app", "--config", str(config), "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.returncode == 2
     assert str(config) in result.stderr and "line 2" in result.stderr and "retries" in result.stderr

@@ -62,9 +62,9 @@ class AniScreen(Screen[None]):
         try:
             cached = await fetch(True)
         except NotCachedError:
-            status.loading()
+            status.show_loading()
         except SourceError:
-            status.loading()
+            status.show_loading()
         else:
             show(cached)
         try:

@@ -18,8 +18,16 @@ from app.widgets.title_table import KeyTable, cell
 def key_label(key: str) -> str:
     """How a Textual key name reads on a keyboard."""
     names = {
-        "question_mark": "?", "slash": "/", "escape": "Esc", "enter": "Enter", "left": "←",
-        "right": "→", "up": "↑", "down": "↓", "tab": "Tab", "shift+tab": "Shift+Tab",
+        "question_mark": "?",
+        "slash": "/",
+        "escape": "Esc",
+        "enter": "Enter",
+        "left": "←",
+        "right": "→",
+        "up": "↑",
+        "down": "↓",
+        "tab": "Tab",
+        "shift+tab": "Shift+Tab",
     }
     return names.get(key, key)
 

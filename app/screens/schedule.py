@@ -21,7 +21,7 @@ from app.widgets.title_table import KeyTable, cell
 
 
 def episodes_text(title: Title) -> str:
-    """"out / planned" episodes, e.g. "7 / 12", "7 / ?" or "—"."""
+    """ "out / planned" episodes, e.g. "7 / 12", "7 / ?" or "—"."""
     out = title.player.series.last if title.player and title.player.series else None
     planned = title.type.series if title.type else None
     if out is None and not planned:
@@ -56,10 +56,7 @@ class ScheduleScreen(AniScreen):
         yield self.top_bar()
         yield StatusLine(id="schedule-status")
         yield Tabs(
-            *(
-                Tab(self.day_label(day), id=f"day-{day}")
-                for day in range(7)
-            ),
+            *(Tab(self.day_label(day), id=f"day-{day}") for day in range(7)),
             active=f"day-{self.today}",
             id="schedule-days",
         )
@@ -102,16 +99,14 @@ class ScheduleScreen(AniScreen):
         table.clear()
         titles = self.days.get(self.selected_day, ())
         table.add_rows(
-            (
-                [
-                    cell(title.names.ru or title.display_name, "bold"),
-                    cell(title.names.en),
-                    cell(episodes_text(title)),
-                    status_cell(title),
-                    cell(date_text(title.updated)),
-                ]
-                for title in titles
-            )
+            [
+                cell(title.names.ru or title.display_name, "bold"),
+                cell(title.names.en),
+                cell(episodes_text(title)),
+                status_cell(title),
+                cell(date_text(title.updated)),
+            ]
+            for title in titles
         )
         if titles:
             table.move_cursor(row=min(previous, len(titles) - 1))

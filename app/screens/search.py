@@ -18,7 +18,7 @@ from app.i18n import t
 from app.screens.base import AniScreen
 from app.screens.schedule import episodes_text, status_cell
 from app.services.catalog import SearchQuery, team_members
-from app.sources.anilibria.models import Title
+from app.sources.anilibria.models import Team, Title
 from app.sources.errors import SourceError
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
@@ -85,16 +85,19 @@ class SearchScreen(AniScreen):
     @work(group="search-filters", exit_on_error=False)
     async def load_filters(self) -> None:
         catalog = self.runtime.catalog
-        for load, fill in (
-            (catalog.years, self.fill_years),
-            (catalog.genres, self.fill_genres),
-            (catalog.team, self.fill_team),
-        ):
-            try:
-                fetched = await load()
-            except SourceError:
-                continue
-            fill(fetched.value)
+        # Each list is independent: one failing leaves the others usable.
+        try:
+            self.fill_years((await catalog.years()).value)
+        except SourceError:
+            pass
+        try:
+            self.fill_genres((await catalog.genres()).value)
+        except SourceError:
+            pass
+        try:
+            self.fill_team((await catalog.team()).value)
+        except SourceError:
+            pass
 
     def fill_years(self, years: tuple[int, ...]) -> None:
         self.query_one("#filter-year", Select).set_options(
@@ -104,15 +107,17 @@ class SearchScreen(AniScreen):
     def fill_genres(self, genres: tuple[str, ...]) -> None:
         self.query_one("#filter-genre", Select).set_options((g, g) for g in genres)
 
-    def fill_team(self, team: object) -> None:
-        from app.sources.anilibria.models import Team
-
-        if not isinstance(team, Team):
-            return
-        labels = dict((role, t(label)) for role, label in (
-            ("voice", "Voice"), ("translator", "Translation"), ("editing", "Subtitles"),
-            ("decor", "Design"), ("timing", "Timing"),
-        ))
+    def fill_team(self, team: Team) -> None:
+        labels = dict(
+            (role, t(label))
+            for role, label in (
+                ("voice", "Voice"),
+                ("translator", "Translation"),
+                ("editing", "Subtitles"),
+                ("decor", "Design"),
+                ("timing", "Timing"),
+            )
+        )
         self.query_one("#filter-team", Select).set_options(
             (f"{name} · {labels[role]}", f"{role}:{name}") for role, name in team_members(team)
         )
@@ -252,4 +257,3 @@ class SearchScreen(AniScreen):
         event.stop()
         if 0 <= event.cursor_row < len(self.results):
             self.ani.open_title(self.results[event.cursor_row].id)
-

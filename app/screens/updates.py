@@ -35,7 +35,7 @@ class UpdatesScreen(AniScreen):
         self.previous_visit: float | None = None
         self.exhausted = False
         self.pages_loaded = 0
-        self.offset = 0
+        self.fetched_count = 0
         """How many titles the server has given so far (the `after` of the next page)."""
 
     def compose(self) -> ComposeResult:
@@ -77,7 +77,7 @@ class UpdatesScreen(AniScreen):
         self.titles = []
         self.seen_ids = set()
         self.pages_loaded = 1
-        self.offset = len(fetched.value)
+        self.fetched_count = len(fetched.value)
         self.exhausted = len(fetched.value) < self.page_size
         table = self.query_one(KeyTable)
         table.clear()
@@ -115,12 +115,12 @@ class UpdatesScreen(AniScreen):
         status = self.query_one(StatusLine)
         status.info(t("Loading…"))
         try:
-            fetched = await self.runtime.catalog.updates(after=self.offset, limit=limit)
+            fetched = await self.runtime.catalog.updates(after=self.fetched_count, limit=limit)
         except SourceError as error:
             status.info(describe_error(error) + " · " + t("press ctrl+r to retry"))
             return
         self.pages_loaded += 1
-        self.offset += len(fetched.value)
+        self.fetched_count += len(fetched.value)
         self.exhausted = len(fetched.value) < limit
         status.clear()
         self.append(fetched.value)

@@ -39,9 +39,13 @@ class SearchQuery:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.text.strip() or self.years or self.season_codes or self.genres or any(
-            self.team.values()
-        ))
+        return not (
+            self.text.strip()
+            or self.years
+            or self.season_codes
+            or self.genres
+            or any(self.team.values())
+        )
 
 
 class CatalogService:

@@ -6,7 +6,6 @@ import asyncio
 import io
 import os
 from collections.abc import Mapping
-
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult

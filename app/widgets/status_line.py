@@ -47,7 +47,7 @@ class StatusLine(Static):
         self.add_class("-visible", f"-{kind}")
         self.update(Content(text))
 
-    def loading(self) -> None:
+    def show_loading(self) -> None:
         self._show("info", t("Loading…"))
 
     def info(self, text: str) -> None:

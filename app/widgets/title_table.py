@@ -29,7 +29,5 @@ class KeyTable(DataTable[Text]):
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(
-            id=id, classes=classes, cursor_type="row", zebra_stripes=True
-        )
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         localize_bindings(self)

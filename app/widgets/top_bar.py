@@ -18,17 +18,17 @@ class TopBar(Static):
     """
 
     def __init__(self, current: str, *, demo: bool, browse_only: bool, context: str = "") -> None:
-        super().__init__(self.render_line(current, demo, browse_only, context), id="top-bar")
+        super().__init__(self.line_content(current, demo, browse_only, context), id="top-bar")
         self.current = current
         self.demo = demo
         self.browse_only = browse_only
 
     def show_context(self, context: str) -> None:
         """Name what the screen shows (e.g. the open title) after the navigation entries."""
-        self.update(self.render_line(self.current, self.demo, self.browse_only, context))
+        self.update(self.line_content(self.current, self.demo, self.browse_only, context))
 
     @staticmethod
-    def render_line(current: str, demo: bool, browse_only: bool, context: str) -> Content:
+    def line_content(current: str, demo: bool, browse_only: bool, context: str) -> Content:
         parts: list[Content | tuple[str, str] | str] = [("anitui", "bold $accent"), "  "]
         for key, mode, label in NAVIGATION:
             style = "reverse bold" if mode == current else "$text-muted"

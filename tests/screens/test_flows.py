@@ -110,9 +110,7 @@ async def test_search_as_you_type(app_factory: AppFactory, devserver: Any) -> No
         assert target["names"]["en"] in names
         # Older requests never paint over newer ones: only the final query was answered last.
         searches = [
-            r.query.get("search")
-            for r in devserver.requests
-            if r.path.endswith("/searchTitles")
+            r.query.get("search") for r in devserver.requests if r.path.endswith("/searchTitles")
         ]
         assert searches[-1] == word
 

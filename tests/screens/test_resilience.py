@@ -49,9 +49,7 @@ async def test_offline_shows_cached_data_with_marker(
         assert isinstance(app.screen, ScheduleScreen)
 
 
-async def test_no_network_no_cache_explains(
-    app_factory: AppFactory, fresh_devserver: Any
-) -> None:
+async def test_no_network_no_cache_explains(app_factory: AppFactory, fresh_devserver: Any) -> None:
     fresh_devserver.stop()
     app = app_factory(server=fresh_devserver)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -82,9 +80,7 @@ def hostile_catalog(server: Any) -> list[int]:
     return ids
 
 
-async def test_hostile_names_show_literally(
-    app_factory: AppFactory, fresh_devserver: Any
-) -> None:
+async def test_hostile_names_show_literally(app_factory: AppFactory, fresh_devserver: Any) -> None:
     ids = hostile_catalog(fresh_devserver)
     app = app_factory(server=fresh_devserver)
     async with app.run_test(size=(140, 50)) as pilot:

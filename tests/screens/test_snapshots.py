@@ -38,8 +38,13 @@ def test_title(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
         screen = pilot.app.screen
         await wait_for(pilot, lambda: screen.title_data is not None)
-        await wait_for(pilot, lambda: not screen.query("#poster-text") or "Loading" not in str(
-            screen.query_one("#poster-text").render()))
+        await wait_for(
+            pilot,
+            lambda: (
+                not screen.query("#poster-text")
+                or "Loading" not in str(screen.query_one("#poster-text").render())
+            ),
+        )
         await pilot.pause()
 
     assert snap_compare(app_factory(), terminal_size=size, run_before=open_title)
