@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -86,18 +87,12 @@ class SearchScreen(AniScreen):
     async def load_filters(self) -> None:
         catalog = self.runtime.catalog
         # Each list is independent: one failing leaves the others usable.
-        try:
+        with suppress(SourceError):
             self.fill_years((await catalog.years()).value)
-        except SourceError:
-            pass
-        try:
+        with suppress(SourceError):
             self.fill_genres((await catalog.genres()).value)
-        except SourceError:
-            pass
-        try:
+        with suppress(SourceError):
             self.fill_team((await catalog.team()).value)
-        except SourceError:
-            pass
 
     def fill_years(self, years: tuple[int, ...]) -> None:
         self.query_one("#filter-year", Select).set_options(

@@ -49,7 +49,7 @@ class Runtime:
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
-        """Open the store, take the instance lock, start the demo server when asked, make clients."""
+        """Open the store, take the instance lock, start the demo server if asked, make clients."""
         demo_server: DevServer | None = None
         if settings.demo:
             # Imported here so a normal start never pays for aiohttp and the demo catalog.
@@ -109,7 +109,7 @@ class Runtime:
 
     @staticmethod
     def mirrors_for(settings: Settings) -> list[str]:
-        """Mirrors only stand in for the default API: never for a URL the user chose, nor in demo."""
+        """Mirrors stand in for the default API only: never for a URL the user chose, nor in demo."""
         if settings.demo or settings.is_explicit("anilibria.api"):
             return []
         if settings.anilibria.api != DEFAULT_ANILIBRIA_API:
