@@ -109,7 +109,7 @@ class Runtime:
 
     @staticmethod
     def mirrors_for(settings: Settings) -> list[str]:
-        """Mirrors stand in for the default API only: never for a URL the user chose, nor in demo."""
+        """Mirrors stand in for the default API only: never for a chosen URL, nor in demo."""
         if settings.demo or settings.is_explicit("anilibria.api"):
             return []
         if settings.anilibria.api != DEFAULT_ANILIBRIA_API:
