@@ -1,0 +1,253 @@
+"""`make bench`: anitui's speed and memory, as ratios against a baseline measured in the same run.
+
+The local API server runs in a separate process. Cold starts are fresh processes on a
+pseudo-terminal, timed until their content appears on the terminal; the baseline is a bare
+Textual app that paints a header, a label and a footer. In-process figures drive the real app
+headlessly with Textual's Pilot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+COLD_RUNS = 5
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Footer, Header, Label
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield Label("bare-app-painted")
+        yield Footer()
+
+Bare().run()
+"""
+
+SERVER = """
+import json, signal, sys, threading
+from app.devserver.catalog import Catalog
+from app.devserver.server import DevServer
+bulk = int(sys.argv[1])
+server = DevServer(catalog=Catalog.bulk(bulk) if bulk else None)
+server.start()
+print(json.dumps({"anilibria_api": server.anilibria_api, "anilibria_site": server.anilibria_site}),
+      flush=True)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+stop.wait()
+server.stop()
+"""
+
+
+@contextmanager
+def api_server(bulk: int = 0) -> Iterator[dict[str, str]]:
+    """The devserver in its own process (demo catalog, or `bulk` generated titles)."""
+    process = subprocess.Popen(
+        [PYTHON, "-c", SERVER, str(bulk)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert process.stdout is not None
+        yield json.loads(process.stdout.readline())
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def time_to_text(argv: list[str], marker: bytes, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from spawn until `marker` shows on a 120x40 pty, and RSS (MiB) 2 s later."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True
+    )
+    os.close(slave)
+    seen = b""
+    elapsed = None
+    try:
+        while elapsed is None:
+            ready, _, _ = select.select([master], [], [], 30)
+            if not ready:
+                raise RuntimeError(f"{argv[-1]!r} never showed {marker!r}")
+            chunk = os.read(master, 65536)
+            seen = seen[-4096:] + chunk
+            if marker in seen:
+                elapsed = time.perf_counter() - start
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:  # keep draining so the app never blocks on output
+            if select.select([master], [], [], 0.1)[0]:
+                os.read(master, 65536)
+        memory = rss_mib(process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+        os.close(master)
+    return elapsed, memory
+
+
+def cold_start(server: dict[str, str]) -> dict[str, float]:
+    home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    app_argv = [
+        PYTHON, "-m", "app", "--anilibria-api", server["anilibria_api"],
+        "--anilibria-site", server["anilibria_site"], "--data-dir", str(home / "data"),
+        "--cache-dir", str(home / "cache"), "--lang", "en",
+    ]
+    # The schedule's column header is painted with the data; fill the cache once first.
+    marker = b"Episodes"
+    time_to_text(app_argv, marker, env)
+    bare, app = [], []
+    bare_rss, app_rss = [], []
+    for _ in range(COLD_RUNS):
+        seconds, memory = time_to_text([PYTHON, "-c", BARE_APP], b"bare-app-painted", env)
+        bare.append(seconds)
+        bare_rss.append(memory)
+        seconds, memory = time_to_text(app_argv, marker, env)
+        app.append(seconds)
+        app_rss.append(memory)
+    return {
+        "bare_start_s": statistics.median(bare),
+        "app_start_s": statistics.median(app),
+        "start_ratio": statistics.median(app) / statistics.median(bare),
+        "bare_rss_mib": statistics.median(bare_rss),
+        "app_rss_mib": statistics.median(app_rss),
+        "rss_ratio": statistics.median(app_rss) / statistics.median(bare_rss),
+    }
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def search_latency(server: dict[str, str]) -> dict[str, float]:
+    """Keystroke -> results on screen, minus the debounce, over queries that change the set."""
+    from textual.widgets import Input
+
+    from app.application import make_app
+    from app.cli import parse_settings
+    from app.widgets.title_table import KeyTable
+
+    home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
+    debounce = 0.3
+    settings = parse_settings([
+        "--anilibria-api", server["anilibria_api"], "--anilibria-site", server["anilibria_site"],
+        "--data-dir", str(home / "d"), "--cache-dir", str(home / "c"), "--lang", "en",
+    ])
+    settings.ui.search_debounce = debounce
+    app = make_app(settings)
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause(0.3)
+        screen = app.screen
+        table = screen.query_one(KeyTable)
+        query = screen.query_one("#search-query", Input)
+        for letter in "aeiounrstl" * 2:
+            query.value = ""  # an empty query clears the results
+            await pilot.pause(debounce + 0.2)
+            assert table.row_count == 0
+            start = time.perf_counter()
+            await pilot.press(letter)
+            while table.row_count == 0:
+                await asyncio.sleep(0.002)
+                if time.perf_counter() - start > 10:
+                    raise RuntimeError(f"no results for {letter!r}")
+            latencies.append(time.perf_counter() - start - debounce)
+    return {"search_p95_ms": percentile(latencies, 0.95) * 1000}
+
+
+async def long_list(server: dict[str, str]) -> dict[str, float]:
+    """Updates paging through 3,000 titles, RSS after, and j/k repaint latency on that list."""
+    from app.application import make_app
+    from app.cli import parse_settings
+    from app.screens.updates import UpdatesScreen
+    from app.widgets.title_table import KeyTable
+
+    home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
+    settings = parse_settings([
+        "--anilibria-api", server["anilibria_api"], "--anilibria-site", server["anilibria_site"],
+        "--data-dir", str(home / "d"), "--cache-dir", str(home / "c"), "--lang", "en",
+    ])
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        start = time.perf_counter()
+        await pilot.press("2")
+        while not isinstance(app.screen, UpdatesScreen) or not app.screen.query(KeyTable):
+            await asyncio.sleep(0.005)
+        table = app.screen.query_one(KeyTable)
+        while table.row_count < 3000:
+            await pilot.press("G")
+            await asyncio.sleep(0.005)
+            if time.perf_counter() - start > 60:
+                raise RuntimeError(f"only {table.row_count} rows after 60 s")
+        loaded = time.perf_counter() - start
+        await pilot.pause(0.2)
+        rss = rss_mib(os.getpid())
+        repaint: list[float] = []
+        for key in "kjkjkjkjkjkjkjkjkjkjkjkjkjkjkjkjkjkjkjkj":
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()
+            repaint.append(time.perf_counter() - t0)
+    return {
+        "updates_3000_s": loaded,
+        "updates_rss_mib": rss,
+        "cursor_p95_ms": percentile(repaint, 0.95) * 1000,
+    }
+
+
+def main() -> int:
+    results: dict[str, float] = {}
+    with api_server() as server:
+        results.update(cold_start(server))
+        results.update(asyncio.run(search_latency(server)))
+    with api_server(bulk=3000) as server:
+        results.update(asyncio.run(long_list(server)))
+    goals = {
+        "start_ratio": ("<=", 1.5),
+        "app_rss_mib": ("<=", 60),
+        "search_p95_ms": ("<=", 150),
+        "updates_3000_s": ("<=", 1.0),
+        "updates_rss_mib": ("<=", 200),
+        "cursor_p95_ms": ("<=", 50),
+    }
+    for name, value in results.items():
+        goal = goals.get(name)
+        verdict = ""
+        if goal:
+            verdict = "  goal ≤ {}: {}".format(goal[1], "met" if value <= goal[1] else "MISSED")
+        print(f"{name:18} {value:10.3f}{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
