@@ -485,12 +485,10 @@ class ApiHttp:
             url = target if base is None else f"{base}/{target.lstrip('/')}"
             started = time.monotonic()
             try:
+                # httpx's `params=` would replace a query already in `target` (download.php?id=).
+                full_url = httpx.URL(url).copy_merge_params(query) if query else url
                 response = await self._client.request(
-                    method,
-                    url,
-                    params=query or None,
-                    data=data,
-                    timeout=self._timeout(timeout),
+                    method, full_url, data=data, timeout=self._timeout(timeout)
                 )
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 failure = self._unreachable(url, exc, timeout)

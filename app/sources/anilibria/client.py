@@ -635,9 +635,15 @@ class AniLibriaClient:
         """A poster image from the site (`Poster.url`); cached for offline use."""
         return await self._site.get_bytes(url_path, cacheable=True, cache_only=cache_only)
 
-    async def torrent_file(self, url_path: str) -> bytes:
-        """The .torrent file at `Torrent.url`; never cached (it may carry a passkey)."""
-        body = (await self._site.get_bytes(url_path)).value
+    async def torrent_file(self, url_path: str, *, session: str | None = None) -> bytes:
+        """The .torrent file at `Torrent.url`; never cached (it may carry a passkey).
+
+        With `session`, the tracker counts the download to that user (their passkey is in the
+        file's announce URLs).
+        """
+        if session is not None:
+            register_secret(session)
+        body = (await self._site.get_bytes(url_path, params={"session": session})).value
         # The site answers a bad session with an HTML page, not an HTTP error.
         if not body.startswith(b"d"):
             raise BadResponseError(f"{API}: the site did not send a .torrent file", api=API)
