@@ -1,0 +1,48 @@
+"""`python -m app.devserver [--host H] [--port N]`: serve the demo catalog until SIGINT/SIGTERM.
+
+Prints one JSON line with the URLs to give the app (`base_url`, `anilibria_api`,
+`anilibria_site`) once the port listens, so a parent process can read it and connect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+
+from app.devserver.server import DevServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the server in the foreground; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m app.devserver", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+    args = parser.parse_args(argv)
+
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    with DevServer(args.host, args.port) as server:
+        urls = {
+            "base_url": server.base_url,
+            "anilibria_api": server.anilibria_api,
+            "anilibria_site": server.anilibria_site,
+        }
+        sys.stdout.write(json.dumps(urls) + "\n")
+        sys.stdout.flush()
+        # wait() with a timeout keeps the main thread responsive to signals.
+        while not stopping.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
