@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
 import json
 import logging
 import math
 import random
 import re
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -109,7 +112,16 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-for _name in ("httpx", "httpcore"):
+# A logger's filters do not see its children's records: name every logger httpx and httpcore
+# write to (httpcore's DEBUG trace includes response headers such as Set-Cookie).
+for _name in (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+):
     logging.getLogger(_name).addFilter(_RedactingFilter())
 
 
@@ -525,7 +537,7 @@ class ApiHttp:
         elif isinstance(exc, httpx.TimeoutException):
             reason, before_send = f"timed out after {read_timeout:g} s", False
         elif isinstance(exc, httpx.ConnectError):
-            reason = _connect_reason(str(exc))
+            reason = _connect_reason(exc)
         elif isinstance(exc, httpx.ProxyError):
             reason = "the proxy failed"
         elif isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
@@ -623,25 +635,37 @@ def _retry_after_header(response: httpx.Response, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _connect_reason(text: str) -> str:
-    lowered = text.lower()
-    if "refused" in lowered:
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and everything it was raised from (anyio wraps a refusal in "All connection
+    attempts failed"), exception groups included."""
+    seen: list[BaseException] = []
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if any(current is known for known in seen):
+            continue
+        seen.append(current)
+        pending += [c for c in (current.__cause__, current.__context__) if c is not None]
+        if isinstance(current, BaseExceptionGroup):
+            pending += list(current.exceptions)
+    return seen
+
+
+def _connect_reason(exc: BaseException) -> str:
+    causes = _causes(exc)
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
         return "connection refused"
-    if any(
-        hint in lowered
-        for hint in (
-            "name or service not known",
-            "nodename nor servname",
-            "name resolution",
-            "no address associated",
-            "getaddrinfo failed",
-        )
-    ):
+    if any(isinstance(c, socket.gaierror) for c in causes):
         return "name not resolved"
-    if "certificate" in lowered:
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
         return "TLS certificate not accepted"
-    if "unreachable" in lowered:
+    if any(getattr(c, "errno", None) in (errno.ENETUNREACH, errno.EHOSTUNREACH) for c in causes):
         return "network unreachable"
+    text = " ".join(str(c) for c in causes).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "name resolution" in text:
+        return "name not resolved"
     return "connection failed"
 
 
