@@ -125,12 +125,12 @@ class HttpCache:
             return self._conn
         try:
             self._conn = self._open()
+        except (sqlite3.OperationalError, OSError):
+            # Cannot open at all (a directory in the way, no permission, no space): run
+            # uncached rather than retrying, and warning, on every request.
+            self._broken = True
+            raise
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):
-                # Cannot open at all (a directory in the way, no permission): run uncached
-                # rather than retrying, and warning, on every request.
-                self._broken = True
-                raise
             # Not a database (a crash mid-write, a foreign file): keep it aside for a post
             # mortem and start empty — losing a cache costs one refetch.
             _log.warning("response cache %s is damaged (%s): starting a new one", self.path, exc)

@@ -36,9 +36,6 @@ class SourceError(Exception):
         super().__init__(_redact(message))
         self.api = api
 
-    def __str__(self) -> str:
-        return str(self.args[0])
-
 
 class NetworkError(SourceError):
     """The server could not be reached (refused, timed out, name not resolved, cut off)."""

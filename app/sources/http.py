@@ -298,6 +298,8 @@ class ApiHttp:
 
         With `cacheable` (and `path` in the allow-list) a success is written to the cache.
         With `cache_only` the cache answers or `NotCachedError` is raised, without network.
+        A failed network read never falls back to the cache by itself: callers show the cached
+        answer first (`cache_only`), then refresh, and know which one they are showing.
         """
         return await self._get(
             path,
@@ -373,7 +375,9 @@ class ApiHttp:
         use_cache = self._may_cache(target, cacheable)
         key = self._cache_key(target, params)
         if cache_only:
-            if self._cache is None or not use_cache:
+            if self._cache is None:
+                raise NotCachedError(f"{self.api}: there is no response cache", api=self.api)
+            if not use_cache:
                 raise NotCachedError(f"{self.api}: this read is never cached", api=self.api)
             hit = await self._cache.get(key)
             if hit is None:
