@@ -971,7 +971,10 @@ def _similarity(query: str, word: str) -> float:
         return 1.0
     if len(query) >= 3 and word.startswith(query):
         return 0.95
-    if len(query) <= 3 or abs(len(query) - len(word)) > max(2, len(query) // 3):
+    if len(query) == len(word) == 3:
+        # Too short for a ratio to mean much: allow exactly one wrong letter.
+        return 0.75 if sum(a != b for a, b in zip(query, word, strict=True)) == 1 else 0.0
+    if len(query) < 3 or abs(len(query) - len(word)) > max(2, len(query) // 3):
         return 0.0
     matcher = difflib.SequenceMatcher(None, query, word)
     if matcher.real_quick_ratio() < 0.75 or matcher.quick_ratio() < 0.75:

@@ -232,10 +232,10 @@ class DevServer:
     async def _serve(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._middleware])
         self._api.add_routes(app)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
         # A short shutdown grace: tests stop servers with keep-alive clients still connected.
-        site = web.TCPSite(runner, self.host, self._origin.port, shutdown_timeout=0.1)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._origin.port)
         try:
             await site.start()
         except BaseException:
