@@ -18,6 +18,8 @@ the spec is silent this server chooses, and a client must not rely on more than 
 - searchTitles: `search` matches every word fuzzily (typos, Latin look-alike letters) against
   names and description; `year`/`season_code` match any listed value; `genres` and the team
   lists need every listed value. Results are ranked by match, then by `in_favorites`.
+- `/announce` is a minimal HTTP tracker (compact peer lists, in memory), so a local seeder and
+  leecher of a demo torrent find each other without DHT.
 - getRSS has one item per torrent, newest upload first; with `session` the enclosure links carry
   it, and a `.torrent` asked for with an invalid session is an HTML error page (the spec's
   "wrong torrent format").
@@ -31,6 +33,7 @@ import json
 import random
 import re
 import secrets
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,10 +41,12 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
 from app.devserver import fields
+from app.devserver.bencode import bencode
 from app.devserver.catalog import LOCAL_HOST, TEAM_ROLES, Catalog, Title, assets_dir
 from app.devserver.fields import Path as FieldPath
 
@@ -234,6 +239,7 @@ class AniLibriaApi:
         self.origin = origin
         self.api_version = api_version
         self.sessions: dict[str, Session] = {}
+        self.swarms: dict[bytes, dict[bytes, tuple[str, int]]] = {}
         self._random = random.Random()
 
     def add_routes(self, app: web.Application) -> None:
@@ -245,6 +251,7 @@ class AniLibriaApi:
         app.router.add_route("*", method_route, self.handle_method)
         app.router.add_route("*", "/public/login.php", self.login)
         app.router.add_get("/public/torrent/download.php", self.download_torrent)
+        app.router.add_get("/announce", self.announce)
         app.router.add_get(r"/storage/releases/posters/{title_id:\d+}/{name}", self.poster)
         app.router.add_get(
             r"/storage/releases/episodes/previews/{title_id:\d+}/{episode:\d+}/{name}",
@@ -879,6 +886,34 @@ class AniLibriaApi:
             },
         )
 
+    async def announce(self, request: web.Request) -> web.Response:
+        """A minimal HTTP tracker (compact peers only) so local peers of a torrent find each other.
+
+        Peers are kept in memory per info-hash and dropped when they announce `stopped`.
+        """
+        # The info-hash is percent-encoded binary: decode it byte for byte, not as UTF-8.
+        query = parse_qs(request.rel_url.raw_query_string, encoding="latin-1")
+        info_hash = (query.get("info_hash") or [""])[0].encode("latin-1")
+        peer_id = (query.get("peer_id") or [""])[0].encode("latin-1")
+        try:
+            port = int((query.get("port") or [""])[0])
+        except ValueError:
+            port = 0
+        if len(info_hash) != 20 or not 0 < port < 65536:
+            return _bencoded({"failure reason": "info_hash and port are required"})
+        swarm = self.swarms.setdefault(info_hash, {})
+        host = request.remote or "127.0.0.1"
+        if (query.get("event") or [""])[0] == "stopped":
+            swarm.pop(peer_id, None)
+        else:
+            swarm[peer_id] = (host, port)
+        peers = b"".join(
+            socket.inet_aton(ip) + peer_port.to_bytes(2, "big")
+            for other, (ip, peer_port) in swarm.items()
+            if other != peer_id and _is_ipv4(ip)
+        )
+        return _bencoded({"interval": 60, "min interval": 5, "peers": peers})
+
     def _poster_path(self, title_id: int) -> Path | None:
         posters = _image_files("posters")
         if not posters or self.catalog.title(title_id) is None:
@@ -928,6 +963,18 @@ class AniLibriaApi:
         if _SEGMENT_NAME.match(name) and (folder / name).is_file():
             return web.FileResponse(folder / name, headers={"Content-Type": "video/mp2t"})
         raise web.HTTPNotFound()
+
+
+def _bencoded(value: dict[str, Any]) -> web.Response:
+    return web.Response(body=bencode(value), content_type="text/plain")
+
+
+def _is_ipv4(address: str) -> bool:
+    try:
+        socket.inet_aton(address)
+    except OSError:
+        return False
+    return address.count(".") == 3
 
 
 def _image_files(kind: str) -> list[Path]:

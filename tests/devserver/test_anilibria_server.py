@@ -352,6 +352,56 @@ def test_download_serves_a_real_torrent_of_the_payload(
     assert devserver.catalog.torrent_payload(torrent["torrent_id"]) == payload
 
 
+def _loopback_session(lt: Any) -> Any:
+    return lt.session(
+        {
+            "listen_interfaces": "127.0.0.1:0",
+            "enable_dht": False,
+            "enable_lsd": False,
+            "enable_upnp": False,
+            "enable_natpmp": False,
+            # TCP only: uTP over loopback is slow and erratic (PITFALLS.md).
+            "enable_outgoing_utp": False,
+            "enable_incoming_utp": False,
+            "stop_tracker_timeout": 0,
+        }
+    )
+
+
+def test_a_leecher_downloads_a_demo_torrent_from_a_local_seeder(
+    fresh_devserver: DevServer, tmp_path: Any
+) -> None:
+    lt = pytest.importorskip("libtorrent")
+    server = fresh_devserver
+    title = httpx.get(f"{server.anilibria_api}/getTitle", params={"id": 9023}).json()
+    torrent = title["torrents"]["list"][0]
+    raw = httpx.get(server.anilibria_site + torrent["url"]).content
+    for path, data in server.catalog.torrent_payload(torrent["torrent_id"]):
+        target = tmp_path / "seed" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    seeder, leecher = _loopback_session(lt), _loopback_session(lt)
+
+    def params(folder: str, flags: int = 0) -> Any:
+        p = lt.add_torrent_params()
+        p.ti = lt.torrent_info(lt.bdecode(raw))
+        p.save_path = str(tmp_path / folder)
+        p.flags |= flags
+        return p
+
+    seeder.add_torrent(params("seed", lt.torrent_flags.seed_mode))
+    deadline = time.monotonic() + 10
+    while not any(r.path == "/announce" for r in server.requests):
+        assert time.monotonic() < deadline, "the seeder never announced"
+        time.sleep(0.05)
+    handle = leecher.add_torrent(params("leech"))
+    while not handle.status().is_seeding:
+        assert time.monotonic() < deadline + 10, "the download did not finish"
+        time.sleep(0.05)
+    for path, data in server.catalog.torrent_payload(torrent["torrent_id"]):
+        assert (tmp_path / "leech" / path).read_bytes() == data
+
+
 def test_every_demo_hash_is_the_info_hash_of_its_payload() -> None:
     catalog = Catalog.demo()
     torrents = [t for title in catalog.titles for t in title["torrents"]["list"]]
