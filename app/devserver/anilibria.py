@@ -20,6 +20,8 @@ the spec is silent this server chooses, and a client must not rely on more than 
   lists need every listed value. Results are ranked by match, then by `in_favorites`.
 - `/announce` is a minimal HTTP tracker (compact peer lists, in memory), so a local seeder and
   leecher of a demo torrent find each other without DHT.
+- advancedSearch evaluates the query on each title as served (description in the asked
+  format); with `order_by`, titles that lack the key come last in either direction.
 - getRSS has one item per torrent, newest upload first; with `session` the enclosure links carry
   it, and a `.torrent` asked for with an invalid session is an HTML error page (the spec's
   "wrong torrent format").
@@ -285,7 +287,7 @@ class AniLibriaApi:
         if unknown:
             return error_response(412, f"Unknown parameters: {', '.join(unknown)}")
         try:
-            handler: Callable[[Params], Awaitable[Any]] = getattr(self, method.handler)
+            handler: Handler = getattr(self, method.handler)
             result = await handler(Params(values))
         except ApiError as exc:
             return error_response(exc.code, exc.message)

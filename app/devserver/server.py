@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from app.devserver.anilibria import AniLibriaApi, Origin, Session, error_response, json_response
 from app.devserver.catalog import Catalog
@@ -28,12 +30,16 @@ _API_PREFIXES = ("/v2", "/api/")
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the server received (`query` keeps the first value of each key)."""
+    """One request the server received.
+
+    `query` keeps the first value of each key; `headers` is case-insensitive; `body` is empty
+    for multipart forms (reading them here would consume them).
+    """
 
     method: str
     path: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
 
 
@@ -254,7 +260,7 @@ class DevServer:
                 method=request.method,
                 path=request.path,
                 query={key: request.query[key] for key in request.query},
-                headers=dict(request.headers),
+                headers=CIMultiDictProxy(CIMultiDict(request.headers)),
                 body=body,
             )
         )
