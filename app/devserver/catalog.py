@@ -144,8 +144,8 @@ class Catalog:
     seed_stats: list[dict[str, Any]] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
     file_size_range: tuple[int, int] = _DEMO_FILE_SIZES
-    _layouts: dict[int, TorrentLayout] = field(default_factory=dict, repr=False)
-    _built: dict[int, _BuiltTorrent] = field(default_factory=dict, repr=False)
+    _layouts: dict[int, TorrentLayout] = field(default_factory=dict, init=False, repr=False)
+    _built: dict[int, _BuiltTorrent] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def demo(cls) -> Catalog:
@@ -505,7 +505,7 @@ def _episode_uuid(title_id: int, episode: int) -> str:
 
 def _torrent_entries(title: Title) -> list[dict[str, Any]]:
     torrents = title.get("torrents") or {}
-    entries = torrents.get("list") or [] if isinstance(torrents, dict) else []
+    entries = (torrents.get("list") or []) if isinstance(torrents, dict) else []
     return [e for e in entries if isinstance(e, dict) and isinstance(e.get("torrent_id"), int)]
 
 
