@@ -24,6 +24,8 @@ class AniScreen(Screen[None]):
     """Base of anitui's screens; `MODE` is the navigation entry the screen belongs to."""
 
     MODE = ""
+    SCREEN_NAME = ""
+    """The screen's name as Help shows it (an English msgid)."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -32,6 +32,18 @@ def key_label(key: str) -> str:
     return names.get(key, key)
 
 
+def place_name(node: object) -> str:
+    """Where a binding lives, in the user's words: a screen's name, "Lists" for tables."""
+    from app.screens.base import AniScreen
+    from app.widgets.title_table import KeyTable
+
+    if isinstance(node, KeyTable):
+        return t("Lists")
+    if isinstance(node, AniScreen):
+        return t(node.SCREEN_NAME)
+    return type(node).__name__
+
+
 def help_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
     """(keys, action, where) for the bindings active on `screen`, app-wide ones last.
 
@@ -44,8 +56,9 @@ def help_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
         binding: Binding = active.binding
         if not binding.description or binding.system:
             continue
-        where = t("Everywhere") if active.node is app else type(active.node).__name__
-        rows.setdefault((binding.description, where), []).append(key_label(key))
+        binding_description = t(binding.description)
+        where = t("Everywhere") if active.node is app else place_name(active.node)
+        rows.setdefault((binding_description, where), []).append(key_label(key))
     ordered = sorted(rows.items(), key=lambda item: (item[0][1] == t("Everywhere"), item[0][1]))
     return [(" ".join(keys), description, where) for (description, where), keys in ordered]
 

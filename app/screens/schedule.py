@@ -39,6 +39,7 @@ class ScheduleScreen(AniScreen):
     """What comes out on each weekday. Enter opens a title; ←/→ or h/l change the day."""
 
     MODE = "schedule"
+    SCREEN_NAME = "Schedule"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "previous_day", "Previous day", priority=True),
         Binding("right,l", "next_day", "Next day", priority=True),
@@ -60,7 +61,7 @@ class ScheduleScreen(AniScreen):
             active=f"day-{self.today}",
             id="schedule-days",
         )
-        table = KeyTable(id="schedule-table")
+        table = KeyTable(id="schedule-table", flexible=("name", "en"))
         table.add_column(t("Name"), key="name")
         table.add_column(t("English name"), key="en")
         table.add_column(t("Episodes"), key="episodes")

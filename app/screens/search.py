@@ -40,6 +40,7 @@ class SearchScreen(AniScreen):
     """Type to search; Tab reaches the filters and results; ctrl+a toggles the advanced query."""
 
     MODE = "search"
+    SCREEN_NAME = "Search"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_query", "Focus search"),
         Binding("ctrl+a", "toggle_advanced", "Advanced query", priority=True),
@@ -54,20 +55,25 @@ class SearchScreen(AniScreen):
     def compose(self) -> ComposeResult:
         yield self.top_bar()
         with Horizontal(id="search-bar"):
-            yield Input(placeholder=t("Search titles…"), id="search-query")
-            yield Input(placeholder=t("Order by"), id="search-order", classes="-advanced")
-            yield Checkbox(t("Descending"), id="search-descending", classes="-advanced")
+            yield Input(placeholder=t("Search titles…"), id="search-query", compact=True)
+            yield Input(
+                placeholder=t("Order by"), id="search-order", classes="-advanced", compact=True
+            )
+            yield Checkbox(
+                t("Descending"), id="search-descending", classes="-advanced", compact=True
+            )
         with Horizontal(id="search-filters"):
-            yield Select[int]((), prompt=t("Any year"), id="filter-year")
+            yield Select[int]((), prompt=t("Any year"), id="filter-year", compact=True)
             yield Select[int](
                 [(i18n.season_name(code), code) for code in (1, 2, 3, 4)],
                 prompt=t("Any season"),
                 id="filter-season",
+                compact=True,
             )
-            yield Select[str]((), prompt=t("Any genre"), id="filter-genre")
-            yield Select[str]((), prompt=t("Any team member"), id="filter-team")
+            yield Select[str]((), prompt=t("Any genre"), id="filter-genre", compact=True)
+            yield Select[str]((), prompt=t("Any team member"), id="filter-team", compact=True)
         yield StatusLine(id="search-status")
-        table = KeyTable(id="search-results")
+        table = KeyTable(id="search-results", flexible=("name", "en"))
         table.add_column(t("Name"), key="name")
         table.add_column(t("English name"), key="en")
         table.add_column(t("Episodes"), key="episodes")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, DataTable, Footer, Label, Static
@@ -84,7 +81,7 @@ def title_facts(title: Title) -> list[Content]:
 class TitleScreen(AniScreen):
     """One title. Tab moves between episodes and torrents; Esc goes back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = []
+    SCREEN_NAME = "Title"
 
     def __init__(self, title_id: int) -> None:
         super().__init__()
@@ -104,12 +101,16 @@ class TitleScreen(AniScreen):
                     yield Static(id="title-blocked", classes="-hidden")
                     yield Static(id="title-team")
                     with Horizontal(id="title-actions"):
-                        yield Button(f"▶ {t('Play — arrives with playback')}", disabled=True)
-                        yield Button(f"⬇ {t('Download — arrives with downloads')}", disabled=True)
-                        yield Button(f"★ {t('Favorite — arrives with favorites')}", disabled=True)
+                        yield Button(f"▶ {t('Play')}", disabled=True, compact=True)
+                        yield Button(f"⬇ {t('Download')}", disabled=True, compact=True)
+                        yield Button(f"★ {t('Favorite')}", disabled=True, compact=True)
+                    yield Static(
+                        t("Playback, downloads and favorites arrive in a later version."),
+                        id="title-actions-note",
+                    )
             yield Static(id="title-description")
             yield Label(t("Episodes"), classes="section")
-            episodes = KeyTable(id="title-episodes")
+            episodes = KeyTable(id="title-episodes", flexible=("name",))
             episodes.add_column("#", key="number")
             episodes.add_column(t("Name"), key="name")
             episodes.add_column(t("Date"), key="date")
@@ -128,7 +129,8 @@ class TitleScreen(AniScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#title-episodes", KeyTable).focus()
+        # Focus without scrolling: the head of the title is what the user wants to see first.
+        self.query_one("#title-episodes", KeyTable).focus(scroll_visible=False)
         self.load()
 
     def action_refresh_screen(self) -> None:

@@ -27,6 +27,7 @@ class UpdatesScreen(AniScreen):
     """getUpdates with endless scrolling; titles updated since the last visit are marked."""
 
     MODE = "updates"
+    SCREEN_NAME = "Updates"
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,7 +42,7 @@ class UpdatesScreen(AniScreen):
     def compose(self) -> ComposeResult:
         yield self.top_bar()
         yield StatusLine(id="updates-status")
-        table = KeyTable(id="updates-table")
+        table = KeyTable(id="updates-table", flexible=("name", "en"))
         table.add_column(" ", key="new", width=2)
         table.add_column(t("Name"), key="name")
         table.add_column(t("English name"), key="en")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from app.plaintext import one_line
 from app.widgets.localized import localize_bindings
@@ -28,6 +30,48 @@ class KeyTable(DataTable[Text]):
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        flexible: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self.flexible = flexible
+        """Column keys that shrink (ellipsis) so the other columns stay on a narrow screen."""
         localize_bindings(self)
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Share the width left by the fixed columns among the flexible ones, by their need."""
+        if not self.flexible or not self.size.width:
+            return
+        padding = 2 * self.cell_padding
+        columns = [c for key, c in self.columns.items() if key.value in self.flexible]
+        fixed = sum(
+            c.get_render_width(self) for key, c in self.columns.items()
+            if key.value not in self.flexible
+        )
+        available = self.size.width - fixed - 1  # one cell for the vertical scrollbar
+        needed = [max(c.content_width, 1) for c in columns]
+        if sum(needed) + padding * len(columns) <= available:
+            for column in columns:
+                column.auto_width = True
+        else:
+            room = max(available - padding * len(columns), 8 * len(columns))
+            for column, need in zip(columns, needed, strict=True):
+                column.auto_width = False
+                column.width = max(8, room * need // sum(needed))
+        # DataTable has no public way to re-lay columns out; its caches hold the old widths.
+        self._clear_caches()
+        self._require_update_dimensions = True
+        self.refresh()
+
+    def add_rows(self, rows: Iterable[Iterable[Text]]) -> list[RowKey]:
+        keys = super().add_rows(rows)
+        if self.flexible:
+            self.call_after_refresh(self.fit_columns)
+        return keys

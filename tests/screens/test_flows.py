@@ -18,7 +18,12 @@ from tests.support import wait_for
 
 
 def titles_on(server: Any, day: int) -> list[dict[str, Any]]:
-    return [t for t in server.catalog.titles if (t.get("season") or {}).get("week_day") == day]
+    """The schedule of `day`: ongoing titles airing that weekday."""
+    return [
+        t
+        for t in server.catalog.titles
+        if (t.get("season") or {}).get("week_day") == day and t["status"]["code"] == 1
+    ]
 
 
 def cell_text(table: KeyTable, row: int, column: int) -> str:

@@ -75,6 +75,7 @@ def hostile_catalog(server: Any) -> list[int]:
         title["genres"] = [name]
         title["announce"] = name
         title["season"]["week_day"] = 0
+        title["status"] = {"string": "В работе", "code": 1}
         server.catalog.add_title(title)
         ids.append(title["id"])
     return ids
