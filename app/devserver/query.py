@@ -324,6 +324,7 @@ def _choices(pattern: str) -> tuple[int | None, ...]:
                 groups.append(False)
                 index += 2 if pattern.startswith("(?", index) else 1
         elif char == ")":
+            # Verbose-mode comments can hide a "(" from this scanner, so never pop the root.
             closed_group_varies = groups.pop() if len(groups) > 1 else False
             groups[-1] = groups[-1] or closed_group_varies
             index += 1
