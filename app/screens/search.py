@@ -49,6 +49,8 @@ class SearchScreen(AniScreen):
     def __init__(self) -> None:
         super().__init__()
         self.advanced = False
+        self.other_mode_text = ""
+        """What the query box held in the other mode (plain search or advanced query)."""
         self.results: tuple[Title, ...] = ()
         self.debounce: Timer | None = None
 
@@ -241,6 +243,8 @@ class SearchScreen(AniScreen):
         self.advanced = not self.advanced
         self.set_class(self.advanced, "-advanced-mode")
         query = self.query_one("#search-query", Input)
+        # A plain search is rarely a valid query and vice versa: each mode keeps its own text.
+        query.value, self.other_mode_text = self.other_mode_text, query.value
         query.placeholder = (
             t("Advanced query, e.g. {season.year} == 2024 and {type.code} == 1")
             if self.advanced

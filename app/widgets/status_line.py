@@ -72,6 +72,7 @@ class StatusLine(Static):
             text += " " + t(
                 "Try again with ctrl+r, or run `anitui --demo` to explore the bundled demo catalog."
             )
-        else:
+        elif not (isinstance(error, ApiError) and 400 <= error.code < 500):
+            # A request the server refused as wrong will not succeed by asking again.
             text += " · " + t("press ctrl+r to retry")
         self._show("error", text)

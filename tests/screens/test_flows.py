@@ -185,3 +185,19 @@ async def test_russian_interface(app_factory: AppFactory) -> None:
         table = app.screen.query_one(KeyTable)
         actions = {cell_text(table, r, 1) for r in range(table.row_count)}
         assert "Следующий день" in actions
+
+
+async def test_each_search_mode_keeps_its_own_text(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        query = app.screen.query_one("#search-query", Input)
+        await pilot.press(*"courier")
+        await pilot.press("ctrl+a")
+        assert query.value == ""
+        await pilot.press(*"{id} > 1")
+        await pilot.press("ctrl+a")
+        assert query.value == "courier"
+        await pilot.press("ctrl+a")
+        assert query.value == "{id} > 1"
