@@ -32,7 +32,8 @@ PROBE = textwrap.dedent(
                 await pilot.pause(0.05)
             # app.tcss makes the table fill the screen: proof the stylesheet shipped and loaded.
             assert str(table.styles.height) == "1fr", table.styles.height
-            print("ROWS", table.row_count, "TOPBAR", application.screen.query_one("#top-bar").render())
+            top_bar = application.screen.query_one("#top-bar").render()
+            print("ROWS", table.row_count, "TOPBAR", top_bar)
 
     asyncio.run(main())
     """
