@@ -51,6 +51,7 @@ from app.devserver import fields
 from app.devserver.bencode import bencode
 from app.devserver.catalog import LOCAL_HOST, TEAM_ROLES, Catalog, Title, assets_dir
 from app.devserver.fields import Path as FieldPath
+from app.devserver.query import QuerySyntaxError, compile_query
 
 JsonValue = Any
 Handler = Callable[["Params"], Awaitable[JsonValue]]
@@ -634,8 +635,6 @@ class AniLibriaApi:
         direction = params.integer("sort_direction", 0)
         if direction not in (0, 1):
             raise ApiError(400, "Parameter sort_direction is 0 (ascending) or 1 (descending)")
-        from app.devserver.query import QuerySyntaxError, compile_query
-
         try:
             query = compile_query(text)
         except QuerySyntaxError as exc:

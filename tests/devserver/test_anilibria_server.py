@@ -34,17 +34,6 @@ TITLE_KEYS = {
 HOSTILE = ["[b]x[/b]", "[/]", "[@click=app.quit]x", "\x1b[31mred", "<script>]]>&amp;</script>"]
 
 
-def _has_query_module() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("app.devserver.query") is not None
-
-
-needs_query = pytest.mark.skipif(
-    not _has_query_module(), reason="app.devserver.query (advancedSearch language) is not there yet"
-)
-
-
 @pytest.fixture(scope="module")
 def http(devserver: DevServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=devserver.base_url, timeout=5) as client:
@@ -160,7 +149,6 @@ def test_the_spec_examples_answer(http: httpx.Client, path: str) -> None:
         response.json()
 
 
-@needs_query
 def test_the_spec_example_of_advanced_search(http: httpx.Client) -> None:
     response = http.get(
         "/v2/advancedSearch?query={season.code} == 1 and {season.year} == 2020"
@@ -684,7 +672,6 @@ def test_search_list_filters(http: httpx.Client, devserver: DevServer) -> None:
     assert error(http.get("/v2/searchTitles", params={"year": "soon"}))[:2] == (400, 400)
 
 
-@needs_query
 def test_advanced_search(http: httpx.Client, devserver: DevServer) -> None:
     found = api(
         http,
