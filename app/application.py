@@ -17,8 +17,6 @@ from app.config import Settings
 from app.i18n import t
 from app.paths import STYLES_DIR
 from app.screens.schedule import ScheduleScreen
-from app.screens.search import SearchScreen
-from app.screens.updates import UpdatesScreen
 from app.services.runtime import Runtime
 from app.widgets.localized import localize_bindings
 
@@ -36,10 +34,11 @@ class AniApp(App[None]):
         STYLES_DIR / "help.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
+    DEFAULT_MODE = "schedule"
     MODES: ClassVar = {
         "schedule": ScheduleScreen,
-        "updates": UpdatesScreen,
-        "search": SearchScreen,
+        "updates": lambda: _updates_screen(),
+        "search": lambda: _search_screen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
@@ -65,7 +64,6 @@ class AniApp(App[None]):
 
     def on_mount(self) -> None:
         self.runtime.bus.attach_loop(asyncio.get_running_loop())
-        self.switch_mode("schedule")
         for notice in self.runtime.notices:
             self.notify(
                 t(notice.message, **notice.values),
@@ -132,6 +130,19 @@ class AniApp(App[None]):
             from app.widgets.status_line import describe_error
 
             self.notify(describe_error(event.worker.error), severity="error", markup=False)
+
+
+def _updates_screen() -> Screen[None]:
+    # Screens other than the first are imported when first opened: faster first paint.
+    from app.screens.updates import UpdatesScreen
+
+    return UpdatesScreen()
+
+
+def _search_screen() -> Screen[None]:
+    from app.screens.search import SearchScreen
+
+    return SearchScreen()
 
 
 def make_app(

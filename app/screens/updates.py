@@ -20,7 +20,7 @@ from app.widgets.title_table import KeyTable, cell
 # Start loading the next page this many rows before the end, so scrolling rarely waits.
 PREFETCH_ROWS = 15
 # Pages grow as the user keeps scrolling (fewer round trips for long lists), up to this factor.
-MAX_PAGE_GROWTH = 8
+MAX_PAGE_GROWTH = 20
 
 
 class UpdatesScreen(AniScreen):

@@ -57,6 +57,7 @@ class KeyTable(DataTable[Text]):
         )
         available = self.size.width - fixed - 1  # one cell for the vertical scrollbar
         needed = [max(c.content_width, 1) for c in columns]
+        before = [(c.auto_width, c.width) for c in columns]
         if sum(needed) + padding * len(columns) <= available:
             for column in columns:
                 column.auto_width = True
@@ -65,6 +66,8 @@ class KeyTable(DataTable[Text]):
             for column, need in zip(columns, needed, strict=True):
                 column.auto_width = False
                 column.width = max(8, room * need // sum(needed))
+        if before == [(c.auto_width, c.width) for c in columns]:
+            return
         # DataTable has no public way to re-lay columns out; its caches hold the old widths.
         self._clear_caches()
         self._require_update_dimensions = True

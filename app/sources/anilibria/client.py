@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
-
-import httpx
 
 from app.sources.anilibria.models import (
     API,
@@ -40,6 +38,9 @@ from app.sources.anilibria.models import (
 from app.sources.cache import HttpCache
 from app.sources.errors import ApiError, BadResponseError, LoginFailedError, ServerError
 from app.sources.http import ApiHttp, HttpSettings, Params, register_secret
+
+if TYPE_CHECKING:
+    import httpx
 
 _V = TypeVar("_V")
 
