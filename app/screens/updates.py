@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,6 +40,8 @@ class UpdatesScreen(AniScreen):
         self.pages_loaded = 0
         self.fetched_count = 0
         """How many titles the server has given so far (the `after` of the next page)."""
+        self.next_page: asyncio.Task[Fetched[tuple[Title, ...]]] | None = None
+        self.next_limit = 0
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -77,12 +81,15 @@ class UpdatesScreen(AniScreen):
     def show_first_page(self, fetched: Fetched[tuple[Title, ...]]) -> None:
         self.titles = []
         self.seen_ids = set()
+        self.drop_prefetch()
         self.pages_loaded = 1
         self.fetched_count = len(fetched.value)
         self.exhausted = len(fetched.value) < self.page_size
         table = self.query_one(KeyTable)
         table.clear()
         self.append(fetched.value)
+        if not fetched.from_cache:
+            self.start_prefetch()
 
     def append(self, titles: tuple[Title, ...]) -> None:
         fresh = unique_titles(titles, self.seen_ids)
@@ -108,26 +115,54 @@ class UpdatesScreen(AniScreen):
         if event.cursor_row >= len(self.titles) - PREFETCH_ROWS:
             self.load_next_page()
 
+    def start_prefetch(self) -> None:
+        """Fetch the page after the loaded ones in the background, so scrolling rarely waits."""
+        if self.exhausted or self.next_page is not None:
+            return
+        self.next_limit = self.page_size * min(2**self.pages_loaded, MAX_PAGE_GROWTH)
+        self.next_page = asyncio.create_task(
+            self.runtime.catalog.updates(after=self.fetched_count, limit=self.next_limit)
+        )
+
+    def drop_prefetch(self) -> None:
+        page, self.next_page = self.next_page, None
+        if page is None:
+            return
+        if page.done() and not page.cancelled():
+            page.exception()  # a failed prefetch nobody waited for is not an error to log
+        page.cancel()
+
+    def on_unmount(self) -> None:
+        self.drop_prefetch()
+
     @work(exclusive=True, group="updates-more", exit_on_error=False)
     async def load_next_page(self) -> None:
-        if self.exhausted or not self.titles:
-            return
-        limit = self.page_size * min(2**self.pages_loaded, MAX_PAGE_GROWTH)
-        status = self.query_one(StatusLine)
-        status.info(t("Loading…"))
-        try:
-            fetched = await self.runtime.catalog.updates(after=self.fetched_count, limit=limit)
-        except SourceError as error:
-            status.info(describe_error(error) + " · " + t("press ctrl+r to retry"))
-            return
-        self.pages_loaded += 1
-        self.fetched_count += len(fetched.value)
-        self.exhausted = len(fetched.value) < limit
-        status.clear()
-        self.append(fetched.value)
         table = self.query_one(KeyTable)
-        if table.cursor_row >= len(self.titles) - PREFETCH_ROWS and not self.exhausted:
-            self.load_next_page()
+        status = self.query_one(StatusLine)
+        while (
+            self.titles
+            and not self.exhausted
+            and table.cursor_row >= len(self.titles) - PREFETCH_ROWS
+        ):
+            self.start_prefetch()
+            page = self.next_page
+            assert page is not None
+            if not page.done():
+                status.info(t("Loading…"))
+            try:
+                # Shielded: a newer call of this worker cancels the wait, not the request.
+                fetched = await asyncio.shield(page)
+            except SourceError as error:
+                self.next_page = None
+                status.info(describe_error(error) + " · " + t("press ctrl+r to retry"))
+                return
+            self.next_page = None
+            self.pages_loaded += 1
+            self.fetched_count += len(fetched.value)
+            self.exhausted = len(fetched.value) < self.next_limit
+            status.clear()
+            self.append(fetched.value)
+            self.start_prefetch()
 
     @on(DataTable.RowSelected, "#updates-table")
     def row_selected(self, event: DataTable.RowSelected) -> None:

@@ -36,8 +36,10 @@ def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
 def app_factory(devserver: Any, tmp_path: Path) -> AppFactory:
     """`app_factory(server=..., **flags)` builds a real app against the local server."""
 
-    def build(server: Any = None, home: Path | None = None, **flags: Any) -> AniApp:
+    def build(
+        server: Any = None, home: Path | None = None, now: float = FIXED_NOW, **flags: Any
+    ) -> AniApp:
         settings = settings_for(server or devserver, home or tmp_path, **flags)
-        return make_app(settings, clock=lambda: FIXED_NOW)
+        return make_app(settings, clock=lambda: now)
 
     return build

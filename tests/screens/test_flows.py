@@ -14,7 +14,7 @@ from app.screens.updates import UpdatesScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
-from tests.support import wait_for
+from tests.support import FIXED_NOW, wait_for
 
 
 def titles_on(server: Any, day: int) -> list[dict[str, Any]]:
@@ -201,3 +201,49 @@ async def test_each_search_mode_keeps_its_own_text(app_factory: AppFactory) -> N
         assert query.value == "courier"
         await pilot.press("ctrl+a")
         assert query.value == "{id} > 1"
+
+
+async def test_updates_marks_titles_new_since_last_visit(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    last_visit = FIXED_NOW - 3 * 86400
+    app = app_factory(now=last_visit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        table = app.screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        screen = app.screen
+        assert isinstance(screen, UpdatesScreen)
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        for row, title in enumerate(screen.titles):
+            marked = cell_text(table, row, 0) == "●"
+            assert marked == ((title.updated or 0) > last_visit), title.names.en
+        assert any(cell_text(table, r, 0) == "●" for r in range(table.row_count))
+
+
+async def test_updates_page_failure_is_shown_and_recovers(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    app = app_factory(server=fresh_devserver, **{"ui.page_size": 20})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        screen = app.screen
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count == 20)
+        fresh_devserver.faults.fail_next("/v2/getUpdates", 503, times=10)
+        screen.drop_prefetch()  # the page after the first was already on its way
+        await pilot.press("G")
+        status = screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: "ctrl+r" in str(status.render()))
+        assert "503" in str(status.render()) or "Service" in str(status.render())
+        assert table.row_count == 20
+        fresh_devserver.faults.clear()
+        await pilot.press("k", "G")
+        await wait_for(pilot, lambda: table.row_count > 20)
