@@ -6,10 +6,12 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from app.screens.schedule import ScheduleScreen
+from app.screens.search import SearchScreen
 from app.screens.title import TitleScreen
+from app.screens.updates import UpdatesScreen
 from app.services.instance import InstanceLock
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
@@ -76,6 +78,7 @@ def hostile_catalog(server: Any) -> list[int]:
         title["announce"] = name
         title["season"]["week_day"] = 0
         title["status"] = {"string": "В работе", "code": 1}
+        title["updated"] = 1795392000 + number  # newest, so Updates lists them first
         server.catalog.add_title(title)
         ids.append(title["id"])
     return ids
@@ -101,6 +104,22 @@ async def test_hostile_names_show_literally(app_factory: AppFactory, fresh_devse
         facts = str(screen.query_one("#title-facts", Static).render())
         assert "[@click=app.quit]quit me" in facts
         await pilot.click("#title-facts")
+        assert app.is_running
+        await pilot.press("escape", "2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        updates = app.screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: updates.row_count >= len(HOSTILE_NAMES))
+        listed = {str(updates.get_row_at(r)[1]) for r in range(updates.row_count)}
+        assert set(HOSTILE_NAMES[:-1]) <= listed
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        app.screen.query_one("#search-query", Input).value = "quit me"
+        await pilot.press("enter")
+        results = app.screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: results.row_count > 0)
+        found = {str(results.get_row_at(r)[0]) for r in range(results.row_count)}
+        assert "[@click=app.quit]quit me" in found
+        await pilot.click(KeyTable)
         assert app.is_running
 
 
