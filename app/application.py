@@ -44,11 +44,10 @@ class AniApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "go_back", "Back", show=False),
-        # The top bar shows the number keys; the footer keeps room for the screen's own keys.
-        Binding("1", "open_mode('schedule')", "Schedule", show=False),
-        Binding("2", "open_mode('updates')", "Updates", show=False),
-        Binding("3", "open_mode('search')", "Search", show=False),
-        Binding("R", "random_title", "Random title"),
+        Binding("1", "open_mode('schedule')", "Schedule"),
+        Binding("2", "open_mode('updates')", "Updates"),
+        Binding("3", "open_mode('search')", "Search"),
+        Binding("R", "random_title", "Random"),
         Binding("ctrl+r", "refresh", "Refresh"),
     ]
 

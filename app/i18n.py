@@ -33,6 +33,7 @@ RU: dict[str, str] = {
     "Updates": "Обновления",
     "Search": "Поиск",
     "Random title": "Случайный тайтл",
+    "Random": "Случайный",
     "Help": "Справка",
     "Quit": "Выход",
     "Back": "Назад",

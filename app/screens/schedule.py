@@ -41,7 +41,8 @@ class ScheduleScreen(AniScreen):
     MODE = "schedule"
     SCREEN_NAME = "Schedule"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "previous_day", "Previous day", priority=True),
+        # One of the pair in the footer is enough to make day switching discoverable.
+        Binding("left,h", "previous_day", "Previous day", priority=True, show=False),
         Binding("right,l", "next_day", "Next day", priority=True),
     ]
 
@@ -68,7 +69,7 @@ class ScheduleScreen(AniScreen):
         table.add_column(t("Status"), key="status")
         table.add_column(t("Updated"), key="updated")
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def day_label(self, day: int) -> str:
         name = i18n.weekday(day)

@@ -82,7 +82,7 @@ class SearchScreen(AniScreen):
         table.add_column(t("Status"), key="status")
         table.add_column(t("Updated"), key="updated")
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#search-query", Input).focus()

@@ -126,7 +126,7 @@ class TitleScreen(AniScreen):
             torrents.add_column(t("Downloads"), key="downloads")
             torrents.add_column(t("Date"), key="date")
             yield torrents
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         # Focus without scrolling: the head of the title is what the user wants to see first.

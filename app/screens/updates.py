@@ -53,7 +53,7 @@ class UpdatesScreen(AniScreen):
         table.add_column(t("Episodes"), key="episodes")
         table.add_column(t("Updated"), key="updated")
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.previous_visit = self.runtime.visits.record_visit("updates", self.now())
