@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from app import i18n
@@ -113,12 +113,36 @@ class AniApp(App[None]):
 
         self.push_screen(TitleScreen(title_id))
 
+    async def action_switch_language(self) -> None:
+        """Toggle English / Russian for the whole interface, without losing the screen stack."""
+        from app.screens.base import AniScreen
+
+        i18n.set_language("ru" if i18n.language() == "en" else "en")
+        if self._merged_bindings is not None:
+            self._bindings = self._merged_bindings.copy()
+        localize_bindings(self)
+        if isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        # Other modes are rebuilt when next opened; the visible stack is redrawn in place.
+        for mode in self.MODES:
+            if mode != self.current_mode:
+                await self.remove_mode(mode)
+                self.add_mode(mode, self.MODES[mode])
+        for screen in self.screen_stack:
+            if isinstance(screen, AniScreen):
+                await screen.relocalize()
+        self.refresh_bindings()
+        self.notify(t("Language: {lang}", lang=i18n.language()), markup=False)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand(t("Schedule"), t("Schedule"), lambda: self.action_open_mode("schedule"))
         yield SystemCommand(t("Updates"), t("Updates"), lambda: self.action_open_mode("updates"))
         yield SystemCommand(t("Search"), t("Search"), lambda: self.action_open_mode("search"))
         yield SystemCommand(t("Random title"), t("Random title"), self.action_random_title)
         yield SystemCommand(t("Help"), t("Help"), self.action_help)
+        yield SystemCommand(
+            t("Switch language"), t("English / Russian"), self.action_switch_language
+        )
         yield SystemCommand(t("Quit"), t("Quit"), self.exit)
 
     # errors --------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ RU: dict[str, str] = {
     "Refresh": "Обновить",
     "Command palette": "Палитра команд",
     "Switch language": "Сменить язык",
+    "English / Russian": "Английский / русский",
     "Open": "Открыть",
     "Top": "В начало",
     "Bottom": "В конец",

@@ -39,6 +39,16 @@ class AniScreen(Screen[None]):
     def runtime(self) -> Runtime:
         return self.ani.runtime
 
+    def start(self) -> None:
+        """Focus and load what the screen shows; called on mount and after a language switch."""
+
+    async def relocalize(self) -> None:
+        """Show the screen again in the current UI language, its data reloaded (cache first)."""
+        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        localize_bindings(self)
+        await self.recompose()
+        self.start()
+
     def now(self) -> float:
         return self.ani.clock()
 

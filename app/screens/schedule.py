@@ -76,6 +76,9 @@ class ScheduleScreen(AniScreen):
         return f"● {name}" if day == self.today else name
 
     def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
         self.query_one(KeyTable).focus()
         self.load()
 

@@ -85,6 +85,11 @@ class SearchScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        self.advanced = False
+        self.set_class(False, "-advanced-mode")
         self.query_one("#search-query", Input).focus()
         self.query_one(StatusLine).info(t("Type to search titles."))
         self.load_filters()

@@ -129,6 +129,9 @@ class TitleScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
         # Focus without scrolling: the head of the title is what the user wants to see first.
         self.query_one("#title-episodes", KeyTable).focus(scroll_visible=False)
         self.load()

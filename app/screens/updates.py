@@ -57,6 +57,9 @@ class UpdatesScreen(AniScreen):
 
     def on_mount(self) -> None:
         self.previous_visit = self.runtime.visits.record_visit("updates", self.now())
+        self.start()
+
+    def start(self) -> None:
         self.query_one(KeyTable).focus()
         self.load_first_page()
 

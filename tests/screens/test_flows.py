@@ -247,3 +247,34 @@ async def test_updates_page_failure_is_shown_and_recovers(
         fresh_devserver.faults.clear()
         await pilot.press("k", "G")
         await wait_for(pilot, lambda: table.row_count > 20)
+
+
+async def test_switch_language_from_the_command_palette(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(KeyTable).row_count > 0)
+        await pilot.press("j", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"Switch language")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        title_screen = app.screen
+        await wait_for(pilot, lambda: "Серии" in [
+            str(label.render()) for label in title_screen.query(".section")
+        ])
+        await wait_for(pilot, lambda: title_screen.query_one(
+            "#title-episodes", KeyTable).row_count > 0)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ScheduleScreen)
+        tabs = app.screen.query_one(Tabs)
+        await wait_for(pilot, lambda: "Понедельник" in str(tabs.query("Tab").first().label))
+        await wait_for(pilot, lambda: app.screen.query_one(KeyTable).row_count > 0)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        table = app.screen.query_one(KeyTable)
+        assert "Название" in [str(c.label) for c in table.columns.values()]
