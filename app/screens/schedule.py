@@ -5,34 +5,17 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from app import i18n
-from app.formatting import date_text
 from app.i18n import t
 from app.screens.base import AniScreen
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, cell
-
-
-def episodes_text(title: Title) -> str:
-    """ "out / planned" episodes, e.g. "7 / 12", "7 / ?" or "—"."""
-    out = title.player.series.last if title.player and title.player.series else None
-    planned = title.type.series if title.type else None
-    if out is None and not planned:
-        return "—"
-    return f"{out or 0} / {planned or '?'}"
-
-
-def status_cell(title: Title) -> Text:
-    code = title.status.code if title.status else None
-    style = {1: "green", 2: "cyan", 3: "dim", 4: "yellow"}.get(code or 0, "")
-    return cell(title.status.string if title.status else None, style)
+from app.widgets.title_table import KeyTable, title_row
 
 
 class ScheduleScreen(AniScreen):
@@ -104,14 +87,7 @@ class ScheduleScreen(AniScreen):
         table.clear()
         titles = self.days.get(self.selected_day, ())
         table.add_rows(
-            [
-                cell(title.names.ru or title.display_name, "bold"),
-                cell(title.names.en),
-                cell(episodes_text(title)),
-                status_cell(title),
-                cell(date_text(title.updated)),
-            ]
-            for title in titles
+            title_row(title) for title in titles
         )
         if titles:
             table.move_cursor(row=min(previous, len(titles) - 1))

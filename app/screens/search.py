@@ -14,15 +14,13 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, DataTable, Footer, Input, Select
 
 from app import i18n
-from app.formatting import date_text
 from app.i18n import t
 from app.screens.base import AniScreen
-from app.screens.schedule import episodes_text, status_cell
 from app.services.catalog import SearchQuery, team_members
 from app.sources.anilibria.models import Team, Title
 from app.sources.errors import SourceError
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, title_row
 
 
 @dataclass(frozen=True)
@@ -229,14 +227,7 @@ class SearchScreen(AniScreen):
         table = self.query_one(KeyTable)
         table.clear()
         table.add_rows(
-            [
-                cell(title.names.ru or title.display_name, "bold"),
-                cell(title.names.en),
-                cell(episodes_text(title)),
-                status_cell(title),
-                cell(date_text(title.updated)),
-            ]
-            for title in titles
+            title_row(title) for title in titles
         )
 
     # keys ----------------------------------------------------------------------------------

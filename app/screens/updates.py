@@ -9,15 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer
 
-from app.formatting import date_text
 from app.i18n import t
 from app.screens.base import AniScreen
-from app.screens.schedule import episodes_text
 from app.services.catalog import unique_titles
 from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import SourceError
 from app.widgets.status_line import StatusLine, describe_error
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, title_row
 
 # Start loading the next page this many rows before the end, so scrolling rarely waits.
 PREFETCH_ROWS = 15
@@ -98,14 +96,7 @@ class UpdatesScreen(AniScreen):
         fresh = unique_titles(titles, self.seen_ids)
         self.titles.extend(fresh)
         self.query_one(KeyTable).add_rows(
-            [
-                self.new_mark(title),
-                cell(title.names.ru or title.display_name, "bold"),
-                cell(title.names.en),
-                cell(episodes_text(title)),
-                cell(date_text(title.updated)),
-            ]
-            for title in fresh
+            [self.new_mark(title), *title_row(title, with_status=False)] for title in fresh
         )
 
     def new_mark(self, title: Title) -> Text:

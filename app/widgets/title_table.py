@@ -10,13 +10,43 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from app.formatting import date_text
 from app.plaintext import one_line
+from app.sources.anilibria.models import Title
 from app.widgets.localized import localize_bindings
 
 
 def cell(text: str | None, style: str = "") -> Text:
     """API text as a table cell: plain text, never markup, one line."""
     return Text(one_line(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def episodes_text(title: Title) -> str:
+    """ "out / planned" episodes, e.g. "7 / 12", "7 / ?" or "—"."""
+    out = title.player.series.last if title.player and title.player.series else None
+    planned = title.type.series if title.type else None
+    if out is None and not planned:
+        return "—"
+    return f"{out or 0} / {planned or '?'}"
+
+
+def status_cell(title: Title) -> Text:
+    code = title.status.code if title.status else None
+    style = {1: "green", 2: "cyan", 3: "dim", 4: "yellow"}.get(code or 0, "")
+    return cell(title.status.string if title.status else None, style)
+
+
+def title_row(title: Title, *, with_status: bool = True) -> list[Text]:
+    """The cells lists of titles share: name, English name, episodes, [status,] last update."""
+    cells = [
+        cell(title.names.ru or title.display_name, "bold"),
+        cell(title.names.en),
+        cell(episodes_text(title)),
+    ]
+    if with_status:
+        cells.append(status_cell(title))
+    cells.append(cell(date_text(title.updated)))
+    return cells
 
 
 class KeyTable(DataTable[Text]):
