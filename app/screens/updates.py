@@ -19,7 +19,8 @@ from app.widgets.title_table import KeyTable, title_row
 
 # Start loading the next page this many rows before the end, so scrolling rarely waits.
 PREFETCH_ROWS = 15
-# Pages grow as the user keeps scrolling (fewer round trips for long lists), up to this factor.
+# Pages grow fourfold as the user keeps scrolling (fewer round trips and relayouts for long
+# lists), up to this factor.
 MAX_PAGE_GROWTH = 20
 
 
@@ -88,9 +89,9 @@ class UpdatesScreen(AniScreen):
         self.exhausted = len(fetched.value) < self.page_size
         table = self.query_one(KeyTable)
         table.clear()
-        self.append(fetched.value)
         if not fetched.from_cache:
             self.start_prefetch()
+        self.append(fetched.value)
 
     def append(self, titles: tuple[Title, ...]) -> None:
         fresh = unique_titles(titles, self.seen_ids)
@@ -113,7 +114,7 @@ class UpdatesScreen(AniScreen):
         """Fetch the page after the loaded ones in the background, so scrolling rarely waits."""
         if self.exhausted or self.next_page is not None:
             return
-        self.next_limit = self.page_size * min(2**self.pages_loaded, MAX_PAGE_GROWTH)
+        self.next_limit = self.page_size * min(4**self.pages_loaded, MAX_PAGE_GROWTH)
         self.next_page = asyncio.create_task(
             self.runtime.catalog.updates(after=self.fetched_count, limit=self.next_limit)
         )
@@ -155,8 +156,9 @@ class UpdatesScreen(AniScreen):
             self.fetched_count += len(fetched.value)
             self.exhausted = len(fetched.value) < self.next_limit
             status.clear()
-            self.append(fetched.value)
+            # The next request goes out first, so the network works while the table lays out.
             self.start_prefetch()
+            self.append(fetched.value)
 
     @on(DataTable.RowSelected, "#updates-table")
     def row_selected(self, event: DataTable.RowSelected) -> None:
