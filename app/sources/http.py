@@ -272,21 +272,26 @@ class ApiHttp:
         self._server_version: str | None = None
         self._transport = transport
         self._pool: httpx.AsyncClient | None = None
+        self._pool_lock = asyncio.Lock()
 
-    @property
-    def _client(self) -> httpx.AsyncClient:
+    async def _client(self) -> httpx.AsyncClient:
+        """The connection pool, made on first use in a worker thread: importing httpx and
+        loading the TLS trust store take ~120 ms, which would otherwise hold up the event loop
+        (and the first paint of a screen that starts from the cache)."""
+        async with self._pool_lock:
+            if self._pool is None:
+                self._pool = await asyncio.to_thread(self._make_pool)
+        return self._pool
+
+    def _make_pool(self) -> httpx.AsyncClient:
         import httpx
 
-        # Made on first use: building one loads the TLS trust store (~80 ms), which would
-        # otherwise delay the first paint of a screen that starts from the cache.
-        if self._pool is None:
-            self._pool = httpx.AsyncClient(
-                transport=self._transport,
-                timeout=self._timeout(None),
-                headers={"User-Agent": self.settings.user_agent},
-                follow_redirects=True,
-            )
-        return self._pool
+        return httpx.AsyncClient(
+            transport=self._transport,
+            timeout=self._timeout(None),
+            headers={"User-Agent": self.settings.user_agent},
+            follow_redirects=True,
+        )
 
     @property
     def active_base_url(self) -> str:
@@ -507,6 +512,7 @@ class ApiHttp:
         idempotent: bool,
     ) -> httpx.Response:
         """One attempt over the active base URL, then the mirrors; raises `_Unreachable`."""
+        client = await self._client()  # first use imports httpx, off the event loop
         import httpx
 
         if urlsplit(target).scheme:
@@ -520,7 +526,7 @@ class ApiHttp:
             try:
                 # httpx's `params=` would replace a query already in `target` (download.php?id=).
                 full_url = httpx.URL(url).copy_merge_params(query) if query else url
-                response = await self._client.request(
+                response = await client.request(
                     method, full_url, data=data, timeout=self._timeout(timeout)
                 )
             except (httpx.TransportError, httpx.InvalidURL) as exc:
