@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -112,8 +112,16 @@ class FaultInjector:
         return None
 
 
+class MountedApi(Protocol):
+    """Another API served on the devserver's port, under its own path prefix."""
+
+    def add_routes(self, app: web.Application) -> None:
+        """Register the API's routes (each under the API's own prefix) on `app`."""
+
+
 class DevServer:
-    """The AniLibria API (`/v2`) and site (login, posters, torrents, HLS) on one local port.
+    """The AniLibria API (`/v2`) and site (login, posters, torrents, HLS) on one local port,
+    plus any `extra_apis` under their own prefixes.
 
     `start()` returns once the port is listening (port 0 picks a free one); `stop()` is
     idempotent and fast. Usable as a context manager.
@@ -126,8 +134,10 @@ class DevServer:
         *,
         catalog: Catalog | None = None,
         api_version: str = "2.13.15",
+        extra_apis: Sequence[MountedApi] = (),
     ) -> None:
         self.host = host
+        self.extra_apis = list(extra_apis)
         self.api_version = api_version
         self.faults = FaultInjector()
         self.requests: list[RecordedRequest] = []
@@ -238,6 +248,8 @@ class DevServer:
     async def _serve(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._middleware])
         self._api.add_routes(app)
+        for api in self.extra_apis:
+            api.add_routes(app)
         # A short shutdown grace: tests stop servers with keep-alive clients still connected.
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
         await runner.setup()
