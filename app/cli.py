@@ -43,8 +43,12 @@ def parse_settings(argv: Sequence[str] | None = None) -> Settings:
 
 
 def configure_logging(log_file: Path) -> None:
-    """Log to a file: the terminal belongs to the UI. Secrets are redacted at the source."""
+    """Log to a file: the terminal belongs to the UI. Known secrets are masked on the way."""
+    from app.sources.http import RedactingFilter
+
     handler = logging.FileHandler(log_file, encoding="utf-8")
+    # On the handler, not a logger: it then sees every record that reaches the file.
+    handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("anitui")
     root.addHandler(handler)

@@ -105,8 +105,9 @@ def redact(text: str) -> str:
     return _JSONISH_RE.sub(lambda m: f"{m.group(1)}{_MASK}{m.group(4)}", text)
 
 
-class _RedactingFilter(logging.Filter):
-    """Redacts records of loggers we do not control (httpx logs every request URL at INFO)."""
+class RedactingFilter(logging.Filter):
+    """Redacts a log record's text: on loggers we do not control (httpx logs every request URL
+    at INFO) and on the handler that writes anitui's own log file."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
@@ -124,7 +125,7 @@ for _name in (
     "httpcore.proxy",
     "httpcore.socks",
 ):
-    logging.getLogger(_name).addFilter(_RedactingFilter())
+    logging.getLogger(_name).addFilter(RedactingFilter())
 
 
 # --------------------------------------------------------------------------------------------
