@@ -23,6 +23,7 @@ from typing import Any, get_type_hints
 DEFAULT_ANILIBRIA_API = "https://api.anilibria.tv/v2"
 DEFAULT_ANILIBRIA_SITE = "https://www.anilibria.tv"
 DEFAULT_ANILIBRIA_WS = "wss://api.anilibria.tv/v2/ws/"
+DEFAULT_NEKOBT_API = "https://nekobt.to/api/v1"
 
 LANGUAGES = ("auto", "en", "ru")
 POSTER_RENDERERS = ("auto", "kitty", "sixel", "halfblock", "none")
@@ -47,6 +48,27 @@ class AniLibriaSettings:
         metadata=_doc(
             "Mirror API URLs tried in order when the API cannot be reached; used only when no"
             " API URL was set explicitly and never in demo mode."
+        ),
+    )
+
+
+@dataclass
+class NekoBtSettings:
+    """Where the nekoBT API lives (its key comes from the environment or the secrets file)."""
+
+    api: str = field(default=DEFAULT_NEKOBT_API, metadata=_doc("nekoBT API base URL."))
+
+
+@dataclass
+class TorrentApiSettings:
+    """Where the Torrent API lives (its key comes from the environment or the secrets file)."""
+
+    url: str = field(
+        default="",
+        metadata=_doc(
+            "Torrent API base URL; the provider gives each customer its host, so it is off"
+            " until set.",
+            flag="--torrent-api",
         ),
     )
 
@@ -110,6 +132,8 @@ class Settings:
         ),
     )
     anilibria: AniLibriaSettings = field(default_factory=AniLibriaSettings)
+    nekobt: NekoBtSettings = field(default_factory=NekoBtSettings)
+    torrent_api: TorrentApiSettings = field(default_factory=TorrentApiSettings)
     http: HttpConfig = field(default_factory=HttpConfig)
     ui: UiSettings = field(default_factory=UiSettings)
     config_file: Path | None = field(
@@ -138,6 +162,7 @@ class ConfigKey:
     default: Any
     type: Any
     choices: tuple[str, ...] | None
+    flag_name: str | None = None
 
     @property
     def dotted(self) -> str:
@@ -149,6 +174,8 @@ class ConfigKey:
 
     @property
     def flag(self) -> str:
+        if self.flag_name:
+            return self.flag_name
         return "--" + "-".join(p.replace("_", "-") for p in self.path)
 
     @property
@@ -181,6 +208,7 @@ def config_keys() -> list[ConfigKey]:
                     default=default,
                     type=hint,
                     choices=f.metadata.get("choices"),
+                    flag_name=f.metadata.get("flag"),
                 )
             )
 

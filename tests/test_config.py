@@ -45,6 +45,9 @@ def test_naming_rule_links_file_env_and_flag() -> None:
         "--anilibria-api",
     )
     assert keys["lang"].flag == "--lang"
+    assert keys["nekobt.api"].flag == "--nekobt-api"
+    assert keys["torrent_api.url"].flag == "--torrent-api"
+    assert keys["torrent_api.url"].env == "ANITUI_TORRENT_API__URL"
     assert keys["data_dir"].flag == "--data-dir"
 
 
@@ -60,6 +63,8 @@ def test_stable_flags_exist() -> None:
         "--cache-dir",
         "--download-dir",
         "--lang",
+        "--nekobt-api",
+        "--torrent-api",
         "--version",
     ):
         assert flag in flags
