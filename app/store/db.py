@@ -46,6 +46,28 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: playback history: resume positions and watched marks per episode, and per title the
+    # last played episode (History screen, "continue") and the skip offset for its openings.
+    # Episodes are REAL: in-between releases are numbered 12.5.
+    """
+    CREATE TABLE watch_progress (
+        title_id INTEGER NOT NULL,
+        episode REAL NOT NULL,
+        position REAL NOT NULL DEFAULT 0,
+        duration REAL,
+        watched INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (title_id, episode)
+    );
+    CREATE TABLE watch_titles (
+        title_id INTEGER PRIMARY KEY,
+        name TEXT,
+        last_episode REAL,
+        last_played_at REAL,
+        skip_offset REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX watch_titles_recent ON watch_titles (last_played_at);
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 
