@@ -1,0 +1,903 @@
+"""Episode playback through libmpv (python-mpv), with resume, skips, quality and host fallback.
+
+Threads: libmpv calls back on python-mpv's event thread. Those callbacks only copy a few plain
+values and hand them to this service's asyncio loop (`call_soon_threadsafe`); everything else
+(history writes, skips, next episode, host fallback, bus events) runs on the loop, one event at
+a time, so the service needs no locks. `MPV()` and `terminate()` run in worker threads
+(`asyncio.to_thread`): they block, and `terminate()` must never run on the event thread
+(PITFALLS.md: python-mpv / libmpv).
+
+Screens: the libmpv handle is in-process. `vo` defaults to a window when a display exists and
+to `null` otherwise; terminal video (tct, sixel) must run as a separate `mpv` process while the
+app is suspended, which is not this service's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import importlib
+import locale
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+from app.services.events import Event, EventBus
+from app.sources.anilibria.models import Episode, Player, Title
+from app.store.history import HistoryStore
+
+__all__ = [
+    "INSTALL_COMMAND",
+    "QUALITIES",
+    "EpisodeFinished",
+    "EpisodeWatched",
+    "PlaybackFailed",
+    "PlaybackProgressed",
+    "PlaybackStarted",
+    "PlaybackStopped",
+    "PlayerService",
+    "PlayerSettings",
+    "PlayerUnavailable",
+    "SkipApplied",
+    "SkipMode",
+    "SkipOffered",
+    "TrackChanged",
+]
+
+log = logging.getLogger("anitui.player")
+
+INSTALL_COMMAND = "sudo apt-get install -y libmpv2"
+"""How to install libmpv on Debian/Ubuntu; shown when it is missing."""
+
+QUALITIES = ("fhd", "hd", "sd")
+"""The playlist's HLS qualities, best first (1080p, 720p, 480p)."""
+
+SkipMode = Literal["auto", "ask", "off"]
+"""`auto` seeks over openings/endings, `ask` publishes `SkipOffered`, `off` does nothing."""
+
+# mpv's end-file reasons (struct mpv_event_end_file), and the event ids forwarded to the loop.
+_END_EOF = 0
+_END_ERROR = 4
+_START_FILE = 6
+_END_FILE = 7
+_FILE_LOADED = 8
+_SHUTDOWN = 1
+
+# A resume point this close to the end would only replay the credits: start from the beginning.
+_RESUME_TAIL_S = 10.0
+
+_OBSERVED = ("time-pos", "duration", "pause", "volume", "mute", "aid", "sid")
+
+
+@dataclass(frozen=True)
+class PlayerSettings:
+    """How episodes are played; `[player]` in config.toml maps onto these fields."""
+
+    quality_order: tuple[str, ...] = QUALITIES
+    """Preferred qualities, first choice first; the best available one stands in for the rest."""
+    skip_mode: SkipMode = "auto"
+    """What to do at an episode's opening / ending range (`skips` in the playlist)."""
+    autoplay: bool = True
+    """Start the next episode when one plays to its end."""
+    watched_threshold: float = 0.85
+    """Fraction of an episode after which it counts as watched."""
+    save_interval: float = 10.0
+    """Seconds between resume-position saves while playing (also saved on stop)."""
+    progress_interval: float = 0.25
+    """Minimum seconds between `PlaybackProgressed` events (state changes go out at once)."""
+    use_user_mpv_config: bool = True
+    """Read the user's `mpv.conf` (the app's own essential options still win)."""
+    mpv_config_dir: Path | None = None
+    """mpv's config dir; None: `$MPV_HOME`, else `$XDG_CONFIG_HOME/mpv` or `~/.config/mpv`."""
+    vo: str | None = None
+    """mpv video output; None: `gpu` (a window) when a display exists, else `null`."""
+    ao: str | None = None
+    """mpv audio output; None: the user's config or mpv's own choice."""
+    network_timeout: float = 15.0
+    """Seconds before a silent stream host counts as failed and the next one is tried."""
+
+
+# -------------------------------------------------------------------------------------------
+# Events (published on the bus; all fields are plain values)
+
+
+@dataclass(frozen=True)
+class PlaybackStarted(Event):
+    """An episode's stream opened (also after a quality switch or a host fallback)."""
+
+    title_id: int
+    episode: int | float
+    media_title: str
+    quality: str
+    host: str
+    start: float
+    """Where playback began (the resume point), in seconds."""
+
+
+@dataclass(frozen=True)
+class PlaybackProgressed(Event):
+    """Where playback is; at most one per `progress_interval` unless the state changed."""
+
+    title_id: int
+    episode: int | float
+    position: float
+    duration: float | None
+    paused: bool
+    volume: float
+    muted: bool
+    quality: str
+
+
+@dataclass(frozen=True)
+class SkipApplied(Event):
+    """An opening or ending was skipped (seeked over) automatically or on request."""
+
+    title_id: int
+    episode: int | float
+    kind: Literal["opening", "ending"]
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class SkipOffered(Event):
+    """In `ask` mode: playback entered an opening / ending; `accept_skip()` skips it."""
+
+    title_id: int
+    episode: int | float
+    kind: Literal["opening", "ending"]
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class EpisodeWatched(Event):
+    """An episode got its watched mark (past the threshold or at its end)."""
+
+    title_id: int
+    episode: int | float
+
+
+@dataclass(frozen=True)
+class EpisodeFinished(Event):
+    """An episode played to its end; `next_episode` is what autoplay starts (None: nothing)."""
+
+    title_id: int
+    episode: int | float
+    watched: bool
+    next_episode: int | float | None
+
+
+@dataclass(frozen=True)
+class PlaybackStopped(Event):
+    """Playback ended without an error (stop, or the last episode finished)."""
+
+    title_id: int
+    episode: int | float
+    position: float
+
+
+@dataclass(frozen=True)
+class PlaybackFailed(Event):
+    """An episode cannot be played; `message` is plain text for the user."""
+
+    title_id: int
+    episode: int | float | None
+    message: str
+
+
+@dataclass(frozen=True)
+class PlayerUnavailable(Event):
+    """libmpv (or python-mpv) is missing; `reason` says how to install it."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrackChanged(Event):
+    """The audio or subtitle track changed; `track` is mpv's track id, None when off."""
+
+    kind: Literal["audio", "subtitles"]
+    track: int | None
+
+
+# -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Skip:
+    kind: Literal["opening", "ending"]
+    start: float
+    end: float
+    done: bool = False
+    """Skipped or offered once: a seek landing inside the range again must not loop."""
+
+
+@dataclass
+class _Session:
+    """The episode being played and what is known about its playback."""
+
+    title: Title
+    player: Player
+    index: int
+    quality: str
+    hosts: tuple[str, ...]
+    stream_url: Callable[[Player, str], str]
+    host_index: int = 0
+    start: float = 0.0
+    position: float | None = None
+    duration: float | None = None
+    loaded: bool = False
+    watched: bool = False
+    skips: list[_Skip] = field(default_factory=list)
+    offered: _Skip | None = None
+    saved_at: float = 0.0
+
+    @property
+    def episode(self) -> Episode:
+        return self.player.episodes[self.index]
+
+    @property
+    def number(self) -> int | float:
+        return self.episode.serie
+
+    @property
+    def resume_point(self) -> float:
+        return self.position if self.position is not None else self.start
+
+
+def _hls_path(episode: Episode, quality: str) -> str | None:
+    path: str | None = getattr(episode.hls, quality, None)
+    return path
+
+
+def _available_qualities(episode: Episode) -> list[str]:
+    return [q for q in QUALITIES if _hls_path(episode, q)]
+
+
+def _episode_label(number: int | float) -> str:
+    return str(number)
+
+
+def _media_title(title: Title, number: int | float) -> str:
+    return f"{title.display_name} — episode {_episode_label(number)}"
+
+
+def _quote(value: str) -> str:
+    """mpv's `%len%` quoting: the value may hold commas and `=` (a title in loadfile options)."""
+    return f"%{len(value.encode())}%{value}"
+
+
+def _default_config_dir() -> Path:
+    if home := os.environ.get("MPV_HOME"):
+        return Path(home)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "mpv"
+
+
+class PlayerService:
+    """Plays AniLibria episodes with libmpv and keeps the history store up to date.
+
+    Methods are called on the app's asyncio loop. Nothing raises into the UI: problems are
+    published as `PlaybackFailed` / `PlayerUnavailable`. Controls do nothing when idle.
+    """
+
+    def __init__(
+        self,
+        bus: EventBus,
+        history: HistoryStore,
+        *,
+        settings: PlayerSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Use `bus` for events, `history` for positions; libmpv is loaded on first play."""
+        self._bus = bus
+        self._history = history
+        self._settings = settings
+        self._clock = clock
+        self._module: ModuleType | None = None
+        self._reason: str | None = None
+        # The python-mpv MPV object; untyped library, so Any (only commands/properties used).
+        self._mpv: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._session: _Session | None = None
+        # Loads issued whose start-file has not arrived: events before it belong to the
+        # previous file. `_entry` is mpv's playlist entry id of the current load.
+        self._pending_starts = 0
+        self._entry: int | None = None
+        self._paused = False
+        self._volume = 100.0
+        self._muted = False
+        self._progress_at = float("-inf")
+
+    # --- availability ---------------------------------------------------------------------
+
+    @property
+    def available(self) -> bool:
+        """Whether libmpv can be loaded (tries to import it the first time it is asked)."""
+        return self._load_module() is not None
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why playback is impossible, with the install command; None when it is possible."""
+        self._load_module()
+        return self._reason
+
+    @property
+    def settings(self) -> PlayerSettings:
+        """The settings in force."""
+        return self._settings
+
+    @property
+    def playing(self) -> bool:
+        """Whether an episode is loaded (playing or paused)."""
+        return self._session is not None
+
+    def _load_module(self) -> ModuleType | None:
+        if self._module is None and self._reason is None:
+            try:
+                self._module = importlib.import_module("mpv")
+            except OSError as exc:
+                self._reason = f"libmpv is not installed ({exc}). Install it: {INSTALL_COMMAND}"
+            except ImportError as exc:
+                self._reason = f"python-mpv is missing ({exc}): reinstall anitui"
+        return self._module
+
+    async def _ensure_mpv(self) -> bool:
+        if self._mpv is not None:
+            return True
+        module = self._load_module()
+        if module is None:
+            self._bus.publish(PlayerUnavailable(self._reason or "libmpv is unavailable"))
+            return False
+        self._loop = asyncio.get_running_loop()
+        try:
+            self._mpv = await asyncio.to_thread(self._create, module)
+        except Exception as exc:
+            log.exception("libmpv could not start")
+            self._reason = f"libmpv could not start: {exc}"
+            self._bus.publish(PlayerUnavailable(self._reason))
+            return False
+        return True
+
+    def _essential_options(self) -> dict[str, str]:
+        """Options the app depends on; set after the user's config so it cannot override them."""
+        settings = self._settings
+        vo = settings.vo
+        if vo is None:
+            has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+            vo = "gpu" if has_display else "null"
+        options = {
+            "vo": vo,
+            # A terminal mpv would write its status line into Textual's screen and read keys.
+            "terminal": "no",
+            "input-terminal": "no",
+            "input-default-bindings": "no",
+            "input-vo-keyboard": "no",
+            # Stay alive between episodes; end-file EOF (not keep-open) drives the next one.
+            "idle": "yes",
+            "keep-open": "no",
+            # The app resumes from its own history; mpv's watch-later would fight it.
+            "resume-playback": "no",
+            "save-position-on-quit": "no",
+            # youtube-dl would be asked about every HLS URL first.
+            "ytdl": "no",
+            "network-timeout": str(settings.network_timeout),
+        }
+        if settings.ao is not None:
+            options["ao"] = settings.ao
+        return options
+
+    def _create(self, module: ModuleType) -> Any:
+        """Create the MPV handle (in a worker thread: it blocks while libmpv starts)."""
+        essential = self._essential_options()
+        # mpv never loads config files itself (config=no): the user's mpv.conf is included
+        # first and the essential options follow, all before mpv_initialize(), so a
+        # `terminal=yes` there is overridden before any terminal is touched.
+        options: dict[str, str] = {"config": "no"}
+        if self._settings.use_user_mpv_config:
+            config_dir = self._settings.mpv_config_dir or _default_config_dir()
+            options["config-dir"] = str(config_dir)
+            if (config_dir / "mpv.conf").is_file():
+                options["include"] = str(config_dir / "mpv.conf")
+        options.update(essential)
+        # libmpv segfaults with a non-C LC_NUMERIC (PITFALLS.md): set it right before MPV().
+        locale.setlocale(locale.LC_NUMERIC, "C")
+        try:
+            handle = module.MPV(**{k.replace("-", "_"): v for k, v in options.items()})
+        except Exception:
+            if "include" not in options:
+                raise
+            log.warning("the user's mpv.conf was rejected; starting mpv without it", exc_info=True)
+            del options["include"]
+            locale.setlocale(locale.LC_NUMERIC, "C")
+            handle = module.MPV(**{k.replace("-", "_"): v for k, v in options.items()})
+        # Again after initialisation: a profile or script of the user's may have changed them.
+        for name, value in essential.items():
+            handle[name] = value
+        handle.register_event_callback(self._on_mpv_event)
+        for name in _OBSERVED:
+            handle.observe_property(name, self._on_mpv_property)
+        return handle
+
+    # --- libmpv's event thread: copy plain values, hand them to the loop, nothing else -----
+
+    def _on_mpv_event(self, event: Any) -> None:
+        kind = event.event_id.value
+        if kind == _START_FILE:
+            self._forward(self._handle_start_file, int(event.data.playlist_entry_id))
+        elif kind == _END_FILE:
+            data = event.data
+            self._forward(
+                self._handle_end_file,
+                int(data.playlist_entry_id),
+                int(data.reason),
+                int(data.error),
+            )
+        elif kind == _FILE_LOADED:
+            self._forward(self._handle_file_loaded)
+        elif kind == _SHUTDOWN:
+            self._forward(self._handle_shutdown)
+
+    def _on_mpv_property(self, name: str, value: Any) -> None:
+        self._forward(self._handle_property, name, value)
+
+    def _forward(self, handler: Callable[..., None], *args: Any) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        # RuntimeError: the app's loop has closed while libmpv still reports.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(handler, *args)
+
+    # --- the loop: mpv events -------------------------------------------------------------
+
+    def _handle_start_file(self, entry: int) -> None:
+        if self._pending_starts > 0:
+            self._pending_starts -= 1
+            if self._pending_starts == 0:
+                self._entry = entry
+
+    def _handle_file_loaded(self) -> None:
+        session = self._session
+        if session is None or self._pending_starts or session.loaded or self._entry is None:
+            return
+        session.loaded = True
+        self._bus.publish(
+            PlaybackStarted(
+                title_id=session.title.id,
+                episode=session.number,
+                media_title=_media_title(session.title, session.number),
+                quality=session.quality,
+                host=session.hosts[session.host_index],
+                start=session.start,
+            )
+        )
+
+    def _handle_end_file(self, entry: int, reason: int, error: int) -> None:
+        session = self._session
+        if session is None or self._pending_starts or entry != self._entry:
+            return  # a replaced or stopped file
+        if reason == _END_EOF:
+            self._finish_episode(session)
+        elif reason == _END_ERROR:
+            self._try_next_host(session, error)
+
+    def _handle_shutdown(self) -> None:
+        # mpv quit on its own (a user `q` binding in a window): nothing to play with now.
+        if self._mpv is None:
+            return
+        session = self._session
+        if session is not None:
+            self._save(session)
+            self._session = None
+            self._bus.publish(
+                PlaybackStopped(session.title.id, session.number, session.resume_point)
+            )
+        self._mpv = None
+
+    def _handle_property(self, name: str, value: Any) -> None:
+        session = self._session
+        current = session is not None and not self._pending_starts and session.loaded
+        if name == "time-pos":
+            if session is not None and current and isinstance(value, int | float):
+                self._on_position(session, float(value))
+            return
+        if name == "duration":
+            if session is not None and current and isinstance(value, int | float):
+                session.duration = float(value)
+            return
+        if name in ("aid", "sid"):
+            if session is None or self._pending_starts:
+                return
+            self._bus.publish(
+                TrackChanged(
+                    "audio" if name == "aid" else "subtitles",
+                    value if isinstance(value, int) and not isinstance(value, bool) else None,
+                )
+            )
+            return
+        if name == "pause":
+            self._paused = bool(value)
+        elif name == "volume" and isinstance(value, int | float):
+            self._volume = float(value)
+        elif name == "mute":
+            self._muted = bool(value)
+        else:
+            return
+        if session is not None and current:
+            self._publish_progress(session, force=True)
+
+    def _on_position(self, session: _Session, position: float) -> None:
+        session.position = position
+        self._apply_skips(session, position)
+        duration = session.duration
+        if (
+            not session.watched
+            and duration
+            and position >= duration * self._settings.watched_threshold
+        ):
+            self._mark_watched(session)
+        if self._clock() - session.saved_at >= self._settings.save_interval:
+            self._save(session)
+        self._publish_progress(session)
+
+    def _apply_skips(self, session: _Session, position: float) -> None:
+        mode = self._settings.skip_mode
+        if mode == "off":
+            return
+        for skip in session.skips:
+            if skip.done or not skip.start <= position < skip.end:
+                continue
+            skip.done = True
+            if mode == "auto":
+                self._skip(session, skip)
+            else:
+                session.offered = skip
+                self._bus.publish(
+                    SkipOffered(session.title.id, session.number, skip.kind, skip.start, skip.end)
+                )
+
+    def _skip(self, session: _Session, skip: _Skip) -> None:
+        session.offered = None
+        if self._command("seek", str(skip.end), "absolute+exact"):
+            self._bus.publish(
+                SkipApplied(session.title.id, session.number, skip.kind, skip.start, skip.end)
+            )
+
+    def _publish_progress(self, session: _Session, *, force: bool = False) -> None:
+        now = self._clock()
+        if not force and now - self._progress_at < self._settings.progress_interval:
+            return
+        self._progress_at = now
+        self._bus.publish(
+            PlaybackProgressed(
+                title_id=session.title.id,
+                episode=session.number,
+                position=session.resume_point,
+                duration=session.duration,
+                paused=self._paused,
+                volume=self._volume,
+                muted=self._muted,
+                quality=session.quality,
+            )
+        )
+
+    def _mark_watched(self, session: _Session) -> None:
+        session.watched = True
+        self._history.mark_watched(session.title.id, session.number, at=self._clock())
+        self._bus.publish(EpisodeWatched(session.title.id, session.number))
+
+    def _save(self, session: _Session) -> None:
+        session.saved_at = self._clock()
+        self._history.record_position(
+            session.title.id,
+            session.number,
+            session.resume_point,
+            session.duration,
+            at=session.saved_at,
+            title_name=session.title.display_name,
+        )
+
+    def _finish_episode(self, session: _Session) -> None:
+        if session.duration is not None:
+            session.position = session.duration
+        self._save(session)
+        if not session.watched:
+            self._mark_watched(session)
+        has_next = session.index + 1 < len(session.player.episodes)
+        upcoming = session.player.episodes[session.index + 1].serie if has_next else None
+        autoplay = self._settings.autoplay and upcoming is not None
+        self._bus.publish(
+            EpisodeFinished(session.title.id, session.number, True, upcoming if autoplay else None)
+        )
+        if autoplay:
+            self._open(session, session.index + 1)
+        else:
+            self._session = None
+            self._entry = None
+            self._bus.publish(
+                PlaybackStopped(session.title.id, session.number, session.resume_point)
+            )
+
+    def _try_next_host(self, session: _Session, error: int) -> None:
+        host = session.hosts[session.host_index]
+        log.warning("episode %s failed on %s (mpv error %d)", session.number, host, error)
+        if session.host_index + 1 < len(session.hosts):
+            session.host_index += 1
+            # Keep the place when a host dies mid-episode.
+            self._load(session, start=session.resume_point)
+            return
+        if session.loaded:
+            self._save(session)
+        self._session = None
+        self._entry = None
+        self._bus.publish(
+            PlaybackFailed(
+                session.title.id,
+                session.number,
+                f"Episode {_episode_label(session.number)} of {session.title.display_name} "
+                f"could not be loaded from {', '.join(session.hosts)}",
+            )
+        )
+
+    # --- loading --------------------------------------------------------------------------
+
+    def _fail(self, title: Title, episode: int | float | None, message: str) -> None:
+        self._bus.publish(PlaybackFailed(title.id, episode, message))
+
+    def _pick_quality(self, episode: Episode) -> str | None:
+        available = _available_qualities(episode)
+        for quality in self._settings.quality_order:
+            if quality in available:
+                return quality
+        return available[0] if available else None
+
+    def _start_for(self, title_id: int, number: int | float) -> float:
+        progress = self._history.progress(title_id, number)
+        if progress is None or progress.watched:
+            return 0.0
+        if progress.duration and progress.position >= progress.duration - _RESUME_TAIL_S:
+            return 0.0
+        return progress.position
+
+    def _open(self, session: _Session, index: int) -> bool:
+        """Switch `session` to episode `index` and load it; False (and an event) if it has
+        no stream."""
+        episode = session.player.episodes[index]
+        quality = self._pick_quality(episode)
+        if quality is None:
+            self._session = None
+            self._entry = None
+            self._fail(
+                session.title,
+                episode.serie,
+                f"Episode {_episode_label(episode.serie)} of {session.title.display_name} "
+                "has no stream in any quality",
+            )
+            return False
+        offset = self._history.skip_offset(session.title.id)
+        ranges: tuple[tuple[Literal["opening", "ending"], tuple[float, ...]], ...] = (
+            ("opening", episode.skips.opening),
+            ("ending", episode.skips.ending),
+        )
+        skips = [
+            _Skip(kind, rng[0] + offset, rng[1] + offset)
+            for kind, rng in ranges
+            if len(rng) >= 2 and rng[1] > rng[0]
+        ]
+        start = self._start_for(session.title.id, episode.serie)
+        self._session = dataclasses.replace(
+            session,
+            index=index,
+            quality=quality,
+            host_index=0,
+            start=start,
+            position=None,
+            duration=None,
+            loaded=False,
+            watched=False,
+            skips=skips,
+            offered=None,
+            saved_at=self._clock(),
+        )
+        self._load(self._session, start=start)
+        return True
+
+    def _load(self, session: _Session, *, start: float) -> None:
+        """Load the session's episode from its current host and quality at `start` seconds."""
+        path = _hls_path(session.episode, session.quality)
+        assert path is not None  # _open and cycle_quality only choose available qualities
+        host = session.hosts[session.host_index]
+        try:
+            url = session.stream_url(dataclasses.replace(session.player, host=host), path)
+        except Exception as exc:
+            self._session = None
+            self._fail(session.title, session.number, f"No stream URL for {host}: {exc}")
+            return
+        session.start = start
+        session.loaded = False
+        session.position = None
+        self._pending_starts += 1
+        try:
+            self._mpv.loadfile(
+                url,
+                "replace",
+                start=f"{start:.3f}",
+                force_media_title=_quote(_media_title(session.title, session.number)),
+            )
+        except Exception as exc:
+            self._pending_starts -= 1
+            self._session = None
+            self._fail(session.title, session.number, f"mpv refused {host}: {exc}")
+
+    def _command(self, *args: str) -> bool:
+        if self._mpv is None:
+            return False
+        try:
+            self._mpv.command(*args)
+        except Exception as exc:
+            # A seek before the stream opened, a track cycle with no tracks…: not an error
+            # worth more than a log line.
+            log.debug("mpv command %s failed: %s", args, exc)
+            return False
+        return True
+
+    # --- public controls ------------------------------------------------------------------
+
+    async def play(
+        self,
+        title: Title,
+        episode_number: int | float,
+        *,
+        stream_url: Callable[[Player, str], str],
+        caching_nodes: Sequence[str] = (),
+    ) -> bool:
+        """Play `episode_number` of `title`, resuming where it was left.
+
+        `stream_url` builds a URL from a player (its `host`) and an HLS path
+        (`AniLibriaClient.stream_url`); `caching_nodes` (getCachingNodes order) are tried in
+        turn after `player.host` when a host fails. False when playback could not start (an
+        event says why).
+        """
+        player = title.player
+        blocked = title.blocked is not None and title.blocked.blocked
+        if player is None or not player.episodes:
+            self._fail(
+                title,
+                episode_number,
+                f"{title.display_name} is blocked: its episodes cannot be streamed"
+                if blocked
+                else f"{title.display_name} has no episodes to play yet",
+            )
+            return False
+        index = next((i for i, e in enumerate(player.episodes) if e.serie == episode_number), None)
+        if index is None:
+            self._fail(
+                title,
+                episode_number,
+                f"{title.display_name} has no episode {_episode_label(episode_number)}",
+            )
+            return False
+        if self._pick_quality(player.episodes[index]) is None:
+            self._fail(
+                title,
+                episode_number,
+                f"Episode {_episode_label(episode_number)} of {title.display_name} "
+                "has no stream in any quality",
+            )
+            return False
+        if not await self._ensure_mpv():
+            return False
+        if self._session is not None and self._session.loaded:
+            self._save(self._session)
+        hosts = tuple(dict.fromkeys(h for h in (player.host, *caching_nodes) if h))
+        if not hosts:
+            self._fail(title, episode_number, f"{title.display_name} has no stream host")
+            return False
+        session = _Session(
+            title=title,
+            player=player,
+            index=index,
+            quality="",
+            hosts=hosts,
+            stream_url=stream_url,
+        )
+        return self._open(session, index)
+
+    async def stop(self) -> None:
+        """Stop playback and save the resume position."""
+        session = self._session
+        if session is None:
+            return
+        if session.loaded:
+            self._save(session)
+        self._session = None
+        self._entry = None
+        self._command("stop")
+        self._bus.publish(PlaybackStopped(session.title.id, session.number, session.resume_point))
+
+    async def toggle_pause(self) -> None:
+        """Pause or resume."""
+        if self._session is not None:
+            self._command("cycle", "pause")
+
+    async def seek(self, seconds: float) -> None:
+        """Seek by `seconds` (negative: back)."""
+        if self._session is not None and self._session.loaded:
+            self._command("seek", str(seconds), "relative")
+
+    async def accept_skip(self) -> None:
+        """In `ask` mode: skip the range of the latest `SkipOffered`, if still inside it."""
+        session = self._session
+        if session is None or session.offered is None:
+            return
+        skip = session.offered
+        if session.position is not None and skip.start <= session.position < skip.end:
+            self._skip(session, skip)
+        session.offered = None
+
+    async def next_episode(self) -> bool:
+        """Play the next episode of the title; False when there is none."""
+        return self._step(+1)
+
+    async def previous_episode(self) -> bool:
+        """Play the previous episode of the title; False when there is none."""
+        return self._step(-1)
+
+    def _step(self, delta: int) -> bool:
+        session = self._session
+        if session is None:
+            return False
+        index = session.index + delta
+        if not 0 <= index < len(session.player.episodes):
+            return False
+        if session.loaded:
+            self._save(session)
+        return self._open(session, index)
+
+    async def cycle_quality(self) -> str | None:
+        """Switch to the next available quality (fhd → hd → sd → fhd), keeping the place;
+        the quality now playing, or None when idle."""
+        session = self._session
+        if session is None:
+            return None
+        available = _available_qualities(session.episode)
+        if len(available) > 1:
+            current = available.index(session.quality)
+            session.quality = available[(current + 1) % len(available)]
+            self._load(session, start=session.resume_point)
+        return session.quality
+
+    async def toggle_mute(self) -> None:
+        """Mute or unmute."""
+        if self._mpv is not None:
+            self._command("cycle", "mute")
+
+    async def change_volume(self, delta: float) -> None:
+        """Change the volume by `delta` percent points (mpv clamps it)."""
+        if self._mpv is not None:
+            self._command("add", "volume", str(delta))
+
+    async def cycle_audio(self) -> None:
+        """Switch to the next audio track (a `TrackChanged` event follows)."""
+        if self._session is not None:
+            self._command("cycle", "aid")
+
+    async def cycle_subtitles(self) -> None:
+        """Switch to the next subtitle track, or off (a `TrackChanged` event follows)."""
+        if self._session is not None:
+            self._command("cycle", "sid")
+
+    async def shutdown(self) -> None:
+        """Stop, save, and terminate libmpv (in a worker thread: it blocks)."""
+        await self.stop()
+        handle, self._mpv = self._mpv, None
+        if handle is not None:
+            await asyncio.to_thread(handle.terminate)
