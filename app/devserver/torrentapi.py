@@ -55,6 +55,7 @@ FORBIDDEN_KEY = "forbidden-torrentapi-key"
 """A key that may read movies and torrents only: peers and add get ACCESS_FORBIDDEN."""
 
 METHODS = frozenset({"movie", "torrent", "peers", "add"})
+"""The method names `KeyAccess.methods` holds (the last segment of each path)."""
 
 LAST_DAY = date(2026, 11, 22)
 """The last calculated day of the peers history (the day before the demo catalog's "today")."""
@@ -284,12 +285,12 @@ class TorrentApi:
             return {}
         # A dead torrent is one that too few peers distribute.
         scale, floor = (600.0, 60.0) if torrent.alive else (8.0, 4.0)
-        base = floor + scale * _spread("base", infohash)
+        base = floor + scale * _spread("base", torrent.infohash)
         # A gentle weekly swell, so a bar chart over the fortnight has a shape.
         wave = 1.0 + 0.3 * math.sin(day.toordinal() * 2 * math.pi / 7)
         counts: dict[str, int] = {}
         for code, weight in zip(COUNTRIES, _COUNTRY_WEIGHTS, strict=True):
-            jitter = 0.7 + 0.6 * _spread("peers", infohash, day, code)
+            jitter = 0.7 + 0.6 * _spread("peers", torrent.infohash, day, code)
             peers = round(base * weight * wave * jitter)
             if peers > 0:
                 counts[code] = peers

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -32,7 +32,13 @@ from app.devserver.torrentapi import (
     info_hash,
 )
 from app.sources.cache import HttpCache
-from app.sources.errors import AuthError, BadRequestError, NotFoundError, SourceError
+from app.sources.errors import (
+    AuthError,
+    BadRequestError,
+    BadResponseError,
+    NotFoundError,
+    SourceError,
+)
 from app.sources.http import HttpSettings
 from app.sources.torrentapi import (
     AccessForbiddenError,
@@ -44,12 +50,15 @@ from app.sources.torrentapi import (
     InvalidImdbError,
     InvalidInfohashError,
     InvalidInputError,
+    MovieTorrent,
+    PeersHistory,
     TorrentApiClient,
     TorrentApiError,
     TorrentApiPaths,
     is_imdb_id,
     is_infohash,
 )
+from app.sources.torrentapi.models import parse_movie, parse_peers, parse_torrent
 from tests.sources.conftest import Sleeps, clock
 
 PATH = "/torrentapi"
@@ -414,6 +423,27 @@ def test_identifier_helpers() -> None:
     assert is_infohash("473bf68d4dd002a068e5c819de9dfaf2ec3d7dc0")
     assert is_infohash("473BF68D4DD002A068E5C819DE9DFAF2EC3D7DC0")
     assert not is_infohash("473bf68d4dd002a068e5c819de9dfaf2ec3d7dc") and not is_infohash("")
+
+
+@pytest.mark.parametrize("body", ["[]", "<html>busy</html>"])
+async def test_a_body_of_the_wrong_kind_is_a_bad_response(
+    client: TorrentApiClient, server: DevServer, body: str
+) -> None:
+    server.faults.fail_next(f"{PATH}/movie", 200, body=body)
+
+    with pytest.raises(BadResponseError):
+        await client.movie("tt9000001")
+
+
+def test_parsing_is_tolerant() -> None:
+    movie = parse_movie({"torrents": [{"size": "big", "alive": 1, "dateAdded": "soon"}, 7]})
+    info = parse_torrent({"infohash": 42, "size": 12.0, "extra": {"new": True}})
+    peers = parse_peers({"day": "2017-10-08", "countries": [{"code": "BR"}, None]})
+
+    assert movie.imdb is None and movie.title is None
+    assert movie.torrents == (MovieTorrent(None, 0, None, None, None),)
+    assert (info.infohash, info.size, info.category, info.alive) == (None, 12, None, None)
+    assert peers == PeersHistory(date(2017, 10, 8), None, 0, (CountryPeers("BR", 0),))
 
 
 # --------------------------------------------------------------------------------------------
