@@ -69,9 +69,6 @@ _END_FILE = 7
 _FILE_LOADED = 8
 _SHUTDOWN = 1
 
-# A resume point this close to the end would only replay the credits: start from the beginning.
-_RESUME_TAIL_S = 10.0
-
 _OBSERVED = ("time-pos", "duration", "pause", "volume", "mute", "aid", "sid")
 
 
@@ -663,7 +660,9 @@ class PlayerService:
         progress = self._history.progress(title_id, number)
         if progress is None or progress.watched:
             return 0.0
-        if progress.duration and progress.position >= progress.duration - _RESUME_TAIL_S:
+        # Past the watched threshold only the credits are left: start from the beginning.
+        threshold = self._settings.watched_threshold
+        if progress.duration and progress.position >= progress.duration * threshold:
             return 0.0
         return progress.position
 
@@ -724,14 +723,14 @@ class PlayerService:
         session.start = start
         session.loaded = False
         session.position = None
+        options = {"force_media_title": _quote(_media_title(session.title, session.number))}
+        if start > 0:
+            # Only when resuming: with libmpv 0.35 an HLS stream given start=0 begins at its
+            # second segment.
+            options["start"] = f"{start:.3f}"
         self._pending_starts += 1
         try:
-            self._mpv.loadfile(
-                url,
-                "replace",
-                start=f"{start:.3f}",
-                force_media_title=_quote(_media_title(session.title, session.number)),
-            )
+            self._mpv.loadfile(url, "replace", **options)
         except Exception as exc:
             self._pending_starts -= 1
             self._session = None

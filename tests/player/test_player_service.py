@@ -1,0 +1,313 @@
+"""PlayerService against real libmpv (headless) and the devserver's HLS clips (4 s each)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.abc
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.services.player import (
+    INSTALL_COMMAND,
+    EpisodeFinished,
+    EpisodeWatched,
+    PlaybackFailed,
+    PlaybackProgressed,
+    PlaybackStarted,
+    PlaybackStopped,
+    PlayerService,
+    PlayerUnavailable,
+    SkipApplied,
+    SkipOffered,
+)
+from app.sources.anilibria.client import AniLibriaClient
+from app.sources.anilibria.models import Hls, Player, Title
+from app.store.history import HistoryStore
+from tests.player.conftest import Recorder, fetch_title
+
+MakePlayer = Callable[..., PlayerService]
+
+
+def with_episode_hls(title: Title, **hls: str | None) -> Title:
+    """`title` with the HLS paths of its first episode changed."""
+    assert title.player is not None
+    first, *rest = title.player.episodes
+    changed = dataclasses.replace(first, hls=dataclasses.replace(first.hls, **hls))
+    player = dataclasses.replace(title.player, episodes=(changed, *rest))
+    return dataclasses.replace(title, player=player)
+
+
+def with_host(title: Title, host: str) -> Title:
+    assert title.player is not None
+    return dataclasses.replace(title, player=dataclasses.replace(title.player, host=host))
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_play_saves_position_on_stop_and_resumes(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+) -> None:
+    title = await fetch_title(client, 9001)  # no skips
+    player = make_player()
+    assert player.available and player.unavailable_reason is None
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    started = await recorder.wait_for(PlaybackStarted)
+    assert started.start == 0.0 and started.quality == "fhd"
+    assert started.media_title == f"{title.display_name} — episode 1"
+    assert player._mpv.media_title == started.media_title
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 1.0)
+    saved = history.progress(9001, 1)  # saved while playing (save_interval 0.2 s)
+    assert saved is not None and saved.position > 0
+
+    await player.stop()
+    stopped = await recorder.wait_for(PlaybackStopped)
+    saved = history.progress(9001, 1)
+    assert saved is not None and not saved.watched
+    assert saved.position == stopped.position >= 1.0
+    assert saved.duration == pytest.approx(4.0, abs=0.2)
+    assert [r.title_id for r in history.recent_titles()] == [9001]
+
+    mark = recorder.mark()
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    resumed = await recorder.wait_for(PlaybackStarted, since=mark)
+    assert resumed.start == pytest.approx(saved.position)
+    first = await recorder.wait_for(PlaybackProgressed, since=mark)
+    assert first.position >= saved.position - 0.3
+
+
+async def test_skips_jump_over_the_range_and_never_loop(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = await fetch_title(client, 9013)  # opening [1, 2]
+    player = make_player(autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    skip = await recorder.wait_for(SkipApplied)
+    assert (skip.kind, skip.start, skip.end, skip.episode) == ("opening", 1.0, 2.0, 1)
+    after = await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 2.0)
+    # Back into the range (as an early-landing seek would): it is not skipped again.
+    mark = recorder.mark()
+    await player.seek(-(after.position - 1.2))
+    await recorder.wait_for(PlaybackProgressed, lambda e: 1.0 <= e.position < 2.0, since=mark)
+    await recorder.wait_for(EpisodeFinished)
+    assert len(recorder.of(SkipApplied)) == 1
+    assert not recorder.of(PlaybackStarted, since=mark)
+
+
+async def test_skip_offset_and_ask_mode(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+) -> None:
+    title = await fetch_title(client, 9013)
+    history.set_skip_offset(9013, 0.5)
+    player = make_player(skip_mode="ask", autoplay=False)
+    assert await player.play(title, 2, stream_url=client.stream_url)
+    offer = await recorder.wait_for(SkipOffered)
+    assert (offer.kind, offer.start, offer.end) == ("opening", 1.5, 2.5)
+    assert not recorder.of(SkipApplied)
+    await player.accept_skip()
+    applied = await recorder.wait_for(SkipApplied)
+    assert (applied.start, applied.end) == (1.5, 2.5)
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 2.5)
+
+
+async def test_end_of_file_marks_watched_and_starts_the_next_episode(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+) -> None:
+    title = await fetch_title(client, 9006)  # opening [1, 2], ending [3, 4]: the clip's end
+    player = make_player()
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    finished = await recorder.wait_for(EpisodeFinished)
+    assert (finished.episode, finished.watched, finished.next_episode) == (1, True, 2)
+    assert [(s.kind, s.episode) for s in recorder.of(SkipApplied)] == [
+        ("opening", 1),
+        ("ending", 1),
+    ]
+    assert recorder.of(EpisodeWatched)[0].episode == 1
+    progress = history.progress(9006, 1)
+    assert progress is not None and progress.watched
+    nxt = await recorder.wait_for(PlaybackStarted, lambda e: e.episode == 2)
+    assert nxt.start == 0.0
+    assert history.next_unwatched(9006, [e.serie for e in title.player.episodes]) == 2  # type: ignore[union-attr]
+    assert not recorder.of(PlaybackStopped)
+
+
+async def test_a_closed_port_falls_back_to_the_next_caching_node(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, devserver: Any
+) -> None:
+    netloc = f"127.0.0.1:{devserver.port}"
+    title = with_host(await fetch_title(client, 9001), f"127.0.0.1:{closed_port()}")
+    player = make_player()
+    assert await player.play(title, 1, stream_url=client.stream_url, caching_nodes=[netloc])
+    started = await recorder.wait_for(PlaybackStarted)
+    assert started.host == netloc
+    assert not recorder.of(PlaybackFailed)
+
+
+async def test_a_failing_playlist_falls_back_and_every_host_failing_is_reported(
+    make_player: MakePlayer, recorder: Recorder, fresh_devserver: Any
+) -> None:
+    api = AniLibriaClient.create(fresh_devserver.anilibria_api, fresh_devserver.anilibria_site)
+    try:
+        title = (await api.get_title(id=9001)).value
+        assert title.player is not None and title.player.episodes[0].hls.fhd
+        playlist = title.player.episodes[0].hls.fhd
+        other = f"localhost:{fresh_devserver.port}"
+        player = make_player(autoplay=False)
+
+        fresh_devserver.faults.fail_next(playlist, 503)
+        assert await player.play(title, 1, stream_url=api.stream_url, caching_nodes=[other])
+        started = await recorder.wait_for(PlaybackStarted)
+        assert started.host == other
+        await player.stop()
+
+        fresh_devserver.faults.fail_next(playlist, 404, times=2)
+        mark = recorder.mark()
+        assert await player.play(title, 1, stream_url=api.stream_url, caching_nodes=[other])
+        failed = await recorder.wait_for(PlaybackFailed, since=mark)
+        assert title.player.host is not None
+        assert title.player.host in failed.message and other in failed.message
+        assert not recorder.of(PlaybackStarted, since=mark)
+    finally:
+        await api.aclose()
+
+
+async def test_quality_falls_back_and_cycles_while_playing(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = with_episode_hls(await fetch_title(client, 9001), fhd=None)
+    player = make_player(autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    started = await recorder.wait_for(PlaybackStarted)
+    assert started.quality == "hd"
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 0.5)
+    mark = recorder.mark()
+    assert await player.cycle_quality() == "sd"
+    switched = await recorder.wait_for(PlaybackStarted, since=mark)
+    assert switched.quality == "sd" and switched.start >= 0.5
+    progress = await recorder.wait_for(PlaybackProgressed, since=mark)
+    assert progress.quality == "sd"
+
+
+async def test_preferred_quality_is_used_when_available(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = await fetch_title(client, 9001)
+    player = make_player(quality_order=("sd", "hd", "fhd"), autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    assert (await recorder.wait_for(PlaybackStarted)).quality == "sd"
+
+
+async def test_user_mpv_conf_cannot_change_output_or_terminal(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, mpv_config_dir: Path
+) -> None:
+    (mpv_config_dir / "mpv.conf").write_text("vo=gpu\nterminal=yes\nvolume=37\n")
+    title = await fetch_title(client, 9001)
+    player = make_player(autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    progress = await recorder.wait_for(PlaybackProgressed)
+    assert progress.volume == 37.0  # the user's config is honoured…
+    mpv = player._mpv
+    assert [entry["name"] for entry in mpv.vo] == ["null"]  # …except what the app depends on
+    assert mpv.terminal is False
+    assert mpv.input_default_bindings is False
+
+
+async def test_user_mpv_conf_can_be_disabled(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, mpv_config_dir: Path
+) -> None:
+    (mpv_config_dir / "mpv.conf").write_text("volume=37\n")
+    title = await fetch_title(client, 9001)
+    player = make_player(use_user_mpv_config=False, autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    progress = await recorder.wait_for(PlaybackProgressed)
+    assert progress.volume == 100.0
+
+
+async def test_controls(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = await fetch_title(client, 9001)
+    player = make_player(autoplay=False)
+    assert await player.play(title, 2, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackStarted)
+    mark = recorder.mark()
+    await player.toggle_pause()
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.paused, since=mark)
+    await player.toggle_mute()
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.muted, since=mark)
+    await player.change_volume(-10)
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.volume == 90.0, since=mark)
+    await player.cycle_audio()
+    await player.cycle_subtitles()
+    await player.toggle_pause()
+    await recorder.wait_for(PlaybackProgressed, lambda e: not e.paused, since=mark)
+    mark = recorder.mark()
+    assert await player.previous_episode()
+    assert (await recorder.wait_for(PlaybackStarted, since=mark)).episode == 1
+    assert not await player.previous_episode()
+    mark = recorder.mark()
+    assert await player.next_episode()
+    assert (await recorder.wait_for(PlaybackStarted, since=mark)).episode == 2
+
+
+class _NoLibmpv(importlib.abc.MetaPathFinder):
+    """Import `mpv` the way it fails when libmpv2 is not installed."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> None:
+        if name == "mpv":
+            raise OSError("cannot find libmpv")
+        return None
+
+
+async def test_missing_libmpv_is_reported_not_raised(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, monkeypatch: Any
+) -> None:
+    monkeypatch.delitem(sys.modules, "mpv", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_NoLibmpv(), *sys.meta_path])
+    player = make_player()
+    assert not player.available
+    assert player.unavailable_reason is not None and INSTALL_COMMAND in player.unavailable_reason
+    title = await fetch_title(client, 9001)
+    assert not await player.play(title, 1, stream_url=client.stream_url)
+    event = await recorder.wait_for(PlayerUnavailable)
+    assert INSTALL_COMMAND in event.reason
+    await player.stop()
+    await player.toggle_pause()
+
+
+async def test_unplayable_titles_get_clear_messages(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    player = make_player()
+    blocked = await fetch_title(client, 9031)
+    assert not await player.play(blocked, 1, stream_url=client.stream_url)
+    assert "blocked" in (await recorder.wait_for(PlaybackFailed)).message
+
+    normal = await fetch_title(client, 9001)
+    assert normal.player is not None
+    empty = dataclasses.replace(normal, player=dataclasses.replace(normal.player, episodes=()))
+    mark = recorder.mark()
+    assert not await player.play(empty, 1, stream_url=client.stream_url)
+    assert "no episodes" in (await recorder.wait_for(PlaybackFailed, since=mark)).message
+
+    no_quality = with_episode_hls(normal, fhd=None, hd=None, sd=None)
+    mark = recorder.mark()
+    assert not await player.play(no_quality, 1, stream_url=client.stream_url)
+    message = (await recorder.wait_for(PlaybackFailed, since=mark)).message
+    assert "no stream in any quality" in message and "Episode 1" in message
+
+    mark = recorder.mark()
+    assert not await player.play(normal, 99, stream_url=client.stream_url)
+    assert "no episode 99" in (await recorder.wait_for(PlaybackFailed, since=mark)).message
+    assert player._mpv is None  # nothing was worth starting libmpv for
+    assert Hls(None, None, None) == no_quality.player.episodes[0].hls  # type: ignore[union-attr]
+    assert isinstance(normal.player, Player)
