@@ -155,10 +155,11 @@ class SkipOffered(Event):
 
 @dataclass(frozen=True)
 class EpisodeWatched(Event):
-    """An episode got its watched mark (past the threshold or at its end)."""
+    """An episode's watched mark changed: past the threshold, at its end, or by hand."""
 
     title_id: int
     episode: int | float
+    watched: bool = True
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,7 @@ class PlayerService:
         self._volume = 100.0
         self._muted = False
         self._progress_at = float("-inf")
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- availability ---------------------------------------------------------------------
 
@@ -487,17 +489,22 @@ class PlayerService:
             self._try_next_host(session, error)
 
     def _handle_shutdown(self) -> None:
-        # mpv quit on its own (a user `q` binding in a window): nothing to play with now.
-        if self._mpv is None:
-            return
+        # mpv quit on its own (its window was closed): the next play() starts a new one.
+        handle, self._mpv = self._mpv, None
+        if handle is None:
+            return  # our own shutdown()
         session = self._session
         if session is not None:
-            self._save(session)
-            self._session = None
+            if session.loaded:
+                self._save(session)
+            self._end_session()
             self._bus.publish(
                 PlaybackStopped(session.title.id, session.number, session.resume_point)
             )
-        self._mpv = None
+        # The dead core still has to be destroyed, off the loop; keep the task referenced.
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(handle.terminate))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _handle_property(self, name: str, value: Any) -> None:
         session = self._session
@@ -617,8 +624,7 @@ class PlayerService:
         if autoplay:
             self._open(session, session.index + 1)
         else:
-            self._session = None
-            self._entry = None
+            self._end_session()
             self._bus.publish(
                 PlaybackStopped(session.title.id, session.number, session.resume_point)
             )
@@ -633,8 +639,7 @@ class PlayerService:
             return
         if session.loaded:
             self._save(session)
-        self._session = None
-        self._entry = None
+        self._end_session()
         self._bus.publish(
             PlaybackFailed(
                 session.title.id,
@@ -672,8 +677,7 @@ class PlayerService:
         episode = session.player.episodes[index]
         quality = self._pick_quality(episode)
         if quality is None:
-            self._session = None
-            self._entry = None
+            self._end_session(stop_mpv=True)
             self._fail(
                 session.title,
                 episode.serie,
@@ -717,7 +721,7 @@ class PlayerService:
         try:
             url = session.stream_url(dataclasses.replace(session.player, host=host), path)
         except Exception as exc:
-            self._session = None
+            self._end_session(stop_mpv=True)
             self._fail(session.title, session.number, f"No stream URL for {host}: {exc}")
             return
         session.start = start
@@ -733,8 +737,15 @@ class PlayerService:
             self._mpv.loadfile(url, "replace", **options)
         except Exception as exc:
             self._pending_starts -= 1
-            self._session = None
+            self._end_session(stop_mpv=True)
             self._fail(session.title, session.number, f"mpv refused {host}: {exc}")
+
+    def _end_session(self, *, stop_mpv: bool = False) -> None:
+        """Forget the current episode; `stop_mpv` also stops a file still playing."""
+        self._session = None
+        self._entry = None
+        if stop_mpv:
+            self._command("stop")
 
     def _command(self, *args: str) -> bool:
         if self._mpv is None:
@@ -810,6 +821,18 @@ class PlayerService:
         )
         return self._open(session, index)
 
+    def set_watched(self, title_id: int, episode: int | float, watched: bool) -> None:
+        """Mark an episode watched or unwatched by hand (`EpisodeWatched` follows)."""
+        if watched:
+            self._history.mark_watched(title_id, episode, at=self._clock())
+        else:
+            self._history.mark_unwatched(title_id, episode, at=self._clock())
+        session = self._session
+        if session is not None and (session.title.id, session.number) == (title_id, episode):
+            # Unwatched while playing: crossing the threshold again marks it again.
+            session.watched = watched
+        self._bus.publish(EpisodeWatched(title_id, episode, watched))
+
     async def stop(self) -> None:
         """Stop playback and save the resume position."""
         session = self._session
@@ -817,9 +840,7 @@ class PlayerService:
             return
         if session.loaded:
             self._save(session)
-        self._session = None
-        self._entry = None
-        self._command("stop")
+        self._end_session(stop_mpv=True)
         self._bus.publish(PlaybackStopped(session.title.id, session.number, session.resume_point))
 
     async def toggle_pause(self) -> None:
@@ -900,3 +921,5 @@ class PlayerService:
         handle, self._mpv = self._mpv, None
         if handle is not None:
             await asyncio.to_thread(handle.terminate)
+        if self._tasks:
+            await asyncio.gather(*self._tasks)

@@ -311,3 +311,35 @@ async def test_unplayable_titles_get_clear_messages(
     assert player._mpv is None  # nothing was worth starting libmpv for
     assert Hls(None, None, None) == no_quality.player.episodes[0].hls  # type: ignore[union-attr]
     assert isinstance(normal.player, Player)
+
+
+async def test_mpv_quitting_on_its_own_stops_and_the_next_play_starts_a_new_one(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+) -> None:
+    title = await fetch_title(client, 9001)
+    player = make_player(autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 0.5)
+    first = player._mpv
+    first.command("quit")  # as closing mpv's window does
+    stopped = await recorder.wait_for(PlaybackStopped)
+    assert stopped.position >= 0.5
+    progress = history.progress(9001, 1)
+    assert progress is not None and progress.position == stopped.position
+    mark = recorder.mark()
+    assert await player.play(title, 2, stream_url=client.stream_url)
+    assert (await recorder.wait_for(PlaybackStarted, since=mark)).episode == 2
+    assert player._mpv is not first
+
+
+async def test_watched_by_hand(
+    make_player: MakePlayer, recorder: Recorder, history: HistoryStore
+) -> None:
+    player = make_player()
+    player.set_watched(9001, 3, True)
+    assert history.watched_count(9001) == 1
+    player.set_watched(9001, 3, False)
+    assert history.watched_count(9001) == 0
+    event = await recorder.wait_for(EpisodeWatched, lambda e: not e.watched)
+    assert event.episode == 3
+    assert [(e.episode, e.watched) for e in recorder.of(EpisodeWatched)] == [(3, True), (3, False)]
