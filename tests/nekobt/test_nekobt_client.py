@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -25,6 +26,9 @@ from app.sources.nekobt import (
     NekoBtValidationError,
     mask_passkey,
 )
+
+if TYPE_CHECKING:
+    from tests.nekobt.conftest import Sleeps
 
 
 async def test_every_search_parameter_is_sent_as_the_spec_says(
@@ -176,7 +180,7 @@ async def test_the_key_goes_as_the_ssid_cookie(authed: NekoBtClient, server: Dev
 
 
 async def test_missing_or_wrong_key_is_a_clear_auth_error(
-    client: NekoBtClient, api_url: str, fast: HttpSettings, sleeps: list[float]
+    client: NekoBtClient, api_url: str, fast: HttpSettings, sleeps: Sleeps
 ) -> None:
     with pytest.raises(NekoBtAuthError) as missing:
         await client.user()
@@ -207,7 +211,7 @@ async def test_schema_error_carries_validate_errors(client: NekoBtClient) -> Non
 
 @pytest.mark.parametrize(("kind", "wait"), [("json", 0.2), ("html", 0.3)])
 async def test_429_is_waited_out_as_asked(
-    client: NekoBtClient, api: NekoBtApi, sleeps: list[float], kind: str, wait: float
+    client: NekoBtClient, api: NekoBtApi, sleeps: Sleeps, kind: str, wait: float
 ) -> None:
     api.rate_limit("json" if kind == "json" else "html", retry_after=wait, times=2)
     started = time.monotonic()
@@ -218,7 +222,7 @@ async def test_429_is_waited_out_as_asked(
 
 
 async def test_429_that_never_ends_raises_with_the_wait(
-    client: NekoBtClient, api: NekoBtApi, sleeps: list[float]
+    client: NekoBtClient, api: NekoBtApi, sleeps: Sleeps
 ) -> None:
     api.rate_limit("json", retry_after=0.2, times=10)
     with pytest.raises(RateLimitedError) as caught:
@@ -227,7 +231,7 @@ async def test_429_that_never_ends_raises_with_the_wait(
 
 
 async def test_animetosho_polls_through_202s(
-    client: NekoBtClient, api: NekoBtApi, sleeps: list[float], server: DevServer
+    client: NekoBtClient, api: NekoBtApi, sleeps: Sleeps, server: DevServer
 ) -> None:
     api.animetosho_processing = 2
     result = await client.animetosho("3000000001")
@@ -240,7 +244,7 @@ async def test_animetosho_polls_through_202s(
 
 
 async def test_animetosho_without_waiting_and_giving_up(
-    client: NekoBtClient, api: NekoBtApi, sleeps: list[float]
+    client: NekoBtClient, api: NekoBtApi, sleeps: Sleeps
 ) -> None:
     api.animetosho_processing = 100
     first = await client.animetosho("3000000002", wait=False)
@@ -251,7 +255,7 @@ async def test_animetosho_without_waiting_and_giving_up(
 
 
 async def test_animetosho_final_no_is_not_retried(
-    client: NekoBtClient, api: NekoBtApi, sleeps: list[float], server: DevServer
+    client: NekoBtClient, api: NekoBtApi, sleeps: Sleeps, server: DevServer
 ) -> None:
     skipped = next(t for t in api.data.torrents if t.animetosho == "skipped")
     failed = next(t for t in api.data.torrents if t.animetosho == "error")
@@ -303,8 +307,12 @@ def test_mask_passkey_forms() -> None:
     assert mask_passkey("https://t.invalid/announce") == "https://t.invalid/announce"
 
 
-async def test_key_never_reaches_logs_or_errors(
-    api_url: str, fast: HttpSettings, sleeps: list[float], caplog: pytest.LogCaptureFixture
+async def test_keys_never_reach_logs_or_errors(
+    api_url: str,
+    api: NekoBtApi,
+    fast: HttpSettings,
+    sleeps: Sleeps,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "secret-nekobt-key-0042"
     caplog.set_level(logging.DEBUG)
@@ -315,12 +323,23 @@ async def test_key_never_reaches_logs_or_errors(
     finally:
         await neko.aclose()
     assert secret not in str(caught.value) and secret not in repr(caught.value)
-    assert secret not in caplog.text
+    demo = NekoBtClient.create(api_url, api_key=DEMO_API_KEY, settings=fast, sleep=sleeps)
+    api.rate_limit("html", retry_after=0.1)
+    try:
+        await demo.user()
+        await demo.search_torrents(limit=2)
+        await demo.download_torrent("3000000001")
+    finally:
+        await demo.aclose()
+    assert sleeps == [0.1]
+    assert "retry 1 of 3" in caplog.text and "users/@me" in caplog.text  # logs were written
+    for key in (secret, DEMO_API_KEY, DEMO_TORRENT_KEY):
+        assert key not in caplog.text
     assert redact(f"key {secret} here") == "key *** here"
 
 
 async def test_cache_holds_public_reads_only_without_a_key(
-    api_url: str, fast: HttpSettings, sleeps: list[float], tmp_path: Path
+    api_url: str, fast: HttpSettings, sleeps: Sleeps, tmp_path: Path
 ) -> None:
     cache = HttpCache(tmp_path / "http.sqlite")
     anonymous = NekoBtClient.create(api_url, cache=cache, settings=fast, sleep=sleeps)
