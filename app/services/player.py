@@ -314,6 +314,8 @@ class PlayerService:
         self._muted = False
         self._progress_at = float("-inf")
         self._tasks: set[asyncio.Task[None]] = set()
+        # Two quick play() calls must not start two libmpv instances.
+        self._start_lock = asyncio.Lock()
 
     # --- availability ---------------------------------------------------------------------
 
@@ -349,21 +351,28 @@ class PlayerService:
         return self._module
 
     async def _ensure_mpv(self) -> bool:
-        if self._mpv is not None:
+        async with self._start_lock:
+            if self._mpv is not None:
+                if not self._mpv.core_shutdown:
+                    return True
+                # Died an instant ago; its shutdown event is still on its way.
+                self._dispose(self._mpv)
+                self._mpv = None
+            module = self._load_module()
+            if module is None:
+                self._bus.publish(PlayerUnavailable(self._reason or "libmpv is unavailable"))
+                return False
+            self._loop = asyncio.get_running_loop()
+            # Loads of a previous instance that died will never report.
+            self._pending_starts = 0
+            self._entry = None
+            try:
+                self._mpv = await asyncio.to_thread(self._create, module)
+            except Exception as exc:
+                log.exception("libmpv could not start")
+                self._bus.publish(PlayerUnavailable(f"libmpv could not start: {exc}"))
+                return False
             return True
-        module = self._load_module()
-        if module is None:
-            self._bus.publish(PlayerUnavailable(self._reason or "libmpv is unavailable"))
-            return False
-        self._loop = asyncio.get_running_loop()
-        try:
-            self._mpv = await asyncio.to_thread(self._create, module)
-        except Exception as exc:
-            log.exception("libmpv could not start")
-            self._reason = f"libmpv could not start: {exc}"
-            self._bus.publish(PlayerUnavailable(self._reason))
-            return False
-        return True
 
     def _essential_options(self) -> dict[str, str]:
         """Options the app depends on; set after the user's config so it cannot override them."""
@@ -407,27 +416,20 @@ class PlayerService:
                 options["include"] = str(config_dir / "mpv.conf")
         options.update(essential)
         # libmpv segfaults with a non-C LC_NUMERIC (PITFALLS.md): set it right before MPV().
+        # (Unknown or bad lines in the user's mpv.conf are logged by mpv, not raised.)
         locale.setlocale(locale.LC_NUMERIC, "C")
-        try:
-            handle = module.MPV(**{k.replace("-", "_"): v for k, v in options.items()})
-        except Exception:
-            if "include" not in options:
-                raise
-            log.warning("the user's mpv.conf was rejected; starting mpv without it", exc_info=True)
-            del options["include"]
-            locale.setlocale(locale.LC_NUMERIC, "C")
-            handle = module.MPV(**{k.replace("-", "_"): v for k, v in options.items()})
+        handle = module.MPV(**{k.replace("-", "_"): v for k, v in options.items()})
         # Again after initialisation: a profile or script of the user's may have changed them.
         for name, value in essential.items():
             handle[name] = value
-        handle.register_event_callback(self._on_mpv_event)
+        handle.register_event_callback(lambda event: self._on_mpv_event(handle, event))
         for name in _OBSERVED:
             handle.observe_property(name, self._on_mpv_property)
         return handle
 
     # --- libmpv's event thread: copy plain values, hand them to the loop, nothing else -----
 
-    def _on_mpv_event(self, event: Any) -> None:
+    def _on_mpv_event(self, handle: Any, event: Any) -> None:
         kind = event.event_id.value
         if kind == _START_FILE:
             self._forward(self._handle_start_file, int(event.data.playlist_entry_id))
@@ -442,7 +444,7 @@ class PlayerService:
         elif kind == _FILE_LOADED:
             self._forward(self._handle_file_loaded)
         elif kind == _SHUTDOWN:
-            self._forward(self._handle_shutdown)
+            self._forward(self._handle_shutdown, handle)
 
     def _on_mpv_property(self, name: str, value: Any) -> None:
         self._forward(self._handle_property, name, value)
@@ -488,11 +490,11 @@ class PlayerService:
         elif reason == _END_ERROR:
             self._try_next_host(session, error)
 
-    def _handle_shutdown(self) -> None:
+    def _handle_shutdown(self, handle: Any) -> None:
+        if handle is not self._mpv:
+            return  # our own shutdown(), or an instance already replaced
         # mpv quit on its own (its window was closed): the next play() starts a new one.
-        handle, self._mpv = self._mpv, None
-        if handle is None:
-            return  # our own shutdown()
+        self._mpv = None
         session = self._session
         if session is not None:
             if session.loaded:
@@ -501,7 +503,10 @@ class PlayerService:
             self._bus.publish(
                 PlaybackStopped(session.title.id, session.number, session.resume_point)
             )
-        # The dead core still has to be destroyed, off the loop; keep the task referenced.
+        self._dispose(handle)
+
+    def _dispose(self, handle: Any) -> None:
+        """Destroy a core that quit by itself: off the loop, the task kept for shutdown()."""
         task = asyncio.get_running_loop().create_task(asyncio.to_thread(handle.terminate))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -514,7 +519,8 @@ class PlayerService:
                 self._on_position(session, float(value))
             return
         if name == "duration":
-            if session is not None and current and isinstance(value, int | float):
+            # Not `current`: the length may be known before file-loaded.
+            if session is not None and not self._pending_starts and isinstance(value, int | float):
                 session.duration = float(value)
             return
         if name in ("aid", "sid"):
