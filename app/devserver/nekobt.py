@@ -908,6 +908,8 @@ class NekoBtApi:
             animetosho = _animetosho_files(t) if t.animetosho == "ok" else t.animetosho
             if t.animetosho == "ok":
                 screenshots = _screenshots(t)
+        elif t.id in self._animetosho_calls:
+            animetosho = "processing"
         data = {
             **{k: v for k, v in f.items() if k not in ("activity", "torrent_health")},
             "files": files,

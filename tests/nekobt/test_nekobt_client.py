@@ -17,7 +17,7 @@ from app.devserver.bencode import bdecode, bencode
 from app.devserver.nekobt import DEMO_API_KEY, DEMO_TORRENT_KEY, NekoBtApi
 from app.devserver.server import DevServer
 from app.sources.cache import HttpCache
-from app.sources.errors import NotCachedError, NotFoundError, RateLimitedError
+from app.sources.errors import NetworkError, NotCachedError, NotFoundError, RateLimitedError
 from app.sources.http import HttpSettings, redact
 from app.sources.nekobt import (
     AnimeToshoError,
@@ -266,6 +266,18 @@ async def test_animetosho_final_no_is_not_retried(
     with pytest.raises(AnimeToshoError):
         await client.animetosho(failed.id)  # a 500 with retry: false
     assert sleeps == [] and len(server.requests) == 2
+
+
+async def test_animetosho_has_its_own_timeout(
+    client: NekoBtClient, api: NekoBtApi, sleeps: Sleeps
+) -> None:
+    api.animetosho_delay = 0.3
+    client.animetosho_timeout = 0.1
+    with pytest.raises(NetworkError) as caught:
+        await client.animetosho("3000000004")
+    assert "timed out after 0.1 s" in str(caught.value)
+    assert sleeps == [0.5, 1.0, 2.0]  # read timeouts of a GET are retried with backoff
+    await asyncio.sleep(0.3)  # let the server's handlers finish before it stops
 
 
 async def test_animetosho_is_cancellable(client: NekoBtClient, api: NekoBtApi) -> None:
