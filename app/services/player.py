@@ -294,7 +294,10 @@ class PlayerService:
         settings: PlayerSettings,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """Use `bus` for events, `history` for positions; libmpv is loaded on first play."""
+        """Use `bus` for events, `history` for positions; libmpv is loaded on first play.
+
+        `clock` (unix seconds) stamps history rows and paces the periodic position saves.
+        """
         self._bus = bus
         self._history = history
         self._settings = settings
@@ -582,7 +585,8 @@ class PlayerService:
             )
 
     def _publish_progress(self, session: _Session, *, force: bool = False) -> None:
-        now = self._clock()
+        # Monotonic, not the injected clock: a frozen test clock must not silence progress.
+        now = time.monotonic()
         if not force and now - self._progress_at < self._settings.progress_interval:
             return
         self._progress_at = now

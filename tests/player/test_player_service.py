@@ -21,6 +21,7 @@ from app.services.player import (
     PlaybackStarted,
     PlaybackStopped,
     PlayerService,
+    PlayerSettings,
     PlayerUnavailable,
     SkipApplied,
     SkipOffered,
@@ -343,3 +344,29 @@ async def test_watched_by_hand(
     event = await recorder.wait_for(EpisodeWatched, lambda e: not e.watched)
     assert event.episode == 3
     assert [(e.episode, e.watched) for e in recorder.of(EpisodeWatched)] == [(3, True), (3, False)]
+
+
+async def test_positions_are_saved_every_save_interval_of_the_injected_clock(
+    bus: Any,
+    history: HistoryStore,
+    mpv_config_dir: Path,
+    client: AniLibriaClient,
+    recorder: Recorder,
+) -> None:
+    now = [1000.0]
+    settings = PlayerSettings(
+        vo="null", ao="null", mpv_config_dir=mpv_config_dir, save_interval=60.0, autoplay=False
+    )
+    player = PlayerService(bus, history, settings=settings, clock=lambda: now[0])
+    try:
+        title = await fetch_title(client, 9001)
+        assert await player.play(title, 1, stream_url=client.stream_url)
+        await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 0.3)
+        assert history.progress(9001, 1) is None  # 60 s have not passed on this clock
+        now[0] += 60.0
+        mark = recorder.mark()
+        await recorder.wait_for(PlaybackProgressed, since=mark)
+        saved = history.progress(9001, 1)
+        assert saved is not None and saved.updated_at == 1060.0 and saved.position >= 0.3
+    finally:
+        await player.shutdown()
