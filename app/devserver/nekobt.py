@@ -885,12 +885,12 @@ class NekoBtApi:
         tracker = quote(_announce(origin, passkey), safe="")
         return f"magnet:?xt=urn:btih:{t.infohash}&dn={quote(t.name)}&tr={tracker}"
 
-    def _torrent_or_404(self, request: web.Request) -> DemoTorrent | None:
+    def _find_torrent(self, request: web.Request) -> DemoTorrent | None:
         return self.data.torrent(request.match_info["torrent_id"])
 
     async def torrent(self, request: web.Request, caller: _Caller) -> web.Response:
         """`/torrents/<id>`: the full torrent object."""
-        t = self._torrent_or_404(request)
+        t = self._find_torrent(request)
         if t is None:
             return _error(404, "Torrent not found.")
         f = t.fields
@@ -955,7 +955,7 @@ class NekoBtApi:
     async def download(self, request: web.Request, caller: _Caller) -> web.Response:
         """`/torrents/<id>/download`: the `.torrent`; with a key (and not `public=true`) its
         announce URL carries the demo user's passkey."""
-        t = self._torrent_or_404(request)
+        t = self._find_torrent(request)
         if t is None:
             return _error(404, "Torrent not found.")
         public = _Query(request).boolean("public", False)
@@ -971,14 +971,14 @@ class NekoBtApi:
 
     async def comments(self, request: web.Request, caller: _Caller) -> web.Response:
         """`/torrents/<id>/comments`: top-level comments with their replies as `children`."""
-        t = self._torrent_or_404(request)
+        t = self._find_torrent(request)
         if t is None:
             return _error(404, "Torrent not found.")
         return nekobt_json({"error": False, "data": t.comments})
 
     async def animetosho(self, request: web.Request, caller: _Caller) -> web.Response:
         """`/torrents/<id>/animetosho`: 202 while "processing", then 201 once, then 200."""
-        t = self._torrent_or_404(request)
+        t = self._find_torrent(request)
         if t is None:
             return _error(404, "Torrent not found.", retry=False)
         if t.id in self._animetosho_fetched:

@@ -11,8 +11,10 @@ Rules a test or another local server may rely on:
 - **IMDb ids**: the *n*-th media in `MEDIA_SEEDS` order (1-based, n <= 20) has
   `imdbId = "tt" + str(9000000 + n)`, i.e. `tt9000001` ... `tt9000020`; later media have none
   (null). The Torrent API devserver uses the same rule, so the two share those ids.
-- Torrent ids are `"3000000" + 3-digit index`; the torrent with `HOSTILE_TORRENT_ID` has a title
-  full of markup and an escape sequence, served verbatim.
+- Torrent ids are `"3000000001"` ... `"3000000060"` (`torrent_id(i)`, i 0-based). The torrent
+  `HOSTILE_TORRENT_ID` ("3000000008") has a title full of markup and an escape sequence, served
+  verbatim (its `.torrent` name has the escape replaced, as every generated file name).
+- Users are `1000000001`...; groups `2000000001`...; Frostbyte Lite is a child of Frostbyte.
 - Every torrent is real: its files' bytes derive from its id (`torrent_payload`), and the
   `infohash` in the JSON is the v1 info-hash of the `.torrent` the server hands out. The files
   are small (tens of KiB) so a local seeder can serve them; `filesize` is their true total.
@@ -37,6 +39,9 @@ PIECE_LENGTH = 16 * 1024
 IMDB_BASE = 9_000_000
 """The n-th media (1-based, n <= `IMDB_COUNT`) has IMDb id `tt{IMDB_BASE + n}`."""
 IMDB_COUNT = 20
+
+HOSTILE_INDEX = 7
+"""Index (0-based) of the torrent whose title is `HOSTILE_TITLE`."""
 
 HOSTILE_TITLE = "[SubsPlease] [b]x[/b] [@click=app.quit] \x1b[31mred"
 """A torrent title full of markup and an ANSI escape: clients must show it as plain text."""
@@ -169,6 +174,10 @@ def torrent_id(index: int) -> str:
     return f"3000000{index + 1:03d}"
 
 
+HOSTILE_TORRENT_ID = torrent_id(HOSTILE_INDEX)
+"""The id of the torrent whose title is `HOSTILE_TITLE`."""
+
+
 def episode_id(media_index: int, episode: int) -> int:
     """The (numeric) id of episode `episode` (1-based) of a media."""
     return 40_000 + 100 * (media_index + 1) + episode
@@ -256,7 +265,7 @@ def build() -> DemoData:
     data.media = [_media(index, seed, rng) for index, seed in enumerate(MEDIA_SEEDS)]
     for index in range(60):
         data.torrents.append(_torrent(index, rng, data))
-    hostile = data.torrents[7]
+    hostile = data.torrents[HOSTILE_INDEX]
     hostile.fields["title"] = HOSTILE_TITLE
     hostile.fields["auto_title"] = HOSTILE_TITLE + " {Tags:L3;V9;C1;A-ja;F-en;}"
     hostile.name = _safe_name(HOSTILE_TITLE)

@@ -378,3 +378,4 @@ async def test_cache_holds_public_reads_only_without_a_key(
 def test_data_module_rules() -> None:
     assert nekobt_data.imdb_id(0) == "tt9000001" and nekobt_data.imdb_id(19) == "tt9000020"
     assert nekobt_data.imdb_id(20) is None
+    assert nekobt_data.HOSTILE_TORRENT_ID == "3000000008"
