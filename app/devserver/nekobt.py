@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import json
+import logging
 import re
 import threading
 from collections.abc import Awaitable, Callable, Iterable
@@ -47,6 +48,8 @@ from aiohttp import web
 from app.devserver import nekobt_data
 from app.devserver.catalog import DEMO_NOW
 from app.devserver.nekobt_data import DemoData, DemoTorrent
+
+log = logging.getLogger("anitui.devserver.nekobt")
 
 PREFIX = "/nekobt/api/v1"
 """Where the API is mounted: the client's base URL is `base_url + PREFIX`."""
@@ -324,6 +327,10 @@ class NekoBtApi:
                 return await handler(request, caller)
             except _Invalid as invalid:
                 return _error(400, str(invalid), validate_errors=[invalid.entry])
+            except Exception:
+                # nekoBT's own 500 shape, not the AniLibria one the DevServer would send.
+                log.exception("nekoBT devserver: %s %s failed", request.method, request.path)
+                return _error(500, "Internal Error")
 
         return handle
 

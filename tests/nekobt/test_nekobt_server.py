@@ -280,3 +280,13 @@ def test_detail_comments_groups_and_site(api_url: str, api: NekoBtApi) -> None:
 def test_requests_are_recorded_with_the_cookie(server: DevServer, api_url: str) -> None:
     get(api_url, "/langs", KEY)
     assert server.requests[-1].headers["Cookie"] == f"ssid={DEMO_API_KEY}"
+
+
+def test_a_failing_handler_answers_nekobts_500(
+    api_url: str, api: NekoBtApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = api.data.torrents[0]
+    monkeypatch.setattr(broken, "files", (("x.mkv", None),))  # offsets cannot be summed
+    response = get(api_url, f"/torrents/{broken.id}")
+    assert response.status_code == 500
+    assert response.json() == {"error": True, "message": "Internal Error"}
