@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib.abc
 import socket
@@ -34,12 +35,14 @@ from tests.player.conftest import Recorder, fetch_title
 MakePlayer = Callable[..., PlayerService]
 
 
-def with_episode_hls(title: Title, **hls: str | None) -> Title:
-    """`title` with the HLS paths of its first episode changed."""
+def with_episode_hls(title: Title, index: int = 0, **hls: str | None) -> Title:
+    """`title` with the HLS paths of its episode at `index` changed."""
     assert title.player is not None
-    first, *rest = title.player.episodes
-    changed = dataclasses.replace(first, hls=dataclasses.replace(first.hls, **hls))
-    player = dataclasses.replace(title.player, episodes=(changed, *rest))
+    episodes = list(title.player.episodes)
+    episodes[index] = dataclasses.replace(
+        episodes[index], hls=dataclasses.replace(episodes[index].hls, **hls)
+    )
+    player = dataclasses.replace(title.player, episodes=tuple(episodes))
     return dataclasses.replace(title, player=player)
 
 
@@ -370,3 +373,37 @@ async def test_positions_are_saved_every_save_interval_of_the_injected_clock(
         assert saved is not None and saved.updated_at == 1060.0 and saved.position >= 0.3
     finally:
         await player.shutdown()
+
+
+async def test_skip_mode_off_plays_through_the_range(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = await fetch_title(client, 9013)
+    player = make_player(skip_mode="off", autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackProgressed, lambda e: 1.0 <= e.position < 2.0)
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 2.0)
+    assert not recorder.of(SkipApplied) and not recorder.of(SkipOffered)
+
+
+async def test_switching_to_an_episode_without_streams_fails_and_stops(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = with_episode_hls(await fetch_title(client, 9001), 1, fhd=None, hd=None, sd=None)
+    player = make_player(autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackStarted)
+    assert not await player.next_episode()
+    failed = await recorder.wait_for(PlaybackFailed)
+    assert failed.episode == 2 and "no stream in any quality" in failed.message
+    assert not player.playing
+    assert await _idle_soon(player)
+
+
+async def _idle_soon(player: PlayerService) -> bool:
+    """mpv stops the old file asynchronously: poll (up to 5 s) until it is idle."""
+    for _ in range(250):
+        if player._mpv.idle_active:
+            return True
+        await asyncio.sleep(0.02)
+    return False
