@@ -1,7 +1,9 @@
 """`python -m app.devserver [--host H] [--port N]`: serve the demo catalog until SIGINT/SIGTERM.
 
-Prints one JSON line with the URLs to give the app (`base_url`, `anilibria_api`,
-`anilibria_site`) once the port listens, so a parent process can read it and connect.
+Serves every API the project implements (AniLibria, nekoBT, the Torrent API) on one port and
+prints one JSON line with the URLs to give the app (`base_url`, `anilibria_api`,
+`anilibria_site`, `nekobt_api`, `torrent_api`) once the port listens, so a parent process can
+read it and connect.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 import threading
 from types import FrameType
 
-from app.devserver.server import DevServer
+from app.devserver.demo import demo_server, service_urls
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,13 +32,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    with DevServer(args.host, args.port) as server:
-        urls = {
-            "base_url": server.base_url,
-            "anilibria_api": server.anilibria_api,
-            "anilibria_site": server.anilibria_site,
-        }
-        sys.stdout.write(json.dumps(urls) + "\n")
+    with demo_server(args.host, args.port) as server:
+        sys.stdout.write(json.dumps(service_urls(server)) + "\n")
         sys.stdout.flush()
         # wait() with a timeout keeps the main thread responsive to signals.
         while not stopping.wait(0.5):

@@ -53,12 +53,16 @@ class Runtime:
         demo_server: DevServer | None = None
         if settings.demo:
             # Imported here so a normal start never pays for aiohttp and the demo catalog.
-            from app.devserver.server import DevServer
+            from app.devserver.demo import demo_server as make_demo_server
+            from app.devserver.demo import service_urls
 
-            demo_server = DevServer()
+            demo_server = make_demo_server()
             demo_server.start()
-            settings.anilibria.api = demo_server.anilibria_api
-            settings.anilibria.site = demo_server.anilibria_site
+            urls = service_urls(demo_server)
+            settings.anilibria.api = urls["anilibria_api"]
+            settings.anilibria.site = urls["anilibria_site"]
+            settings.nekobt.api = urls["nekobt_api"]
+            settings.torrent_api.url = urls["torrent_api"]
         paths = AppPaths.resolve(
             settings.data_dir, settings.cache_dir, settings.download_dir, demo=settings.demo
         )
