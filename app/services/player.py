@@ -259,12 +259,8 @@ def _available_qualities(episode: Episode) -> list[str]:
     return [q for q in QUALITIES if _hls_path(episode, q)]
 
 
-def _episode_label(number: int | float) -> str:
-    return str(number)
-
-
 def _media_title(title: Title, number: int | float) -> str:
-    return f"{title.display_name} — episode {_episode_label(number)}"
+    return f"{title.display_name} — episode {number}"
 
 
 def _quote(value: str) -> str:
@@ -654,7 +650,7 @@ class PlayerService:
             PlaybackFailed(
                 session.title.id,
                 session.number,
-                f"Episode {_episode_label(session.number)} of {session.title.display_name} "
+                f"Episode {session.number} of {session.title.display_name} "
                 f"could not be loaded from {', '.join(session.hosts)}",
             )
         )
@@ -691,7 +687,7 @@ class PlayerService:
             self._fail(
                 session.title,
                 episode.serie,
-                f"Episode {_episode_label(episode.serie)} of {session.title.display_name} "
+                f"Episode {episode.serie} of {session.title.display_name} "
                 "has no stream in any quality",
             )
             return False
@@ -802,15 +798,14 @@ class PlayerService:
             self._fail(
                 title,
                 episode_number,
-                f"{title.display_name} has no episode {_episode_label(episode_number)}",
+                f"{title.display_name} has no episode {episode_number}",
             )
             return False
         if self._pick_quality(player.episodes[index]) is None:
             self._fail(
                 title,
                 episode_number,
-                f"Episode {_episode_label(episode_number)} of {title.display_name} "
-                "has no stream in any quality",
+                f"Episode {episode_number} of {title.display_name} has no stream in any quality",
             )
             return False
         if not await self._ensure_mpv():
