@@ -46,14 +46,15 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def devserver() -> Iterator[Any]:
-    """The bundled API server with the demo catalog, on a free loopback port, for the session.
+    """The bundled API servers (AniLibria with the demo catalog, nekoBT, the Torrent API) on one
+    free loopback port, for the session.
 
     Tests that change its state (faults, favorites) must undo what they did or use
     `fresh_devserver`.
     """
-    from app.devserver.server import DevServer
+    from app.devserver.demo import demo_server
 
-    server = DevServer()
+    server = demo_server()
     server.start()
     try:
         yield server
@@ -63,10 +64,10 @@ def devserver() -> Iterator[Any]:
 
 @pytest.fixture
 def fresh_devserver() -> Iterator[Any]:
-    """A devserver of the test's own, stopped afterwards."""
-    from app.devserver.server import DevServer
+    """A devserver of the test's own (all APIs), stopped afterwards."""
+    from app.devserver.demo import demo_server
 
-    server = DevServer()
+    server = demo_server()
     server.start()
     try:
         yield server

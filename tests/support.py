@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings, load_settings
+from app.devserver.demo import service_urls
 
 # 2026-11-23 12:00 UTC, a Monday: the demo catalog's "today".
 FIXED_NOW = 1795392000 + 12 * 3600
@@ -18,6 +19,8 @@ def settings_for(server: Any, home: Path, **flags: Any) -> Settings:
     values: dict[str, Any] = {
         "anilibria.api": server.anilibria_api,
         "anilibria.site": server.anilibria_site,
+        "nekobt.api": service_urls(server)["nekobt_api"],
+        "torrent_api.url": service_urls(server)["torrent_api"],
         "data_dir": str(home / "data"),
         "cache_dir": str(home / "cache"),
         "download_dir": str(home / "downloads"),

@@ -11,9 +11,12 @@ from app.paths import AppPaths
 from app.services.catalog import CatalogService
 from app.services.events import EventBus
 from app.services.instance import InstanceLock
+from app.services.secrets import SecretsError, SecretStore
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.cache import HttpCache
 from app.sources.http import HttpSettings
+from app.sources.nekobt.client import NekoBtClient
+from app.sources.torrentapi.client import TorrentApiClient
 from app.store.db import Database
 from app.store.visits import VisitStore
 
@@ -42,6 +45,9 @@ class Runtime:
     db: Database
     visits: VisitStore
     catalog: CatalogService
+    nekobt: NekoBtClient
+    torrentapi: TorrentApiClient | None
+    """None until the Torrent API has both a URL and a key (the provider issues both)."""
     lock: InstanceLock
     browse_only: bool
     demo_server: DevServer | None = None
@@ -86,16 +92,36 @@ class Runtime:
                     "error",
                 )
             )
+        cache = HttpCache(paths.http_cache)
+        http_settings = HttpSettings(
+            timeout=settings.http.timeout,
+            retries=settings.http.retries,
+            backoff=settings.http.backoff,
+        )
         client = AniLibriaClient.create(
             settings.anilibria.api,
             settings.anilibria.site,
             mirrors=cls.mirrors_for(settings),
-            cache=HttpCache(paths.http_cache),
-            settings=HttpSettings(
-                timeout=settings.http.timeout,
-                retries=settings.http.retries,
-                backoff=settings.http.backoff,
-            ),
+            cache=cache,
+            settings=http_settings,
+        )
+        try:
+            nekobt_key, torrentapi_key = cls.api_keys(settings, SecretStore(paths.data_dir()))
+        except SecretsError as error:
+            nekobt_key = torrentapi_key = None
+            notices.append(StartupNotice("{error}", {"error": str(error)}, "error"))
+        nekobt = NekoBtClient.create(
+            settings.nekobt.api, api_key=nekobt_key, cache=cache, settings=http_settings
+        )
+        torrentapi = (
+            TorrentApiClient.create(
+                settings.torrent_api.url,
+                api_key=torrentapi_key,
+                cache=cache,
+                settings=http_settings,
+            )
+            if settings.torrent_api.url and torrentapi_key
+            else None
         )
         bus = EventBus()
         return cls(
@@ -105,11 +131,23 @@ class Runtime:
             db=db,
             visits=VisitStore(db),
             catalog=CatalogService(client),
+            nekobt=nekobt,
+            torrentapi=torrentapi,
             lock=lock,
             browse_only=browse_only,
             demo_server=demo_server,
             notices=notices,
         )
+
+    @staticmethod
+    def api_keys(settings: Settings, secrets: SecretStore) -> tuple[str | None, str | None]:
+        """The nekoBT and Torrent API keys: the demo servers' own in demo mode (never saved),
+        else the environment or the secrets file."""
+        if settings.demo:
+            from app.devserver import nekobt, torrentapi
+
+            return nekobt.DEMO_API_KEY, torrentapi.DEMO_KEY
+        return secrets.get("nekobt.api_key"), secrets.get("torrent_api.key")
 
     @staticmethod
     def mirrors_for(settings: Settings) -> list[str]:
@@ -123,6 +161,9 @@ class Runtime:
     async def aclose(self) -> None:
         """Close clients, the bus and the store; stop the demo server; release the lock."""
         await self.catalog.client.aclose()
+        await self.nekobt.aclose()
+        if self.torrentapi is not None:
+            await self.torrentapi.aclose()
         self.bus.close()
         self.db.close()
         if not self.browse_only:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.application import AniApp, make_app
+from app.devserver import nekobt, torrentapi
 from tests.support import FIXED_NOW, settings_for
 
 AppFactory = Callable[..., AniApp]
@@ -25,6 +26,9 @@ def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("TERM", "xterm-256color")
+    # The demo servers' keys, as a user would give theirs: through the environment.
+    monkeypatch.setenv("ANITUI_NEKOBT__API_KEY", nekobt.DEMO_API_KEY)
+    monkeypatch.setenv("ANITUI_TORRENT_API__KEY", torrentapi.DEMO_KEY)
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     yield
