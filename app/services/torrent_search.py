@@ -1,0 +1,558 @@
+"""One torrent search over nekoBT, the Torrent API and AniLibria's own torrents.
+
+The query decides which sources can answer: an info-hash (40 hex digits) asks nekoBT's search
+(its `infohash_match`) and the Torrent API's `torrent`; an IMDb id (`tt` + digits) asks the
+Torrent API's `movie`; any other text asks nekoBT's search and AniLibria's title search (whose
+titles carry their torrents). Sources are asked concurrently; one failing is reported beside the
+others' results, never instead of them. Hits of several sources with the same info-hash become
+one `TorrentHit` listing every source.
+
+No Textual here: the Torrents screens call this from their workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+from urllib.parse import quote
+
+from app.services.catalog import CatalogService, SearchQuery
+from app.sources.anilibria.models import Title
+from app.sources.anilibria.models import Torrent as AniLibriaTorrent
+from app.sources.errors import NotFoundError, SourceError
+from app.sources.nekobt.client import NekoBtClient, TorrentSort, mask_passkey
+from app.sources.nekobt.models import Comment, TorrentSearch
+from app.sources.nekobt.models import Torrent as NekoTorrent
+from app.sources.torrentapi.client import TorrentApiClient
+from app.sources.torrentapi.models import (
+    MovieTorrent,
+    PeersHistory,
+    TorrentInfo,
+    is_imdb_id,
+    is_infohash,
+)
+
+
+class Source(StrEnum):
+    """Where a hit came from."""
+
+    NEKOBT = "nekobt"
+    TORRENT_API = "torrentapi"
+    ANILIBRIA = "anilibria"
+
+
+SOURCE_NAMES = {
+    Source.NEKOBT: "nekoBT",
+    Source.TORRENT_API: "Torrent API",
+    Source.ANILIBRIA: "AniLibria",
+}
+"""How each source is named on screen (brand names: never translated)."""
+
+QueryKind = Literal["empty", "text", "infohash", "imdb"]
+LanguageField = Literal["fansub", "sub", "audio"]
+
+PAGE_SIZE = 50
+"""nekoBT results per page (the API's default and a screenful or two)."""
+
+ANILIBRIA_TITLES = 5
+"""AniLibria titles whose torrents a text search lists (each costs one request)."""
+
+PEERS_DAYS = 7
+"""Days of Torrent API peers totals the detail shows."""
+
+
+_ENCODED_KEY = re.compile(r"(?i)((?:pass)?key%3D)[^&%]+")
+
+
+class SourceUnavailableError(SourceError):
+    """A source that cannot be asked in this run (the Torrent API without a URL and key)."""
+
+
+def classify(query: str) -> QueryKind:
+    """What kind of query `query` is: an info-hash, an IMDb id, free text, or nothing."""
+    text = query.strip()
+    if not text:
+        return "empty"
+    if is_infohash(text):
+        return "infohash"
+    if is_imdb_id(text.lower()):
+        return "imdb"
+    return "text"
+
+
+@dataclass(frozen=True)
+class TorrentFilters:
+    """What the user narrowed the search to. nekoBT applies its filters itself; the other
+    sources' hits are kept only when they are known to match (a filter on a field a source does
+    not report drops its hits)."""
+
+    sources: frozenset[Source] = frozenset(Source)
+    sort_by: TorrentSort | None = None
+    """nekoBT's `sort_by`; None is the API's "best". Other sources' hits are sorted alike."""
+    levels: tuple[int, ...] = ()
+    """Subtitle levels (-1 no subtitles … 4)."""
+    languages: tuple[str, ...] = ()
+    """Language codes; a hit matches with any of them in `language_field`."""
+    language_field: LanguageField = "fansub"
+    """Which languages `languages` filters: fansubs, official subtitles or audio. Hits of other
+    sources are compared with the languages they list (AniLibria: its Russian voice-over)."""
+    video_codecs: tuple[int, ...] = ()
+    hardsub: bool | None = None
+    mtl: bool | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """Whether a filter other than the sources and the order is set."""
+        return bool(
+            self.levels
+            or self.languages
+            or self.video_codecs
+            or self.hardsub is not None
+            or self.mtl is not None
+        )
+
+
+@dataclass(frozen=True)
+class TorrentHit:
+    """One torrent as the results list shows it, whichever sources know it."""
+
+    title: str
+    infohash: str | None
+    """Lower case, or None when the source did not say."""
+    size: int | None
+    seeders: int | None
+    leechers: int | None
+    completed: int | None
+    date: float | None
+    """Unix seconds of the upload (or of when the source learnt of it)."""
+    group: str | None
+    level: int | None
+    languages: tuple[str, ...]
+    """Subtitle languages (fansub first), or the voice-over's for AniLibria."""
+    sources: tuple[Source, ...]
+    nekobt_id: str | None = None
+    anilibria_title_id: int | None = None
+    anilibria_torrent_id: int | None = None
+    imdb: str | None = None
+    magnet: str | None = None
+    alive: bool | None = None
+    hardsub: bool | None = None
+    mtl: bool | None = None
+    video_codec: int | None = None
+
+    def merged_with(self, other: TorrentHit) -> TorrentHit:
+        """This hit completed by `other` (the same info-hash from another source): this one's
+        values win, `other` fills what it lacks, peers counts take the larger."""
+        changes: dict[str, Any] = {}
+        for name in (
+            "infohash", "size", "date", "group", "level", "nekobt_id", "anilibria_title_id",
+            "anilibria_torrent_id", "imdb", "magnet", "alive", "hardsub", "mtl", "video_codec",
+        ):  # fmt: skip
+            if getattr(self, name) is None:
+                changes[name] = getattr(other, name)
+        for name in ("seeders", "leechers", "completed"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            changes[name] = theirs if mine is None else max(mine, theirs or 0)
+        if not self.languages:
+            changes["languages"] = other.languages
+        changes["sources"] = self.sources + tuple(s for s in other.sources if s not in self.sources)
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class TorrentSearchResult:
+    """A page of results and what else the sources said."""
+
+    kind: QueryKind
+    hits: tuple[TorrentHit, ...]
+    more: bool
+    """nekoBT has a next page (`search(..., page=page + 1)`)."""
+    hints: tuple[str, ...] = ()
+    """nekoBT's recommended / similar media and the filters it read from the query; the
+    Torrent API's movie title."""
+    errors: Mapping[Source, SourceError] = field(default_factory=dict)
+    """Sources that failed; the hits are the others'."""
+    jump: TorrentHit | None = None
+    """The hit an info-hash query matched, when one did."""
+
+
+@dataclass(frozen=True)
+class PeersDay:
+    """The Torrent API's total peers of one day."""
+
+    day: date
+    peers: int
+
+
+@dataclass(frozen=True)
+class TorrentDetail:
+    """Everything known about one hit; a part whose source failed is empty, with the error in
+    `errors`."""
+
+    hit: TorrentHit
+    torrent: NekoTorrent | None = None
+    """nekoBT's full torrent: files, description, mediainfo, groups, screenshots."""
+    comments: tuple[Comment, ...] = ()
+    info: TorrentInfo | None = None
+    peers: PeersHistory | None = None
+    """The Torrent API's peers of its last calculated day, by country (most first)."""
+    peers_days: tuple[PeersDay, ...] = ()
+    """Total peers of the last `PEERS_DAYS` days, oldest first."""
+    anilibria: AniLibriaTorrent | None = None
+    errors: Mapping[Source, SourceError] = field(default_factory=dict)
+
+    @property
+    def magnet(self) -> str | None:
+        """The magnet to copy: nekoBT's (your own, with passkey, when signed in) or one built
+        from the info-hash."""
+        if self.torrent is not None and (self.torrent.private_magnet or self.torrent.magnet):
+            return self.torrent.private_magnet or self.torrent.magnet
+        return self.hit.magnet or magnet_for(self.hit.infohash, self.hit.title)
+
+    @property
+    def shown_magnet(self) -> str | None:
+        """`magnet` with a tracker passkey masked, for the screen."""
+        magnet = self.magnet
+        # A magnet's trackers are URL-encoded (`passkey%3D...`), which `mask_passkey` misses.
+        return None if magnet is None else mask_passkey(_ENCODED_KEY.sub(r"\1***", magnet))
+
+
+def magnet_for(infohash: str | None, name: str | None) -> str | None:
+    """A trackerless magnet for `infohash`, named `name`."""
+    if not infohash:
+        return None
+    link = f"magnet:?xt=urn:btih:{infohash}"
+    return f"{link}&dn={quote(name)}" if name else link
+
+
+# -- hits from each source ---------------------------------------------------------------------
+
+
+def hit_from_nekobt(torrent: NekoTorrent) -> TorrentHit:
+    """A hit from a nekoBT search row or torrent."""
+    group = torrent.primary_group or (torrent.groups[0] if torrent.groups else None)
+    langs = torrent.fsub_langs + tuple(x for x in torrent.sub_langs if x not in torrent.fsub_langs)
+    return TorrentHit(
+        title=torrent.title or torrent.auto_title or "",
+        infohash=torrent.infohash.lower() if torrent.infohash else None,
+        size=torrent.filesize,
+        seeders=torrent.seeders,
+        leechers=torrent.leechers,
+        completed=torrent.completed,
+        date=torrent.uploaded_at,
+        group=(group.display_name or group.name) if group else None,
+        level=torrent.level,
+        languages=langs,
+        sources=(Source.NEKOBT,),
+        nekobt_id=torrent.id,
+        magnet=torrent.magnet,
+        hardsub=torrent.hardsub,
+        mtl=torrent.mtl,
+        video_codec=torrent.video_codec,
+    )
+
+
+def hit_from_movie(torrent: MovieTorrent, imdb: str | None) -> TorrentHit:
+    """A hit from a Torrent API movie's torrent."""
+    return TorrentHit(
+        title=torrent.name or "",
+        infohash=torrent.infohash.lower() if torrent.infohash else None,
+        size=torrent.size or None,
+        seeders=None,
+        leechers=None,
+        completed=None,
+        date=torrent.date_added.timestamp() if torrent.date_added else None,
+        group=None,
+        level=None,
+        languages=(),
+        sources=(Source.TORRENT_API,),
+        imdb=imdb,
+        alive=torrent.alive,
+    )
+
+
+def hit_from_info(info: TorrentInfo) -> TorrentHit:
+    """A hit from the Torrent API's information about one torrent."""
+    return TorrentHit(
+        title=info.torrent_name or info.title or "",
+        infohash=info.infohash.lower() if info.infohash else None,
+        size=info.size or None,
+        seeders=None,
+        leechers=None,
+        completed=None,
+        date=info.date_added.timestamp() if info.date_added else None,
+        group=None,
+        level=None,
+        languages=(),
+        sources=(Source.TORRENT_API,),
+        imdb=info.imdb_id,
+        alive=info.alive,
+    )
+
+
+def hit_from_anilibria(title: Title, torrent: AniLibriaTorrent) -> TorrentHit:
+    """A hit from one of an AniLibria title's torrents (AniLibria voices in Russian)."""
+    name = title.names.en or title.display_name
+    parts = [name, torrent.quality.string or "", torrent.series.string or ""]
+    label = " ".join(p for p in parts if p)
+    infohash = torrent.hash.lower() if torrent.hash and is_infohash(torrent.hash) else None
+    return TorrentHit(
+        title=label,
+        infohash=infohash,
+        size=torrent.total_size or None,
+        seeders=torrent.seeders,
+        leechers=torrent.leechers,
+        completed=torrent.downloads,
+        date=float(torrent.uploaded_timestamp) if torrent.uploaded_timestamp else None,
+        group="AniLibria",
+        level=None,
+        languages=("ru",),
+        sources=(Source.ANILIBRIA,),
+        anilibria_title_id=title.id,
+        anilibria_torrent_id=torrent.torrent_id,
+        magnet=magnet_for(infohash, label),
+    )
+
+
+def merge(hits: Iterable[TorrentHit]) -> list[TorrentHit]:
+    """`hits` in order, those sharing an info-hash folded into the first of them."""
+    merged: list[TorrentHit] = []
+    where: dict[str, int] = {}
+    for hit in hits:
+        if hit.infohash and hit.infohash in where:
+            index = where[hit.infohash]
+            merged[index] = merged[index].merged_with(hit)
+            continue
+        if hit.infohash:
+            where[hit.infohash] = len(merged)
+        merged.append(hit)
+    return merged
+
+
+def passes(hit: TorrentHit, filters: TorrentFilters) -> bool:
+    """Whether a hit nekoBT did not filter is known to match `filters`."""
+    if filters.levels and hit.level not in filters.levels:
+        return False
+    if filters.languages and not set(filters.languages) & set(hit.languages):
+        return False
+    if filters.video_codecs and hit.video_codec not in filters.video_codecs:
+        return False
+    if filters.hardsub is not None and hit.hardsub != filters.hardsub:
+        return False
+    return filters.mtl is None or hit.mtl == filters.mtl
+
+
+_SORT_KEYS: dict[str, tuple[Callable[[TorrentHit], float], bool]] = {
+    "latest": (lambda h: h.date or 0.0, True),
+    "rss": (lambda h: h.date or 0.0, True),
+    "oldest": (lambda h: h.date or float("inf"), False),
+    "seeders": (lambda h: h.seeders or 0, True),
+    "seeders_asc": (lambda h: h.seeders or 0, False),
+    "leechers": (lambda h: h.leechers or 0, True),
+    "leechers_asc": (lambda h: h.leechers or 0, False),
+    "downloads": (lambda h: h.completed or 0, True),
+    "downloads_asc": (lambda h: h.completed or 0, False),
+    "filesize": (lambda h: h.size or 0, True),
+    "filesize_asc": (lambda h: h.size or 0, False),
+}
+
+
+def sort_hits(hits: list[TorrentHit], sort_by: str | None) -> list[TorrentHit]:
+    """`hits` in the order `sort_by` names; "best" and unknown orders keep the given order."""
+    key = _SORT_KEYS.get(sort_by or "")
+    if key is None:
+        return hits
+    return sorted(hits, key=key[0], reverse=key[1])
+
+
+# -- the service -------------------------------------------------------------------------------
+
+_Hits = tuple[list[TorrentHit], bool, list[str]]
+"""What one source's search gives: hits, whether more exist, hints."""
+
+
+class TorrentSearchService:
+    """Searches and details across the three sources (`torrentapi` None: not configured)."""
+
+    def __init__(
+        self,
+        nekobt: NekoBtClient,
+        torrentapi: TorrentApiClient | None,
+        anilibria_catalog: CatalogService,
+        *,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.nekobt = nekobt
+        self.torrentapi = torrentapi
+        self.catalog = anilibria_catalog
+        self.page_size = page_size
+
+    async def search(
+        self, query: str, filters: TorrentFilters | None = None, page: int = 0
+    ) -> TorrentSearchResult:
+        """Page `page` (0-based) of the hits for `query`. Later pages come from nekoBT only (the
+        other sources answer everything at once on page 0)."""
+        filters = filters or TorrentFilters()
+        text = query.strip()
+        kind = classify(text)
+        if kind == "empty":
+            return TorrentSearchResult(kind, (), False)
+        asked: dict[Source, Awaitable[_Hits]] = {}
+        wanted = filters.sources
+        if Source.NEKOBT in wanted and kind in ("text", "infohash"):
+            asked[Source.NEKOBT] = self._nekobt(text, filters, page)
+        if page == 0 and Source.TORRENT_API in wanted and kind in ("infohash", "imdb"):
+            asked[Source.TORRENT_API] = self._torrentapi(text, kind)
+        if page == 0 and Source.ANILIBRIA in wanted and kind == "text":
+            asked[Source.ANILIBRIA] = self._anilibria(text)
+        answers = await asyncio.gather(*asked.values(), return_exceptions=True)
+        hits: list[TorrentHit] = []
+        hints: list[str] = []
+        errors: dict[Source, SourceError] = {}
+        more = False
+        for source, answer in zip(asked, answers, strict=True):
+            if isinstance(answer, SourceError):
+                errors[source] = answer
+                continue
+            if isinstance(answer, BaseException):
+                raise answer
+            found, source_more, source_hints = answer
+            if source is not Source.NEKOBT:
+                found = [h for h in found if passes(h, filters)]
+            hits.extend(found)
+            more = more or source_more
+            hints.extend(source_hints)
+        merged = merge(hits)
+        if page == 0 and len(asked) > 1:
+            merged = sort_hits(merged, filters.sort_by)
+        jump = None
+        if kind == "infohash":
+            jump = next((h for h in merged if h.infohash == text.lower()), None)
+        return TorrentSearchResult(kind, tuple(merged), more, tuple(hints), errors, jump)
+
+    async def _nekobt(self, text: str, filters: TorrentFilters, page: int) -> _Hits:
+        languages = filters.languages or None
+        answer: TorrentSearch = await self.nekobt.search_torrents(
+            text,
+            limit=self.page_size,
+            offset=page * self.page_size,
+            sort_by=filters.sort_by,
+            levels=filters.levels or None,
+            fansub_langs=languages if filters.language_field == "fansub" else None,
+            sub_langs=languages if filters.language_field == "sub" else None,
+            audio_langs=languages if filters.language_field == "audio" else None,
+            video_codecs=filters.video_codecs or None,
+            hardsub=filters.hardsub,
+            mtl=filters.mtl,
+        )
+        hits = [hit_from_nekobt(t) for t in answer.results]
+        if answer.infohash_match:
+            # The match first: it is what an info-hash query is for.
+            hits.sort(key=lambda h: h.nekobt_id != answer.infohash_match)
+        hints: list[str] = []
+        if page == 0:
+            if answer.recommended_media and answer.recommended_media.title:
+                hints.append(f"nekoBT: {answer.recommended_media.title}")
+            similar = [m.title for m in answer.similar_media if m.title]
+            if similar:
+                hints.append("nekoBT ≈ " + ", ".join(similar))
+            hints.extend(f"nekoBT: {s}" for s in answer.summary)
+        return hits, answer.more, hints
+
+    async def _torrentapi(self, text: str, kind: QueryKind) -> _Hits:
+        if self.torrentapi is None:
+            raise SourceUnavailableError(
+                "Torrent API: no URL and key configured", api=SOURCE_NAMES[Source.TORRENT_API]
+            )
+        if kind == "imdb":
+            movie = (await self.torrentapi.movie(text.lower())).value
+            hits = [hit_from_movie(t, movie.imdb) for t in movie.torrents]
+            hints = [f"IMDb {movie.imdb or text}: {movie.title}"] if movie.title else []
+            return hits, False, hints
+        try:
+            info = (await self.torrentapi.torrent(text)).value
+        except NotFoundError:
+            # Unknown to the Torrent API is an answer, not a failure.
+            return [], False, []
+        return [hit_from_info(info)], False, []
+
+    async def _anilibria(self, text: str) -> _Hits:
+        titles = await self.catalog.search(SearchQuery(text=text), limit=ANILIBRIA_TITLES)
+        full = await asyncio.gather(*(self.catalog.title(t.id) for t in titles))
+        hits = [
+            hit_from_anilibria(fetched.value, torrent)
+            for fetched in full
+            for torrent in (fetched.value.torrents.list if fetched.value.torrents else ())
+        ]
+        return hits, False, []
+
+    # -- detail --------------------------------------------------------------------------------
+
+    async def detail(self, hit: TorrentHit) -> TorrentDetail:
+        """Everything the sources know of `hit`: nekoBT's torrent and comments, the Torrent
+        API's information and peers history, AniLibria's torrent; asked concurrently."""
+        parts: dict[str, tuple[Source, Awaitable[Any]]] = {}
+        if hit.nekobt_id:
+            parts["torrent"] = (Source.NEKOBT, self.nekobt.torrent(hit.nekobt_id))
+            parts["comments"] = (Source.NEKOBT, self.nekobt.comments(hit.nekobt_id))
+        if hit.infohash and self.torrentapi is not None:
+            parts["info"] = (Source.TORRENT_API, self._info(hit.infohash))
+            parts["peers"] = (Source.TORRENT_API, self._peers(hit.infohash))
+        if hit.anilibria_title_id is not None:
+            parts["anilibria"] = (Source.ANILIBRIA, self._anilibria_torrent(hit))
+        answers = await asyncio.gather(*(p[1] for p in parts.values()), return_exceptions=True)
+        values: dict[str, Any] = {}
+        errors: dict[Source, SourceError] = {}
+        for (name, (source, _call)), answer in zip(parts.items(), answers, strict=True):
+            if isinstance(answer, SourceError):
+                errors.setdefault(source, answer)
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                values[name] = answer
+        torrent = values["torrent"].value if "torrent" in values else None
+        peers, days = values.get("peers", (None, ()))
+        return TorrentDetail(
+            hit=hit,
+            torrent=torrent,
+            comments=values["comments"].value if "comments" in values else (),
+            info=values.get("info"),
+            peers=peers,
+            peers_days=days,
+            anilibria=values.get("anilibria"),
+            errors=errors,
+        )
+
+    async def _info(self, infohash: str) -> TorrentInfo | None:
+        assert self.torrentapi is not None
+        try:
+            return (await self.torrentapi.torrent(infohash)).value
+        except NotFoundError:
+            return None
+
+    async def _peers(self, infohash: str) -> tuple[PeersHistory | None, tuple[PeersDay, ...]]:
+        assert self.torrentapi is not None
+        try:
+            latest = (await self.torrentapi.peers(infohash)).value
+        except NotFoundError:
+            return None, ()
+        if latest.day is None:
+            return latest, ()
+        days = [latest.day - timedelta(days=n) for n in range(PEERS_DAYS - 1, 0, -1)]
+        earlier = await asyncio.gather(
+            *(self.torrentapi.peers(infohash, day=day, short=True) for day in days)
+        )
+        history = [PeersDay(day, f.value.total_peers) for day, f in zip(days, earlier, strict=True)]
+        history.append(PeersDay(latest.day, latest.total_peers))
+        return latest, tuple(history)
+
+    async def _anilibria_torrent(self, hit: TorrentHit) -> AniLibriaTorrent | None:
+        assert hit.anilibria_title_id is not None
+        title = (await self.catalog.title(hit.anilibria_title_id)).value
+        torrents = title.torrents.list if title.torrents else ()
+        return next((t for t in torrents if t.torrent_id == hit.anilibria_torrent_id), None)

@@ -1,0 +1,188 @@
+"""The unified torrent search against the local servers over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from app.devserver import nekobt, torrentapi
+from app.devserver.demo import service_urls
+from app.devserver.nekobt import NekoBtApi
+from app.devserver.torrentapi import TorrentApi
+from app.services.catalog import CatalogService
+from app.services.torrent_search import (
+    Source,
+    SourceUnavailableError,
+    TorrentFilters,
+    TorrentHit,
+    TorrentSearchService,
+    classify,
+    merge,
+)
+from app.sources.anilibria.client import AniLibriaClient
+from app.sources.errors import RateLimitedError
+from app.sources.http import HttpSettings
+from app.sources.nekobt.client import NekoBtClient
+from app.sources.nekobt.errors import NekoBtAuthError
+from app.sources.torrentapi.client import TorrentApiClient
+
+NO_RETRIES = HttpSettings(retries=0, timeout=5.0)
+
+
+def apis(server: Any) -> tuple[NekoBtApi, TorrentApi]:
+    neko = next(a for a in server.extra_apis if isinstance(a, NekoBtApi))
+    tapi = next(a for a in server.extra_apis if isinstance(a, TorrentApi))
+    return neko, tapi
+
+
+async def make_service(
+    server: Any, *, nekobt_key: str | None = nekobt.DEMO_API_KEY, torrent_api: bool = True
+) -> TorrentSearchService:
+    urls = service_urls(server)
+    neko = NekoBtClient.create(urls["nekobt_api"], api_key=nekobt_key, settings=NO_RETRIES)
+    tapi = (
+        TorrentApiClient.create(urls["torrent_api"], api_key=torrentapi.DEMO_KEY)
+        if torrent_api
+        else None
+    )
+    catalog = CatalogService(
+        AniLibriaClient.create(urls["anilibria_api"], urls["anilibria_site"], settings=NO_RETRIES)
+    )
+    return TorrentSearchService(neko, tapi, catalog, page_size=10)
+
+
+@pytest.fixture
+async def service(devserver: Any) -> AsyncIterator[TorrentSearchService]:
+    search = await make_service(devserver)
+    yield search
+    await close(search)
+
+
+async def close(search: TorrentSearchService) -> None:
+    await search.nekobt.aclose()
+    if search.torrentapi is not None:
+        await search.torrentapi.aclose()
+    await search.catalog.client.aclose()
+
+
+def test_classify() -> None:
+    assert classify("  ") == "empty"
+    assert classify("a" * 40) == "infohash"
+    assert classify("A" * 40) == "infohash"
+    assert classify("tt9000001") == "imdb"
+    assert classify("frieren 1080p") == "text"
+    assert classify("a" * 39) == "text"
+
+
+def test_merge_folds_one_infohash_and_keeps_order() -> None:
+    base = TorrentHit("a", "h1", 10, 5, 1, 3, None, "G", 3, ("en",), (Source.NEKOBT,))
+    other = replace(base, title="b", seeders=9, group=None, sources=(Source.TORRENT_API,))
+    lone = replace(base, title="c", infohash="h2")
+    merged = merge([base, lone, other])
+    assert [h.title for h in merged] == ["a", "c"]
+    assert merged[0].sources == (Source.NEKOBT, Source.TORRENT_API)
+    assert merged[0].seeders == 9
+    assert merged[0].group == "G"
+
+
+async def test_text_search_pages_nekobt_and_lists_anilibria(
+    service: TorrentSearchService, devserver: Any
+) -> None:
+    first = await service.search("1080")
+    assert first.kind == "text"
+    assert not first.errors
+    neko = [h for h in first.hits if Source.NEKOBT in h.sources]
+    assert len(neko) == 10 and first.more
+    assert all("1080" in h.title for h in neko)
+    second = await service.search("1080", page=1)
+    assert {h.nekobt_id for h in second.hits}.isdisjoint({h.nekobt_id for h in neko})
+
+    word = devserver.catalog.titles[1]["names"]["en"]
+    found = await service.search(word, TorrentFilters(sources=frozenset({Source.ANILIBRIA})))
+    assert found.hits and all(h.sources == (Source.ANILIBRIA,) for h in found.hits)
+    assert all(h.languages == ("ru",) and h.infohash for h in found.hits)
+
+
+async def test_filters_reach_nekobt(service: TorrentSearchService) -> None:
+    filters = TorrentFilters(sources=frozenset({Source.NEKOBT}), languages=("ru",))
+    result = await service.search("1080", filters)
+    assert result.hits and all("ru" in h.languages for h in result.hits)
+    hardsub = await service.search(
+        "1080", replace(filters, languages=(), hardsub=True, sort_by="seeders")
+    )
+    assert hardsub.hits and all(h.hardsub for h in hardsub.hits)
+    seeders = [h.seeders or 0 for h in hardsub.hits]
+    assert seeders == sorted(seeders, reverse=True)
+
+
+async def test_infohash_jumps_and_merges_sources(fresh_devserver: Any) -> None:
+    neko_api, tapi = apis(fresh_devserver)
+    target = neko_api.data.torrents[2]
+    # The Torrent API learns the nekoBT torrent, so both sources know the same info-hash.
+    tapi.torrents[target.infohash] = torrentapi.DemoTorrent(
+        infohash=target.infohash,
+        name=target.name,
+        size=1234,
+        category="Anime",
+        title=None,
+        imdb=None,
+        date_added=next(iter(tapi.torrents.values())).date_added,
+        alive=True,
+    )
+    search = await make_service(fresh_devserver)
+    try:
+        result = await search.search(target.infohash.upper())
+        assert result.kind == "infohash"
+        assert len(result.hits) == 1
+        assert result.jump is not None and result.jump.nekobt_id == target.id
+        assert result.jump.sources == (Source.NEKOBT, Source.TORRENT_API)
+
+        detail = await search.detail(result.jump)
+        assert not detail.errors
+        assert detail.torrent is not None and detail.torrent.files
+        assert detail.peers is not None and detail.peers.countries
+        assert len(detail.peers_days) == 7
+        assert detail.magnet and target.infohash in detail.magnet
+        assert detail.shown_magnet and nekobt.DEMO_TORRENT_KEY not in detail.shown_magnet
+    finally:
+        await close(search)
+
+
+async def test_imdb_asks_the_torrent_api(service: TorrentSearchService) -> None:
+    result = await service.search("tt9000001")
+    assert result.kind == "imdb"
+    assert len(result.hits) == 4
+    assert all(h.sources == (Source.TORRENT_API,) and h.imdb == "tt9000001" for h in result.hits)
+    assert result.hints and "tt9000001" in result.hints[0]
+    detail = await service.detail(result.hits[0])
+    assert detail.torrent is None and detail.info is not None
+    assert detail.peers is not None and detail.peers.total_peers > 0
+
+
+async def test_one_source_failing_leaves_the_others(devserver: Any) -> None:
+    search = await make_service(devserver, nekobt_key="wrong-key", torrent_api=False)
+    try:
+        result = await search.search("Starlight")
+        assert isinstance(result.errors[Source.NEKOBT], NekoBtAuthError)
+        assert result.hits and all(h.sources == (Source.ANILIBRIA,) for h in result.hits)
+        imdb = await search.search("tt9000001")
+        assert isinstance(imdb.errors[Source.TORRENT_API], SourceUnavailableError)
+    finally:
+        await close(search)
+
+
+async def test_rate_limit_is_reported_with_its_wait(fresh_devserver: Any) -> None:
+    neko_api, _tapi = apis(fresh_devserver)
+    neko_api.rate_limit(retry_after=0.3)
+    search = await make_service(fresh_devserver)
+    try:
+        filters = TorrentFilters(sources=frozenset({Source.NEKOBT}))
+        limited = await search.search("1080", filters)
+        error = limited.errors[Source.NEKOBT]
+        assert isinstance(error, RateLimitedError) and error.retry_after == pytest.approx(0.3)
+        assert (await search.search("1080", filters)).hits
+    finally:
+        await close(search)
