@@ -5,20 +5,39 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from app import i18n
 from app.config import Settings
 from app.i18n import t
+from app.messages import ServiceEventReceived
 from app.paths import STYLES_DIR
 from app.screens.schedule import ScheduleScreen
+from app.services.events import Event
+from app.services.player import (
+    EpisodeFinished,
+    EpisodeWatched,
+    PlaybackFailed,
+    PlaybackProgressed,
+    PlaybackStarted,
+    PlaybackStopped,
+    PlayerUnavailable,
+    SkipApplied,
+)
 from app.services.runtime import Runtime
+from app.sources.anilibria.models import Title
+from app.sources.errors import SourceError
 from app.widgets.localized import localize_bindings
+from app.widgets.now_playing import NowPlaying
+
+QUIT_CONFIRM_SECONDS = 3.0
 
 
 class AniApp(App[None]):
@@ -49,12 +68,33 @@ class AniApp(App[None]):
         Binding("3", "open_mode('search')", "Search"),
         Binding("R", "random_title", "Random"),
         Binding("ctrl+r", "refresh", "Refresh"),
+        # While playing, from any screen (hidden and inert otherwise: see check_action).
+        Binding("space", "player('toggle_pause')", "Pause"),
+        Binding("left_square_bracket", "seek(-10)", "−10 s", show=False),
+        Binding("right_square_bracket", "seek(10)", "+10 s", show=False),
+        Binding("left_curly_bracket", "seek(-85)", "−85 s", show=False),
+        Binding("right_curly_bracket", "seek(85)", "+85 s", show=False),
+        Binding("n", "player('next_episode')", "Next episode"),
+        Binding("b", "player('previous_episode')", "Previous episode", show=False),
+        Binding("c", "player('cycle_quality')", "Quality", show=False),
+        Binding("m", "player('toggle_mute')", "Mute", show=False),
+        Binding("9", "volume(-5)", "Volume −", show=False),
+        Binding("0", "volume(5)", "Volume +", show=False),
+        Binding("number_sign", "player('cycle_audio')", "Audio track", show=False),
+        Binding("v", "player('cycle_subtitles')", "Subtitles", show=False),
+        Binding("x", "player('stop')", "Stop"),
     ]
+    PLAYER_ACTIONS = frozenset({"player", "seek", "volume"})
 
     def __init__(self, runtime: Runtime, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.runtime = runtime
         self.clock = clock
+        self.now_playing: NowPlaying | None = None
+        self.now_playing_changed: Signal[NowPlaying | None] = Signal(self, "now_playing_changed")
+        self.history_changed: Signal[int] = Signal(self, "history_changed")
+        """Carries the id of a title whose watched marks or positions changed."""
+        self.quit_armed_at: float | None = None
         localize_bindings(self)
 
     @property
@@ -63,6 +103,9 @@ class AniApp(App[None]):
 
     def on_mount(self) -> None:
         self.runtime.bus.attach_loop(asyncio.get_running_loop())
+        self.runtime.bus.subscribe(
+            Event, lambda event: self.post_message(ServiceEventReceived(event))
+        )
         for notice in self.runtime.notices:
             self.notify(
                 t(notice.message, **notice.values),
@@ -74,7 +117,97 @@ class AniApp(App[None]):
     async def on_unmount(self) -> None:
         await self.runtime.aclose()
 
+    # playback ------------------------------------------------------------------------------
+
+    def on_service_event_received(self, message: ServiceEventReceived) -> None:
+        """Player events become the Now-playing state, watched marks and messages."""
+        event = message.event
+        state = self.now_playing
+        if isinstance(event, PlaybackStarted):
+            self.set_now_playing(
+                NowPlaying(
+                    event.title_id,
+                    event.episode,
+                    event.media_title,
+                    position=event.start,
+                    quality=event.quality,
+                )
+            )
+        elif isinstance(event, PlaybackProgressed) and state is not None:
+            self.set_now_playing(
+                replace(
+                    state,
+                    position=event.position,
+                    duration=event.duration,
+                    paused=event.paused,
+                    volume=event.volume,
+                    muted=event.muted,
+                    quality=event.quality,
+                )
+            )
+        elif isinstance(event, PlaybackStopped):
+            self.history_changed.publish(event.title_id)
+            self.set_now_playing(None)
+        elif isinstance(event, (EpisodeWatched, EpisodeFinished)):
+            self.history_changed.publish(event.title_id)
+        elif isinstance(event, SkipApplied):
+            self.notify(t("Skipped the {kind}.", kind=t(event.kind)), markup=False, timeout=3)
+        elif isinstance(event, PlaybackFailed):
+            self.set_now_playing(None)
+            self.notify(event.message, severity="error", markup=False, timeout=8)
+        elif isinstance(event, PlayerUnavailable):
+            self.notify(event.reason, severity="error", markup=False, timeout=10)
+
+    def set_now_playing(self, state: NowPlaying | None) -> None:
+        self.now_playing = state
+        self.now_playing_changed.publish(state)
+        self.refresh_bindings()
+
+    def play_episode(self, title: Title, episode: int | float) -> None:
+        """Start `episode` of `title` (a full title, with its player) in the player service."""
+        if self.runtime.browse_only:
+            self.notify(t("Playback is off: another anitui owns the player."), markup=False)
+            return
+        self.run_worker(
+            self._play(title, episode), group="play", exclusive=True, exit_on_error=False
+        )
+
+    async def _play(self, title: Title, episode: int | float) -> None:
+        client = self.runtime.catalog.client
+        try:
+            nodes: tuple[str, ...] = (await client.get_caching_nodes()).value
+        except SourceError:
+            nodes = ()
+        await self.runtime.player.play(
+            title, episode, stream_url=client.stream_url, caching_nodes=nodes
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.PLAYER_ACTIONS:
+            return self.now_playing is not None
+        return True
+
+    async def action_player(self, command: str) -> None:
+        await getattr(self.runtime.player, command)()
+
+    async def action_seek(self, seconds: float) -> None:
+        await self.runtime.player.seek(seconds)
+
+    async def action_volume(self, delta: float) -> None:
+        await self.runtime.player.change_volume(delta)
+
     # actions -------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; while something plays, only when asked twice (a stray q must not stop it)."""
+        now = time.monotonic()
+        if self.now_playing is not None and (
+            self.quit_armed_at is None or now - self.quit_armed_at > QUIT_CONFIRM_SECONDS
+        ):
+            self.quit_armed_at = now
+            self.notify(t("Something is playing: press q again to quit."), markup=False)
+            return
+        self.exit()
 
     def action_open_mode(self, mode: str) -> None:
         if self.current_mode != mode:

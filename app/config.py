@@ -74,6 +74,47 @@ class TorrentApiSettings:
 
 
 @dataclass
+class PlayerConfig:
+    """How episodes play (libmpv)."""
+
+    quality: str = field(
+        default="fhd",
+        metadata=_doc(
+            "Preferred stream quality: fhd (1080p), hd (720p) or sd (480p); the best available"
+            " one stands in when it is missing.",
+            choices=("fhd", "hd", "sd"),
+        ),
+    )
+    skips: str = field(
+        default="auto",
+        metadata=_doc(
+            "Openings and endings: auto (skipped), ask (offered) or off.",
+            choices=("auto", "ask", "off"),
+        ),
+    )
+    autoplay: bool = field(
+        default=True, metadata=_doc("Start the next episode when one plays to its end.")
+    )
+    watched_threshold: float = field(
+        default=0.85, metadata=_doc("Fraction of an episode after which it counts as watched.")
+    )
+    save_interval: float = field(
+        default=10.0, metadata=_doc("Seconds between resume-position saves while playing.")
+    )
+    mpv_config: bool = field(
+        default=True,
+        metadata=_doc("Read your mpv.conf (anitui's own output and terminal options still win)."),
+    )
+    vo: str = field(
+        default="",
+        metadata=_doc("mpv video output; empty: a window when a display exists, else none."),
+    )
+    ao: str = field(
+        default="", metadata=_doc("mpv audio output; empty: your mpv config or mpv's choice.")
+    )
+
+
+@dataclass
 class HttpConfig:
     """How patient the HTTP clients are."""
 
@@ -134,6 +175,7 @@ class Settings:
     anilibria: AniLibriaSettings = field(default_factory=AniLibriaSettings)
     nekobt: NekoBtSettings = field(default_factory=NekoBtSettings)
     torrent_api: TorrentApiSettings = field(default_factory=TorrentApiSettings)
+    player: PlayerConfig = field(default_factory=PlayerConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     ui: UiSettings = field(default_factory=UiSettings)
     config_file: Path | None = field(

@@ -14,6 +14,7 @@ from app import i18n
 from app.i18n import t
 from app.screens.base import AniScreen
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
+from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
 
@@ -52,6 +53,7 @@ class ScheduleScreen(AniScreen):
         table.add_column(t("Status"), key="status")
         table.add_column(t("Updated"), key="updated")
         yield table
+        yield NowPlayingBar()
         yield Footer(compact=True)
 
     def day_label(self, day: int) -> str:

@@ -19,6 +19,7 @@ from app.screens.base import AniScreen
 from app.services.catalog import SearchQuery, team_members
 from app.sources.anilibria.models import Team, Title
 from app.sources.errors import SourceError
+from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
 
@@ -80,6 +81,7 @@ class SearchScreen(AniScreen):
         table.add_column(t("Status"), key="status")
         table.add_column(t("Updated"), key="updated")
         yield table
+        yield NowPlayingBar()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

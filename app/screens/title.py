@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, DataTable, Footer, Label, Static
@@ -15,6 +19,8 @@ from app.plaintext import html_to_text, one_line
 from app.screens.base import AniScreen
 from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
 from app.sources.errors import SourceError
+from app.store.history import EpisodeProgress
+from app.widgets.now_playing import NowPlayingBar
 from app.widgets.poster import Poster, resolve_renderer
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
@@ -38,6 +44,17 @@ def qualities(episode: Episode) -> str:
     hls = episode.hls
     found = [name for name, path in (("FHD", hls.fhd), ("HD", hls.hd), ("SD", hls.sd)) if path]
     return " ".join(found) or "—"
+
+
+def watched_mark(progress: EpisodeProgress | None) -> Text:
+    """✓ for a watched episode, how far a started one got (42%), nothing otherwise."""
+    if progress is None:
+        return Text("")
+    if progress.watched:
+        return Text("✓", style="bold green")
+    if progress.duration:
+        return Text(f"{min(99, int(100 * progress.position / progress.duration))}%", style="yellow")
+    return Text("…", style="yellow")
 
 
 def fact(label: str, value: str | Content) -> Content:
@@ -82,6 +99,10 @@ class TitleScreen(AniScreen):
     """One title. Tab moves between episodes and torrents; Esc goes back."""
 
     SCREEN_NAME = "Title"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "continue", "Continue"),
+        Binding("w", "toggle_watched", "Watched"),
+    ]
 
     def __init__(self, title_id: int) -> None:
         super().__init__()
@@ -101,16 +122,17 @@ class TitleScreen(AniScreen):
                     yield Static(id="title-blocked", classes="-hidden")
                     yield Static(id="title-team")
                     with Horizontal(id="title-actions"):
-                        yield Button(f"▶ {t('Play')}", disabled=True, compact=True)
+                        yield Button(f"▶ {t('Continue')}", id="title-play", compact=True)
                         yield Button(f"⬇ {t('Download')}", disabled=True, compact=True)
                         yield Button(f"★ {t('Favorite')}", disabled=True, compact=True)
                     yield Static(
-                        t("Playback, downloads and favorites arrive in a later version."),
+                        t("Downloads and favorites arrive in a later version."),
                         id="title-actions-note",
                     )
             yield Static(id="title-description")
             yield Label(t("Episodes"), classes="section")
             episodes = KeyTable(id="title-episodes", flexible=("name",))
+            episodes.add_column(" ", key="watched", width=4)
             episodes.add_column("#", key="number")
             episodes.add_column(t("Name"), key="name")
             episodes.add_column(t("Date"), key="date")
@@ -126,9 +148,11 @@ class TitleScreen(AniScreen):
             torrents.add_column(t("Downloads"), key="downloads")
             torrents.add_column(t("Date"), key="date")
             yield torrents
+        yield NowPlayingBar()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.ani.history_changed.subscribe(self, self.history_changed)
         self.start()
 
     def start(self) -> None:
@@ -192,9 +216,12 @@ class TitleScreen(AniScreen):
 
     def fill_episodes(self, episodes: tuple[Episode, ...]) -> None:
         table = self.query_one("#title-episodes", KeyTable)
+        cursor = table.cursor_row
+        progress = self.runtime.history.positions(self.title_id)
         table.clear()
         table.add_rows(
             [
+                watched_mark(progress.get(e.serie)),
                 cell(episode_number(e), "bold"),
                 cell(e.name or f"{t('Episode')} {episode_number(e)}"),
                 cell(date_text(e.created_timestamp)),
@@ -202,6 +229,8 @@ class TitleScreen(AniScreen):
             ]
             for e in episodes
         )
+        if episodes:
+            table.move_cursor(row=min(cursor, len(episodes) - 1))
 
     def fill_torrents(self, torrents: tuple[Torrent, ...]) -> None:
         table = self.query_one("#title-torrents", KeyTable)
@@ -219,10 +248,46 @@ class TitleScreen(AniScreen):
             for tr in torrents
         )
 
+    @property
+    def episodes(self) -> tuple[Episode, ...]:
+        title = self.title_data
+        return title.player.episodes if title is not None and title.player else ()
+
+    def history_changed(self, title_id: int) -> None:
+        if title_id == self.title_id and self.title_data is not None:
+            self.fill_episodes(self.episodes)
+
     @on(DataTable.RowSelected, "#title-episodes")
     def episode_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.notify(t("Playback is not available yet."), markup=False)
+        if self.title_data is not None and 0 <= event.cursor_row < len(self.episodes):
+            self.ani.play_episode(self.title_data, self.episodes[event.cursor_row].serie)
+
+    @on(Button.Pressed, "#title-play")
+    def action_continue(self) -> None:
+        """Play the next unwatched episode (resuming it when it was started)."""
+        if self.title_data is None:
+            return
+        if not self.episodes:
+            self.notify(t("No episodes to play yet."), markup=False)
+            return
+        episode = self.runtime.history.next_unwatched(
+            self.title_id, [e.serie for e in self.episodes]
+        )
+        if episode is None:
+            self.notify(t("Every episode is watched."), markup=False)
+            return
+        self.ani.play_episode(self.title_data, episode)
+
+    def action_toggle_watched(self) -> None:
+        """Mark the episode under the cursor watched, or unwatched when it was."""
+        table = self.query_one("#title-episodes", KeyTable)
+        if not 0 <= table.cursor_row < len(self.episodes):
+            return
+        episode = self.episodes[table.cursor_row].serie
+        progress = self.runtime.history.positions(self.title_id).get(episode)
+        watched = progress is not None and progress.watched
+        self.runtime.player.set_watched(self.title_id, episode, not watched)
 
     @on(DataTable.RowSelected, "#title-torrents")
     def torrent_chosen(self, event: DataTable.RowSelected) -> None:

@@ -14,6 +14,7 @@ from app.screens.base import AniScreen
 from app.services.catalog import unique_titles
 from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import SourceError
+from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, title_row
 
@@ -52,6 +53,7 @@ class UpdatesScreen(AniScreen):
         table.add_column(t("Episodes"), key="episodes")
         table.add_column(t("Updated"), key="updated")
         yield table
+        yield NowPlayingBar()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -11,6 +11,7 @@ from app.paths import AppPaths
 from app.services.catalog import CatalogService
 from app.services.events import EventBus
 from app.services.instance import InstanceLock
+from app.services.player import QUALITIES, PlayerService, PlayerSettings
 from app.services.secrets import SecretsError, SecretStore
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.cache import HttpCache
@@ -18,6 +19,7 @@ from app.sources.http import HttpSettings
 from app.sources.nekobt.client import NekoBtClient
 from app.sources.torrentapi.client import TorrentApiClient
 from app.store.db import Database
+from app.store.history import HistoryStore
 from app.store.visits import VisitStore
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ class Runtime:
     bus: EventBus
     db: Database
     visits: VisitStore
+    history: HistoryStore
+    player: PlayerService
     catalog: CatalogService
     nekobt: NekoBtClient
     torrentapi: TorrentApiClient | None
@@ -124,12 +128,15 @@ class Runtime:
             else None
         )
         bus = EventBus()
+        history = HistoryStore(db)
         return cls(
             settings=settings,
             paths=paths,
             bus=bus,
             db=db,
             visits=VisitStore(db),
+            history=history,
+            player=PlayerService(bus, history, settings=cls.player_settings(settings)),
             catalog=CatalogService(client),
             nekobt=nekobt,
             torrentapi=torrentapi,
@@ -137,6 +144,26 @@ class Runtime:
             browse_only=browse_only,
             demo_server=demo_server,
             notices=notices,
+        )
+
+    @staticmethod
+    def player_settings(settings: Settings) -> PlayerSettings:
+        """`[player]` as the player service takes it: the preferred quality first."""
+        config = settings.player
+        order = (config.quality, *(q for q in QUALITIES if q != config.quality))
+        return PlayerSettings(
+            quality_order=order,
+            skip_mode="ask"
+            if config.skips == "ask"
+            else "off"
+            if config.skips == "off"
+            else "auto",
+            autoplay=config.autoplay,
+            watched_threshold=config.watched_threshold,
+            save_interval=config.save_interval,
+            use_user_mpv_config=config.mpv_config,
+            vo=config.vo or None,
+            ao=config.ao or None,
         )
 
     @staticmethod
@@ -160,6 +187,7 @@ class Runtime:
 
     async def aclose(self) -> None:
         """Close clients, the bus and the store; stop the demo server; release the lock."""
+        await self.player.shutdown()
         await self.catalog.client.aclose()
         await self.nekobt.aclose()
         if self.torrentapi is not None:

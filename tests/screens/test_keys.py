@@ -6,6 +6,7 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.widgets import Input, Select
 
 from app.application import AniApp
 from app.screens.help import HelpScreen
@@ -38,6 +39,10 @@ def check_chain(app: AniApp, where: str) -> list[str]:
             if binding.priority:
                 continue
             for closer, closer_map in chain[:index]:
+                # Where the user types or picks (an input box, a drop-down), those widgets own
+                # their keys: global keys work "not while typing" (CONVENTIONS.md).
+                if isinstance(closer, (Input, Select)):
+                    continue
                 if key in closer_map.key_to_bindings:
                     problems.append(
                         f"{where}: {label} is shadowed by {type(closer).__name__} (dead key)"

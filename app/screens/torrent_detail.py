@@ -1,0 +1,243 @@
+"""Torrent detail: files, description, mediainfo, groups, comments, peers by country, magnet."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Footer, Label, Static
+
+from app.formatting import date_text, human_size
+from app.i18n import t
+from app.plaintext import clean, one_line
+from app.screens.base import AniScreen
+from app.screens.title import fact
+from app.screens.torrents import level_text, problem_text
+from app.services.torrent_search import (
+    SOURCE_NAMES,
+    TorrentDetail,
+    TorrentHit,
+    TorrentSearchService,
+)
+from app.sources.nekobt.models import Comment
+from app.sources.torrentapi.models import PeersHistory
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, cell
+
+BAR_WIDTH = 30
+"""Cells of the longest bar of the peers charts."""
+
+SECTIONS = ("files", "peers", "groups", "description", "mediainfo", "screenshots", "comments")
+
+
+def bars(rows: list[tuple[str, int]], width: int = BAR_WIDTH) -> Content:
+    """A text bar chart: one `label ████ value` line per row, scaled to the largest value."""
+    if not rows:
+        return Content("")
+    top = max(value for _label, value in rows) or 1
+    label_width = max(len(label) for label, _value in rows)
+    lines = [
+        Content.assemble(
+            (f"{label:<{label_width}} ", "bold"),
+            ("█" * max(1 if value else 0, round(width * value / top)), "$accent"),
+            f" {value}",
+        )
+        for label, value in rows
+    ]
+    return Content("\n").join(lines)
+
+
+def peers_chart(peers: PeersHistory) -> Content:
+    """The Torrent API's peers of one day by country, most first."""
+    countries = sorted(peers.countries, key=lambda c: c.peers, reverse=True)
+    return bars([(one_line(c.code) or "?", c.peers) for c in countries])
+
+
+def comment_lines(comments: tuple[Comment, ...], depth: int = 0) -> list[Content]:
+    """Comments and their replies, indented, as plain text."""
+    lines: list[Content] = []
+    indent = "  " * depth
+    for comment in comments:
+        who = one_line(comment.display_name) or "?"
+        score = f" +{comment.positive}/-{comment.negative}"
+        lines.append(Content.assemble(indent, (who, "bold"), (score, "$text-muted")))
+        text = "[deleted]" if comment.deleted else clean(comment.text)
+        lines.extend(Content(f"{indent}  {line}") for line in text.splitlines())
+        lines.extend(comment_lines(comment.children, depth + 1))
+    return lines
+
+
+class TorrentDetailScreen(AniScreen):
+    """One torrent; `y` copies its magnet; Esc goes back."""
+
+    SCREEN_NAME = "Torrent"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy_magnet", "Copy magnet"),
+        Binding("d", "add_download", "Add to downloads"),
+    ]
+
+    def __init__(self, hit: TorrentHit) -> None:
+        super().__init__()
+        self.hit = hit
+        self.detail: TorrentDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar(one_line(self.hit.title))
+        yield StatusLine(id="detail-status")
+        with VerticalScroll(id="detail-body"):
+            yield Static(id="detail-facts")
+            with Horizontal(id="detail-actions"):
+                yield Button(f"⧉ {t('Copy magnet')}", id="detail-copy", compact=True)
+                yield Button(f"⬇ {t('Add to downloads')}", disabled=True, compact=True)
+            yield Static(t("Downloads arrive in a later version."), id="detail-actions-note")
+            yield Static(id="detail-magnet", markup=False)
+            yield Static(id="detail-problems", classes="-hidden", markup=False)
+            yield Label(t("Files"), classes="section -hidden", id="detail-files-label")
+            files = KeyTable(id="detail-files", classes="-hidden", flexible=("path",))
+            files.add_column(t("File"), key="path")
+            files.add_column(t("Size"), key="size")
+            yield files
+            for name, label in (
+                ("peers", "Peers by country"),
+                ("groups", "Groups"),
+                ("description", "Description"),
+                ("mediainfo", "Mediainfo"),
+                ("screenshots", "Screenshots"),
+                ("comments", "Comments"),
+            ):
+                yield Label(t(label), classes="section -hidden", id=f"detail-{name}-label")
+                yield Static(id=f"detail-{name}", classes="-hidden")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        self.show_facts()
+        self.query_one("#detail-body").focus(scroll_visible=False)
+        self.load()
+
+    def action_refresh_screen(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="torrent-detail", exit_on_error=False)
+    async def load(self) -> None:
+        runtime = self.runtime
+        service = TorrentSearchService(runtime.nekobt, runtime.torrentapi, runtime.catalog)
+        status = self.query_one(StatusLine)
+        status.show_loading()
+        detail = await service.detail(self.hit)
+        self.detail = detail
+        status.clear()
+        self.show_detail(detail)
+
+    # painting ------------------------------------------------------------------------------
+
+    def show_facts(self, detail: TorrentDetail | None = None) -> None:
+        hit = self.hit
+        torrent = detail.torrent if detail else None
+        lines = [Content.assemble((one_line(hit.title), "bold $accent"))]
+        lines.append(fact("Size", human_size(hit.size)))
+        peers = [
+            f"{t('Seeders')} {hit.seeders if hit.seeders is not None else '—'}",
+            f"{t('Leechers')} {hit.leechers if hit.leechers is not None else '—'}",
+            f"{t('Completed')} {hit.completed if hit.completed is not None else '—'}",
+        ]
+        lines.append(fact("Peers", " · ".join(peers)))
+        lines.append(fact("Date", date_text(hit.date)))
+        if hit.group:
+            lines.append(fact("Group", hit.group))
+        lines.append(fact("Subtitle level", level_text(hit.level)))
+        if hit.languages:
+            lines.append(fact("Languages", ", ".join(hit.languages)))
+        if torrent is not None and torrent.audio_langs:
+            lines.append(fact("Audio", ", ".join(torrent.audio_langs)))
+        lines.append(fact("Sources", ", ".join(SOURCE_NAMES[s] for s in hit.sources)))
+        if hit.infohash:
+            lines.append(fact("Info-hash", hit.infohash))
+        if hit.imdb:
+            lines.append(fact("IMDb", hit.imdb))
+        info = detail.info if detail else None
+        if info is not None and info.category:
+            lines.append(fact("Category", info.category))
+        alive = info.alive if info is not None else hit.alive
+        if alive is False:
+            lines.append(Content.assemble((t("Few peers share this torrent."), "$warning")))
+        self.query_one("#detail-facts", Static).update(Content("\n").join(lines))
+        magnet = detail.shown_magnet if detail else None
+        self.query_one("#detail-magnet", Static).update(
+            Content(magnet or self.hit.magnet or "")
+        )
+
+    def show_detail(self, detail: TorrentDetail) -> None:
+        self.show_facts(detail)
+        problems = [problem_text(source, error) for source, error in detail.errors.items()]
+        note = self.query_one("#detail-problems", Static)
+        note.update(Content("\n".join(problems)))
+        note.set_class(not problems, "-hidden")
+        torrent = detail.torrent
+        files = self.query_one("#detail-files", KeyTable)
+        files.clear()
+        if torrent is not None:
+            files.add_rows(
+                [cell(f.path or f.name), cell(human_size(f.length))] for f in torrent.files
+            )
+        self.reveal("files", bool(torrent and torrent.files))
+        peers = detail.peers
+        chart: list[Content] = []
+        if peers is not None and peers.countries:
+            day = peers.day.isoformat() if peers.day else ""
+            chart.append(Content.assemble((f"{day} · {peers.total_peers}", "$text-muted")))
+            chart.append(peers_chart(peers))
+        if detail.peers_days:
+            chart.append(Content.assemble((t("Peers per day"), "$text-muted")))
+            chart.append(bars([(d.day.isoformat(), d.peers) for d in detail.peers_days]))
+        self.fill("peers", Content("\n").join(chart) if chart else None)
+        groups: list[Content] = []
+        for group in torrent.groups if torrent else ():
+            role = t("uploader") if group.uploading_group else one_line(group.role)
+            name = one_line(group.display_name or group.name) or "?"
+            groups.append(Content.assemble((name, "bold"), (f"  {role}", "$text-muted")))
+            groups.extend(
+                Content(f"  {one_line(m.display_name or m.username)} · {one_line(m.role)}")
+                for m in group.members
+            )
+        self.fill("groups", Content("\n").join(groups) if groups else None)
+        self.fill("description", Content(clean(torrent.description)) if torrent else None)
+        self.fill("mediainfo", Content(clean(torrent.mediainfo)) if torrent else None)
+        shots = torrent.screenshots if torrent else ()
+        self.fill("screenshots", Content("\n".join(one_line(s) for s in shots)) if shots else None)
+        lines = comment_lines(detail.comments)
+        self.fill("comments", Content("\n").join(lines) if lines else None)
+
+    def fill(self, name: str, content: Content | None) -> None:
+        """Show section `name` with `content`, or hide it when there is nothing."""
+        present = content is not None and bool(content.plain.strip())
+        self.query_one(f"#detail-{name}", Static).update(content if content is not None else "")
+        self.reveal(name, present)
+
+    def reveal(self, name: str, present: bool) -> None:
+        self.query_one(f"#detail-{name}-label").set_class(not present, "-hidden")
+        self.query_one(f"#detail-{name}").set_class(not present, "-hidden")
+
+    # actions -------------------------------------------------------------------------------
+
+    def action_copy_magnet(self) -> None:
+        magnet = self.detail.magnet if self.detail else self.hit.magnet
+        if not magnet:
+            self.notify(t("No magnet link for this torrent."), severity="warning", markup=False)
+            return
+        # OSC 52: the terminal puts it on the clipboard, also over SSH.
+        self.app.copy_to_clipboard(magnet)
+        self.notify(t("Magnet copied to the clipboard."), markup=False)
+
+    def action_add_download(self) -> None:
+        self.notify(t("Downloads are not available yet."), markup=False)
+
+    @on(Button.Pressed, "#detail-copy")
+    def copy_pressed(self) -> None:
+        self.action_copy_magnet()

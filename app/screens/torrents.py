@@ -1,0 +1,409 @@
+"""Torrents: one query over nekoBT, the Torrent API and AniLibria's own torrents, with filters."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from app.formatting import date_text, human_size
+from app.i18n import t
+from app.plaintext import one_line
+from app.screens.base import AniScreen
+from app.services.torrent_search import (
+    SOURCE_NAMES,
+    LanguageField,
+    Source,
+    TorrentFilters,
+    TorrentHit,
+    TorrentSearchResult,
+    TorrentSearchService,
+)
+from app.sources.errors import NetworkError, RateLimitedError, SourceError
+from app.sources.nekobt.client import TorrentSort
+from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
+from app.widgets.status_line import StatusLine, describe_error
+from app.widgets.title_table import KeyTable, cell
+
+SORTS: tuple[tuple[str, TorrentSort], ...] = (
+    ("Newest", "latest"),
+    ("Oldest", "oldest"),
+    ("Most seeders", "seeders"),
+    ("Most leechers", "leechers"),
+    ("Most downloads", "downloads"),
+    ("Largest", "filesize"),
+    ("Smallest", "filesize_asc"),
+)
+LEVELS = (
+    (-1, "No subtitles"),
+    (0, "Level 0"),
+    (1, "Level 1"),
+    (2, "Level 2"),
+    (3, "Level 3"),
+    (4, "Level 4"),
+)
+LANGUAGES = ("en", "enm", "ru", "es-419", "pt-br", "fr-fr", "de", "ja")
+"""Language codes the filter offers (nekoBT's; `enm` is machine-translated English)."""
+LANGUAGE_FIELDS: tuple[tuple[LanguageField, str], ...] = (
+    ("fansub", "Fansubs"),
+    ("sub", "Subtitles"),
+    ("audio", "Audio"),
+)
+CODECS = ((1, "AVC"), (2, "HEVC"), (3, "AV1"))
+FLAGS = (
+    ("hardsub", "Hardsub only"),
+    ("no-hardsub", "No hardsub"),
+    ("mtl", "MTL only"),
+    ("no-mtl", "No MTL"),
+)
+SOURCE_MARKS = {Source.NEKOBT: "NB", Source.TORRENT_API: "TA", Source.ANILIBRIA: "AL"}
+"""Short source names for the results column (the hint line spells them out)."""
+
+PAGE_AHEAD = 5
+"""Rows before the end at which the next nekoBT page is asked for."""
+
+
+@dataclass(frozen=True)
+class TorrentRequest:
+    """Everything a result depends on: results for another request are stale."""
+
+    query: str
+    filters: TorrentFilters
+
+
+def level_text(level: int | None) -> str:
+    """A subtitle level as the table shows it."""
+    if level is None:
+        return "—"
+    return "–" if level < 0 else f"L{level}"
+
+
+def hit_row(hit: TorrentHit) -> list[Text]:
+    """The cells of one result."""
+
+    def count(value: int | None, style: str) -> Text:
+        return cell("—" if value is None else str(value), style)
+
+    return [
+        cell(hit.title, "bold"),
+        cell(human_size(hit.size)),
+        count(hit.seeders, "green"),
+        count(hit.leechers, "yellow"),
+        count(hit.completed, ""),
+        cell(date_text(hit.date)),
+        cell(hit.group or "—"),
+        cell(level_text(hit.level)),
+        cell(",".join(hit.languages) or "—"),
+        cell(" ".join(SOURCE_MARKS[s] for s in hit.sources)),
+    ]
+
+
+def problem_text(source: Source, error: SourceError) -> str:
+    """What went wrong with one source, in a sentence the user can act on."""
+    name = SOURCE_NAMES[source]
+    if isinstance(error, NekoBtAuthError):
+        return t("nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file.")
+    if isinstance(error, NekoBtValidationError):
+        details = "; ".join(
+            f"{e.parameter}: {e.message}" if e.parameter else e.message
+            for e in error.validate_errors
+        )
+        return t("{source} refused the search: {details}", source=name, details=one_line(details))
+    return f"{name}: {describe_error(error)}"
+
+
+class TorrentsScreen(AniScreen):
+    """Type a title, an info-hash or an IMDb id; Tab reaches the filters and results."""
+
+    MODE = "torrents"
+    SCREEN_NAME = "Torrents"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_query", "Focus search"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.results: list[TorrentHit] = []
+        self.request: TorrentRequest | None = None
+        """The request the results on screen answer."""
+        self.page = 0
+        self.more = False
+        self.paging = False
+        self.debounce: Timer | None = None
+        self.countdown: Timer | None = None
+        self.retry_at = 0.0
+
+    @property
+    def service(self) -> TorrentSearchService:
+        """A search service over the runtime's clients (cheap: it only holds them)."""
+        runtime = self.runtime
+        return TorrentSearchService(runtime.nekobt, runtime.torrentapi, runtime.catalog)
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar(t("Torrents"))
+        with Horizontal(id="torrents-bar"):
+            yield Input(
+                self.initial_query,
+                placeholder=t("Search torrents, an info-hash or an IMDb id…"),
+                id="torrents-query",
+                compact=True,
+            )
+            yield Select[str](
+                [(name, source.value) for source, name in SOURCE_NAMES.items()],
+                prompt=t("All sources"),
+                id="torrents-source",
+                compact=True,
+            )
+        with Horizontal(id="torrents-filters"):
+            yield Select[str](
+                [(t(label), value) for label, value in SORTS],
+                prompt=t("Best first"),
+                id="filter-sort",
+                compact=True,
+            )
+            yield Select[int](
+                [(t(label), level) for level, label in LEVELS],
+                prompt=t("Any level"),
+                id="filter-level",
+                compact=True,
+            )
+            yield Select[str](
+                [(code, code) for code in LANGUAGES],
+                prompt=t("Any language"),
+                id="filter-language",
+                compact=True,
+            )
+            yield Select[str](
+                [(t(label), value) for value, label in LANGUAGE_FIELDS],
+                value="fansub",
+                allow_blank=False,
+                id="filter-language-field",
+                compact=True,
+            )
+            yield Select[int](
+                [(name, code) for code, name in CODECS],
+                prompt=t("Any codec"),
+                id="filter-codec",
+                compact=True,
+            )
+            yield Select[str](
+                [(t(label), value) for value, label in FLAGS],
+                prompt=t("Any subs kind"),
+                id="filter-flags",
+                compact=True,
+            )
+        yield StatusLine(id="torrents-status")
+        yield Static(id="torrents-problems", classes="-hidden", markup=False)
+        yield Static(id="torrents-hints", classes="-hidden", markup=False)
+        table = KeyTable(id="torrents-results", flexible=("title", "group"))
+        table.add_column(t("Title"), key="title")
+        table.add_column(t("Size"), key="size")
+        table.add_column("S", key="seeders")
+        table.add_column("L", key="leechers")
+        table.add_column("C", key="completed")
+        table.add_column(t("Date"), key="date")
+        table.add_column(t("Group"), key="group")
+        table.add_column(t("Lvl"), key="level")
+        table.add_column(t("Langs"), key="langs")
+        table.add_column(t("Src"), key="sources")
+        yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        self.query_one("#torrents-query", Input).focus()
+        if self.query_one("#torrents-query", Input).value.strip():
+            self.search(self.current_request())
+        else:
+            self.query_one(StatusLine).info(t("Type a title, an info-hash or an IMDb id."))
+
+    # the request ---------------------------------------------------------------------------
+
+    def current_request(self) -> TorrentRequest:
+        """The query and filters the inputs hold now."""
+
+        def chosen(selector: str) -> object:
+            value = self.query_one(selector, Select).value
+            return None if value is Select.NULL else value
+
+        source, sort, level, language, field, codec, flags = (
+            chosen("#torrents-source"),
+            chosen("#filter-sort"),
+            chosen("#filter-level"),
+            chosen("#filter-language"),
+            chosen("#filter-language-field"),
+            chosen("#filter-codec"),
+            chosen("#filter-flags"),
+        )
+        filters = TorrentFilters(
+            sources=frozenset({Source(source)}) if isinstance(source, str) else frozenset(Source),
+            sort_by=cast("TorrentSort", sort) if isinstance(sort, str) else None,
+            levels=(level,) if isinstance(level, int) else (),
+            languages=(language,) if isinstance(language, str) else (),
+            language_field=cast("LanguageField", field) if isinstance(field, str) else "fansub",
+            video_codecs=(codec,) if isinstance(codec, int) else (),
+            hardsub={"hardsub": True, "no-hardsub": False}.get(str(flags)),
+            mtl={"mtl": True, "no-mtl": False}.get(str(flags)),
+        )
+        return TorrentRequest(self.query_one("#torrents-query", Input).value.strip(), filters)
+
+    @on(Input.Changed, "#torrents-query")
+    def query_typed(self) -> None:
+        if self.debounce is not None:
+            self.debounce.stop()
+        self.debounce = self.set_timer(
+            self.runtime.settings.ui.search_debounce, lambda: self.search(self.current_request())
+        )
+
+    @on(Input.Submitted, "#torrents-query")
+    def query_submitted(self) -> None:
+        if self.debounce is not None:
+            self.debounce.stop()
+        self.search(self.current_request())
+        if self.results:
+            self.query_one(KeyTable).focus()
+
+    @on(Select.Changed)
+    def filter_changed(self) -> None:
+        if self.query_one("#torrents-query", Input).value.strip():
+            self.search(self.current_request())
+
+    # searching -----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="torrents", exit_on_error=False)
+    async def search(self, request: TorrentRequest, page: int = 0) -> None:
+        """Ask for `page` of `request`; page 0 replaces the results, later pages append."""
+        status = self.query_one(StatusLine)
+        self.stop_countdown()
+        if not request.query:
+            self.request = None
+            self.show_results([], append=False)
+            self.show_notes((), {})
+            status.info(t("Type a title, an info-hash or an IMDb id."))
+            return
+        self.paging = page > 0
+        if page == 0:
+            status.info(t("Searching…"))
+        result = await self.service.search(request.query, request.filters, page)
+        self.paging = False
+        # Exclusive workers cancel older searches, but one that already finished its request
+        # must still not paint over a newer query.
+        if request != self.current_request():
+            return
+        self.request, self.page, self.more = request, page, result.more
+        self.show_results(list(result.hits), append=page > 0)
+        self.report(result, request, page)
+        if result.jump is not None and page == 0:
+            self.open_hit(result.jump)
+
+    def report(self, result: TorrentSearchResult, request: TorrentRequest, page: int) -> None:
+        """Say how the search went: counts, problems per source, a rate-limit countdown."""
+        status = self.query_one(StatusLine)
+        if page == 0:
+            self.show_notes(result.hints, result.errors)
+        waits = [
+            e.retry_after
+            for e in result.errors.values()
+            if isinstance(e, RateLimitedError) and e.retry_after is not None
+        ]
+        if waits:
+            self.start_countdown(max(waits), request, page)
+            return
+        if not self.results and result.errors:
+            networks = [e for e in result.errors.values() if isinstance(e, NetworkError)]
+            if len(networks) == len(result.errors):
+                status.failed(networks[0], hint_demo=not self.runtime.settings.demo)
+            else:
+                status.clear()
+            return
+        if self.results:
+            status.info(t("{count} torrents", count=len(self.results)))
+        else:
+            status.info(t("No torrents found."))
+
+    def show_results(self, hits: list[TorrentHit], *, append: bool) -> None:
+        table = self.query_one(KeyTable)
+        if not append:
+            self.results = []
+            table.clear()
+        self.results.extend(hits)
+        table.add_rows(hit_row(hit) for hit in hits)
+
+    def show_notes(self, hints: tuple[str, ...], errors: Mapping[Source, SourceError]) -> None:
+        """The hint line (nekoBT's media suggestions) and one line per failed source."""
+        problems = self.query_one("#torrents-problems", Static)
+        rate_limited = (e for e in errors.items() if not isinstance(e[1], RateLimitedError))
+        lines = [problem_text(source, error) for source, error in rate_limited]
+        problems.update(Content("\n".join(lines)))
+        problems.set_class(not lines, "-hidden")
+        hint_line = self.query_one("#torrents-hints", Static)
+        hint_line.update(Content(" · ".join(one_line(h) for h in hints)))
+        hint_line.set_class(not hints, "-hidden")
+
+    # rate limits ---------------------------------------------------------------------------
+
+    def start_countdown(self, seconds: float, request: TorrentRequest, page: int) -> None:
+        """Show the wait a source asked for, counting down, then search again."""
+        self.stop_countdown()
+        self.retry_at = time.monotonic() + seconds
+
+        def tick() -> None:
+            left = self.retry_at - time.monotonic()
+            if left <= 0:
+                self.stop_countdown()
+                if request == self.current_request():
+                    self.search(request, page)
+                return
+            self.query_one(StatusLine).info(
+                t("Too many requests: trying again in {seconds} s…", seconds=math.ceil(left))
+            )
+
+        tick()
+        self.countdown = self.set_interval(min(0.25, seconds / 2 or 0.05), tick)
+
+    def stop_countdown(self) -> None:
+        if self.countdown is not None:
+            self.countdown.stop()
+            self.countdown = None
+
+    # keys ----------------------------------------------------------------------------------
+
+    def action_focus_query(self) -> None:
+        self.query_one("#torrents-query", Input).focus()
+
+    def action_refresh_screen(self) -> None:
+        self.search(self.current_request())
+
+    @on(DataTable.RowHighlighted, "#torrents-results")
+    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        near_end = event.cursor_row >= len(self.results) - PAGE_AHEAD
+        if near_end and self.more and not self.paging and self.request is not None:
+            self.paging = True
+            self.search(self.request, self.page + 1)
+
+    @on(DataTable.RowSelected, "#torrents-results")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.results):
+            self.open_hit(self.results[event.cursor_row])
+
+    def open_hit(self, hit: TorrentHit) -> None:
+        """Open the detail of `hit` above this screen."""
+        from app.screens.torrent_detail import TorrentDetailScreen
+
+        self.app.push_screen(TorrentDetailScreen(hit))

@@ -1,0 +1,79 @@
+"""Playing from the Title screen: real libmpv (vo=null, ao=null) against the local server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.screens.title import TitleScreen
+from app.widgets.now_playing import NowPlayingBar
+from app.widgets.title_table import KeyTable
+from tests.screens.conftest import AppFactory
+from tests.support import wait_for
+
+HEADLESS_PLAYER = {"player.vo": "null", "player.ao": "null", "player.mpv_config": "false"}
+
+
+@pytest.fixture
+def player_app(app_factory: AppFactory) -> Any:
+    return app_factory(**HEADLESS_PLAYER)
+
+
+async def open_title(app: Any, pilot: Any, title_id: int) -> TitleScreen:
+    app.open_title(title_id)
+    await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.title_data is not None)
+    await wait_for(pilot, lambda: screen.query_one("#title-episodes", KeyTable).row_count > 0)
+    return screen
+
+
+def mark(screen: TitleScreen, row: int) -> str:
+    return str(screen.query_one("#title-episodes", KeyTable).get_row_at(row)[0])
+
+
+async def test_play_pause_stop_and_marks(player_app: Any) -> None:
+    app = player_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9001)
+        assert not screen.query_one(NowPlayingBar).has_class("-playing")
+        await pilot.press("enter")  # episode 1 is under the cursor
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        bar = screen.query_one(NowPlayingBar)
+        assert bar.has_class("-playing")
+        await wait_for(pilot, lambda: app.now_playing.position > 0.5, timeout=20)
+        assert "episode 1" in str(bar.render())
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.now_playing.paused, timeout=10)
+        assert "⏸" in str(bar.render())
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
+        assert not bar.has_class("-playing")
+        await wait_for(pilot, lambda: mark(screen, 0) not in ("", "✓"))  # a resume point
+        await pilot.press("w")
+        await wait_for(pilot, lambda: mark(screen, 0) == "✓")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: mark(screen, 0) != "✓")
+
+
+async def test_quit_while_playing_asks_first(player_app: Any) -> None:
+    app = player_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("p")  # continue: nothing watched yet, so episode 1
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert app.is_running
+        assert any("press q again" in n.message for n in app._notifications)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=10)
+
+
+async def test_player_keys_are_hidden_while_idle(player_app: Any) -> None:
+    app = player_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        active = app.screen.active_bindings
+        assert "x" not in active or not active["x"].enabled
