@@ -58,6 +58,7 @@ class AniApp(App[None]):
         "schedule": ScheduleScreen,
         "updates": lambda: _updates_screen(),
         "search": lambda: _search_screen(),
+        "history": lambda: _history_screen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
@@ -66,6 +67,7 @@ class AniApp(App[None]):
         Binding("1", "open_mode('schedule')", "Schedule"),
         Binding("2", "open_mode('updates')", "Updates"),
         Binding("3", "open_mode('search')", "Search"),
+        Binding("7", "open_mode('history')", "History"),
         Binding("R", "random_title", "Random"),
         Binding("ctrl+r", "refresh", "Refresh"),
         # While playing, from any screen (hidden and inert otherwise: see check_action).
@@ -271,6 +273,7 @@ class AniApp(App[None]):
         yield SystemCommand(t("Schedule"), t("Schedule"), lambda: self.action_open_mode("schedule"))
         yield SystemCommand(t("Updates"), t("Updates"), lambda: self.action_open_mode("updates"))
         yield SystemCommand(t("Search"), t("Search"), lambda: self.action_open_mode("search"))
+        yield SystemCommand(t("History"), t("History"), lambda: self.action_open_mode("history"))
         yield SystemCommand(t("Random title"), t("Random title"), self.action_random_title)
         yield SystemCommand(t("Help"), t("Help"), self.action_help)
         yield SystemCommand(
@@ -299,6 +302,12 @@ def _search_screen() -> Screen[None]:
     from app.screens.search import SearchScreen
 
     return SearchScreen()
+
+
+def _history_screen() -> Screen[None]:
+    from app.screens.history import HistoryScreen
+
+    return HistoryScreen()
 
 
 def make_app(

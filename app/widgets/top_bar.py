@@ -7,7 +7,12 @@ from textual.widgets import Static
 
 from app.i18n import t
 
-NAVIGATION = (("1", "schedule", "Schedule"), ("2", "updates", "Updates"), ("3", "search", "Search"))
+NAVIGATION = (
+    ("1", "schedule", "Schedule"),
+    ("2", "updates", "Updates"),
+    ("3", "search", "Search"),
+    ("7", "history", "History"),
+)
 
 
 class TopBar(Static):

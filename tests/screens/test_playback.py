@@ -77,3 +77,28 @@ async def test_player_keys_are_hidden_while_idle(player_app: Any) -> None:
         await open_title(app, pilot, 9001)
         active = app.screen.active_bindings
         assert "x" not in active or not active["x"].enabled
+
+
+async def test_history_lists_what_was_played(player_app: Any) -> None:
+    from app.screens.history import HistoryScreen
+
+    app = player_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        history = app.screen.query_one(KeyTable)
+        assert history.row_count == 0
+        screen = await open_title(app, pilot, 9001)
+        name = screen.title_data.names.ru
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await wait_for(pilot, lambda: app.now_playing.position > 0.5, timeout=20)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await wait_for(pilot, lambda: history.row_count == 1)
+        assert str(history.get_row_at(0)[0]) == name
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        assert app.screen.title_id == 9001

@@ -87,3 +87,22 @@ def test_help(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int])
         await pilot.pause()
 
     assert snap_compare(app_factory(), terminal_size=size, run_before=help_)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_history(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+    app = app_factory()
+    history = app.runtime.history
+    history.record_position(9001, 3, 512.0, 1440.0, at=1795392000.0, title_name="Звёздный курьер")
+    history.mark_watched(9002, 1, at=1795305600.0)
+    history.record_position(
+        9002, 1, 1400.0, 1440.0, at=1795305600.0, title_name="Звёздный курьер 2"
+    )
+
+    async def open_history(pilot: Any) -> None:
+        await rows_loaded(pilot)
+        await pilot.press("7")
+        await wait_for(pilot, lambda: pilot.app.current_mode == "history")
+        await rows_loaded(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_history)

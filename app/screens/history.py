@@ -1,0 +1,92 @@
+"""History: the titles you watched, newest first, with where you stopped."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer
+
+from app.formatting import date_text
+from app.i18n import t
+from app.screens.base import AniScreen
+from app.store.history import RecentTitle
+from app.widgets.now_playing import NowPlayingBar, clock
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, cell
+
+HISTORY_LENGTH = 500
+
+
+def episode_text(entry: RecentTitle) -> str:
+    number = entry.episode
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def where_text(entry: RecentTitle) -> Text:
+    if entry.watched:
+        return Text("✓", style="bold green")
+    return cell(f"{clock(entry.position)} / {clock(entry.duration)}", "yellow")
+
+
+class HistoryScreen(AniScreen):
+    """Recently watched titles (from the local database, so it works offline)."""
+
+    MODE = "history"
+    SCREEN_NAME = "History"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[RecentTitle] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        yield StatusLine(id="history-status")
+        table = KeyTable(id="history-table", flexible=("name",))
+        table.add_column(t("Name"), key="name")
+        table.add_column(t("Episode"), key="episode")
+        table.add_column(t("Stopped at"), key="where")
+        table.add_column(t("Last played"), key="when")
+        yield table
+        yield NowPlayingBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.ani.history_changed.subscribe(self, lambda _title_id: self.fill())
+        self.start()
+
+    def start(self) -> None:
+        self.query_one(KeyTable).focus()
+        self.fill()
+
+    def on_screen_resume(self) -> None:
+        self.fill()
+
+    def action_refresh_screen(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        self.entries = self.runtime.history.recent_titles(HISTORY_LENGTH)
+        table = self.query_one(KeyTable)
+        cursor = table.cursor_row
+        table.clear()
+        table.add_rows(
+            [
+                cell(entry.name or f"#{entry.title_id}", "bold"),
+                cell(episode_text(entry)),
+                where_text(entry),
+                cell(date_text(entry.played_at)),
+            ]
+            for entry in self.entries
+        )
+        if self.entries:
+            table.move_cursor(row=min(cursor, len(self.entries) - 1))
+            self.query_one(StatusLine).clear()
+        else:
+            self.query_one(StatusLine).info(t("Nothing watched yet."))
+
+    @on(DataTable.RowSelected, "#history-table")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.entries):
+            self.ani.open_title(self.entries[event.cursor_row].title_id)
