@@ -25,17 +25,18 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests
 	$(BIN)/mypy app
 
-# Playback needs libmpv. As root it is installed; otherwise the exact command is printed and
-# the app runs without playback, saying so.
+# Playback needs libmpv (in-process) and the mpv command (terminal video over SSH). As root
+# they are installed; otherwise the exact command is printed and the app runs without playback,
+# saying so.
 system-deps:
-	@if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libmpv\.so\.2'; then \
+	@if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libmpv\.so\.2' || ! command -v mpv >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing libmpv2 and mpv (apt-get)…"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmpv2 mpv >/dev/null || \
 	      echo "apt-get could not install libmpv2: playback will be unavailable."; \
 	  else \
-	    echo "libmpv2 is missing; playback will be unavailable until you run:"; \
+	    echo "libmpv2 or mpv is missing; playback will be limited until you run:"; \
 	    echo "  sudo apt-get install -y libmpv2 mpv"; \
 	  fi; \
 	fi
