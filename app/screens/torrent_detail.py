@@ -74,6 +74,7 @@ def comment_lines(comments: tuple[Comment, ...], depth: int = 0) -> list[Content
 class TorrentDetailScreen(AniScreen):
     """One torrent; `y` copies its magnet; Esc goes back."""
 
+    MODE = "torrents"
     SCREEN_NAME = "Torrent"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy_magnet", "Copy magnet"),
@@ -91,7 +92,7 @@ class TorrentDetailScreen(AniScreen):
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-facts")
             with Horizontal(id="detail-actions"):
-                yield Button(f"⧉ {t('Copy magnet')}", id="detail-copy", compact=True)
+                yield Button(t("Copy magnet"), id="detail-copy", compact=True)
                 yield Button(f"⬇ {t('Add to downloads')}", disabled=True, compact=True)
             yield Static(t("Downloads arrive in a later version."), id="detail-actions-note")
             yield Static(id="detail-magnet", markup=False)

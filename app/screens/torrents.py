@@ -67,8 +67,8 @@ FLAGS = (
     ("mtl", "MTL only"),
     ("no-mtl", "No MTL"),
 )
-SOURCE_MARKS = {Source.NEKOBT: "NB", Source.TORRENT_API: "TA", Source.ANILIBRIA: "AL"}
-"""Short source names for the results column (the hint line spells them out)."""
+SOURCE_MARKS = {Source.NEKOBT: "N", Source.TORRENT_API: "T", Source.ANILIBRIA: "A"}
+"""One letter per source for the results column (the detail spells them out)."""
 
 PAGE_AHEAD = 5
 """Rows before the end at which the next nekoBT page is asked for."""
@@ -83,29 +83,45 @@ class TorrentRequest:
 
 
 def level_text(level: int | None) -> str:
-    """A subtitle level as the table shows it."""
+    """A subtitle level as the table shows it: L0..L4, "–" for no subtitles, "—" unknown."""
     if level is None:
         return "—"
     return "–" if level < 0 else f"L{level}"
 
 
+def languages_text(languages: tuple[str, ...]) -> str:
+    """The first language and how many more: a long list would crowd the title out."""
+    if not languages:
+        return "—"
+    return languages[0] if len(languages) == 1 else f"{languages[0]} +{len(languages) - 1}"
+
+
+def peers_cell(hit: TorrentHit) -> Text:
+    """Seeders / leechers / completed in one cell (three columns do not fit 80 cells)."""
+
+    def count(value: int | None) -> str:
+        return "—" if value is None else str(value)
+
+    return Text.assemble(
+        (count(hit.seeders), "green"),
+        "/",
+        (count(hit.leechers), "yellow"),
+        "/",
+        count(hit.completed),
+        no_wrap=True,
+    )
+
+
 def hit_row(hit: TorrentHit) -> list[Text]:
     """The cells of one result."""
-
-    def count(value: int | None, style: str) -> Text:
-        return cell("—" if value is None else str(value), style)
-
     return [
         cell(hit.title, "bold"),
         cell(human_size(hit.size)),
-        count(hit.seeders, "green"),
-        count(hit.leechers, "yellow"),
-        count(hit.completed, ""),
+        peers_cell(hit),
         cell(date_text(hit.date)),
         cell(hit.group or "—"),
-        cell(level_text(hit.level)),
-        cell(",".join(hit.languages) or "—"),
-        cell(" ".join(SOURCE_MARKS[s] for s in hit.sources)),
+        cell(f"{level_text(hit.level)} {languages_text(hit.languages)}"),
+        cell("".join(SOURCE_MARKS[s] for s in hit.sources)),
     ]
 
 
@@ -144,15 +160,22 @@ class TorrentsScreen(AniScreen):
         self.debounce: Timer | None = None
         self.countdown: Timer | None = None
         self.retry_at = 0.0
+        self.waiting_for: tuple[TorrentRequest, int] | None = None
+        """The search a rate-limit countdown will repeat."""
 
     @property
     def service(self) -> TorrentSearchService:
         """A search service over the runtime's clients (cheap: it only holds them)."""
         runtime = self.runtime
-        return TorrentSearchService(runtime.nekobt, runtime.torrentapi, runtime.catalog)
+        return TorrentSearchService(
+            runtime.nekobt,
+            runtime.torrentapi,
+            runtime.catalog,
+            page_size=runtime.settings.ui.page_size,
+        )
 
     def compose(self) -> ComposeResult:
-        yield self.top_bar(t("Torrents"))
+        yield self.top_bar()
         with Horizontal(id="torrents-bar"):
             yield Input(
                 self.initial_query,
@@ -169,19 +192,19 @@ class TorrentsScreen(AniScreen):
         with Horizontal(id="torrents-filters"):
             yield Select[str](
                 [(t(label), value) for label, value in SORTS],
-                prompt=t("Best first"),
+                prompt=t("Best"),
                 id="filter-sort",
                 compact=True,
             )
             yield Select[int](
                 [(t(label), level) for level, label in LEVELS],
-                prompt=t("Any level"),
+                prompt=t("Level"),
                 id="filter-level",
                 compact=True,
             )
             yield Select[str](
                 [(code, code) for code in LANGUAGES],
-                prompt=t("Any language"),
+                prompt=t("Language"),
                 id="filter-language",
                 compact=True,
             )
@@ -194,29 +217,27 @@ class TorrentsScreen(AniScreen):
             )
             yield Select[int](
                 [(name, code) for code, name in CODECS],
-                prompt=t("Any codec"),
+                prompt=t("Codec"),
                 id="filter-codec",
                 compact=True,
             )
             yield Select[str](
                 [(t(label), value) for value, label in FLAGS],
-                prompt=t("Any subs kind"),
+                prompt=t("Hardsub / MTL"),
                 id="filter-flags",
                 compact=True,
             )
         yield StatusLine(id="torrents-status")
         yield Static(id="torrents-problems", classes="-hidden", markup=False)
         yield Static(id="torrents-hints", classes="-hidden", markup=False)
-        table = KeyTable(id="torrents-results", flexible=("title", "group"))
+        # Only the title shrinks: fixed narrow group and subtitle columns keep 80 cells enough.
+        table = KeyTable(id="torrents-results", flexible=("title",))
         table.add_column(t("Title"), key="title")
         table.add_column(t("Size"), key="size")
-        table.add_column("S", key="seeders")
-        table.add_column("L", key="leechers")
-        table.add_column("C", key="completed")
+        table.add_column(t("S/L/C"), key="peers")
         table.add_column(t("Date"), key="date")
-        table.add_column(t("Group"), key="group")
-        table.add_column(t("Lvl"), key="level")
-        table.add_column(t("Langs"), key="langs")
+        table.add_column(t("Group"), key="group", width=10)
+        table.add_column(t("Subs"), key="subs", width=9)
         table.add_column(t("Src"), key="sources")
         yield table
         yield Footer(compact=True)
@@ -288,6 +309,9 @@ class TorrentsScreen(AniScreen):
     async def search(self, request: TorrentRequest, page: int = 0) -> None:
         """Ask for `page` of `request`; page 0 replaces the results, later pages append."""
         status = self.query_one(StatusLine)
+        if self.countdown is not None and self.waiting_for == (request, page):
+            # Asking again before the wait is over would only be refused again.
+            return
         self.stop_countdown()
         if not request.query:
             self.request = None
@@ -360,6 +384,7 @@ class TorrentsScreen(AniScreen):
         """Show the wait a source asked for, counting down, then search again."""
         self.stop_countdown()
         self.retry_at = time.monotonic() + seconds
+        self.waiting_for = (request, page)
 
         def tick() -> None:
             left = self.retry_at - time.monotonic()
@@ -379,6 +404,7 @@ class TorrentsScreen(AniScreen):
         if self.countdown is not None:
             self.countdown.stop()
             self.countdown = None
+            self.waiting_for = None
 
     # keys ----------------------------------------------------------------------------------
 
