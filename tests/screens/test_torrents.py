@@ -239,3 +239,32 @@ def test_torrent_detail_snapshot(
         await pilot.pause()
 
     assert snap_compare(app_factory(server=fresh_devserver), terminal_size=size, run_before=run)
+
+
+async def test_validation_errors_are_shown_with_their_details(app_factory: AppFactory) -> None:
+    # nekoBT allows at most 100 results a page: a larger page size is refused with details.
+    app = app_factory(**{"ui.page_size": 150})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        await search(pilot, screen, "1080")
+        problems = screen.query_one("#torrents-problems", Static)
+        await wait_for(pilot, lambda: "limit" in shown(problems))
+        assert "nekoBT refused the search" in shown(problems)
+        assert "100" in shown(problems)
+
+
+async def test_copy_magnet_and_downloads_not_yet(app_factory: AppFactory, devserver: Any) -> None:
+    neko, _tapi = apis(devserver)
+    target = neko.data.torrents[0]
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        await search(pilot, screen, target.infohash)
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, TorrentDetailScreen)
+        await wait_for(pilot, lambda: detail.detail is not None)
+        await pilot.press("y")
+        assert app.clipboard.startswith("magnet:?xt=urn:btih:" + target.infohash)
+        add = [b for b in detail.query("#detail-actions Button") if b.disabled]
+        assert len(add) == 1
