@@ -170,9 +170,7 @@ class TorrentDetailScreen(AniScreen):
             lines.append(Content.assemble((t("Few peers share this torrent."), "$warning")))
         self.query_one("#detail-facts", Static).update(Content("\n").join(lines))
         magnet = detail.shown_magnet if detail else None
-        self.query_one("#detail-magnet", Static).update(
-            Content(magnet or self.hit.magnet or "")
-        )
+        self.query_one("#detail-magnet", Static).update(Content(magnet or self.hit.magnet or ""))
 
     def show_detail(self, detail: TorrentDetail) -> None:
         self.show_facts(detail)

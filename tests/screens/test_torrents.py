@@ -142,9 +142,7 @@ async def test_infohash_jumps_to_the_torrent(app_factory: AppFactory, devserver:
         assert detail.hit.nekobt_id == target.id
 
 
-async def test_imdb_id_lists_the_torrent_api_movie(
-    app_factory: AppFactory, devserver: Any
-) -> None:
+async def test_imdb_id_lists_the_torrent_api_movie(app_factory: AppFactory, devserver: Any) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_torrents(pilot)
@@ -268,3 +266,17 @@ async def test_copy_magnet_and_downloads_not_yet(app_factory: AppFactory, devser
         assert app.clipboard.startswith("magnet:?xt=urn:btih:" + target.infohash)
         add = [b for b in detail.query("#detail-actions Button") if b.disabled]
         assert len(add) == 1
+
+
+async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver: Any) -> None:
+    from tests.screens.test_keys import walk_focus
+
+    neko, _tapi = apis(devserver)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        problems = await walk_focus(app, pilot, "torrents")
+        await search(pilot, screen, neko.data.torrents[0].infohash)
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        problems += await walk_focus(app, pilot, "torrent detail")
+    assert problems == []
