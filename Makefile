@@ -8,12 +8,12 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint system-deps clean
+.PHONY: run test bench lint system-deps test-system-deps clean
 
 run: $(VENV)/.installed-run system-deps
 	$(BIN)/anitui $(ARGS)
 
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps test-system-deps
 	$(BIN)/ruff check app tests
 	$(BIN)/mypy app
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -38,6 +38,17 @@ system-deps:
 	  else \
 	    echo "libmpv2 or mpv is missing; playback will be limited until you run:"; \
 	    echo "  sudo apt-get install -y libmpv2 mpv"; \
+	  fi; \
+	fi
+
+# The terminal-video test drives the app in a real terminal: tmux.
+test-system-deps:
+	@if ! command -v tmux >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >/dev/null; \
+	  else \
+	    echo "tmux is missing; the terminal-video test will be skipped until: sudo apt-get install -y tmux"; \
 	  fi; \
 	fi
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
@@ -32,6 +33,7 @@ from app.services.player import (
     SkipApplied,
 )
 from app.services.runtime import Runtime
+from app.services.terminal_video import terminal_command, terminal_outputs, without_display
 from app.sources.anilibria.models import Title
 from app.sources.errors import SourceError
 from app.widgets.localized import localize_bindings
@@ -166,13 +168,73 @@ class AniApp(App[None]):
         self.refresh_bindings()
 
     def play_episode(self, title: Title, episode: int | float) -> None:
-        """Start `episode` of `title` (a full title, with its player) in the player service."""
+        """Start `episode` of `title` (a full title, with its player); without a display the
+        user (or `[player] no_display`) picks terminal video, audio only or the URL."""
         if self.runtime.browse_only:
             self.notify(t("Playback is off: another anitui owns the player."), markup=False)
             return
-        self.run_worker(
-            self._play(title, episode), group="play", exclusive=True, exit_on_error=False
+        config = self.settings.player
+        if config.vo or not without_display(os.environ):
+            self.play_as("audio", title, episode)
+        elif config.no_display != "ask":
+            self.play_as(config.no_display, title, episode)
+        else:
+            self.run_worker(
+                self._ask_how_to_play(title, episode), group="play", exit_on_error=False
+            )
+
+    async def _ask_how_to_play(self, title: Title, episode: int | float) -> None:
+        from app.screens.play_choice import PlayChoiceScreen
+
+        outputs = await asyncio.to_thread(terminal_outputs)
+        self.push_screen(
+            PlayChoiceScreen(outputs[0] if outputs else None),
+            lambda choice: self.play_as(choice, title, episode) if choice else None,
         )
+
+    def play_as(self, how: str, title: Title, episode: int | float) -> None:
+        """`audio`: libmpv in-process (a window where a display exists); `terminal`: the mpv
+        command in the suspended terminal; `url`: the stream URL to the clipboard (OSC 52)."""
+        if how == "terminal":
+            work = self._play_in_terminal(title, episode)
+        elif how == "url":
+            work = self._copy_stream_url(title, episode)
+        else:
+            work = self._play(title, episode)
+        self.run_worker(work, group="play", exclusive=True, exit_on_error=False)
+
+    async def _play_in_terminal(self, title: Title, episode: int | float) -> None:
+        outputs = await asyncio.to_thread(terminal_outputs)
+        if not outputs:
+            self.notify(
+                t("Terminal video needs the mpv command: sudo apt-get install -y mpv"),
+                severity="error",
+                markup=False,
+            )
+            return
+        client = self.runtime.catalog.client
+        stream = self.runtime.player.external_stream(title, episode, stream_url=client.stream_url)
+        if stream is None:
+            return
+        url, start, media_title = stream
+        await self.runtime.player.stop()
+        command = terminal_command(url, outputs[0], start=start, title=media_title)
+        try:
+            with self.suspend():
+                # Awaited, not run: the event loop (and every service on it) keeps going
+                # while mpv has the terminal.
+                process = await asyncio.create_subprocess_exec(*command)
+                await process.wait()
+        except SuspendNotSupported:
+            self.notify(t("Terminal video needs a real terminal."), severity="error", markup=False)
+        self.refresh(layout=True)
+
+    async def _copy_stream_url(self, title: Title, episode: int | float) -> None:
+        client = self.runtime.catalog.client
+        stream = self.runtime.player.external_stream(title, episode, stream_url=client.stream_url)
+        if stream is not None:
+            self.copy_to_clipboard(stream[0])
+            self.notify(t("Stream URL copied to the clipboard."), markup=False)
 
     async def _play(self, title: Title, episode: int | float) -> None:
         client = self.runtime.catalog.client

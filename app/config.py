@@ -112,6 +112,14 @@ class PlayerConfig:
     ao: str = field(
         default="", metadata=_doc("mpv audio output; empty: your mpv config or mpv's choice.")
     )
+    no_display: str = field(
+        default="ask",
+        metadata=_doc(
+            "Without a display (SSH): ask, terminal (mpv's terminal video), audio, or url"
+            " (copy the stream URL).",
+            choices=("ask", "terminal", "audio", "url"),
+        ),
+    )
 
 
 @dataclass

@@ -826,6 +826,35 @@ class PlayerService:
         )
         return self._open(session, index)
 
+    def external_stream(
+        self,
+        title: Title,
+        episode_number: int | float,
+        *,
+        stream_url: Callable[[Player, str], str],
+    ) -> tuple[str, float, str] | None:
+        """For playing outside libmpv (terminal video, a copied URL): the stream URL in the
+        preferred quality, the resume point and a media title; None when nothing can play
+        (a `PlaybackFailed` says why, as `play` would)."""
+        player = title.player
+        episode = next(
+            (e for e in (player.episodes if player else ()) if e.serie == episode_number), None
+        )
+        quality = self._pick_quality(episode) if episode is not None else None
+        path = _hls_path(episode, quality) if episode is not None and quality else None
+        if player is None or not player.host or path is None:
+            self._fail(
+                title,
+                episode_number,
+                f"{title.display_name}: episode {episode_number} has no stream to play",
+            )
+            return None
+        return (
+            stream_url(player, path),
+            self._start_for(title.id, episode_number),
+            _media_title(title, episode_number),
+        )
+
     def set_watched(self, title_id: int, episode: int | float, watched: bool) -> None:
         """Mark an episode watched or unwatched by hand (`EpisodeWatched` follows)."""
         if watched:

@@ -1,0 +1,115 @@
+"""Without a display (SSH): the user picks terminal video, audio only, or the stream URL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.screens.play_choice import PlayChoiceScreen
+from tests.screens.conftest import AppFactory
+from tests.screens.test_playback import HEADLESS_PLAYER, open_title
+from tests.support import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def over_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
+async def test_copy_the_stream_url(over_ssh: None, app_factory: AppFactory) -> None:
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
+        await pilot.press("down", "down", "enter")
+        await wait_for(pilot, lambda: "/videos/media/ts/9001/1/1080/" in app.clipboard)
+        assert app.now_playing is None
+
+
+async def test_audio_only_plays_in_process(over_ssh: None, app_factory: AppFactory) -> None:
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await pilot.press("x")
+
+
+async def test_a_chosen_output_in_config_skips_the_question(
+    over_ssh: None, app_factory: AppFactory
+) -> None:
+    app = app_factory(**{**HEADLESS_PLAYER, "player.vo": "", "player.no_display": "audio"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        assert not isinstance(app.screen, PlayChoiceScreen)
+        await pilot.press("x")
+
+
+def capture(session: str) -> str:
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+    ).stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="the Makefile installs tmux")
+def test_terminal_video_over_ssh_gives_the_screen_back(tmp_path: Path) -> None:
+    """A real terminal (tmux): mpv --vo=tct plays a clip while the app is suspended."""
+    if shutil.which("mpv") is None:
+        pytest.fail("the mpv command is missing: `make test` installs it")
+    session = f"anitui-test-{os.getpid()}"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX")}
+    env.update({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "TERM": "xterm-256color",
+                "LANG": "C.UTF-8"})
+    command = (
+        f"{sys.executable} -m app --demo --lang en --data-dir {tmp_path / 'd'}"
+        f" --cache-dir {tmp_path / 'c'}; sleep 30"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command],
+        check=True, cwd=ROOT, env=env,
+    )
+
+    def wait_screen(predicate: Any, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = capture(session)
+            if predicate(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError("screen never matched:\n" + capture(session))
+
+    def keys(*names: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", session, *names], check=True)
+
+    try:
+        wait_screen(lambda s: " / 12" in s or " / 13" in s)  # the schedule has data
+        keys("Enter")
+        wait_screen(lambda s: "Continue" in s and "Favorites:" in s)
+        keys("Enter")  # the episodes list has the focus: episode 1
+        wait_screen(lambda s: "In this terminal (mpv --vo=" in s)
+        keys("Enter")
+        # mpv owns the terminal: the app's top bar is gone while the clip plays...
+        wait_screen(lambda s: "anitui" not in s, timeout=15)
+        # ...and comes back intact when the 4-second clip ends.
+        screen = wait_screen(lambda s: "anitui" in s and "Continue" in s, timeout=30)
+        assert "Schedule" in screen and "Favorites:" in screen
+        keys("q")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
