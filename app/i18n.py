@@ -245,6 +245,7 @@ RU: dict[str, str] = {
     "Few peers share this torrent.": "Этот торрент почти никто не раздаёт.",
     "No magnet link for this torrent.": "У этого торрента нет magnet-ссылки.",
     "Magnet copied to the clipboard.": "Magnet-ссылка скопирована в буфер обмена.",
+    "Torrent API: set its URL and key to search info-hashes and IMDb ids there.": "Torrent API: задайте его адрес и ключ, чтобы искать там info-hash и IMDb id.",
 }
 
 _TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}

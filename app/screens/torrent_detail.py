@@ -185,7 +185,10 @@ class TorrentDetailScreen(AniScreen):
             files.add_rows(
                 [cell(f.path or f.name), cell(human_size(f.length))] for f in torrent.files
             )
-        self.reveal("files", bool(torrent and torrent.files))
+        metadata = detail.anilibria.metadata if detail.anilibria else None
+        if metadata is not None:
+            files.add_rows([cell(f.file), cell(human_size(f.size))] for f in metadata.files_list)
+        self.reveal("files", files.row_count > 0)
         peers = detail.peers
         chart: list[Content] = []
         if peers is not None and peers.countries:

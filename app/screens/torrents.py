@@ -25,6 +25,7 @@ from app.services.torrent_search import (
     SOURCE_NAMES,
     LanguageField,
     Source,
+    SourceUnavailableError,
     TorrentFilters,
     TorrentHit,
     TorrentSearchResult,
@@ -33,6 +34,7 @@ from app.services.torrent_search import (
 from app.sources.errors import NetworkError, RateLimitedError, SourceError
 from app.sources.nekobt.client import TorrentSort
 from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
+from app.sources.torrentapi.models import TorrentApiError
 from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, cell
 
@@ -136,6 +138,11 @@ def problem_text(source: Source, error: SourceError) -> str:
             for e in error.validate_errors
         )
         return t("{source} refused the search: {details}", source=name, details=one_line(details))
+    if isinstance(error, SourceUnavailableError):
+        return t("Torrent API: set its URL and key to search info-hashes and IMDb ids there.")
+    if isinstance(error, TorrentApiError):
+        # Its own text names the error word and what to do; "The server answered" would not.
+        return one_line(str(error))
     return f"{name}: {describe_error(error)}"
 
 

@@ -553,6 +553,10 @@ class TorrentSearchService:
 
     async def _anilibria_torrent(self, hit: TorrentHit) -> AniLibriaTorrent | None:
         assert hit.anilibria_title_id is not None
-        title = (await self.catalog.title(hit.anilibria_title_id)).value
+        # torrent_meta adds each torrent's file list, which the plain title leaves out.
+        fetched = await self.catalog.client.get_title(
+            id=hit.anilibria_title_id, include="torrent_meta"
+        )
+        title = fetched.value
         torrents = title.torrents.list if title.torrents else ()
         return next((t for t in torrents if t.torrent_id == hit.anilibria_torrent_id), None)

@@ -280,3 +280,36 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
         await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
         problems += await walk_focus(app, pilot, "torrent detail")
     assert problems == []
+
+
+async def test_torrent_api_without_key_says_what_to_set(
+    app_factory: AppFactory, monkeypatch: Any
+) -> None:
+    monkeypatch.delenv("ANITUI_TORRENT_API__KEY")
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        table = await search(pilot, screen, "tt9000001")
+        assert table.row_count == 0
+        problems = shown(screen.query_one("#torrents-problems", Static))
+        assert "Torrent API: set its URL and key" in problems
+
+
+async def test_anilibria_torrent_detail_shows_its_files(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        screen.query_one("#torrents-source", Select).value = Source.ANILIBRIA.value
+        await pilot.pause()
+        table = await search(pilot, screen, devserver.catalog.titles[1]["names"]["en"])
+        assert table.row_count > 0
+        assert set(cells(table, 6)) == {"A"}
+        table.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, TorrentDetailScreen)
+        await wait_for(pilot, lambda: detail.detail is not None)
+        assert detail.query_one("#detail-files", KeyTable).row_count > 0

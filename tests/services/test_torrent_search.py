@@ -186,3 +186,15 @@ async def test_rate_limit_is_reported_with_its_wait(fresh_devserver: Any) -> Non
         assert (await search.search("1080", filters)).hits
     finally:
         await close(search)
+
+
+async def test_anilibria_detail_lists_the_files(
+    service: TorrentSearchService, devserver: Any
+) -> None:
+    word = devserver.catalog.titles[1]["names"]["en"]
+    found = await service.search(word, TorrentFilters(sources=frozenset({Source.ANILIBRIA})))
+    detail = await service.detail(found.hits[0])
+    assert not detail.errors
+    assert detail.anilibria is not None
+    assert detail.anilibria.metadata is not None and detail.anilibria.metadata.files_list
+    assert detail.magnet and found.hits[0].infohash in detail.magnet
