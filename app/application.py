@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -107,6 +108,7 @@ class AniApp(App[None]):
 
     def on_mount(self) -> None:
         self.runtime.bus.attach_loop(asyncio.get_running_loop())
+        self.run_worker(self.warm_caching_nodes(), group="warm-up", exit_on_error=False)
         self.runtime.bus.subscribe(
             Event, lambda event: self.post_message(ServiceEventReceived(event))
         )
@@ -239,12 +241,18 @@ class AniApp(App[None]):
     async def _play(self, title: Title, episode: int | float) -> None:
         client = self.runtime.catalog.client
         try:
-            nodes: tuple[str, ...] = (await client.get_caching_nodes()).value
+            # Fetched when the app started (warm_caching_nodes): no round trip before playing.
+            nodes: tuple[str, ...] = (await client.get_caching_nodes(cache_only=True)).value
         except SourceError:
             nodes = ()
         await self.runtime.player.play(
             title, episode, stream_url=client.stream_url, caching_nodes=nodes
         )
+
+    async def warm_caching_nodes(self) -> None:
+        """Refresh the list of stream hosts in the background, so playing never waits on it."""
+        with contextlib.suppress(SourceError):
+            await self.runtime.catalog.client.get_caching_nodes()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.PLAYER_ACTIONS:

@@ -153,6 +153,8 @@ class TitleScreen(AniScreen):
 
     def on_mount(self) -> None:
         self.ani.history_changed.subscribe(self, self.history_changed)
+        if not self.runtime.browse_only:
+            self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
         self.start()
 
     def start(self) -> None:

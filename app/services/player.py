@@ -349,6 +349,11 @@ class PlayerService:
                 self._reason = f"python-mpv is missing ({exc}): reinstall anitui"
         return self._module
 
+    async def prepare(self) -> None:
+        """Load libmpv ahead of a likely `play()` (a Title screen opened), off the event loop:
+        the first frame then comes about as fast as from the `mpv` command."""
+        await asyncio.to_thread(self._load_module)
+
     async def _ensure_mpv(self) -> bool:
         async with self._start_lock:
             if self._mpv is not None:
@@ -357,7 +362,8 @@ class PlayerService:
                 # Died an instant ago; its shutdown event is still on its way.
                 self._dispose(self._mpv)
                 self._mpv = None
-            module = self._load_module()
+            # Importing python-mpv loads libmpv and its codecs: not on the event loop.
+            module = await asyncio.to_thread(self._load_module)
             if module is None:
                 self._bus.publish(PlayerUnavailable(self._reason or "libmpv is unavailable"))
                 return False
@@ -544,6 +550,8 @@ class PlayerService:
             self._publish_progress(session, force=True)
 
     def _on_position(self, session: _Session, position: float) -> None:
+        # The first frame is news the UI waits for: it is never held back by the throttle.
+        first_frame = not session.position and position > 0
         session.position = position
         self._apply_skips(session, position)
         duration = session.duration
@@ -555,7 +563,7 @@ class PlayerService:
             self._mark_watched(session)
         if self._clock() - session.saved_at >= self._settings.save_interval:
             self._save(session)
-        self._publish_progress(session)
+        self._publish_progress(session, force=first_frame)
 
     def _apply_skips(self, session: _Session, position: float) -> None:
         mode = self._settings.skip_mode

@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 COLD_RUNS = 5
+BENCH_TITLE = 9001
 
 BARE_APP = """
 from textual.app import App
@@ -127,9 +128,19 @@ def cold_start(server: dict[str, str]) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
     app_argv = [
-        PYTHON, "-m", "app", "--anilibria-api", server["anilibria_api"],
-        "--anilibria-site", server["anilibria_site"], "--data-dir", str(home / "data"),
-        "--cache-dir", str(home / "cache"), "--lang", "en",
+        PYTHON,
+        "-m",
+        "app",
+        "--anilibria-api",
+        server["anilibria_api"],
+        "--anilibria-site",
+        server["anilibria_site"],
+        "--data-dir",
+        str(home / "data"),
+        "--cache-dir",
+        str(home / "cache"),
+        "--lang",
+        "en",
     ]
     # The first title of today's schedule: painted only once data (from the cache) is on screen.
     marker = todays_first_title(server).encode()
@@ -168,10 +179,20 @@ async def search_latency(server: dict[str, str]) -> dict[str, float]:
 
     home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
     debounce = 0.3
-    settings = parse_settings([
-        "--anilibria-api", server["anilibria_api"], "--anilibria-site", server["anilibria_site"],
-        "--data-dir", str(home / "d"), "--cache-dir", str(home / "c"), "--lang", "en",
-    ])
+    settings = parse_settings(
+        [
+            "--anilibria-api",
+            server["anilibria_api"],
+            "--anilibria-site",
+            server["anilibria_site"],
+            "--data-dir",
+            str(home / "d"),
+            "--cache-dir",
+            str(home / "c"),
+            "--lang",
+            "en",
+        ]
+    )
     settings.ui.search_debounce = debounce
     app = make_app(settings)
     latencies: list[float] = []
@@ -181,8 +202,18 @@ async def search_latency(server: dict[str, str]) -> dict[str, float]:
         screen = app.screen
         table = screen.query_one(KeyTable)
         query = screen.query_one("#search-query", Input)
-        words = ["Starlight", "Dragon", "Comet", "Library", "Garden", "Runner", "Thunder",
-                 "Chess", "Fox", "Tram"] * 2
+        words = [
+            "Starlight",
+            "Dragon",
+            "Comet",
+            "Library",
+            "Garden",
+            "Runner",
+            "Thunder",
+            "Chess",
+            "Fox",
+            "Tram",
+        ] * 2
         for word in words:
             query.value = ""  # an empty query clears the results
             await pilot.pause(debounce + 0.2)
@@ -237,10 +268,20 @@ async def long_list(server: dict[str, str]) -> dict[str, float]:
     from app.widgets.title_table import KeyTable
 
     home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
-    settings = parse_settings([
-        "--anilibria-api", server["anilibria_api"], "--anilibria-site", server["anilibria_site"],
-        "--data-dir", str(home / "d"), "--cache-dir", str(home / "c"), "--lang", "en",
-    ])
+    settings = parse_settings(
+        [
+            "--anilibria-api",
+            server["anilibria_api"],
+            "--anilibria-site",
+            server["anilibria_site"],
+            "--data-dir",
+            str(home / "d"),
+            "--cache-dir",
+            str(home / "c"),
+            "--lang",
+            "en",
+        ]
+    )
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
@@ -269,16 +310,115 @@ async def long_list(server: dict[str, str]) -> dict[str, float]:
     }
 
 
+async def play_latency(server: dict[str, str]) -> dict[str, float]:
+    """From the play keypress on a Title screen to the first decoded frame (time-pos > 0)."""
+    from textual import events
+
+    from app.application import make_app
+    from app.cli import parse_settings
+    from app.screens.title import TitleScreen
+    from app.widgets.title_table import KeyTable
+
+    home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
+    settings = parse_settings(
+        [
+            "--anilibria-api",
+            server["anilibria_api"],
+            "--anilibria-site",
+            server["anilibria_site"],
+            "--data-dir",
+            str(home / "d"),
+            "--cache-dir",
+            str(home / "c"),
+            "--lang",
+            "en",
+        ]
+    )
+    settings.player.vo, settings.player.ao, settings.player.mpv_config = "null", "null", False
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_title(BENCH_TITLE)
+        while not isinstance(app.screen, TitleScreen) or app.screen.title_data is None:
+            await asyncio.sleep(0.005)
+        episodes = app.screen.query_one("#title-episodes", KeyTable)
+        while episodes.row_count == 0:
+            await asyncio.sleep(0.005)
+        await pilot.pause(0.5)  # as a user would: read the page before pressing Enter
+        start = time.perf_counter()
+        # Straight to the driver: Pilot's own waits for idle cost more than the keypress.
+        app._driver.send_message(events.Key("enter", "\r"))
+        while app.now_playing is None or app.now_playing.position <= 0:
+            await asyncio.sleep(0.002)
+            if time.perf_counter() - start > 30:
+                raise RuntimeError("playback never started")
+        elapsed = time.perf_counter() - start
+        await pilot.press("x")
+    return {"play_s": elapsed}
+
+
+def mpv_cli_latency(url: str) -> float:
+    """The baseline: `mpv --vo=null --ao=null URL` as a process, time-pos read over its IPC."""
+    import socket
+
+    ipc = Path(tempfile.mkdtemp(prefix="anitui-mpv-")) / "ipc"
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        ["mpv", "--no-config", "--vo=null", "--ao=null", f"--input-ipc-server={ipc}", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while True:
+            if time.perf_counter() - start > 30:
+                raise RuntimeError("mpv never started")
+            try:
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.connect(str(ipc))
+                    sock.sendall(b'{"command": ["get_property", "time-pos"]}\n')
+                    reply = json.loads(sock.recv(4096).split(b"\n")[0])
+            except (OSError, ValueError):
+                time.sleep(0.002)
+                continue
+            if isinstance(reply.get("data"), (int, float)) and reply["data"] > 0:
+                return time.perf_counter() - start
+            time.sleep(0.002)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def playback(server: dict[str, str]) -> dict[str, float]:
+    import httpx
+
+    title = httpx.get(
+        server["anilibria_api"] + "/getTitle",
+        params={"id": BENCH_TITLE, "playlist_type": "array"},
+    ).json()
+    player = title["player"]
+    url = "http://" + player["host"] + player["playlist"][0]["hls"]["fhd"]
+    cli = [mpv_cli_latency(url) for _ in range(COLD_RUNS)]
+    app = [in_fresh_process("playback", server)["play_s"] for _ in range(COLD_RUNS)]
+    return {
+        "mpv_play_s": statistics.median(cli),
+        "app_play_s": statistics.median(app),
+        "play_ratio": statistics.median(app) / statistics.median(cli),
+    }
+
+
 def in_fresh_process(part: str, server: dict[str, str]) -> dict[str, float]:
     """Run one in-process measurement in a new interpreter, as a user's fresh start would."""
     output = subprocess.run(
         [PYTHON, "-m", "tests.bench", "--part", part, json.dumps(server)],
-        cwd=ROOT, check=True, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     ).stdout
     return dict(json.loads(output.splitlines()[-1]))
 
 
-PARTS = {"search": search_latency, "long_list": long_list}
+PARTS = {"search": search_latency, "long_list": long_list, "playback": play_latency}
 
 
 def main() -> int:
@@ -289,6 +429,7 @@ def main() -> int:
     with api_server() as server:
         results.update(cold_start(server))
         results.update(in_fresh_process("search", server))
+        results.update(playback(server))
     with api_server(bulk=3000) as server:
         runs = [in_fresh_process("long_list", server) for _ in range(3)]
     for name in runs[0]:
@@ -300,6 +441,7 @@ def main() -> int:
         "updates_3000_s": ("<=", 1.0),
         "updates_rss_mib": ("<=", 200),
         "cursor_p95_ms": ("<=", 50),
+        "play_ratio": ("<=", 1.1),
     }
     for name, value in results.items():
         goal = goals.get(name)
