@@ -54,6 +54,7 @@ class AniApp(App[None]):
         STYLES_DIR / "updates.tcss",
         STYLES_DIR / "search.tcss",
         STYLES_DIR / "help.tcss",
+        STYLES_DIR / "torrents.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     DEFAULT_MODE = "schedule"
@@ -62,6 +63,7 @@ class AniApp(App[None]):
         "updates": lambda: _updates_screen(),
         "search": lambda: _search_screen(),
         "history": lambda: _history_screen(),
+        "torrents": lambda: _torrents_screen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
@@ -70,6 +72,7 @@ class AniApp(App[None]):
         Binding("1", "open_mode('schedule')", "Schedule"),
         Binding("2", "open_mode('updates')", "Updates"),
         Binding("3", "open_mode('search')", "Search"),
+        Binding("4", "open_mode('torrents')", "Torrents"),
         Binding("7", "open_mode('history')", "History"),
         Binding("R", "random_title", "Random"),
         Binding("ctrl+r", "refresh", "Refresh"),
@@ -343,6 +346,7 @@ class AniApp(App[None]):
         yield SystemCommand(t("Schedule"), t("Schedule"), lambda: self.action_open_mode("schedule"))
         yield SystemCommand(t("Updates"), t("Updates"), lambda: self.action_open_mode("updates"))
         yield SystemCommand(t("Search"), t("Search"), lambda: self.action_open_mode("search"))
+        yield SystemCommand(t("Torrents"), t("Torrents"), lambda: self.action_open_mode("torrents"))
         yield SystemCommand(t("History"), t("History"), lambda: self.action_open_mode("history"))
         yield SystemCommand(t("Random title"), t("Random title"), self.action_random_title)
         yield SystemCommand(t("Help"), t("Help"), self.action_help)
@@ -372,6 +376,12 @@ def _search_screen() -> Screen[None]:
     from app.screens.search import SearchScreen
 
     return SearchScreen()
+
+
+def _torrents_screen() -> Screen[None]:
+    from app.screens.torrents import TorrentsScreen
+
+    return TorrentsScreen()
 
 
 def _history_screen() -> Screen[None]:

@@ -25,6 +25,7 @@ from app.services.torrent_search import (
 )
 from app.sources.nekobt.models import Comment
 from app.sources.torrentapi.models import PeersHistory
+from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
 
@@ -112,6 +113,7 @@ class TorrentDetailScreen(AniScreen):
             ):
                 yield Label(t(label), classes="section -hidden", id=f"detail-{name}-label")
                 yield Static(id=f"detail-{name}", classes="-hidden")
+        yield NowPlayingBar()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -35,6 +35,7 @@ from app.sources.errors import NetworkError, RateLimitedError, SourceError
 from app.sources.nekobt.client import TorrentSort
 from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
 from app.sources.torrentapi.models import TorrentApiError
+from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, cell
 
@@ -247,6 +248,7 @@ class TorrentsScreen(AniScreen):
         table.add_column(t("Subs"), key="subs", width=9)
         table.add_column(t("Src"), key="sources")
         yield table
+        yield NowPlayingBar()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -11,6 +11,7 @@ NAVIGATION = (
     ("1", "schedule", "Schedule"),
     ("2", "updates", "Updates"),
     ("3", "search", "Search"),
+    ("4", "torrents", "Torrents"),
     ("7", "history", "History"),
 )
 

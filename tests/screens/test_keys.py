@@ -64,7 +64,13 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
     problems: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
-        for key, mode in (("1", "schedule"), ("2", "updates"), ("3", "search")):
+        for key, mode in (
+            ("1", "schedule"),
+            ("2", "updates"),
+            ("3", "search"),
+            ("4", "torrents"),
+            ("7", "history"),
+        ):
             app.set_focus(None)
             await pilot.press(key)
             await wait_for(pilot, lambda mode=mode: app.current_mode == mode)
