@@ -13,7 +13,6 @@ No Textual here: the Torrents screens call this from their workers.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -66,7 +65,6 @@ PEERS_DAYS = 7
 """Days of Torrent API peers totals the detail shows."""
 
 
-_ENCODED_KEY = re.compile(r"(?i)((?:pass)?key%3D)[^&%]+")
 
 
 class SourceUnavailableError(SourceError):
@@ -218,8 +216,7 @@ class TorrentDetail:
     def shown_magnet(self) -> str | None:
         """`magnet` with a tracker passkey masked, for the screen."""
         magnet = self.magnet
-        # A magnet's trackers are URL-encoded (`passkey%3D...`), which `mask_passkey` misses.
-        return None if magnet is None else mask_passkey(_ENCODED_KEY.sub(r"\1***", magnet))
+        return None if magnet is None else mask_passkey(magnet)
 
 
 def magnet_for(infohash: str | None, name: str | None) -> str | None:

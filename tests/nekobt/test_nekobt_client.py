@@ -379,3 +379,13 @@ def test_data_module_rules() -> None:
     assert nekobt_data.imdb_id(0) == "tt9000001" and nekobt_data.imdb_id(19) == "tt9000020"
     assert nekobt_data.imdb_id(20) is None
     assert nekobt_data.HOSTILE_TORRENT_ID == "3000000008"
+
+
+def test_mask_passkey_in_a_magnets_encoded_tracker() -> None:
+    magnet = (
+        "magnet:?xt=urn:btih:" + "a" * 40
+        + "&tr=http%3A%2F%2Ft.example%2Fannounce%3Fpasskey%3Dabcdef0123456789"
+    )
+    masked = mask_passkey(magnet)
+    assert "abcdef0123456789" not in masked
+    assert masked.endswith("passkey%3D***")

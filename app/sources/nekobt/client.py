@@ -98,6 +98,8 @@ _last_error_body: ContextVar[Mapping[str, Any] | None] = ContextVar(
 )
 
 _PATH_PASSKEY = re.compile(r"(?<=/)[A-Za-z0-9_-]{16,}(?=/announce\b)")
+# Inside a magnet the tracker URL is percent-encoded: `tr=...%2Fannounce%3Fpasskey%3D<key>`.
+_ENCODED_PASSKEY = re.compile(r"(?i)((?:pass)?key%3D)[^&%]+")
 
 
 def parse_nekobt_error(status: int, body: Any) -> ErrorBody:
@@ -112,8 +114,9 @@ def parse_nekobt_error(status: int, body: Any) -> ErrorBody:
 
 def mask_passkey(url: str) -> str:
     """`url` (an announce URL or magnet) with a tracker passkey masked: `passkey=` / `key=`
-    query values, registered secrets (see `redact`), and a `/<passkey>/announce` path part."""
-    return _PATH_PASSKEY.sub("***", redact(url))
+    query values (also percent-encoded, as in a magnet's trackers), registered secrets (see
+    `redact`), and a `/<passkey>/announce` path part."""
+    return _PATH_PASSKEY.sub("***", redact(_ENCODED_PASSKEY.sub(r"\1***", url)))
 
 
 def _bool(value: bool | None) -> str | None:
