@@ -111,7 +111,6 @@ class AniApp(App[None]):
 
     def on_mount(self) -> None:
         self.runtime.bus.attach_loop(asyncio.get_running_loop())
-        self.run_worker(self.warm_caching_nodes(), group="warm-up", exit_on_error=False)
         self.runtime.bus.subscribe(
             Event, lambda event: self.post_message(ServiceEventReceived(event))
         )
@@ -244,7 +243,7 @@ class AniApp(App[None]):
     async def _play(self, title: Title, episode: int | float) -> None:
         client = self.runtime.catalog.client
         try:
-            # Fetched when the app started (warm_caching_nodes): no round trip before playing.
+            # Fetched when the Title screen opened (warm_caching_nodes): no round trip now.
             nodes: tuple[str, ...] = (await client.get_caching_nodes(cache_only=True)).value
         except SourceError:
             nodes = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -79,6 +80,11 @@ class AniScreen(Screen[None]):
             status.show_loading()
         else:
             show(cached)
+            # Let the cached copy reach the screen before the refresh starts: its first request
+            # loads httpx in a thread, which would compete with this paint for the GIL.
+            painted = asyncio.Event()
+            self.call_after_refresh(painted.set)
+            await painted.wait()
         try:
             fresh = await fetch(False)
         except SourceError as error:

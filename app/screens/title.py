@@ -154,7 +154,9 @@ class TitleScreen(AniScreen):
     def on_mount(self) -> None:
         self.ani.history_changed.subscribe(self, self.history_changed)
         if not self.runtime.browse_only:
+            # Play is one key away here: get libmpv and the stream hosts ready meanwhile.
             self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
+            self.run_worker(self.ani.warm_caching_nodes(), group="hosts", exit_on_error=False)
         self.start()
 
     def start(self) -> None:

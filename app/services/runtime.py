@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from app.config import DEFAULT_ANILIBRIA_API, Settings
@@ -16,14 +17,14 @@ from app.services.secrets import SecretsError, SecretStore
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.cache import HttpCache
 from app.sources.http import HttpSettings
-from app.sources.nekobt.client import NekoBtClient
-from app.sources.torrentapi.client import TorrentApiClient
 from app.store.db import Database
 from app.store.history import HistoryStore
 from app.store.visits import VisitStore
 
 if TYPE_CHECKING:
     from app.devserver.server import DevServer
+    from app.sources.nekobt.client import NekoBtClient
+    from app.sources.torrentapi.client import TorrentApiClient
 
 log = logging.getLogger("anitui")
 
@@ -49,9 +50,10 @@ class Runtime:
     history: HistoryStore
     player: PlayerService
     catalog: CatalogService
-    nekobt: NekoBtClient
-    torrentapi: TorrentApiClient | None
-    """None until the Torrent API has both a URL and a key (the provider issues both)."""
+    http_cache: HttpCache
+    http_settings: HttpSettings
+    api_keys_found: tuple[str | None, str | None]
+    """The nekoBT and Torrent API keys, for the clients made when a screen first needs them."""
     lock: InstanceLock
     browse_only: bool
     demo_server: DevServer | None = None
@@ -110,23 +112,10 @@ class Runtime:
             settings=http_settings,
         )
         try:
-            nekobt_key, torrentapi_key = cls.api_keys(settings, SecretStore(paths.data_dir()))
+            keys = cls.api_keys(settings, SecretStore(paths.data_dir()))
         except SecretsError as error:
-            nekobt_key = torrentapi_key = None
+            keys = (None, None)
             notices.append(StartupNotice("{error}", {"error": str(error)}, "error"))
-        nekobt = NekoBtClient.create(
-            settings.nekobt.api, api_key=nekobt_key, cache=cache, settings=http_settings
-        )
-        torrentapi = (
-            TorrentApiClient.create(
-                settings.torrent_api.url,
-                api_key=torrentapi_key,
-                cache=cache,
-                settings=http_settings,
-            )
-            if settings.torrent_api.url and torrentapi_key
-            else None
-        )
         bus = EventBus()
         history = HistoryStore(db)
         return cls(
@@ -138,12 +127,42 @@ class Runtime:
             history=history,
             player=PlayerService(bus, history, settings=cls.player_settings(settings)),
             catalog=CatalogService(client),
-            nekobt=nekobt,
-            torrentapi=torrentapi,
+            http_cache=cache,
+            http_settings=http_settings,
+            api_keys_found=keys,
             lock=lock,
             browse_only=browse_only,
             demo_server=demo_server,
             notices=notices,
+        )
+
+    # The torrent-search clients are made on first use: their modules cost ~60 ms of start-up.
+    @cached_property
+    def nekobt(self) -> NekoBtClient:
+        """The nekoBT client (authenticated when a key was found)."""
+        from app.sources.nekobt.client import NekoBtClient
+
+        return NekoBtClient.create(
+            self.settings.nekobt.api,
+            api_key=self.api_keys_found[0],
+            cache=self.http_cache,
+            settings=self.http_settings,
+        )
+
+    @cached_property
+    def torrentapi(self) -> TorrentApiClient | None:
+        """The Torrent API client; None until it has both a URL and a key (the provider issues
+        both)."""
+        from app.sources.torrentapi.client import TorrentApiClient
+
+        key = self.api_keys_found[1]
+        if not (self.settings.torrent_api.url and key):
+            return None
+        return TorrentApiClient.create(
+            self.settings.torrent_api.url,
+            api_key=key,
+            cache=self.http_cache,
+            settings=self.http_settings,
         )
 
     @staticmethod
@@ -189,9 +208,11 @@ class Runtime:
         """Close clients, the bus and the store; stop the demo server; release the lock."""
         await self.player.shutdown()
         await self.catalog.client.aclose()
-        await self.nekobt.aclose()
-        if self.torrentapi is not None:
-            await self.torrentapi.aclose()
+        # Only the clients that were made (cached_property keeps them in __dict__).
+        if "nekobt" in self.__dict__:
+            await self.nekobt.aclose()
+        if self.__dict__.get("torrentapi") is not None:
+            await self.__dict__["torrentapi"].aclose()
         self.bus.close()
         self.db.close()
         if not self.browse_only:
