@@ -17,6 +17,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from app.sources.errors import BadResponseError
+from app.sources.fields import boolean as _bool
+from app.sources.fields import each as _each
+from app.sources.fields import integer as _int
+from app.sources.fields import maybe as _maybe
+from app.sources.fields import obj as _obj
+from app.sources.fields import string as _str
 from app.sources.http import Fetched
 
 __all__ = [
@@ -65,29 +71,6 @@ _Json = Mapping[str, Any]
 # Field readers: each turns whatever came into the declared type, or None / 0 / ().
 
 
-def _obj(value: Any) -> _Json | None:
-    return value if isinstance(value, Mapping) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def _count(value: Any) -> int:
     """A number the spec says is 0 when unknown."""
     return _int(value) or 0
@@ -107,10 +90,6 @@ def _number(value: Any) -> int | float | None:
     if isinstance(value, float) and value == value and abs(value) != float("inf"):
         return int(value) if value.is_integer() else value
     return None
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def _leading_int(value: Any, pattern: re.Pattern[str]) -> int | None:
@@ -138,17 +117,6 @@ def _floats(value: Any) -> tuple[float, ...]:
         for item in value
         if isinstance(item, int | float) and not isinstance(item, bool)
     )
-
-
-def _each(value: Any, parse: Callable[[_Json], _M]) -> tuple[_M, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(parse(item) for item in value if isinstance(item, Mapping))
-
-
-def _maybe(value: Any, parse: Callable[[_Json], _M]) -> _M | None:
-    data = _obj(value)
-    return None if data is None else parse(data)
 
 
 def _always(value: Any, parse: Callable[[_Json], _M]) -> _M:

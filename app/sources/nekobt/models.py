@@ -18,11 +18,17 @@ must show them as plain text.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.sources.errors import BadResponseError
+from app.sources.fields import boolean as _bool
+from app.sources.fields import each as _each
+from app.sources.fields import integer as _int
+from app.sources.fields import maybe as _maybe
+from app.sources.fields import obj as _obj
+from app.sources.fields import string as _str
 from app.sources.http import Fetched
 
 __all__ = [
@@ -68,35 +74,12 @@ _Json = Mapping[str, Any]
 # Field readers
 
 
-def _obj(value: Any) -> _Json | None:
-    return value if isinstance(value, Mapping) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def _id(value: Any) -> str | None:
     """An id: a string, or a number the API sent unquoted (ids are kept as strings)."""
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
     return None
 
 
@@ -118,10 +101,6 @@ def _ms(value: Any) -> float | None:
     """Unix milliseconds (string or number) -> Unix seconds; 0 and junk -> None."""
     millis = _float(value)
     return millis / 1000.0 if millis else None
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def _flag(value: Any) -> bool:
@@ -147,17 +126,6 @@ def _langs(value: Any) -> tuple[str, ...]:
     if not isinstance(value, str):
         return ()
     return tuple(lang.strip() for lang in value.split(",") if lang.strip())
-
-
-def _each(value: Any, parse: Callable[[_Json], _M]) -> tuple[_M, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(parse(item) for item in value if isinstance(item, Mapping))
-
-
-def _maybe(value: Any, parse: Callable[[_Json], _M]) -> _M | None:
-    data = _obj(value)
-    return None if data is None else parse(data)
 
 
 def data_of(body: Any, what: str) -> Any:

@@ -28,6 +28,8 @@ from app.sources.errors import (
     NotFoundError,
     SourceError,
 )
+from app.sources.fields import boolean as _bool
+from app.sources.fields import string as _str
 from app.sources.http import Fetched, redact
 
 __all__ = [
@@ -206,10 +208,6 @@ class InvalidInputError(SourceError, ValueError):
 # Field readers
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def _count(value: Any) -> int:
     """A size or a peer count: 0 when absent or not a whole number."""
     if isinstance(value, bool):
@@ -219,10 +217,6 @@ def _count(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return 0
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def _datetime(value: Any) -> datetime | None:
