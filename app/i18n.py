@@ -111,6 +111,7 @@ RU: dict[str, str] = {
     "Favorite": "В избранное",
     "Lists": "Списки",
     "Continue": "Продолжить",
+    "Torrents elsewhere": "Торренты в других местах",
     "No display here: how should the episode play?": "Экрана нет: как воспроизвести серию?",
     "In this terminal (mpv --vo={vo})": "В этом терминале (mpv --vo={vo})",
     "In this terminal — needs the mpv command: sudo apt-get install -y mpv": "В этом терминале — нужна команда mpv: sudo apt-get install -y mpv",

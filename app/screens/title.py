@@ -102,6 +102,7 @@ class TitleScreen(AniScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "continue", "Continue"),
         Binding("w", "toggle_watched", "Watched"),
+        Binding("t", "find_torrents", "Torrents elsewhere"),
     ]
 
     def __init__(self, title_id: int) -> None:
@@ -282,6 +283,14 @@ class TitleScreen(AniScreen):
             self.notify(t("Every episode is watched."), markup=False)
             return
         self.ani.play_episode(self.title_data, episode)
+
+    def action_find_torrents(self) -> None:
+        """Search nekoBT and the other torrent sources for this title by its English name."""
+        from app.screens.torrents import TorrentsScreen
+
+        title = self.title_data
+        if title is not None:
+            self.app.push_screen(TorrentsScreen(query=title.names.en or title.display_name))
 
     def action_toggle_watched(self) -> None:
         """Mark the episode under the cursor watched, or unwatched when it was."""

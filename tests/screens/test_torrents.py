@@ -313,3 +313,22 @@ async def test_anilibria_torrent_detail_shows_its_files(
         assert isinstance(detail, TorrentDetailScreen)
         await wait_for(pilot, lambda: detail.detail is not None)
         assert detail.query_one("#detail-files", KeyTable).row_count > 0
+
+
+async def test_title_finds_its_torrents_elsewhere(app_factory: Any, devserver: Any) -> None:
+    from app.screens.title import TitleScreen
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_title(9001)
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        title_screen = app.screen
+        await wait_for(pilot, lambda: title_screen.title_data is not None)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentsScreen))
+        results = app.screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: results.row_count > 0, timeout=15)
+        titles = [str(results.get_row_at(r)[0]) for r in range(results.row_count)]
+        assert any("Starlight Courier" in name for name in titles)
+        await pilot.press("escape")
+        assert isinstance(app.screen, TitleScreen)
