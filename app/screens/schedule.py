@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,6 +18,15 @@ from app.sources.anilibria.models import Fetched, ScheduleDay, Title
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
+
+
+def watched_cell(watched: int, title: Title) -> Text:
+    """ "3 / 8" of the episodes out, green when all are watched; empty before the first."""
+    if not watched:
+        return Text("")
+    out = title.player.series.last if title.player and title.player.series else None
+    done = out is not None and watched >= out
+    return Text(f"{watched} / {out or '?'}", style="green" if done else "yellow")
 
 
 class ScheduleScreen(AniScreen):
@@ -52,6 +62,7 @@ class ScheduleScreen(AniScreen):
         table.add_column(t("Episodes"), key="episodes")
         table.add_column(t("Status"), key="status")
         table.add_column(t("Updated"), key="updated")
+        table.add_column(t("Watched"), key="watched")
         yield table
         yield NowPlayingBar()
         yield Footer(compact=True)
@@ -61,6 +72,7 @@ class ScheduleScreen(AniScreen):
         return f"● {name}" if day == self.today else name
 
     def on_mount(self) -> None:
+        self.ani.history_changed.subscribe(self, lambda _title_id: self.fill_table())
         self.start()
 
     def start(self) -> None:
@@ -88,8 +100,10 @@ class ScheduleScreen(AniScreen):
         previous = table.cursor_row
         table.clear()
         titles = self.days.get(self.selected_day, ())
+        history = self.runtime.history
         table.add_rows(
-            title_row(title) for title in titles
+            [*title_row(title), watched_cell(history.watched_count(title.id), title)]
+            for title in titles
         )
         if titles:
             table.move_cursor(row=min(previous, len(titles) - 1))

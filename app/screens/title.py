@@ -196,7 +196,11 @@ class TitleScreen(AniScreen):
         title = fetched.value
         self.title_data = title
         self.query_one(TopBar).show_context(one_line(title.display_name))
-        self.query_one("#title-facts", Static).update(Content("\n").join(title_facts(title)))
+        facts = title_facts(title)
+        watched = self.runtime.history.watched_count(title.id)
+        if watched and title.player and title.player.episodes:
+            facts.append(fact("Watched", f"{watched} / {len(title.player.episodes)}"))
+        self.query_one("#title-facts", Static).update(Content("\n").join(facts))
         blocked = self.query_one("#title-blocked", Static)
         notices = []
         if title.blocked and title.blocked.blocked:
@@ -260,7 +264,7 @@ class TitleScreen(AniScreen):
 
     def history_changed(self, title_id: int) -> None:
         if title_id == self.title_id and self.title_data is not None:
-            self.fill_episodes(self.episodes)
+            self.show_title(Fetched(self.title_data, fetched_at=self.now(), from_cache=True))
 
     @on(DataTable.RowSelected, "#title-episodes")
     def episode_chosen(self, event: DataTable.RowSelected) -> None:

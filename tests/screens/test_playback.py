@@ -102,3 +102,24 @@ async def test_history_lists_what_was_played(player_app: Any) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         assert app.screen.title_id == 9001
+
+
+async def test_watched_counts_on_title_and_schedule(player_app: Any) -> None:
+    from app.screens.schedule import ScheduleScreen
+
+    app = player_app
+    async with app.run_test(size=(140, 40)) as pilot:
+        schedule = app.screen
+        assert isinstance(schedule, ScheduleScreen)
+        table = schedule.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.title_data is not None)
+        await wait_for(pilot, lambda: screen.query_one("#title-episodes", KeyTable).row_count > 0)
+        await pilot.press("w")
+        facts = screen.query_one("#title-facts")
+        await wait_for(pilot, lambda: "Watched: 1 /" in str(facts.render()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: str(table.get_row_at(0)[5]).startswith("1 / "))
