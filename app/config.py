@@ -88,8 +88,9 @@ class PlayerConfig:
     skips: str = field(
         default="auto",
         metadata=_doc(
-            "Openings and endings: auto (skipped), ask (offered) or off.",
-            choices=("auto", "ask", "off"),
+            "Openings and endings: auto (skipped) or off.",
+            # "ask" (the player offers each skip) waits for its prompt in the UI.
+            choices=("auto", "off"),
         ),
     )
     autoplay: bool = field(
