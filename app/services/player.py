@@ -312,6 +312,7 @@ class PlayerService:
         self._volume = 100.0
         self._muted = False
         self._progress_at = float("-inf")
+        self._trailing_progress: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # Two quick play() calls must not start two libmpv instances.
         self._start_lock = asyncio.Lock()
@@ -591,7 +592,14 @@ class PlayerService:
     def _publish_progress(self, session: _Session, *, force: bool = False) -> None:
         # Monotonic, not the injected clock: a frozen test clock must not silence progress.
         now = time.monotonic()
-        if not force and now - self._progress_at < self._settings.progress_interval:
+        wait = self._progress_at + self._settings.progress_interval - now
+        if not force and wait > 0:
+            # Throttled, but the latest state must still go out (a seek while paused brings no
+            # further updates): once, when the interval is over.
+            if self._trailing_progress is None and self._loop is not None:
+                self._trailing_progress = self._loop.call_later(
+                    wait, self._publish_trailing_progress, session
+                )
             return
         self._progress_at = now
         self._bus.publish(
@@ -606,6 +614,11 @@ class PlayerService:
                 quality=session.quality,
             )
         )
+
+    def _publish_trailing_progress(self, session: _Session) -> None:
+        self._trailing_progress = None
+        if self._session is session:
+            self._publish_progress(session, force=True)
 
     def _mark_watched(self, session: _Session) -> None:
         session.watched = True

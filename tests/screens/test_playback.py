@@ -123,3 +123,37 @@ async def test_watched_counts_on_title_and_schedule(player_app: Any) -> None:
         await wait_for(pilot, lambda: "Watched: 1 /" in str(facts.render()))
         await pilot.press("escape")
         await wait_for(pilot, lambda: str(table.get_row_at(0)[5]).startswith("1 / "))
+
+
+async def test_player_keys_reach_the_player(player_app: Any) -> None:
+    app = player_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await wait_for(pilot, lambda: app.now_playing.position > 0.2, timeout=20)
+        await pilot.press("space")  # pause, so positions stay put while we seek
+        await wait_for(pilot, lambda: app.now_playing.paused, timeout=10)
+        before = app.now_playing.position
+        # Back, not forward: the demo clips last 4 s, and +10 s would end the episode.
+        await pilot.press("left_square_bracket")
+        await wait_for(
+            pilot, lambda: app.now_playing is None or app.now_playing.position != before,
+            timeout=10,
+        )
+        await pilot.press("m")
+        await wait_for(pilot, lambda: app.now_playing is not None and app.now_playing.muted)
+        assert "muted" in str(screen.query_one(NowPlayingBar).render())
+        await pilot.press("m", "9")
+        await wait_for(pilot, lambda: not app.now_playing.muted and app.now_playing.volume == 95)
+        await pilot.press("0", "0")
+        await wait_for(pilot, lambda: app.now_playing.volume == 105)
+        quality = app.now_playing.quality
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.now_playing.quality != quality, timeout=15)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.now_playing.episode == 2, timeout=15)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.now_playing.episode == 1, timeout=15)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
