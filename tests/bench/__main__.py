@@ -164,22 +164,12 @@ def cold_start(server: dict[str, str]) -> dict[str, float]:
     }
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-async def search_latency(server: dict[str, str]) -> dict[str, float]:
-    """Keystroke -> results on screen, minus the debounce, over queries that change the set."""
-    from textual.widgets import Input
-
-    from app.application import make_app
+def bench_settings(server: dict[str, str]) -> Any:
+    """Settings for an in-process measurement: `server`'s APIs, fresh data and cache dirs."""
     from app.cli import parse_settings
-    from app.widgets.title_table import KeyTable
 
     home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
-    debounce = 0.3
-    settings = parse_settings(
+    return parse_settings(
         [
             "--anilibria-api",
             server["anilibria_api"],
@@ -193,6 +183,22 @@ async def search_latency(server: dict[str, str]) -> dict[str, float]:
             "en",
         ]
     )
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def search_latency(server: dict[str, str]) -> dict[str, float]:
+    """Keystroke -> results on screen, minus the debounce, over queries that change the set."""
+    from textual.widgets import Input
+
+    from app.application import make_app
+    from app.widgets.title_table import KeyTable
+
+    debounce = 0.3
+    settings = bench_settings(server)
     settings.ui.search_debounce = debounce
     app = make_app(settings)
     latencies: list[float] = []
@@ -263,25 +269,10 @@ async def repaint_latency(app: Any, table: Any, keys: str) -> list[float]:
 async def long_list(server: dict[str, str]) -> dict[str, float]:
     """Updates paging through 3,000 titles, RSS after, and j/k repaint latency on that list."""
     from app.application import make_app
-    from app.cli import parse_settings
     from app.screens.updates import UpdatesScreen
     from app.widgets.title_table import KeyTable
 
-    home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
-    settings = parse_settings(
-        [
-            "--anilibria-api",
-            server["anilibria_api"],
-            "--anilibria-site",
-            server["anilibria_site"],
-            "--data-dir",
-            str(home / "d"),
-            "--cache-dir",
-            str(home / "c"),
-            "--lang",
-            "en",
-        ]
-    )
+    settings = bench_settings(server)
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
@@ -315,25 +306,10 @@ async def play_latency(server: dict[str, str]) -> dict[str, float]:
     from textual import events
 
     from app.application import make_app
-    from app.cli import parse_settings
     from app.screens.title import TitleScreen
     from app.widgets.title_table import KeyTable
 
-    home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
-    settings = parse_settings(
-        [
-            "--anilibria-api",
-            server["anilibria_api"],
-            "--anilibria-site",
-            server["anilibria_site"],
-            "--data-dir",
-            str(home / "d"),
-            "--cache-dir",
-            str(home / "c"),
-            "--lang",
-            "en",
-        ]
-    )
+    settings = bench_settings(server)
     settings.player.vo, settings.player.ao, settings.player.mpv_config = "null", "null", False
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
