@@ -68,6 +68,37 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX watch_titles_recent ON watch_titles (last_played_at);
     """,
+    # 3: the download queue (app/store/downloads.py): one row per torrent, with what a restart
+    # needs to bring it back (the .torrent bytes or the magnet, the chosen files as a JSON list
+    # of libtorrent file indices, NULL = all). Speeds and peers are not stored.
+    """
+    CREATE TABLE downloads (
+        id TEXT PRIMARY KEY,
+        info_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        title_id INTEGER,
+        title_name TEXT,
+        episodes TEXT,
+        source TEXT NOT NULL,
+        torrent BLOB,
+        magnet TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'downloading', 'paused', 'seeding',
+            'completed', 'failed', 'cancelled')),
+        priority TEXT NOT NULL DEFAULT 'NORMAL' CHECK (priority IN ('LOW', 'NORMAL', 'HIGH')),
+        position INTEGER NOT NULL,
+        folder TEXT NOT NULL,
+        selected TEXT,
+        added_at REAL NOT NULL,
+        started_at REAL,
+        completed_at REAL,
+        done INTEGER NOT NULL DEFAULT 0,
+        wanted INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        retry_count INTEGER NOT NULL DEFAULT 0,
+        next_retry_at REAL
+    );
+    CREATE INDEX downloads_position ON downloads (position);
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 
