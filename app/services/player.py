@@ -236,6 +236,10 @@ class _Session:
     skips: list[_Skip] = field(default_factory=list)
     offered: _Skip | None = None
     saved_at: float = 0.0
+    recorded: bool = True
+    """Whether positions and watched marks go to history (a file of an unknown title: no)."""
+    label: str | None = None
+    """The media title when it is not "<title> — episode N" (a downloaded file's name)."""
 
     @property
     def episode(self) -> Episode:
@@ -259,7 +263,11 @@ def _available_qualities(episode: Episode) -> list[str]:
     return [q for q in QUALITIES if _hls_path(episode, q)]
 
 
-def _media_title(title: Title, number: int | float) -> str:
+def _media_title(session: _Session) -> str:
+    return session.label or _episode_media_title(session.title, session.number)
+
+
+def _episode_media_title(title: Title, number: int | float) -> str:
     return f"{title.display_name} — episode {number}"
 
 
@@ -480,7 +488,7 @@ class PlayerService:
             PlaybackStarted(
                 title_id=session.title.id,
                 episode=session.number,
-                media_title=_media_title(session.title, session.number),
+                media_title=_media_title(session),
                 quality=session.quality,
                 host=session.hosts[session.host_index],
                 start=session.start,
@@ -622,11 +630,15 @@ class PlayerService:
 
     def _mark_watched(self, session: _Session) -> None:
         session.watched = True
+        if not session.recorded:
+            return
         self._history.mark_watched(session.title.id, session.number, at=self._clock())
         self._bus.publish(EpisodeWatched(session.title.id, session.number))
 
     def _save(self, session: _Session) -> None:
         session.saved_at = self._clock()
+        if not session.recorded:
+            return
         self._history.record_position(
             session.title.id,
             session.number,
@@ -667,14 +679,13 @@ class PlayerService:
         if session.loaded:
             self._save(session)
         self._end_session()
-        self._bus.publish(
-            PlaybackFailed(
-                session.title.id,
-                session.number,
-                f"Episode {session.number} of {session.title.display_name} "
-                f"could not be loaded from {', '.join(session.hosts)}",
-            )
+        message = (
+            f"{session.label} could not be played: mpv cannot read it as a video"
+            if session.label
+            else f"Episode {session.number} of {session.title.display_name} "
+            f"could not be loaded from {', '.join(session.hosts)}"
         )
+        self._bus.publish(PlaybackFailed(session.title.id, session.number, message))
 
     # --- loading --------------------------------------------------------------------------
 
@@ -722,7 +733,7 @@ class PlayerService:
             for kind, rng in ranges
             if len(rng) >= 2 and rng[1] > rng[0]
         ]
-        start = self._start_for(session.title.id, episode.serie)
+        start = self._start_for(session.title.id, episode.serie) if session.recorded else 0.0
         self._session = dataclasses.replace(
             session,
             index=index,
@@ -754,7 +765,7 @@ class PlayerService:
         session.start = start
         session.loaded = False
         session.position = None
-        options = {"force_media_title": _quote(_media_title(session.title, session.number))}
+        options = {"force_media_title": _quote(_media_title(session))}
         if start > 0:
             # Only when resuming: with libmpv 0.35 an HLS stream given start=0 begins at its
             # second segment.
@@ -847,6 +858,46 @@ class PlayerService:
         )
         return self._open(session, index)
 
+    async def play_file(
+        self,
+        url: str,
+        name: str,
+        *,
+        title_id: int | None = None,
+        episode: int | float | None = None,
+    ) -> bool:
+        """Play a stream that is no AniLibria episode: a download's file, served by the loopback
+        range server. With its title and episode known it resumes and records history like a
+        streamed episode; otherwise it just plays. False when playback could not start."""
+        recorded = title_id is not None and episode is not None
+        number = episode if episode is not None else 1
+        title = Title.parse(
+            {
+                "id": title_id or 0,
+                "names": {"ru": name, "en": name},
+                "player": {
+                    "host": url,
+                    "playlist": {str(number): {"serie": number, "hls": {"fhd": url}}},
+                },
+            }
+        )
+        assert title.player is not None
+        if not await self._ensure_mpv():
+            return False
+        if self._session is not None and self._session.loaded:
+            self._save(self._session)
+        session = _Session(
+            title=title,
+            player=title.player,
+            index=0,
+            quality="",
+            hosts=(url,),
+            stream_url=lambda _player, path: path,
+            recorded=recorded,
+            label=name,
+        )
+        return self._open(session, 0)
+
     def external_stream(
         self,
         title: Title,
@@ -873,7 +924,7 @@ class PlayerService:
         return (
             stream_url(player, path),
             self._start_for(title.id, episode_number),
-            _media_title(title, episode_number),
+            _episode_media_title(title, episode_number),
         )
 
     def set_watched(self, title_id: int, episode: int | float, watched: bool) -> None:

@@ -407,3 +407,39 @@ async def _idle_soon(player: PlayerService) -> bool:
             return True
         await asyncio.sleep(0.02)
     return False
+
+
+async def test_a_file_of_an_unknown_title_plays_under_its_name_without_history(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+) -> None:
+    title = await fetch_title(client, 9001)
+    assert title.player is not None and title.player.episodes[0].hls.hd
+    url = client.stream_url(title.player, title.player.episodes[0].hls.hd)
+    player = make_player()
+    assert await player.play_file(url, "Show - 03 [720p].mkv")
+    started = await recorder.wait_for(PlaybackStarted)
+    assert started.media_title == "Show - 03 [720p].mkv" == player._mpv.media_title
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 1.0)
+    await player.stop()
+    await recorder.wait_for(PlaybackStopped)
+    assert history.recent_titles() == []
+
+
+async def test_a_file_of_a_known_episode_records_and_resumes_it(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+) -> None:
+    title = await fetch_title(client, 9001)
+    assert title.player is not None and title.player.episodes[0].hls.hd
+    url = client.stream_url(title.player, title.player.episodes[0].hls.hd)
+    player = make_player()
+    assert await player.play_file(url, "Show - 02.mkv", title_id=9001, episode=2)
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 1.0)
+    await player.stop()
+    stopped = await recorder.wait_for(PlaybackStopped)
+    saved = history.progress(9001, 2)
+    assert saved is not None and saved.position == stopped.position >= 1.0
+
+    mark = recorder.mark()
+    assert await player.play_file(url, "Show - 02.mkv", title_id=9001, episode=2)
+    resumed = await recorder.wait_for(PlaybackStarted, since=mark)
+    assert resumed.start == pytest.approx(saved.position)
