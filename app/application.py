@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
@@ -21,6 +21,7 @@ from app.config import Settings
 from app.i18n import t
 from app.messages import ServiceEventReceived
 from app.paths import STYLES_DIR
+from app.plaintext import one_line
 from app.screens.schedule import ScheduleScreen
 from app.services.events import Event
 from app.services.player import (
@@ -40,6 +41,10 @@ from app.sources.errors import SourceError
 from app.widgets.localized import localize_bindings
 from app.widgets.now_playing import NowPlaying
 
+if TYPE_CHECKING:
+    from app.services.downloads import DownloadItem, DownloadQueue
+    from app.services.torrent_meta import TorrentSpec
+
 QUIT_CONFIRM_SECONDS = 3.0
 
 
@@ -55,6 +60,7 @@ class AniApp(App[None]):
         STYLES_DIR / "search.tcss",
         STYLES_DIR / "help.tcss",
         STYLES_DIR / "torrents.tcss",
+        STYLES_DIR / "downloads.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     DEFAULT_MODE = "schedule"
@@ -64,6 +70,7 @@ class AniApp(App[None]):
         "search": lambda: _search_screen(),
         "history": lambda: _history_screen(),
         "torrents": lambda: _torrents_screen(),
+        "downloads": lambda: _downloads_screen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
@@ -73,6 +80,7 @@ class AniApp(App[None]):
         Binding("2", "open_mode('updates')", "Updates"),
         Binding("3", "open_mode('search')", "Search"),
         Binding("4", "open_mode('torrents')", "Torrents"),
+        Binding("6", "open_mode('downloads')", "Downloads"),
         Binding("7", "open_mode('history')", "History"),
         Binding("R", "random_title", "Random"),
         Binding("ctrl+r", "refresh", "Refresh"),
@@ -103,6 +111,9 @@ class AniApp(App[None]):
         self.history_changed: Signal[int] = Signal(self, "history_changed")
         """Carries the id of a title whose watched marks or positions changed."""
         self.quit_armed_at: float | None = None
+        self.downloads_failure_told = False
+        self.download_events: Signal[Event] = Signal(self, "download_events")
+        """Every event of the download queue, for the screens that show downloads."""
         localize_bindings(self)
 
     @property
@@ -114,6 +125,11 @@ class AniApp(App[None]):
         self.runtime.bus.subscribe(
             Event, lambda event: self.post_message(ServiceEventReceived(event))
         )
+        if self.runtime.has_unfinished_downloads():
+            # Saved downloads resume at start-up, but only after the first paint.
+            self.call_after_refresh(
+                lambda: self.run_worker(self.downloads(), group="downloads", exit_on_error=False)
+            )
         for notice in self.runtime.notices:
             self.notify(
                 t(notice.message, **notice.values),
@@ -130,6 +146,9 @@ class AniApp(App[None]):
     def on_service_event_received(self, message: ServiceEventReceived) -> None:
         """Player events become the Now-playing state, watched marks and messages."""
         event = message.event
+        if type(event).__module__ == "app.services.downloads":
+            self.on_download_event(event)
+            return
         state = self.now_playing
         if isinstance(event, PlaybackStarted):
             self.set_now_playing(
@@ -165,6 +184,136 @@ class AniApp(App[None]):
             self.notify(event.message, severity="error", markup=False, timeout=8)
         elif isinstance(event, PlayerUnavailable):
             self.notify(event.reason, severity="error", markup=False, timeout=10)
+
+    # downloads -----------------------------------------------------------------------------
+
+    async def downloads(self) -> DownloadQueue | None:
+        """The download queue (opened on first use); None when downloads cannot run, said once."""
+        queue = await self.runtime.downloads()
+        if queue is None and not self.runtime.browse_only and not self.downloads_failure_told:
+            self.downloads_failure_told = True
+            self.notify(
+                t("Downloads are unavailable: libtorrent could not start (see the log)."),
+                severity="error",
+                markup=False,
+            )
+        return queue
+
+    def on_download_event(self, event: Event) -> None:
+        """Queue events reach every open Downloads screen; a finished or failed one is told."""
+        from app.services.downloads import DownloadCompleted, DownloadFailed
+
+        if isinstance(event, DownloadCompleted):
+            self.notify(
+                t("Downloaded: {name}", name=one_line(event.item.title_name or event.item.name)),
+                markup=False,
+            )
+        elif isinstance(event, DownloadFailed):
+            self.notify(
+                t(
+                    "Download failed: {name}: {error}",
+                    name=one_line(event.item.title_name or event.item.name),
+                    error=one_line(event.item.error or ""),
+                ),
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+        self.download_events.publish(event)
+
+    def add_download(
+        self,
+        spec: TorrentSpec,
+        *,
+        source: str,
+        title_id: int | None = None,
+        title_name: str | None = None,
+        episodes: str | None = None,
+    ) -> None:
+        """Queue `spec`: the user picks its files first when it has several."""
+        self.run_worker(
+            self._add_download(spec, source, title_id, title_name, episodes),
+            group="add-download",
+            exit_on_error=False,
+        )
+
+    async def _add_download(
+        self,
+        spec: TorrentSpec,
+        source: str,
+        title_id: int | None,
+        title_name: str | None,
+        episodes: str | None,
+    ) -> None:
+        from app.screens.file_picker import FilePickerScreen
+        from app.services.downloads import DownloadError, DuplicateDownloadError
+
+        if self.runtime.browse_only:
+            self.notify(
+                t("Downloads are off: another anitui owns the download queue."), markup=False
+            )
+            return
+        queue = await self.downloads()
+        if queue is None:
+            return
+        existing = queue.find(spec.info_hash)
+        if existing is not None:
+            # Before the file picker: choosing files for a refused download would be wasted.
+            self.notify(str(DuplicateDownloadError(existing)), severity="warning", markup=False)
+            return
+        selected: tuple[int, ...] | None = None
+        if len(spec.files) > 1:
+            selected = await self.push_screen_wait(
+                FilePickerScreen(spec.name, spec.files, free_space=queue.free_space())
+            )
+            if selected is None:
+                return
+            if len(selected) == len(spec.files):
+                selected = None
+        try:
+            item = queue.add(
+                spec,
+                title_id=title_id,
+                title_name=title_name,
+                episodes=episodes,
+                source=source,
+                selected=selected,
+            )
+        except DownloadError as error:
+            self.notify(one_line(str(error)), severity="warning", markup=False, timeout=8)
+            return
+        self.notify(
+            t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.name)),
+            markup=False,
+        )
+
+    def play_download(self, item: DownloadItem) -> None:
+        """Play the video of a download while it downloads (through the loopback range server)."""
+        self.run_worker(
+            self._play_download(item), group="play", exclusive=True, exit_on_error=False
+        )
+
+    async def _play_download(self, item: DownloadItem) -> None:
+        from app.services.torrent_meta import episode_in_file_name
+
+        if self.runtime.browse_only:
+            self.notify(t("Playback is off: another anitui owns the player."), markup=False)
+            return
+        queue = await self.downloads()
+        if queue is None:
+            return
+        video = queue.video_file(item.id)
+        if video is None:
+            self.notify(t("This download has no video file to play."), markup=False)
+            return
+        url = await self.runtime.stream_url(item.info_hash, video.index)
+        if url is None:
+            self.notify(t("This download cannot be played yet."), markup=False)
+            return
+        name = one_line(video.path.rsplit("/", 1)[-1])
+        # A known title's episode resumes and counts in history like a streamed one.
+        episode = episode_in_file_name(name) if item.title_id is not None else None
+        await self.runtime.player.play_file(url, name, title_id=item.title_id, episode=episode)
 
     def set_now_playing(self, state: NowPlaying | None) -> None:
         self.now_playing = state
@@ -275,13 +424,20 @@ class AniApp(App[None]):
     async def action_quit(self) -> None:
         """Quit; while something plays, only when asked twice (a stray q must not stop it)."""
         now = time.monotonic()
-        if self.now_playing is not None and (
-            self.quit_armed_at is None or now - self.quit_armed_at > QUIT_CONFIRM_SECONDS
-        ):
+        busy = None
+        if self.now_playing is not None:
+            busy = t("Something is playing: press q again to quit.")
+        elif self.downloads_running():
+            busy = t("Downloads are running (they resume next time): press q again to quit.")
+        if busy and (self.quit_armed_at is None or now - self.quit_armed_at > QUIT_CONFIRM_SECONDS):
             self.quit_armed_at = now
-            self.notify(t("Something is playing: press q again to quit."), markup=False)
+            self.notify(busy, markup=False)
             return
         self.exit()
+
+    def downloads_running(self) -> bool:
+        queue = self.runtime.opened_downloads
+        return queue is not None and queue.statistics().active_count > 0
 
     def action_open_mode(self, mode: str) -> None:
         if self.current_mode != mode:
@@ -346,6 +502,9 @@ class AniApp(App[None]):
         yield SystemCommand(t("Updates"), t("Updates"), lambda: self.action_open_mode("updates"))
         yield SystemCommand(t("Search"), t("Search"), lambda: self.action_open_mode("search"))
         yield SystemCommand(t("Torrents"), t("Torrents"), lambda: self.action_open_mode("torrents"))
+        yield SystemCommand(
+            t("Downloads"), t("Downloads"), lambda: self.action_open_mode("downloads")
+        )
         yield SystemCommand(t("History"), t("History"), lambda: self.action_open_mode("history"))
         yield SystemCommand(t("Random title"), t("Random title"), self.action_random_title)
         yield SystemCommand(t("Help"), t("Help"), self.action_help)
@@ -381,6 +540,12 @@ def _torrents_screen() -> Screen[None]:
     from app.screens.torrents import TorrentsScreen
 
     return TorrentsScreen()
+
+
+def _downloads_screen() -> Screen[None]:
+    from app.screens.downloads import DownloadsScreen
+
+    return DownloadsScreen()
 
 
 def _history_screen() -> Screen[None]:

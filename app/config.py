@@ -124,6 +124,75 @@ class PlayerConfig:
 
 
 @dataclass
+class TorrentsConfig:
+    """The libtorrent session that downloads and seeds."""
+
+    listen_interfaces: str = field(
+        default="0.0.0.0:6881,[::]:6881",
+        metadata=_doc("Addresses and ports libtorrent listens on for peers."),
+    )
+    download_limit: int = field(
+        default=0, metadata=_doc("Download rate limit in KiB/s for all torrents; 0: none.")
+    )
+    upload_limit: int = field(
+        default=0, metadata=_doc("Upload rate limit in KiB/s for all torrents; 0: none.")
+    )
+    max_active_seeds: int = field(
+        default=5, metadata=_doc("Finished downloads that seed at the same time.")
+    )
+    seed_ratio: float = field(
+        default=1.0,
+        metadata=_doc("Stop seeding at this upload / size ratio; 0: no ratio goal."),
+    )
+    seed_time: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Stop seeding after this many minutes; 0: no time goal. With neither goal a"
+            " finished download stops at once."
+        ),
+    )
+    dht: bool = field(default=True, metadata=_doc("Find peers through the DHT."))
+    lsd: bool = field(default=True, metadata=_doc("Find peers on the local network (LSD)."))
+    upnp: bool = field(default=True, metadata=_doc("Open the listen port on the router (UPnP)."))
+    natpmp: bool = field(
+        default=True, metadata=_doc("Open the listen port on the router (NAT-PMP).")
+    )
+    utp: bool = field(default=True, metadata=_doc("Use uTP as well as TCP to talk to peers."))
+    encryption: str = field(
+        default="prefer",
+        metadata=_doc(
+            "Peer connection encryption: prefer, require or disable.",
+            choices=("prefer", "require", "disable"),
+        ),
+    )
+    resume_interval: float = field(
+        default=10.0,
+        metadata=_doc(
+            "Seconds between resume-data saves while a download progresses (the most a crash"
+            " can cost)."
+        ),
+    )
+
+
+@dataclass
+class DownloadsConfig:
+    """The download queue."""
+
+    max_active: int = field(default=3, metadata=_doc("Downloads that run at the same time."))
+    max_retries: int = field(
+        default=5, metadata=_doc("Automatic retries of a failed download before it waits for you.")
+    )
+    retry_backoff: float = field(
+        default=30.0,
+        metadata=_doc("Seconds before the first automatic retry; doubles on each retry."),
+    )
+    allow_outside_root: bool = field(
+        default=False,
+        metadata=_doc("Let a download's folder lie outside download_dir (off: refused)."),
+    )
+
+
+@dataclass
 class HttpConfig:
     """How patient the HTTP clients are."""
 
@@ -185,6 +254,8 @@ class Settings:
     nekobt: NekoBtSettings = field(default_factory=NekoBtSettings)
     torrent_api: TorrentApiSettings = field(default_factory=TorrentApiSettings)
     player: PlayerConfig = field(default_factory=PlayerConfig)
+    torrents: TorrentsConfig = field(default_factory=TorrentsConfig)
+    downloads: DownloadsConfig = field(default_factory=DownloadsConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     ui: UiSettings = field(default_factory=UiSettings)
     config_file: Path | None = field(

@@ -53,6 +53,8 @@ class AppPaths:
         if demo:
             data = data if data_dir else data / "demo"
             cache = cache if cache_dir else cache / "demo"
+            # The demo's torrents hold invented bytes: keep them out of the real downloads.
+            downloads = download_dir or data / "downloads"
         return cls(data=data, cache=cache, downloads=downloads)
 
     def data_dir(self) -> Path:

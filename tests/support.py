@@ -29,6 +29,13 @@ def settings_for(server: Any, home: Path, **flags: Any) -> Settings:
         "http.timeout": 5.0,
         "ui.search_debounce": 0.05,
         "ui.poster_renderer": "halfblock",
+        # libtorrent stays on loopback, TCP only, finding no one on its own (CONVENTIONS.md).
+        "torrents.listen_interfaces": "127.0.0.1:0",
+        "torrents.dht": False,
+        "torrents.lsd": False,
+        "torrents.upnp": False,
+        "torrents.natpmp": False,
+        "torrents.utp": False,
     }
     values.update(flags)
     return load_settings(values, environ={}, default_config_file=home / "no-config.toml")

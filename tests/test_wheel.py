@@ -44,9 +44,20 @@ PROBE = textwrap.dedent(
 def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(dist), str(ROOT)],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=300,
     )
     wheel = next(dist.glob("anitui-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -58,20 +69,26 @@ def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     python = venv / "bin" / "python"
     target = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     # Dependencies come from this environment (a path line in a .pth adds it without running
     # its .pth files, so the editable install of the source tree stays out of sight).
     Path(target, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, str(wheel)],
-        check=True, timeout=300,
+        check=True,
+        timeout=300,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     result = subprocess.run(
         [str(python), "-c", PROBE, str(tmp_path / "data"), str(tmp_path / "cache")],
-        cwd=elsewhere, capture_output=True, text=True, timeout=120,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     rows = int(result.stdout.split("ROWS")[1].split()[0])

@@ -234,6 +234,13 @@ _METHODS: dict[str, _Method] = {
 }
 
 
+DEMO_SEEDER_ID = b"-anitui-demo-seeder-"
+"""The tracker's peer id for the seeder `seed_on_demand` hands out."""
+
+SeedOnDemand = Callable[[str], Awaitable[tuple[str, int] | None]]
+"""Given a hex info-hash, start seeding it and return the seeder's (host, port), or None."""
+
+
 class AniLibriaApi:
     """The handlers of the API and the site, over a `Catalog` that may change between calls."""
 
@@ -243,6 +250,8 @@ class AniLibriaApi:
         self.api_version = api_version
         self.sessions: dict[str, Session] = {}
         self.swarms: dict[bytes, dict[bytes, tuple[str, int]]] = {}
+        self.seed_on_demand: SeedOnDemand | None = None
+        """Asked for a seeder when a peer announces a torrent nobody else has (the demo)."""
         self._random = random.Random()
 
     def add_routes(self, app: web.Application) -> None:
@@ -908,6 +917,10 @@ class AniLibriaApi:
             swarm.pop(peer_id, None)
         else:
             swarm[peer_id] = (host, port)
+            if self.seed_on_demand is not None and DEMO_SEEDER_ID not in swarm:
+                seeder = await self.seed_on_demand(info_hash.hex())
+                if seeder is not None:
+                    swarm[DEMO_SEEDER_ID] = seeder
         peers = b"".join(
             socket.inet_aton(ip) + peer_port.to_bytes(2, "big")
             for other, (ip, peer_port) in swarm.items()

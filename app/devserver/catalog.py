@@ -216,6 +216,15 @@ class Catalog:
                 return title
         return None
 
+    def torrent_by_hash(self, info_hash: str) -> int | None:
+        """The id of the torrent whose info-hash (hex) this is, or None."""
+        wanted = info_hash.lower()
+        for title in self.titles:
+            for entry in _torrent_entries(title):
+                if str(entry.get("hash") or "").lower() == wanted:
+                    return int(entry["torrent_id"])
+        return None
+
     def torrent_layout(self, torrent_id: int) -> TorrentLayout:
         """Name and files of a torrent; raises KeyError for an unknown torrent id."""
         layout = self._layouts.get(torrent_id)

@@ -22,4 +22,3 @@ def service_urls(server: DevServer) -> dict[str, str]:
         "nekobt_api": server.base_url + nekobt.PREFIX,
         "torrent_api": server.base_url + torrentapi.PREFIX,
     }
-

@@ -19,7 +19,14 @@ from typing import Any, Protocol
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from app.devserver.anilibria import AniLibriaApi, Origin, Session, error_response, json_response
+from app.devserver.anilibria import (
+    AniLibriaApi,
+    Origin,
+    SeedOnDemand,
+    Session,
+    error_response,
+    json_response,
+)
 from app.devserver.catalog import Catalog
 
 log = logging.getLogger("anitui.devserver")
@@ -156,6 +163,15 @@ class DevServer:
     @catalog.setter
     def catalog(self, catalog: Catalog) -> None:
         self._api.catalog = catalog
+
+    @property
+    def seed_on_demand(self) -> SeedOnDemand | None:
+        """The tracker's source of a seeder for torrents nobody seeds yet (the demo's)."""
+        return self._api.seed_on_demand
+
+    @seed_on_demand.setter
+    def seed_on_demand(self, hook: SeedOnDemand | None) -> None:
+        self._api.seed_on_demand = hook
 
     @property
     def port(self) -> int:

@@ -228,9 +228,7 @@ class SearchScreen(AniScreen):
         self.results = titles
         table = self.query_one(KeyTable)
         table.clear()
-        table.add_rows(
-            title_row(title) for title in titles
-        )
+        table.add_rows(title_row(title) for title in titles)
 
     # keys ----------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -102,6 +103,7 @@ class TitleScreen(AniScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "continue", "Continue"),
         Binding("w", "toggle_watched", "Watched"),
+        Binding("d", "download", "Download"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
     ]
 
@@ -124,10 +126,10 @@ class TitleScreen(AniScreen):
                     yield Static(id="title-team")
                     with Horizontal(id="title-actions"):
                         yield Button(f"▶ {t('Continue')}", id="title-play", compact=True)
-                        yield Button(f"⬇ {t('Download')}", disabled=True, compact=True)
+                        yield Button(f"⬇ {t('Download')}", id="title-download", compact=True)
                         yield Button(f"★ {t('Favorite')}", disabled=True, compact=True)
                     yield Static(
-                        t("Downloads and favorites arrive in a later version."),
+                        t("Favorites arrive in a later version."),
                         id="title-actions-note",
                     )
             yield Static(id="title-description")
@@ -306,7 +308,52 @@ class TitleScreen(AniScreen):
         watched = progress is not None and progress.watched
         self.runtime.player.set_watched(self.title_id, episode, not watched)
 
+    @property
+    def torrents(self) -> tuple[Torrent, ...]:
+        title = self.title_data
+        return title.torrents.list if title is not None and title.torrents else ()
+
     @on(DataTable.RowSelected, "#title-torrents")
     def torrent_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.notify(t("Downloads are not available yet."), markup=False)
+        if 0 <= event.cursor_row < len(self.torrents):
+            self.download(self.torrents[event.cursor_row])
+
+    @on(Button.Pressed, "#title-download")
+    def action_download(self) -> None:
+        """Download the torrent under the cursor; from elsewhere, pick one in the torrent list."""
+        table = self.query_one("#title-torrents", KeyTable)
+        if not self.torrents:
+            self.notify(t("This title has no torrents yet."), markup=False)
+        elif len(self.torrents) == 1:
+            self.download(self.torrents[0])
+        elif table.has_focus:
+            self.download(self.torrents[table.cursor_row])
+        else:
+            table.focus()
+            self.notify(t("Choose a torrent and press Enter."), markup=False)
+
+    @work(group="title-download", exit_on_error=False)
+    async def download(self, torrent: Torrent) -> None:
+        from app.services.torrent_meta import TorrentInputError, parse_torrent
+
+        title = self.title_data
+        if title is None:
+            return
+        try:
+            data = await self.runtime.catalog.torrent_file(torrent)
+            spec = await asyncio.to_thread(parse_torrent, data)
+        except (SourceError, TorrentInputError) as error:
+            self.notify(
+                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
+                severity="error",
+                markup=False,
+            )
+            return
+        self.ani.add_download(
+            spec,
+            source="anilibria",
+            title_id=title.id,
+            title_name=title.names.ru or title.display_name,
+            episodes=torrent.series.string,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from textual import on, work
@@ -21,8 +22,8 @@ from app.services.torrent_search import (
     SOURCE_NAMES,
     TorrentDetail,
     TorrentHit,
-    TorrentSearchService,
 )
+from app.sources.errors import SourceError
 from app.sources.nekobt.models import Comment
 from app.sources.torrentapi.models import PeersHistory
 from app.widgets.now_playing import NowPlayingBar
@@ -94,8 +95,7 @@ class TorrentDetailScreen(AniScreen):
             yield Static(id="detail-facts")
             with Horizontal(id="detail-actions"):
                 yield Button(t("Copy magnet"), id="detail-copy", compact=True)
-                yield Button(f"⬇ {t('Add to downloads')}", disabled=True, compact=True)
-            yield Static(t("Downloads arrive in a later version."), id="detail-actions-note")
+                yield Button(f"⬇ {t('Add to downloads')}", id="detail-download", compact=True)
             yield Static(id="detail-magnet", markup=False)
             yield Static(id="detail-problems", classes="-hidden", markup=False)
             yield Label(t("Files"), classes="section -hidden", id="detail-files-label")
@@ -129,8 +129,7 @@ class TorrentDetailScreen(AniScreen):
 
     @work(exclusive=True, group="torrent-detail", exit_on_error=False)
     async def load(self) -> None:
-        runtime = self.runtime
-        service = TorrentSearchService(runtime.nekobt, runtime.torrentapi, runtime.catalog)
+        service = self.runtime.torrent_search
         status = self.query_one(StatusLine)
         status.show_loading()
         detail = await service.detail(self.hit)
@@ -239,8 +238,41 @@ class TorrentDetailScreen(AniScreen):
         self.app.copy_to_clipboard(magnet)
         self.notify(t("Magnet copied to the clipboard."), markup=False)
 
-    def action_add_download(self) -> None:
-        self.notify(t("Downloads are not available yet."), markup=False)
+    @on(Button.Pressed, "#detail-download")
+    @work(group="detail-download", exit_on_error=False)
+    async def action_add_download(self) -> None:
+        """Queue this torrent: its .torrent file where a source serves one, else its magnet."""
+        from app.services.torrent_meta import (
+            TorrentInputError,
+            parse_info_hash,
+            parse_magnet,
+            parse_torrent,
+        )
+
+        hit = self.hit
+        magnet = self.detail.magnet if self.detail else hit.magnet
+        try:
+            data = await self.runtime.torrent_search.torrent_to_download(hit)
+            if data is not None:
+                spec = await asyncio.to_thread(parse_torrent, data)
+            elif magnet:
+                spec = parse_magnet(magnet)
+            elif hit.infohash:
+                spec = parse_info_hash(hit.infohash)
+            else:
+                self.notify(t("This torrent has nothing to download from."), markup=False)
+                return
+        except (SourceError, TorrentInputError) as error:
+            self.notify(
+                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
+                severity="error",
+                markup=False,
+            )
+            return
+        source = (
+            "nekobt" if hit.nekobt_id else "anilibria" if hit.anilibria_title_id else "torrentapi"
+        )
+        self.ani.add_download(spec, source=source, title_name=hit.title)
 
     @on(Button.Pressed, "#detail-copy")
     def copy_pressed(self) -> None:

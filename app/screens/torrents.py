@@ -173,14 +173,7 @@ class TorrentsScreen(AniScreen):
 
     @property
     def service(self) -> TorrentSearchService:
-        """A search service over the runtime's clients (cheap: it only holds them)."""
-        runtime = self.runtime
-        return TorrentSearchService(
-            runtime.nekobt,
-            runtime.torrentapi,
-            runtime.catalog,
-            page_size=runtime.settings.ui.page_size,
-        )
+        return self.runtime.torrent_search
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.sources.anilibria.client import AniLibriaClient
-from app.sources.anilibria.models import Fetched, ScheduleDay, Team, Title
+from app.sources.anilibria.models import API, Fetched, ScheduleDay, Team, Title, Torrent
+from app.sources.errors import SourceError
 
 # Lists never need the player playlist or torrents (the spec recommends filtering them out);
 # `player.series` is the small object that says how many episodes are out.
@@ -119,6 +122,18 @@ class CatalogService:
 
     async def poster(self, url_path: str, *, cache_only: bool = False) -> Fetched[bytes]:
         return await self.client.poster(url_path, cache_only=cache_only)
+
+    async def torrent_file(self, torrent: Torrent) -> bytes:
+        """The .torrent of one of a title's torrents: the copy that came with the title
+        (`include=raw_torrent`) when there is one, else the file from the site."""
+        if torrent.raw_base64_file:
+            try:
+                return base64.b64decode(torrent.raw_base64_file, validate=True)
+            except binascii.Error:
+                pass
+        if not torrent.url:
+            raise SourceError("this torrent has no .torrent file to download", api=API)
+        return await self.client.torrent_file(torrent.url)
 
 
 def team_members(team: Team) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,7 +23,12 @@ from app.store.history import HistoryStore
 from app.store.visits import VisitStore
 
 if TYPE_CHECKING:
+    from app.devserver.demo_seeding import DemoSeeding
     from app.devserver.server import DevServer
+    from app.services.downloads import DownloadQueue
+    from app.services.torrent_search import TorrentSearchService
+    from app.services.torrent_stream import TorrentStreamServer
+    from app.services.torrents import EngineSettings, TorrentEngine
     from app.sources.nekobt.client import NekoBtClient
     from app.sources.torrentapi.client import TorrentApiClient
 
@@ -58,26 +64,27 @@ class Runtime:
     browse_only: bool
     demo_server: DevServer | None = None
     notices: list[StartupNotice] = field(default_factory=list)
+    _downloads: asyncio.Future[DownloadQueue | None] | None = field(default=None, repr=False)
+    _demo_seeding: DemoSeeding | None = field(default=None, repr=False)
+    _streams: TorrentStreamServer | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
         """Open the store, take the instance lock, start the demo server if asked, make clients."""
+        paths = AppPaths.resolve(
+            settings.data_dir, settings.cache_dir, settings.download_dir, demo=settings.demo
+        )
         demo_server: DevServer | None = None
         if settings.demo:
+            demo_server = cls.start_demo_server(paths)
             # Imported here so a normal start never pays for aiohttp and the demo catalog.
-            from app.devserver.demo import demo_server as make_demo_server
             from app.devserver.demo import service_urls
 
-            demo_server = make_demo_server()
-            demo_server.start()
             urls = service_urls(demo_server)
             settings.anilibria.api = urls["anilibria_api"]
             settings.anilibria.site = urls["anilibria_site"]
             settings.nekobt.api = urls["nekobt_api"]
             settings.torrent_api.url = urls["torrent_api"]
-        paths = AppPaths.resolve(
-            settings.data_dir, settings.cache_dir, settings.download_dir, demo=settings.demo
-        )
         notices: list[StartupNotice] = []
         lock = InstanceLock(paths.data_dir())
         browse_only = not lock.acquire()
@@ -136,6 +143,32 @@ class Runtime:
             notices=notices,
         )
 
+    @staticmethod
+    def start_demo_server(paths: AppPaths) -> DevServer:
+        """The demo's local servers, on the port of the last demo run when it is free: the
+        demo torrents' tracker URL holds the port, and a download restored after a restart
+        must still find its tracker (and the demo seeder behind it)."""
+        from app.devserver.demo import demo_server
+
+        port_file = paths.data_dir() / "demo-port"
+        try:
+            port = int(port_file.read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            port = 0
+        try:
+            server = demo_server(port=port)
+            server.start()
+        except RuntimeError:
+            if port == 0:
+                raise
+            log.info(
+                "demo port %d is taken: the demo's restored downloads lose their tracker", port
+            )
+            server = demo_server()
+            server.start()
+        port_file.write_text(str(server.port), encoding="ascii")
+        return server
+
     # The torrent-search clients are made on first use: their modules cost ~60 ms of start-up.
     @cached_property
     def nekobt(self) -> NekoBtClient:
@@ -163,6 +196,15 @@ class Runtime:
             api_key=key,
             cache=self.http_cache,
             settings=self.http_settings,
+        )
+
+    @cached_property
+    def torrent_search(self) -> TorrentSearchService:
+        """Torrent search and details across nekoBT, the Torrent API and AniLibria."""
+        from app.services.torrent_search import TorrentSearchService
+
+        return TorrentSearchService(
+            self.nekobt, self.torrentapi, self.catalog, page_size=self.settings.ui.page_size
         )
 
     @staticmethod
@@ -200,9 +242,123 @@ class Runtime:
             return []
         return [m for m in settings.anilibria.mirrors if m != settings.anilibria.api]
 
+    # downloads ------------------------------------------------------------------------------
+
+    async def downloads(self) -> DownloadQueue | None:
+        """The download queue, opened on first call (libtorrent starts, saved downloads come
+        back); None in browse-only mode or when libtorrent cannot start (logged, and a notice)."""
+        if self.browse_only:
+            return None
+        if self._downloads is None:
+            self._downloads = asyncio.ensure_future(self._open_downloads())
+        return await asyncio.shield(self._downloads)
+
+    def has_unfinished_downloads(self) -> bool:
+        """Whether saved downloads wait to be resumed (then the queue opens at start-up)."""
+        from app.store.downloads import DownloadStore
+
+        return not self.browse_only and DownloadStore(self.db).has_unfinished()
+
+    @property
+    def opened_downloads(self) -> DownloadQueue | None:
+        """The download queue if it is already open (never opens it)."""
+        if self._downloads is None or not self._downloads.done() or self._downloads.cancelled():
+            return None
+        return self._downloads.result()
+
+    async def _open_downloads(self) -> DownloadQueue | None:
+        from app.services.downloads import DownloadQueue
+        from app.store.downloads import DownloadStore
+
+        try:
+            engine = await asyncio.to_thread(self._start_engine)
+        except (ImportError, OSError, RuntimeError) as error:
+            log.error("libtorrent could not start: %s", error)
+            return None
+        config = self.settings.downloads
+        queue = DownloadQueue(
+            DownloadStore(self.db),
+            engine,
+            self.bus,
+            self.paths.downloads,
+            max_active=config.max_active,
+            retry_backoff=config.retry_backoff,
+            max_retries=config.max_retries,
+            allow_outside_root=config.allow_outside_root,
+        )
+        queue.open()
+        return queue
+
+    def _start_engine(self) -> TorrentEngine:
+        from app.services.torrents import TorrentEngine
+
+        if self.demo_server is not None:
+            from app.devserver.demo_seeding import DemoSeeding
+
+            self._demo_seeding = DemoSeeding(
+                self.demo_server, self.paths.cache_dir() / "demo-seeds"
+            )
+            self._demo_seeding.start()
+        engine = TorrentEngine(
+            self.bus, self.paths.data_dir() / "resume", self.engine_settings(self.settings)
+        )
+        engine.start()
+        return engine
+
+    async def stream_url(self, info_hash: str, file_index: int) -> str | None:
+        """A loopback URL that plays one file of a download while it downloads (None when the
+        download or the file is unknown)."""
+        queue = await self.downloads()
+        if queue is None:
+            return None
+        if self._streams is None:
+            from app.services.torrent_stream import TorrentStreamServer
+
+            self._streams = TorrentStreamServer()
+            await asyncio.to_thread(self._streams.start)
+        return await asyncio.to_thread(queue.stream_url, self._streams, info_hash, file_index)
+
+    @staticmethod
+    def engine_settings(settings: Settings) -> EngineSettings:
+        """`[torrents]` as the engine takes it; the demo stays on loopback, TCP only."""
+        from app.services.torrents import EngineSettings
+
+        config = settings.torrents
+        loopback = settings.demo
+        # Every peer on loopback is 127.0.0.1: they must be able to share the address.
+        local_only = loopback or all(
+            interface.strip().startswith("127.")
+            for interface in config.listen_interfaces.split(",")
+        )
+        return EngineSettings(
+            listen_interfaces="127.0.0.1:0" if loopback else config.listen_interfaces,
+            download_rate_limit=config.download_limit * 1024,
+            upload_rate_limit=config.upload_limit * 1024,
+            max_active_seeds=config.max_active_seeds,
+            seed_ratio=config.seed_ratio,
+            seed_time=config.seed_time * 60,
+            dht=config.dht and not loopback,
+            lsd=config.lsd and not loopback,
+            upnp=config.upnp and not loopback,
+            natpmp=config.natpmp and not loopback,
+            utp=config.utp and not loopback,
+            encryption=config.encryption,
+            resume_interval=config.resume_interval,
+            several_peers_per_address=local_only,
+        )
+
     async def aclose(self) -> None:
         """Close clients, the bus and the store; stop the demo server; release the lock."""
         await self.player.shutdown()
+        if self._streams is not None:
+            await asyncio.to_thread(self._streams.close)
+        if self._downloads is not None:
+            queue = await self._downloads
+            if queue is not None:
+                # Final resume data is written before the store closes (bounded wait).
+                await asyncio.to_thread(queue.close)
+        if self._demo_seeding is not None:
+            await asyncio.to_thread(self._demo_seeding.close)
         await self.catalog.client.aclose()
         # Only the clients that were made (cached_property keeps them in __dict__).
         if "nekobt" in self.__dict__:

@@ -65,8 +65,6 @@ PEERS_DAYS = 7
 """Days of Torrent API peers totals the detail shows."""
 
 
-
-
 class SourceUnavailableError(SourceError):
     """A source that cannot be asked in this run (the Torrent API without a URL and key)."""
 
@@ -547,6 +545,20 @@ class TorrentSearchService:
         history = [PeersDay(day, f.value.total_peers) for day, f in zip(days, earlier, strict=True)]
         history.append(PeersDay(latest.day, latest.total_peers))
         return latest, tuple(history)
+
+    async def torrent_to_download(self, hit: TorrentHit) -> bytes | None:
+        """The .torrent file of `hit` when a source serves one (nekoBT, AniLibria); None means
+        its magnet (or bare info-hash) is all there is."""
+        if hit.nekobt_id is not None:
+            # Without a key, the public file: no passkey to leak, trackers anyone may use.
+            return await self.nekobt.download_torrent(
+                hit.nekobt_id, public=not self.nekobt.authenticated
+            )
+        if hit.anilibria_title_id is not None:
+            torrent = await self._anilibria_torrent(hit)
+            if torrent is not None:
+                return await self.catalog.torrent_file(torrent)
+        return None
 
     async def _anilibria_torrent(self, hit: TorrentHit) -> AniLibriaTorrent | None:
         assert hit.anilibria_title_id is not None

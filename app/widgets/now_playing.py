@@ -43,9 +43,7 @@ def clock(seconds: float | None) -> str:
 def bar_content(state: NowPlaying) -> Content:
     """One line: state, title, position / duration with a progress gauge, quality, volume."""
     icon = "⏸" if state.paused else "▶"
-    fraction = (
-        min(1.0, state.position / state.duration) if state.duration else 0.0
-    )
+    fraction = min(1.0, state.position / state.duration) if state.duration else 0.0
     gauge_width = 20
     filled = round(fraction * gauge_width)
     volume = t("muted") if state.muted else f"{t('vol')} {state.volume:.0f}"

@@ -53,6 +53,10 @@ class StatusLine(Static):
     def info(self, text: str) -> None:
         self._show("info", text)
 
+    def problem(self, text: str) -> None:
+        """Something the screen cannot do, said plainly (no exception behind it)."""
+        self._show("error", f"✖ {text}")
+
     def clear(self) -> None:
         self.remove_class("-visible", "-error", "-offline", "-info")
         self.update("")

@@ -82,7 +82,8 @@ class KeyTable(DataTable[Text]):
         padding = 2 * self.cell_padding
         columns = [c for key, c in self.columns.items() if key.value in self.flexible]
         fixed = sum(
-            c.get_render_width(self) for key, c in self.columns.items()
+            c.get_render_width(self)
+            for key, c in self.columns.items()
             if key.value not in self.flexible
         )
         available = self.size.width - fixed - 1  # one cell for the vertical scrollbar

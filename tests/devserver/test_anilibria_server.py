@@ -864,7 +864,11 @@ def test_command_line_prints_its_urls() -> None:
         assert process.stdout is not None
         urls = json.loads(process.stdout.readline())
         assert set(urls) == {
-            "base_url", "anilibria_api", "anilibria_site", "nekobt_api", "torrent_api"
+            "base_url",
+            "anilibria_api",
+            "anilibria_site",
+            "nekobt_api",
+            "torrent_api",
         }
         assert urls["anilibria_api"] == urls["base_url"] + "/v2"
         assert urls["anilibria_site"] == urls["base_url"]

@@ -383,7 +383,8 @@ def test_data_module_rules() -> None:
 
 def test_mask_passkey_in_a_magnets_encoded_tracker() -> None:
     magnet = (
-        "magnet:?xt=urn:btih:" + "a" * 40
+        "magnet:?xt=urn:btih:"
+        + "a" * 40
         + "&tr=http%3A%2F%2Ft.example%2Fannounce%3Fpasskey%3Dabcdef0123456789"
     )
     masked = mask_passkey(magnet)

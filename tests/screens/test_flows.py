@@ -264,11 +264,13 @@ async def test_switch_language_from_the_command_palette(
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         title_screen = app.screen
-        await wait_for(pilot, lambda: "Серии" in [
-            str(label.render()) for label in title_screen.query(".section")
-        ])
-        await wait_for(pilot, lambda: title_screen.query_one(
-            "#title-episodes", KeyTable).row_count > 0)
+        await wait_for(
+            pilot,
+            lambda: "Серии" in [str(label.render()) for label in title_screen.query(".section")],
+        )
+        await wait_for(
+            pilot, lambda: title_screen.query_one("#title-episodes", KeyTable).row_count > 0
+        )
         await pilot.press("escape")
         assert isinstance(app.screen, ScheduleScreen)
         tabs = app.screen.query_one(Tabs)

@@ -75,15 +75,22 @@ def test_terminal_video_over_ssh_gives_the_screen_back(tmp_path: Path) -> None:
         pytest.fail("the mpv command is missing: `make test` installs it")
     session = f"anitui-test-{os.getpid()}"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX")}
-    env.update({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "TERM": "xterm-256color",
-                "LANG": "C.UTF-8"})
+    env.update(
+        {
+            "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22",
+            "TERM": "xterm-256color",
+            "LANG": "C.UTF-8",
+        }
+    )
     command = (
         f"{sys.executable} -m app --demo --lang en --data-dir {tmp_path / 'd'}"
         f" --cache-dir {tmp_path / 'c'}; sleep 30"
     )
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command],
-        check=True, cwd=ROOT, env=env,
+        check=True,
+        cwd=ROOT,
+        env=env,
     )
 
     def wait_screen(predicate: Any, timeout: float = 30) -> str:

@@ -138,7 +138,8 @@ async def test_player_keys_reach_the_player(player_app: Any) -> None:
         # Back, not forward: the demo clips last 4 s, and +10 s would end the episode.
         await pilot.press("left_square_bracket")
         await wait_for(
-            pilot, lambda: app.now_playing is None or app.now_playing.position != before,
+            pilot,
+            lambda: app.now_playing is None or app.now_playing.position != before,
             timeout=10,
         )
         await pilot.press("m")

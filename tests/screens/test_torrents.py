@@ -251,7 +251,9 @@ async def test_validation_errors_are_shown_with_their_details(app_factory: AppFa
         assert "100" in shown(problems)
 
 
-async def test_copy_magnet_and_downloads_not_yet(app_factory: AppFactory, devserver: Any) -> None:
+async def test_copy_magnet_and_add_to_downloads(app_factory: AppFactory, devserver: Any) -> None:
+    from app.screens.file_picker import FilePickerScreen
+
     neko, _tapi = apis(devserver)
     target = neko.data.torrents[0]
     app = app_factory()
@@ -264,8 +266,23 @@ async def test_copy_magnet_and_downloads_not_yet(app_factory: AppFactory, devser
         await wait_for(pilot, lambda: detail.detail is not None)
         await pilot.press("y")
         assert app.clipboard.startswith("magnet:?xt=urn:btih:" + target.infohash)
-        add = [b for b in detail.query("#detail-actions Button") if b.disabled]
-        assert len(add) == 1
+
+        await pilot.press("d")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, FilePickerScreen)
+                or (app.runtime.opened_downloads is not None
+                and bool(app.runtime.opened_downloads.items()))
+            ),
+        )
+        if isinstance(app.screen, FilePickerScreen):
+            await pilot.press("enter")
+        queue = await app.downloads()
+        assert queue is not None
+        await wait_for(pilot, lambda: bool(queue.items()))
+        (item,) = queue.items()
+        assert item.info_hash == target.infohash and item.source == "nekobt"
 
 
 async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver: Any) -> None:

@@ -1,0 +1,457 @@
+"""Downloads: the queue of torrents, their progress, and every queue operation on a key."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from app.formatting import date_text, human_size
+from app.i18n import t
+from app.plaintext import one_line
+from app.screens.base import AniScreen
+from app.services.downloads import DownloadItem, DownloadQueue, QueueStatistics
+from app.services.events import Event
+from app.widgets.now_playing import NowPlayingBar, clock
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, cell
+
+BAR_WIDTH = 10
+DETAIL_REFRESH_SECONDS = 1.0
+
+STATUS_STYLES = {
+    "pending": "",
+    "downloading": "bold cyan",
+    "paused": "yellow",
+    "seeding": "green",
+    "completed": "bold green",
+    "failed": "bold red",
+    "cancelled": "dim",
+}
+PRIORITY_STYLES = {"HIGH": "bold magenta", "NORMAL": "", "LOW": "dim"}
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> Text:
+    """A text progress bar with the percentage, e.g. "█████░░░░░  50%"."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    filled = int(fraction * width)
+    bar = Text("█" * filled, style="green")
+    bar.append("░" * (width - filled), style="dim")
+    bar.append(f" {fraction * 100:3.0f}%")
+    return bar
+
+
+def rate_text(rate: int) -> str:
+    return f"{human_size(rate)}/s" if rate > 0 else "—"
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None or seconds <= 0:
+        return "—"
+    return clock(seconds)
+
+
+def item_cells(item: DownloadItem) -> list[Text]:
+    """The row of one download: name, progress, size, speed, ETA, peers, status, priority."""
+    active = item.status == "downloading"
+    name = cell(item.title_name or item.name, "bold")
+    if item.title_name and item.episodes:
+        name.append(" · ")
+        name.append(one_line(item.episodes), style="dim")
+    return [
+        name,
+        progress_bar(item.done / item.wanted if item.wanted else 0.0),
+        cell(human_size(item.wanted) if item.wanted else "—"),
+        cell(rate_text(item.download_rate) if active else "—", "cyan"),
+        cell(eta_text(item.eta) if active else "—"),
+        cell(f"{item.peers}" if active or item.status == "seeding" else "—"),
+        cell(t(item.status), STATUS_STYLES.get(item.status, "")),
+        cell(t(item.priority), PRIORITY_STYLES.get(item.priority, "")),
+    ]
+
+
+def inside_torrent(path: str) -> str:
+    """A file's path without the torrent's own folder, which every file of it shares."""
+    return path.split("/", 1)[1] if "/" in path else path
+
+
+COLUMNS = (
+    ("Name", "name"),
+    ("Progress", "progress"),
+    ("Size", "size"),
+    ("Speed", "speed"),
+    ("ETA", "eta"),
+    ("Peers", "peers"),
+    ("Status", "status"),
+    ("Priority", "priority"),
+)
+
+
+class DownloadsScreen(AniScreen):
+    """The download queue; Enter shows a download's files, trackers, peers and error."""
+
+    MODE = "downloads"
+    SCREEN_NAME = "Downloads"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "toggle_pause", "Pause / resume"),
+        Binding("s", "toggle_queue", "Start / stop queue"),
+        Binding("plus", "priority(1)", "Priority +"),
+        Binding("minus", "priority(-1)", "Priority −", show=False),
+        Binding("K", "move(-1)", "Move up", show=False),
+        Binding("J", "move(1)", "Move down", show=False),
+        Binding("r", "retry", "Retry"),
+        Binding("D", "remove", "Remove"),
+        Binding("C", "clear_completed", "Clear completed", show=False),
+        Binding("F", "clear_failed", "Clear failed", show=False),
+        Binding("P", "play", "Play while downloading"),
+        Binding("a", "add", "Add torrent"),
+        Binding("e", "choose_files", "Files", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue: DownloadQueue | None = None
+        self.items: list[DownloadItem] = []
+        self.detail_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        yield StatusLine(id="downloads-status")
+        yield Static(id="downloads-summary")
+        table = KeyTable(id="downloads-table", flexible=("name",))
+        for label, key in COLUMNS:
+            table.add_column(t(label), key=key)
+        yield table
+        with Vertical(id="downloads-detail", classes="-hidden"):
+            yield Static(id="detail-facts")
+            files = DataTable[Text](id="detail-files", cursor_type="row", zebra_stripes=True)
+            files.add_column(" ", key="chosen", width=2)
+            files.add_column(t("File"), key="file")
+            files.add_column(t("Size"), key="size")
+            files.add_column(t("Done"), key="done")
+            yield files
+            yield Static(id="detail-network")
+        yield NowPlayingBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.ani.download_events.subscribe(self, self.on_download_event)
+        self.start()
+
+    def start(self) -> None:
+        self.query_one(KeyTable).focus()
+        self.connect()
+
+    @work(exclusive=True, group="downloads-open", exit_on_error=False)
+    async def connect(self) -> None:
+        status = self.query_one(StatusLine)
+        if self.runtime.browse_only:
+            status.problem(t("Downloads are off: another anitui owns the download queue."))
+            return
+        status.show_loading()
+        queue = await self.ani.downloads()
+        if queue is None:
+            status.problem(t("Downloads are unavailable: libtorrent could not start."))
+            return
+        status.clear()
+        self.queue = queue
+        self.fill()
+
+    def on_screen_resume(self) -> None:
+        if self.queue is not None:
+            self.fill()
+
+    def action_refresh_screen(self) -> None:
+        if self.queue is not None:
+            self.fill()
+
+    # events ---------------------------------------------------------------------------------
+
+    def on_download_event(self, event: Event) -> None:
+        """Every queue event: progress updates rows in place, anything else refills."""
+        from app.services.downloads import DownloadProgress
+
+        if self.queue is None or not self.is_mounted:
+            return
+        if isinstance(event, DownloadProgress):
+            self.update_rows(event.items)
+        else:
+            self.fill()
+
+    def update_rows(self, items: tuple[DownloadItem, ...]) -> None:
+        table = self.query_one(KeyTable)
+        known = {item.id for item in self.items}
+        for item in items:
+            if item.id not in known:
+                self.fill()
+                return
+        by_id = {item.id: item for item in items}
+        self.items = [by_id.get(item.id, item) for item in self.items]
+        for item in items:
+            for (_, key), value in zip(COLUMNS, item_cells(item), strict=True):
+                table.update_cell(item.id, key, value)
+        self.show_summary()
+        if self.detail_id in by_id:
+            self.show_facts(by_id[self.detail_id])
+
+    def fill(self) -> None:
+        assert self.queue is not None
+        table = self.query_one(KeyTable)
+        current = self.current_item()
+        self.items = list(self.queue.items())
+        table.clear()
+        for item in self.items:
+            table.add_row(*item_cells(item), key=item.id)
+        if current is not None:
+            self.select(current.id)
+        self.show_summary()
+        if not self.items:
+            self.query_one(StatusLine).info(
+                t("No downloads yet: press d on a title's torrent, or a to add a magnet or file.")
+            )
+        else:
+            self.query_one(StatusLine).clear()
+        if self.detail_id is not None:
+            detail = next((i for i in self.items if i.id == self.detail_id), None)
+            if detail is None:
+                self.hide_detail()
+            else:
+                self.show_facts(detail)
+
+    def select(self, item_id: str) -> None:
+        for row, item in enumerate(self.items):
+            if item.id == item_id:
+                self.query_one(KeyTable).move_cursor(row=row)
+                return
+
+    def show_summary(self) -> None:
+        assert self.queue is not None
+        stats: QueueStatistics = self.queue.statistics()
+        state = t("running") if self.queue.is_running else t("stopped")
+        summary = Text(t("Queue {state}", state=state), style="bold")
+        summary.append(
+            " · "
+            + t(
+                "{active} downloading · {pending} waiting · {completed} done · {failed} failed",
+                active=str(stats.active_count),
+                pending=str(stats.pending_count),
+                completed=str(stats.completed_count),
+                failed=str(stats.failed_count),
+            )
+        )
+        if stats.average_speed:
+            summary.append(" · ↓ " + rate_text(int(stats.average_speed)), style="cyan")
+        if stats.estimated_time_remaining:
+            summary.append(" · " + t("ETA {eta}", eta=eta_text(stats.estimated_time_remaining)))
+        self.query_one("#downloads-summary", Static).update(summary)
+
+    # the current item ---------------------------------------------------------------------
+
+    def current_item(self) -> DownloadItem | None:
+        row = self.query_one(KeyTable).cursor_row
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def _with_item(self) -> tuple[DownloadQueue, DownloadItem] | None:
+        item = self.current_item()
+        if self.queue is None or item is None:
+            return None
+        return self.queue, item
+
+    def _run(self, operation: str, *args: object, **kwargs: object) -> object:
+        """Call a queue operation; its refusal (ValueError etc.) becomes a message."""
+        assert self.queue is not None
+        try:
+            return getattr(self.queue, operation)(*args, **kwargs)
+        except (ValueError, KeyError, OSError) as error:
+            self.notify(one_line(str(error)), severity="warning", markup=False)
+            return None
+
+    def action_toggle_pause(self) -> None:
+        if (found := self._with_item()) is not None:
+            self._run("toggle_pause", found[1].id)
+
+    def action_toggle_queue(self) -> None:
+        if self.queue is None:
+            return
+        if self.queue.is_running:
+            self.queue.stop_queue()
+            self.notify(
+                t("Queue stopped: running downloads finish, no new ones start."), markup=False
+            )
+        else:
+            self.queue.start_queue()
+            self.notify(t("Queue started."), markup=False)
+
+    def action_priority(self, delta: int) -> None:
+        if (found := self._with_item()) is not None:
+            self._run("bump_priority", found[1].id, delta)
+
+    def action_move(self, delta: int) -> None:
+        if (found := self._with_item()) is not None:
+            item = found[1]
+            self._run("move", item.id, delta)
+            self.select(item.id)
+
+    def action_retry(self) -> None:
+        found = self._with_item()
+        if found is None:
+            return
+        queue, item = found
+        if item.status == "failed":
+            queue.retry([item.id])
+        elif any(i.status == "failed" for i in self.items):
+            count = len(queue.retry(None))
+            self.notify(t("Retrying {count} failed downloads.", count=str(count)), markup=False)
+        else:
+            self.notify(t("Nothing failed to retry."), markup=False)
+
+    def action_remove(self) -> None:
+        from app.screens.confirm_remove import ConfirmRemoveScreen
+
+        item = self.current_item()
+        if self.queue is None or item is None:
+            return
+
+        def removed(choice: str | None) -> None:
+            if choice is not None:
+                self._run("remove", item.id, delete_files=choice == "delete")
+
+        self.app.push_screen(ConfirmRemoveScreen(item.title_name or item.name), removed)
+
+    def action_clear_completed(self) -> None:
+        if self.queue is not None:
+            count = self.queue.clear_completed()
+            self.notify(t("Cleared {count} completed.", count=str(count)), markup=False)
+
+    def action_clear_failed(self) -> None:
+        if self.queue is not None:
+            count = self.queue.clear_failed()
+            self.notify(t("Cleared {count} failed.", count=str(count)), markup=False)
+
+    def action_play(self) -> None:
+        if (found := self._with_item()) is not None:
+            self.ani.play_download(found[1])
+
+    def action_add(self) -> None:
+        from app.screens.add_torrent import AddTorrentScreen
+
+        if self.queue is not None:
+            self.app.push_screen(AddTorrentScreen())
+
+    def action_choose_files(self) -> None:
+        """Change which files of the download under the cursor are wanted."""
+        from app.screens.file_picker import FilePickerScreen
+
+        found = self._with_item()
+        if found is None:
+            return
+        queue, item = found
+        files = queue.files(item.id)
+        if not files:
+            self.notify(t("The file list is not known yet (waiting for metadata)."), markup=False)
+            return
+
+        def chosen(selected: tuple[int, ...] | None) -> None:
+            if selected is not None:
+                self._run("set_selected_files", item.id, selected)
+                if self.detail_id == item.id:
+                    self.refresh_detail()
+
+        self.app.push_screen(
+            FilePickerScreen(item.name, files, selected=item.selected, confirm_label="Apply"),
+            chosen,
+        )
+
+    # detail pane ------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#downloads-table")
+    def toggle_detail(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        item = self.current_item()
+        if item is None or self.detail_id == item.id:
+            self.hide_detail()
+            return
+        self.detail_id = item.id
+        self.query_one("#downloads-detail").remove_class("-hidden")
+        self.show_facts(item)
+        self.refresh_detail()
+
+    def hide_detail(self) -> None:
+        self.detail_id = None
+        self.query_one("#downloads-detail").add_class("-hidden")
+        self.workers.cancel_group(self, "downloads-detail")
+
+    def show_facts(self, item: DownloadItem) -> None:
+        facts = Text()
+        facts.append(one_line(item.name), style="bold")
+        lines = [
+            (t("Folder"), str(self.queue.save_path(item.id)) if self.queue else item.folder),
+            (t("Info-hash"), item.info_hash),
+            (t("Added"), date_text(item.added_at)),
+            (t("Done"), f"{human_size(item.done)} / {human_size(item.wanted)}"),
+            (t("Upload"), rate_text(item.upload_rate)),
+            (t("Retries"), str(item.retry_count)),
+        ]
+        if item.completed_at:
+            lines.insert(3, (t("Completed"), date_text(item.completed_at)))
+        for label, value in lines:
+            facts.append(f"\n{label}: ", style="bold")
+            facts.append(one_line(value))
+        if item.error:
+            facts.append(f"\n{t('Error')}: ", style="bold red")
+            facts.append(one_line(item.error), style="red")
+        self.query_one("#detail-facts", Static).update(facts)
+
+    @work(exclusive=True, group="downloads-detail", exit_on_error=False)
+    async def refresh_detail(self) -> None:
+        """Files, trackers and peers of the shown download, every second while it is shown."""
+        while self.detail_id is not None and self.queue is not None:
+            item_id = self.detail_id
+            details = await asyncio.to_thread(self.queue.details, item_id)
+            if self.detail_id != item_id:
+                continue
+            if details is not None:
+                self.show_details(details)
+            await asyncio.sleep(DETAIL_REFRESH_SECONDS)
+
+    def show_details(self, details: object) -> None:
+        from app.services.downloads import DownloadDetails
+
+        assert isinstance(details, DownloadDetails)
+        files = self.query_one("#detail-files", DataTable)
+        cursor = files.cursor_row
+        files.clear()
+        for entry in details.files:
+            done = details.file_progress.get(entry.index, 0)
+            files.add_row(
+                Text("✓" if entry.index in details.selected else "·"),
+                cell(inside_torrent(entry.path)),
+                cell(human_size(entry.size)),
+                progress_bar(done / entry.size if entry.size else 1.0, width=6),
+            )
+        if details.files:
+            files.move_cursor(row=min(cursor, len(details.files) - 1))
+        network = Text()
+        network.append(t("Trackers"), style="bold underline")
+        for tracker in details.trackers:
+            network.append("\n" + one_line(tracker.url))
+            if tracker.message:
+                network.append("  " + one_line(tracker.message), style="dim")
+        if not details.trackers:
+            network.append("\n—")
+        network.append("\n" + t("Peers"), style="bold underline")
+        for peer in details.peers[:20]:
+            network.append(
+                f"\n{one_line(peer.address):<22} {one_line(peer.client)[:20]:<20}"
+                f" ↓ {rate_text(peer.download_rate):>11} ↑ {rate_text(peer.upload_rate):>11}"
+                f" {peer.progress * 100:3.0f}%"
+            )
+        if not details.peers:
+            network.append("\n—")
+        self.query_one("#detail-network", Static).update(network)

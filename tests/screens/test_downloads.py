@@ -1,0 +1,220 @@
+"""The Downloads screen and the download flow from a title, with real libtorrent on loopback:
+the devserver's tracker hands out the demo seeder (as in `--demo`), TCP only, no discovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.devserver.demo_seeding import DemoSeeding
+from app.screens.confirm_remove import ConfirmRemoveScreen
+from app.screens.downloads import DownloadsScreen
+from app.screens.file_picker import FilePickerScreen
+from app.screens.title import TitleScreen
+from app.services.torrent_meta import parse_torrent
+from tests.screens.conftest import AppFactory
+from tests.support import wait_for
+
+DOWNLOAD_WAIT_S = 40.0
+NO_SEEDING = {"torrents.seed_ratio": 0.0}
+"""A finished download is completed at once (no seeding goal to wait for)."""
+
+
+@pytest.fixture
+def seeding(fresh_devserver: Any, tmp_path: Path) -> Iterator[DemoSeeding]:
+    """The devserver's tracker seeds every catalog torrent on demand, like the demo."""
+    seeder = DemoSeeding(fresh_devserver, tmp_path / "seeds", upload_rate_limit=0)
+    seeder.start()
+    yield seeder
+    seeder.close()
+
+
+def multi_file_torrent(server: Any) -> tuple[int, int]:
+    """(title id, torrent index in its list) of the first torrent with several files."""
+    for title in server.catalog.titles:
+        for index, entry in enumerate(title["torrents"]["list"]):
+            if len(server.catalog.torrent_layout(entry["torrent_id"]).files) > 2:
+                return title["id"], index
+    raise AssertionError("the demo catalog has no batch torrent")
+
+
+async def open_title(pilot: Any, title_id: int) -> TitleScreen:
+    pilot.app.open_title(title_id)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: screen.title_data is not None)
+    return screen
+
+
+async def download_from_title(pilot: Any, title_id: int, torrent_index: int) -> None:
+    """Title → torrent list → Enter on the torrent; stops at the file picker if it opens."""
+    screen = await open_title(pilot, title_id)
+    torrents = screen.query_one("#title-torrents")
+    torrents.focus()
+    torrents.move_cursor(row=torrent_index)
+    await pilot.press("enter")
+
+
+async def downloads_screen(pilot: Any) -> DownloadsScreen:
+    await pilot.press("6")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DownloadsScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: screen.queue is not None)
+    return screen
+
+
+def status_of(screen: DownloadsScreen) -> list[str]:
+    return [item.status for item in screen.items]
+
+
+async def test_a_batch_from_a_title_downloads_only_the_chosen_episodes(
+    app_factory: AppFactory, fresh_devserver: Any, seeding: DemoSeeding, tmp_path: Path
+) -> None:
+    title_id, index = multi_file_torrent(fresh_devserver)
+    torrent_id = fresh_devserver.catalog.title(title_id)["torrents"]["list"][index]["torrent_id"]
+    payload = fresh_devserver.catalog.torrent_payload(torrent_id)
+    app = app_factory(server=fresh_devserver, **NO_SEEDING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, title_id, index)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        # The tree opens on the torrent's folder; the first episode is one row down.
+        await pilot.press("down", "space", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FilePickerScreen))
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: status_of(screen) == ["completed"], DOWNLOAD_WAIT_S)
+        item = screen.items[0]
+        assert item.title_id == title_id and item.selected is not None
+        assert item.done == item.wanted >= sum(len(data) for _, data in payload[1:])
+    downloads = tmp_path / "downloads"
+    for path, data in payload[1:]:
+        assert (downloads / path).read_bytes() == data
+    first_path, first_data = payload[0]
+    first = downloads / first_path
+    assert not first.exists() or first.read_bytes() != first_data
+
+
+async def test_downloads_keys_pause_stop_priority_and_remove_with_files(
+    app_factory: AppFactory, fresh_devserver: Any, seeding: DemoSeeding, tmp_path: Path
+) -> None:
+    # Slow enough that the download is still running while the keys are pressed.
+    seeding.seeder.set_upload_rate_limit(8 * 1024)
+    title_id, index = multi_file_torrent(fresh_devserver)
+    app = app_factory(server=fresh_devserver, **NO_SEEDING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, title_id, index)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("enter")
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: status_of(screen) == ["downloading"])
+        await wait_for(pilot, lambda: screen.items[0].done > 0, DOWNLOAD_WAIT_S)
+
+        await pilot.press("p")
+        await wait_for(pilot, lambda: status_of(screen) == ["paused"])
+        await pilot.press("p")
+        await wait_for(pilot, lambda: status_of(screen) == ["downloading"])
+
+        await pilot.press("s")
+        await wait_for(
+            pilot, lambda: "stopped" in str(screen.query_one("#downloads-summary").render())
+        )
+        assert status_of(screen) == ["downloading"]  # stopping starts nothing new, stops nothing
+        await pilot.press("s")
+        await wait_for(
+            pilot, lambda: "running" in str(screen.query_one("#downloads-summary").render())
+        )
+
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: screen.items[0].priority == "HIGH")
+        await pilot.press("minus", "minus")
+        await wait_for(pilot, lambda: screen.items[0].priority == "LOW")
+
+        folder = screen.queue.save_path(screen.items[0].id)
+        assert folder.exists()
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRemoveScreen))
+        await pilot.press("down", "enter")  # "Remove and delete the files"
+        await wait_for(pilot, lambda: screen.items == [])
+        await wait_for(pilot, lambda: not any(folder.rglob("*.mkv")))
+
+
+async def test_a_paused_download_survives_quitting_and_finishes_after_a_restart(
+    app_factory: AppFactory, fresh_devserver: Any, seeding: DemoSeeding, tmp_path: Path
+) -> None:
+    """The issue's "done when": download, pause, quit, restart, resume, finish."""
+    seeding.seeder.set_upload_rate_limit(16 * 1024)
+    title_id, index = multi_file_torrent(fresh_devserver)
+    app = app_factory(server=fresh_devserver, **NO_SEEDING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, title_id, index)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("enter")
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: screen.items and screen.items[0].done > 0, DOWNLOAD_WAIT_S)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: status_of(screen) == ["paused"])
+        paused_at = screen.items[0].done
+        assert 0 < paused_at < screen.items[0].wanted
+
+    seeding.seeder.set_upload_rate_limit(0)
+    again = app_factory(server=fresh_devserver, **NO_SEEDING)
+    async with again.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: status_of(screen) == ["paused"])
+        assert screen.items[0].done >= paused_at
+        await pilot.press("p")
+        await wait_for(pilot, lambda: status_of(screen) == ["completed"], DOWNLOAD_WAIT_S)
+
+
+async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(
+    app_factory: AppFactory, fresh_devserver: Any, seeding: DemoSeeding
+) -> None:
+    title_id, index = multi_file_torrent(fresh_devserver)
+    app = app_factory(server=fresh_devserver, **NO_SEEDING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, title_id, index)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        await pilot.press("enter")  # the same torrent again: refused before any file picker
+        await wait_for(
+            pilot, lambda: any("Already in the downloads" in n.message for n in app._notifications)
+        )
+        assert isinstance(app.screen, TitleScreen)
+        queue = await app.downloads()
+        assert queue is not None and len(queue.items()) == 1
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+)
+def test_downloads_snapshot(
+    snap_compare: Any, app_factory: AppFactory, fresh_devserver: Any, size: tuple[int, int]
+) -> None:
+    """A stopped queue with waiting downloads: every figure on screen is deterministic."""
+    catalog = fresh_devserver.catalog
+
+    async def fill_queue(pilot: Any) -> None:
+        screen = await downloads_screen(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not screen.queue.is_running)
+        for title in catalog.titles[:3]:
+            entry = title["torrents"]["list"][0]
+            spec = parse_torrent(catalog.torrent_file(entry["torrent_id"], []))
+            screen.queue.add(
+                spec,
+                title_id=title["id"],
+                title_name=title["names"]["ru"],
+                episodes=entry["series"]["string"],
+                source="anilibria",
+            )
+        await wait_for(pilot, lambda: len(screen.items) == 3)
+        await pilot.press("j", "plus")
+        await wait_for(pilot, lambda: screen.items[1].priority == "HIGH")
+        await pilot.pause()
+
+    assert snap_compare(
+        app_factory(server=fresh_devserver), terminal_size=size, run_before=fill_queue
+    )
