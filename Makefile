@@ -14,6 +14,7 @@ run: $(VENV)/.installed-run system-deps
 	$(BIN)/anitui $(ARGS)
 
 test: $(VENV)/.installed-test system-deps test-system-deps
+	$(BIN)/ruff format --check app tests
 	$(BIN)/ruff check app tests
 	$(BIN)/mypy app
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -22,6 +23,7 @@ bench: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m tests.bench
 
 lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check app tests
 	$(BIN)/ruff check app tests
 	$(BIN)/mypy app
 

@@ -272,8 +272,10 @@ async def test_copy_magnet_and_add_to_downloads(app_factory: AppFactory, devserv
             pilot,
             lambda: (
                 isinstance(app.screen, FilePickerScreen)
-                or (app.runtime.opened_downloads is not None
-                and bool(app.runtime.opened_downloads.items()))
+                or (
+                    app.runtime.opened_downloads is not None
+                    and bool(app.runtime.opened_downloads.items())
+                )
             ),
         )
         if isinstance(app.screen, FilePickerScreen):
