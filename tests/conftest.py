@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from app.services.events import EventBus
+
+if TYPE_CHECKING:
+    from app.devserver.seeder import Seeder
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -73,3 +80,27 @@ def fresh_devserver() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def bus() -> AsyncIterator[EventBus]:
+    """An event bus delivering on the test's loop, closed afterwards."""
+    made = EventBus()
+    made.attach_loop(asyncio.get_running_loop())
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture
+def seeder(tmp_path: Path) -> Iterator[Seeder]:
+    """A started loopback libtorrent seeder with its files under `tmp_path / "seeder"`."""
+    from app.devserver.seeder import Seeder
+
+    made = Seeder(tmp_path / "seeder")
+    made.start()
+    try:
+        yield made
+    finally:
+        made.close()

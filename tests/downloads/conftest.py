@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -252,27 +252,6 @@ class Harness:
             await asyncio.to_thread(queue.close)
         if self.db is not None:
             self.db.close()
-
-
-@pytest.fixture
-def seeder(tmp_path: Path) -> Iterator[Seeder]:
-    """A started loopback seeder with its files under `tmp_path / "seeder"`."""
-    made = Seeder(tmp_path / "seeder")
-    made.start()
-    try:
-        yield made
-    finally:
-        made.close()
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[EventBus]:
-    made = EventBus()
-    made.attach_loop(asyncio.get_running_loop())
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 @pytest.fixture

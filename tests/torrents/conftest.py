@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from app.devserver.seeder import Seeder
 from app.services.events import Event, EventBus
 
 E = TypeVar("E", bound=Event)
@@ -105,28 +104,6 @@ async def connect_until(
             engine.connect_peer(info_hash, "127.0.0.1", port)
             next_connect = time.monotonic() + 0.1
         await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-def seeder(tmp_path: Path) -> Iterator[Seeder]:
-    """A started loopback seeder with its files under `tmp_path / "seeder"`."""
-    seeder = Seeder(tmp_path / "seeder")
-    seeder.start()
-    try:
-        yield seeder
-    finally:
-        seeder.close()
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[EventBus]:
-    """A bus delivering on the test's loop."""
-    bus = EventBus()
-    bus.attach_loop(asyncio.get_running_loop())
-    try:
-        yield bus
-    finally:
-        bus.close()
 
 
 @pytest.fixture
