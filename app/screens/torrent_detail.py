@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Label, Static
 
 from app.formatting import date_text, human_size
 from app.i18n import t
-from app.plaintext import clean, one_line
+from app.plaintext import clean, markdown_runs, one_line
 from app.screens.base import AniScreen
 from app.screens.title import fact
 from app.screens.torrents import level_text, problem_text
@@ -51,6 +51,31 @@ def bars(rows: list[tuple[str, int]], width: int = BAR_WIDTH) -> Content:
         for label, value in rows
     ]
     return Content("\n").join(lines)
+
+
+MARKDOWN_STYLES = {
+    "heading": "bold $accent",
+    "bold": "bold",
+    "italic": "italic",
+    "strike": "strike",
+    "code": "$text-secondary",
+    "link": "underline",
+    "url": "$text-muted",
+    "image": "italic $text-muted",
+    "quote": "$text-muted",
+    "rule": "$text-muted",
+}
+"""The style of each kind of `markdown_runs` text."""
+
+
+def markdown_content(source: str | None) -> Content:
+    """nekoBT's Markdown as styled plain text: the styles are ours, the text is never markup."""
+    return Content.assemble(
+        *(
+            (text, " ".join(MARKDOWN_STYLES[kind] for kind in kinds.split()))
+            for text, kinds in markdown_runs(source)
+        )
+    )
 
 
 def peers_chart(peers: PeersHistory) -> Content:
@@ -210,7 +235,7 @@ class TorrentDetailScreen(AniScreen):
                 for m in group.members
             )
         self.fill("groups", Content("\n").join(groups) if groups else None)
-        self.fill("description", Content(clean(torrent.description)) if torrent else None)
+        self.fill("description", markdown_content(torrent.description) if torrent else None)
         self.fill("mediainfo", Content(clean(torrent.mediainfo)) if torrent else None)
         shots = torrent.screenshots if torrent else ()
         self.fill("screenshots", Content("\n".join(one_line(s) for s in shots)) if shots else None)

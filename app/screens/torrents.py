@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
@@ -22,7 +23,9 @@ from app.i18n import t
 from app.plaintext import one_line
 from app.screens.base import AniScreen
 from app.services.torrent_search import (
+    FALLBACK_LANGUAGES,
     SOURCE_NAMES,
+    Language,
     LanguageField,
     Source,
     SourceUnavailableError,
@@ -30,6 +33,7 @@ from app.services.torrent_search import (
     TorrentHit,
     TorrentSearchResult,
     TorrentSearchService,
+    merge_page,
 )
 from app.sources.errors import NetworkError, RateLimitedError, SourceError
 from app.sources.nekobt.client import TorrentSort
@@ -56,8 +60,6 @@ LEVELS = (
     (3, "Level 3"),
     (4, "Level 4"),
 )
-LANGUAGES = ("en", "enm", "ru", "es-419", "pt-br", "fr-fr", "de", "ja")
-"""Language codes the filter offers (nekoBT's; `enm` is machine-translated English)."""
 LANGUAGE_FIELDS: tuple[tuple[LanguageField, str], ...] = (
     ("fansub", "Fansubs"),
     ("sub", "Subtitles"),
@@ -126,6 +128,18 @@ def hit_row(hit: TorrentHit) -> list[Text]:
         cell(f"{level_text(hit.level)} {languages_text(hit.languages)}"),
         cell("".join(SOURCE_MARKS[s] for s in hit.sources)),
     ]
+
+
+def language_options(languages: tuple[Language, ...]) -> list[tuple[Text, str]]:
+    """The language filter's choices: the code (what the table shows) and nekoBT's name."""
+    options = []
+    for language in languages:
+        code, name = one_line(language.code), one_line(language.name)
+        label = Text(code, no_wrap=True, overflow="ellipsis")
+        if name and name != code:
+            label.append(f" {name}", style="dim")
+        options.append((label, language.code))
+    return options
 
 
 def problem_text(source: Source, error: SourceError) -> str:
@@ -204,7 +218,7 @@ class TorrentsScreen(AniScreen):
                 compact=True,
             )
             yield Select[str](
-                [(code, code) for code in LANGUAGES],
+                language_options(FALLBACK_LANGUAGES),
                 prompt=t("Language"),
                 id="filter-language",
                 compact=True,
@@ -246,6 +260,7 @@ class TorrentsScreen(AniScreen):
 
     def on_mount(self) -> None:
         self.start()
+        self.load_languages()
 
     def start(self) -> None:
         self.query_one("#torrents-query", Input).focus()
@@ -305,6 +320,24 @@ class TorrentsScreen(AniScreen):
         if self.query_one("#torrents-query", Input).value.strip():
             self.search(self.current_request())
 
+    @work(exclusive=True, group="torrent-languages", exit_on_error=False)
+    async def load_languages(self) -> None:
+        """Offer nekoBT's own languages (the fixed list stays when it cannot be reached)."""
+        languages = await self.service.languages()
+        self.set_languages(languages)
+
+    def set_languages(self, languages: tuple[Language, ...]) -> None:
+        """Replace the language choices, keeping the chosen one (no new search)."""
+        select = self.query_one("#filter-language", Select)
+        chosen = select.value
+        codes = {language.code for language in languages}
+        if isinstance(chosen, str) and chosen not in codes:
+            languages = (*languages, Language(chosen, chosen))
+        with self.prevent(Select.Changed):
+            select.set_options(language_options(languages))
+            if isinstance(chosen, str):
+                select.value = chosen
+
     # searching -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="torrents", exit_on_error=False)
@@ -335,6 +368,10 @@ class TorrentsScreen(AniScreen):
         self.report(result, request, page)
         if result.jump is not None and page == 0:
             self.open_hit(result.jump)
+        if page > 0:
+            # A page that only completed listed rows leaves the cursor as near the end as
+            # before, and no cursor move would ask for the next one.
+            self.call_later(self.page_if_near_end)
 
     def report(self, result: TorrentSearchResult, request: TorrentRequest, page: int) -> None:
         """Say how the search went: counts, problems per source, a rate-limit countdown."""
@@ -362,12 +399,17 @@ class TorrentsScreen(AniScreen):
             status.info(t("No torrents found."))
 
     def show_results(self, hits: list[TorrentHit], *, append: bool) -> None:
+        """Show `hits`; appended, a hit already listed (same info-hash) completes its row."""
         table = self.query_one(KeyTable)
         if not append:
             self.results = []
             table.clear()
-        self.results.extend(hits)
-        table.add_rows(hit_row(hit) for hit in hits)
+        page = merge_page(self.results, hits)
+        self.results = list(page.hits)
+        for row in page.changed:
+            for column, value in enumerate(hit_row(self.results[row])):
+                table.update_cell_at(Coordinate(row, column), value)
+        table.add_rows(hit_row(hit) for hit in page.added)
 
     def show_notes(self, hints: tuple[str, ...], errors: Mapping[Source, SourceError]) -> None:
         """The hint line (nekoBT's media suggestions) and one line per failed source."""
@@ -419,7 +461,16 @@ class TorrentsScreen(AniScreen):
     @on(DataTable.RowHighlighted, "#torrents-results")
     def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        near_end = event.cursor_row >= len(self.results) - PAGE_AHEAD
+        self.page_if_near_end(event.cursor_row)
+
+    def page_if_near_end(self, cursor_row: int | None = None) -> None:
+        """Ask for nekoBT's next page when the cursor is within `PAGE_AHEAD` rows of the end."""
+        table = self.query_one(KeyTable)
+        if cursor_row is None:
+            if not table.row_count:
+                return
+            cursor_row = table.cursor_row
+        near_end = cursor_row >= len(self.results) - PAGE_AHEAD
         if near_end and self.more and not self.paging and self.request is not None:
             self.paging = True
             self.search(self.request, self.page + 1)

@@ -13,7 +13,7 @@ No Textual here: the Torrents screens call this from their workers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -25,7 +25,7 @@ from app.sources.anilibria.models import Title
 from app.sources.anilibria.models import Torrent as AniLibriaTorrent
 from app.sources.errors import NotFoundError, SourceError
 from app.sources.nekobt.client import NekoBtClient, TorrentSort, mask_passkey
-from app.sources.nekobt.models import Comment, TorrentSearch
+from app.sources.nekobt.models import Comment, Langs, TorrentSearch
 from app.sources.nekobt.models import Torrent as NekoTorrent
 from app.sources.torrentapi.client import TorrentApiClient
 from app.sources.torrentapi.models import (
@@ -63,6 +63,28 @@ ANILIBRIA_TITLES = 5
 
 PEERS_DAYS = 7
 """Days of Torrent API peers totals the detail shows."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the filters offer: nekoBT's code ("es-419", "enm") and English name."""
+
+    code: str
+    name: str
+
+
+FALLBACK_LANGUAGES: tuple[Language, ...] = (
+    Language("en", "English"),
+    Language("enm", "English (Weeb)"),
+    Language("ru", "Russian"),
+    Language("es-419", "Spanish (Latin America)"),
+    Language("pt-br", "Portuguese (Brazil)"),
+    Language("fr-fr", "French"),
+    Language("de", "German"),
+    Language("ja", "Japanese"),
+)
+"""The languages offered while nekoBT's `/langs` cannot be had (`enm`: machine-translated
+English, "Weeb" in nekoBT's words)."""
 
 
 class SourceUnavailableError(SourceError):
@@ -314,19 +336,54 @@ def hit_from_anilibria(title: Title, torrent: AniLibriaTorrent) -> TorrentHit:
     )
 
 
+def identity(hit: TorrentHit) -> str | None:
+    """What makes two hits the same torrent: the info-hash, else nekoBT's id; None: unknown."""
+    if hit.infohash:
+        return hit.infohash
+    return f"nekobt:{hit.nekobt_id}" if hit.nekobt_id else None
+
+
 def merge(hits: Iterable[TorrentHit]) -> list[TorrentHit]:
     """`hits` in order, those sharing an info-hash folded into the first of them."""
-    merged: list[TorrentHit] = []
+    return list(merge_page((), hits).hits)
+
+
+@dataclass(frozen=True)
+class MergedPage:
+    """A later page added to the hits already listed."""
+
+    hits: tuple[TorrentHit, ...]
+    """Every hit now: the listed ones (some completed by the page), then the new ones."""
+    changed: tuple[int, ...]
+    """Rows of the listed hits that a hit of the page was folded into, in order."""
+    added: tuple[TorrentHit, ...]
+    """The page's hits that were not listed yet (the end of `hits`)."""
+
+
+def merge_page(listed: Sequence[TorrentHit], page: Iterable[TorrentHit]) -> MergedPage:
+    """`page` appended to `listed`: a hit whose info-hash is already there (from another
+    source on page 0, or a torrent that moved to the next page while the user read) is folded
+    into that row instead of listed twice; so are repeats within the page."""
+    hits = list(listed)
     where: dict[str, int] = {}
-    for hit in hits:
-        if hit.infohash and hit.infohash in where:
-            index = where[hit.infohash]
-            merged[index] = merged[index].merged_with(hit)
+    for index, hit in enumerate(hits):
+        key = identity(hit)
+        if key is not None:
+            where.setdefault(key, index)
+    changed: set[int] = set()
+    for hit in page:
+        key = identity(hit)
+        if key is not None and key in where:
+            index = where[key]
+            merged = hits[index].merged_with(hit)
+            if index < len(listed) and merged != hits[index]:
+                changed.add(index)
+            hits[index] = merged
             continue
-        if hit.infohash:
-            where[hit.infohash] = len(merged)
-        merged.append(hit)
-    return merged
+        if key is not None:
+            where[key] = len(hits)
+        hits.append(hit)
+    return MergedPage(tuple(hits), tuple(sorted(changed)), tuple(hits[len(listed) :]))
 
 
 def passes(hit: TorrentHit, filters: TorrentFilters) -> bool:
@@ -365,6 +422,14 @@ def sort_hits(hits: list[TorrentHit], sort_by: str | None) -> list[TorrentHit]:
     return sorted(hits, key=key[0], reverse=key[1])
 
 
+def _languages(langs: Langs) -> tuple[Language, ...]:
+    return tuple(
+        Language(lang.code, lang.name or lang.code)
+        for lang in langs.langs.values()
+        if lang.code.strip()
+    )
+
+
 # -- the service -------------------------------------------------------------------------------
 
 _Hits = tuple[list[TorrentHit], bool, list[str]]
@@ -386,6 +451,29 @@ class TorrentSearchService:
         self.torrentapi = torrentapi
         self.catalog = anilibria_catalog
         self.page_size = page_size
+        self._languages: tuple[Language, ...] | None = None
+        self._languages_lock = asyncio.Lock()
+
+    async def languages(self) -> tuple[Language, ...]:
+        """nekoBT's languages (`/langs`), asked once per run. When nekoBT cannot answer: the
+        ones the disk cache kept from an earlier run, else `FALLBACK_LANGUAGES` (neither is
+        remembered, so the next call asks again)."""
+        async with self._languages_lock:
+            if self._languages is not None:
+                return self._languages
+            try:
+                langs = (await self.nekobt.langs()).value
+            except SourceError:
+                try:
+                    langs = (await self.nekobt.langs(cache_only=True)).value
+                except SourceError:
+                    return FALLBACK_LANGUAGES
+                return _languages(langs) or FALLBACK_LANGUAGES
+            found = _languages(langs)
+            if not found:
+                return FALLBACK_LANGUAGES
+            self._languages = found
+            return found
 
     async def search(
         self, query: str, filters: TorrentFilters | None = None, page: int = 0

@@ -367,6 +367,9 @@ async def test_cache_holds_public_reads_only_without_a_key(
         with pytest.raises(NotCachedError):
             await keyed.media("s1", cache_only=True)
         await keyed.download_torrent("3000000001")
+        # The language list is the same for everyone: kept with a key too.
+        await keyed.langs()
+        assert (await keyed.langs(cache_only=True)).value.name("jp") == "Japanese"
     finally:
         await anonymous.aclose()
         await keyed.aclose()

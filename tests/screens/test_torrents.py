@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from rich.text import Text
+from textual.content import Content
 from textual.widgets import Input, Select, Static
 
 from app.application import AniApp
@@ -14,8 +16,8 @@ from app.devserver.nekobt import NekoBtApi
 from app.devserver.torrentapi import TorrentApi
 from app.paths import STYLES_DIR
 from app.screens.torrent_detail import TorrentDetailScreen
-from app.screens.torrents import TorrentsScreen
-from app.services.torrent_search import Source
+from app.screens.torrents import TorrentsScreen, language_options
+from app.services.torrent_search import FALLBACK_LANGUAGES, Language, Source, TorrentFilters
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
@@ -180,10 +182,12 @@ async def test_rate_limit_counts_down_then_shows_results(
     app_factory: AppFactory, fresh_devserver: Any
 ) -> None:
     neko, _tapi = apis(fresh_devserver)
-    neko.rate_limit(retry_after=1.5)
     app = app_factory(server=fresh_devserver)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_torrents(pilot)
+        # The language list is asked for first: the search is what meets the limit.
+        await wait_for(pilot, lambda: "zh" in offered(screen.query_one("#filter-language", Select)))
+        neko.rate_limit(retry_after=1.5)
         screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
         await pilot.pause()  # the source chosen before the query, so only one search asks
         status = screen.query_one(StatusLine)
@@ -237,6 +241,28 @@ def test_torrent_detail_snapshot(
         await pilot.pause()
 
     assert snap_compare(app_factory(server=fresh_devserver), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_torrent_description_snapshot(
+    snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int]
+) -> None:
+    """The Markdown description (heading, bold, list, code, link, BBCode kept literal)."""
+    neko, _tapi = apis(devserver)
+    target = neko.data.torrents[2]
+
+    async def run(pilot: Any) -> None:
+        screen = await open_torrents(pilot)
+        await search(pilot, screen, target.infohash)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TorrentDetailScreen))
+        detail = pilot.app.screen
+        await wait_for(pilot, lambda: detail.detail is not None)
+        await pilot.pause()
+        label = detail.query_one("#detail-description-label")
+        detail.query_one("#detail-body").scroll_to_widget(label, top=True, animate=False)
+        await pilot.pause()
+
+    assert snap_compare(app_factory(), terminal_size=size, run_before=run)
 
 
 async def test_validation_errors_are_shown_with_their_details(app_factory: AppFactory) -> None:
@@ -351,3 +377,143 @@ async def test_title_finds_its_torrents_elsewhere(app_factory: Any, devserver: A
         assert any("Starlight Courier" in name for name in titles)
         await pilot.press("escape")
         assert isinstance(app.screen, TitleScreen)
+
+
+async def test_later_pages_merge_by_info_hash(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    neko, _tapi = apis(fresh_devserver)
+    libria = next(t for t in fresh_devserver.catalog.titles if t["id"] == 9001)
+    libria_hash = libria["torrents"]["list"][0]["hash"].lower()
+    app = app_factory(server=fresh_devserver, **{"ui.page_size": 2})
+    async with app.run_test(size=(120, 40)) as pilot:
+        service = app.runtime.torrent_search
+        only_neko = TorrentFilters(sources=frozenset({Source.NEKOBT}))
+        first = await service.search("Starlight Courier", only_neko)
+        second = await service.search("Starlight Courier", only_neko, page=1)
+        assert first.more and second.more and len(second.hits) == 2
+        # nekoBT's page 1 lists AniLibria's torrent (shown on page 0) and, again, a torrent of
+        # its own page 0 (as when a new upload pushes rows down while the user reads).
+        as_libria = neko.data.torrent(str(second.hits[0].nekobt_id))
+        repeated = neko.data.torrent(str(second.hits[1].nekobt_id))
+        assert as_libria is not None and repeated is not None
+        as_libria.fields["infohash"] = libria_hash
+        repeated.fields["infohash"] = first.hits[0].infohash
+        repeated.fields["seeders"] = "4242"
+
+        screen = await open_torrents(pilot)
+        table = await search(pilot, screen, "Starlight Courier")
+        await wait_for(pilot, lambda: table.row_count > 0)
+        shown_first = table.row_count
+        table.focus()
+        await pilot.press("G")
+        # Page 1 adds no row; the cursor is still at the end, so page 2 follows by itself.
+        await wait_for(pilot, lambda: not screen.more and not screen.paging, timeout=10)
+        await pilot.pause()
+        assert table.row_count == len(screen.results) == shown_first + 2
+        hashes = [h.infohash for h in screen.results]
+        assert len(set(hashes)) == len(hashes)
+        merged = screen.results[hashes.index(libria_hash)]
+        assert merged.sources == (Source.ANILIBRIA, Source.NEKOBT)
+        assert merged.nekobt_id == as_libria.id
+        row = hashes.index(libria_hash)
+        assert str(table.get_row_at(row)[6]) == "AN"
+        again = hashes.index(first.hits[0].infohash)
+        assert screen.results[again].seeders == 4242
+        assert str(table.get_row_at(again)[2]).startswith("4242/")
+        assert shown(screen.query_one(StatusLine)) == f"{len(hashes)} torrents"
+
+
+async def test_language_filter_offers_nekobts_languages(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        select = screen.query_one("#filter-language", Select)
+        await wait_for(pilot, lambda: "zh" in offered(select))
+        assert next(str(label) for label, v in select._options if v == "zh") == "zh Chinese"
+        select.value = "zh"
+        await search(pilot, screen, "1080")
+        assert screen.request is not None and screen.request.filters.languages == ("zh",)
+        searches = len(search_requests(devserver))
+        # A new list keeps the chosen language (even one it lacks) and starts no search.
+        screen.set_languages(FALLBACK_LANGUAGES)
+        await pilot.pause(0.2)
+        assert select.value == "zh" and "zh" in offered(select) and "ru" in offered(select)
+        assert len(search_requests(devserver)) == searches
+
+
+async def test_language_filter_falls_back_without_nekobt(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    from app.devserver.nekobt import PREFIX
+
+    fresh_devserver.faults.fail_next(PREFIX + "/langs", 500, times=5)
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        await wait_for(
+            pilot, lambda: any(r.path.endswith("/langs") for r in fresh_devserver.requests)
+        )
+        await wait_for(pilot, lambda: not languages_loading(screen))
+        select = screen.query_one("#filter-language", Select)
+        assert offered(select) == [language.code for language in FALLBACK_LANGUAGES]
+
+
+def languages_loading(screen: TorrentsScreen) -> bool:
+    return any(w.group == "torrent-languages" and not w.is_finished for w in screen.app.workers)
+
+
+def offered(select: Select[str]) -> list[str]:
+    return [str(value) for _label, value in select._options if isinstance(value, str)]
+
+
+def search_requests(server: Any) -> list[Any]:
+    return [r for r in server.requests if r.path.endswith("/torrents/search")]
+
+
+async def test_description_markdown_is_plain_text(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    neko, _tapi = apis(fresh_devserver)
+    target = neko.data.torrents[0]
+    target.fields["description"] = (
+        "# [b]Big[/b] news\n\nBy **[/] Frostbyte** [@click=app.quit]click me[/] \x1b[31mred\n\n"
+        "- [site](https://example.invalid/a) ![shot [/]](x.png)\n- `[@click=app.quit]`\n\n"
+        "[link=https://evil.invalid]x[/link] &#27;[2J"
+    )
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        await search(pilot, screen, target.infohash)
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, TorrentDetailScreen)
+        await wait_for(pilot, lambda: detail.detail is not None)
+        description = detail.query_one("#detail-description", Static)
+        assert description.display
+        text = shown(description)
+        assert text.split("\n") == [
+            "[b]Big[/b] news",
+            "",
+            "By [/] Frostbyte [@click=app.quit]click me[/] red",
+            "",
+            "• site (https://example.invalid/a) [image: shot [/]]",
+            "• [@click=app.quit]",
+            "",
+            "[link=https://evil.invalid]x[/link] \ufffd[2J",
+        ]
+        rendered = description.render()
+        assert isinstance(rendered, Content)
+        assert not any("@click" in str(span.style) for span in rendered.spans)
+        assert any("bold" in str(span.style) for span in rendered.spans)
+        await pilot.click("#detail-description", offset=(20, 2))
+        await pilot.pause()
+        assert app.is_running
+
+
+def test_language_names_are_plain_text() -> None:
+    ((label, value),) = language_options((Language("xx", "[b]Evil[/b] [@click=app.quit]\x1b[31m"),))
+    assert isinstance(label, Text) and value == "xx"
+    assert label.plain == "xx [b]Evil[/b] [@click=app.quit]"

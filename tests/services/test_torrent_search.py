@@ -14,6 +14,8 @@ from app.devserver.nekobt import NekoBtApi
 from app.devserver.torrentapi import TorrentApi
 from app.services.catalog import CatalogService
 from app.services.torrent_search import (
+    FALLBACK_LANGUAGES,
+    Language,
     Source,
     SourceUnavailableError,
     TorrentFilters,
@@ -21,8 +23,10 @@ from app.services.torrent_search import (
     TorrentSearchService,
     classify,
     merge,
+    merge_page,
 )
 from app.sources.anilibria.client import AniLibriaClient
+from app.sources.cache import HttpCache
 from app.sources.errors import RateLimitedError
 from app.sources.http import HttpSettings
 from app.sources.nekobt.client import NekoBtClient
@@ -198,3 +202,96 @@ async def test_anilibria_detail_lists_the_files(
     assert detail.anilibria is not None
     assert detail.anilibria.metadata is not None and detail.anilibria.metadata.files_list
     assert detail.magnet and found.hits[0].infohash in detail.magnet
+
+
+def test_merge_page_folds_listed_and_repeated_info_hashes() -> None:
+    neko = TorrentHit("n1", "h1", 10, 5, 1, 3, None, "G", 3, ("en",), (Source.NEKOBT,), "1")
+    libria = replace(
+        neko, title="a2", infohash="h2", seeders=2, group="AniLibria", sources=(Source.ANILIBRIA,)
+    )
+    listed = [neko, libria]
+    # Page 1: AniLibria's torrent as nekoBT lists it (more seeders), a new one twice, and the
+    # first row again unchanged (it moved down a page while the user read).
+    again = replace(libria, title="n2", seeders=40, group="G", sources=(Source.NEKOBT,))
+    new = replace(neko, title="n3", infohash="h3", nekobt_id="3")
+    page = merge_page(listed, [again, new, replace(new, seeders=99), neko])
+    assert [h.title for h in page.hits] == ["n1", "a2", "n3"]
+    assert page.changed == (1,)
+    assert page.hits[1].sources == (Source.ANILIBRIA, Source.NEKOBT)
+    assert page.hits[1].seeders == 40 and page.hits[1].group == "AniLibria"
+    assert page.added == (page.hits[2],) and page.hits[2].seeders == 99
+    # Without an info-hash, nekoBT's id tells the same torrent apart.
+    bare = replace(neko, infohash=None)
+    assert merge_page([bare], [replace(bare, seeders=7)]).hits == (replace(bare, seeders=7),)
+    assert merge(listed) == listed
+
+
+async def test_later_pages_merge_into_rows_already_listed(fresh_devserver: Any) -> None:
+    neko_api, _tapi = apis(fresh_devserver)
+    search = await make_service(fresh_devserver)
+    try:
+        filters = TorrentFilters(sources=frozenset({Source.NEKOBT}), sort_by="latest")
+        first = await search.search("1080", filters)
+        second = await search.search("1080", filters, page=1)
+        # A torrent of page 1 shares its info-hash with one of page 0 (as a new upload pushing
+        # a row onto the next page would make it).
+        moved = neko_api.data.torrent(str(second.hits[0].nekobt_id))
+        assert moved is not None and first.hits[-1].infohash
+        moved.fields["infohash"] = first.hits[-1].infohash
+        moved.fields["seeders"] = "100000"
+        second = await search.search("1080", filters, page=1)
+        page = merge_page(first.hits, second.hits)
+        assert len(page.hits) == len(first.hits) + len(second.hits) - 1
+        assert len({h.infohash for h in page.hits}) == len(page.hits)
+        assert page.changed == (len(first.hits) - 1,)
+        assert page.hits[len(first.hits) - 1].seeders == 100000
+    finally:
+        await close(search)
+
+
+async def test_languages_come_from_nekobt_once(
+    service: TorrentSearchService, devserver: Any
+) -> None:
+    before = len([r for r in devserver.requests if r.path.endswith("/langs")])
+    languages = await service.languages()
+    assert Language("zh", "Chinese") in languages  # not in the fixed list
+    assert Language("enm", "English (Weeb)") in languages
+    assert await service.languages() == languages
+    asked = [r for r in devserver.requests if r.path.endswith("/langs")]
+    assert len(asked) == before + 1
+
+
+async def test_languages_fall_back_when_nekobt_cannot_answer(
+    fresh_devserver: Any, tmp_path: Any
+) -> None:
+    path = nekobt.PREFIX + "/langs"
+    fresh_devserver.faults.fail_next(path, 500)
+    search = await make_service(fresh_devserver, nekobt_key=None)
+    try:
+        assert await search.languages() == FALLBACK_LANGUAGES
+        # The fixed list is not remembered: the next call asks again.
+        assert Language("zh", "Chinese") in await search.languages()
+    finally:
+        await close(search)
+
+    # Offline, the list an earlier run put in the disk cache beats the fixed one (the list is
+    # cached also with an API key: it is the same for everyone).
+    cache = HttpCache(tmp_path / "http.sqlite")
+    urls = service_urls(fresh_devserver)
+    catalog = CatalogService(
+        AniLibriaClient.create(urls["anilibria_api"], urls["anilibria_site"], settings=NO_RETRIES)
+    )
+    for failing in (False, True):
+        if failing:
+            fresh_devserver.faults.fail_next(path, 500)
+        neko = NekoBtClient.create(
+            urls["nekobt_api"], api_key=nekobt.DEMO_API_KEY, cache=cache, settings=NO_RETRIES
+        )
+        search = TorrentSearchService(neko, None, catalog)
+        try:
+            assert Language("zh", "Chinese") in await search.languages()
+        finally:
+            await neko.aclose()
+    await catalog.client.aclose()
+    cache.close()
+    assert not fresh_devserver.faults.take(path)[1]  # the failure was used up

@@ -10,8 +10,9 @@ Built on the shared `ApiHttp` (retries, 429 waits through the injected `sleep`, 
   `validate_errors` raises `NekoBtValidationError`; 429 (nekoBT's JSON `retry_after` or
   Cloudflare's HTML `Retry-After`) is waited out and retried by `ApiHttp`.
 - The disk cache holds only reads that are the same for everyone (langs, media, groups,
-  torrents, comments) and only when no API key is set: authenticated answers carry per-user
-  fields (a `private_magnet` with the passkey). Those reads return `Fetched[...]`.
+  torrents, comments) and, but for the language list, only when no API key is set:
+  authenticated answers carry per-user fields (a `private_magnet` with the passkey). Those
+  reads return `Fetched[...]`.
 - `animetosho()` may take a minute per request (its own timeout) and polls while the API says
   "processing"; it is a plain coroutine, so cancelling the task stops it.
 """
@@ -77,6 +78,9 @@ GroupSort = Literal["created", "uploads", "members", "downloads", "name"]
 
 CACHEABLE_PATHS = frozenset({"langs", "media/", "groups/", "torrents/"})
 """Reads the disk cache may hold (only when no API key is set; searches are never cached)."""
+
+KEYED_CACHEABLE_PATHS = frozenset({"langs"})
+"""Reads the disk cache may hold with an API key too: nothing in them depends on who asks."""
 
 ANIMETOSHO_TIMEOUT = 65.0
 """Seconds one AnimeTosho request may take: the site may hold it up to 60 s while it fetches."""
@@ -205,7 +209,7 @@ class NekoBtClient:
             api_key=api_key or None,
             settings=settings,
             cache=cache,
-            cache_allow=frozenset() if api_key else CACHEABLE_PATHS,
+            cache_allow=KEYED_CACHEABLE_PATHS if api_key else CACHEABLE_PATHS,
             sleep=sleep,
             clock=clock,
             transport=transport,
