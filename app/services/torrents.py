@@ -989,7 +989,9 @@ class TorrentEngine:
                 pending, record.pending = record.pending, []
                 for call in pending:
                     self._on_handle(record, call)
-                self._save(record)
+                if not record.restored:
+                    # A restored torrent's resume file is what it was just read from.
+                    self._save(record)
         if failed:
             log.warning("libtorrent refused torrent %s: %s", key, reason)
             self.bus.publish(TorrentErrored(key, reason))

@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.bench import downloads
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 COLD_RUNS = 5
@@ -425,6 +427,9 @@ def main() -> int:
         if goal:
             verdict = "  goal ≤ {}: {}".format(goal[1], "met" if value <= goal[1] else "MISSED")
         print(f"{name:18} {value:10.3f}{verdict}")
+    print("\ndownloads (TCP on loopback, a local seeder in its own process):")
+    for what, figure, goal in downloads.table_rows(downloads.run_all()):
+        print(f"  {what}: {figure}" + (f"  ({goal})" if goal else ""))
     return 0
 
 
