@@ -33,13 +33,20 @@ from app.services.player import (
     PlaybackStopped,
     PlayerUnavailable,
     SkipApplied,
+    SkipOffered,
 )
 from app.services.runtime import Runtime
-from app.services.terminal_video import terminal_command, terminal_outputs, without_display
+from app.services.terminal_video import (
+    ipc_socket_path,
+    run_mpv,
+    terminal_command,
+    terminal_outputs,
+    without_display,
+)
 from app.sources.anilibria.models import Title
 from app.sources.errors import SourceError
 from app.widgets.localized import localize_bindings
-from app.widgets.now_playing import NowPlaying
+from app.widgets.now_playing import NowPlaying, skip_prompt
 
 if TYPE_CHECKING:
     from app.services.downloads import DownloadItem, DownloadQueue
@@ -99,6 +106,8 @@ class AniApp(App[None]):
         Binding("number_sign", "player('cycle_audio')", "Audio track", show=False),
         Binding("v", "player('cycle_subtitles')", "Subtitles", show=False),
         Binding("x", "player('stop')", "Stop"),
+        # Only while an opening / ending is offered (`[player] skips = "ask"`).
+        Binding("S", "skip", "Skip"),
     ]
     PLAYER_ACTIONS = frozenset({"player", "seek", "volume"})
 
@@ -170,7 +179,16 @@ class AniApp(App[None]):
                     volume=event.volume,
                     muted=event.muted,
                     quality=event.quality,
+                    skip_offer=event.skip_offered,
                 )
+            )
+        elif isinstance(event, SkipOffered) and state is not None:
+            self.set_now_playing(replace(state, skip_offer=event.kind))
+            # The bar says it too; the toast is for eyes elsewhere, gone with the range.
+            self.notify(
+                skip_prompt(event.kind),
+                markup=False,
+                timeout=max(2.0, min(event.end - event.start, 8.0)),
             )
         elif isinstance(event, PlaybackStopped):
             self.history_changed.publish(event.title_id)
@@ -178,6 +196,8 @@ class AniApp(App[None]):
         elif isinstance(event, (EpisodeWatched, EpisodeFinished)):
             self.history_changed.publish(event.title_id)
         elif isinstance(event, SkipApplied):
+            if state is not None and state.skip_offer is not None:
+                self.set_now_playing(replace(state, skip_offer=None))
             self.notify(t("Skipped the {kind}.", kind=t(event.kind)), markup=False, timeout=3)
         elif isinstance(event, PlaybackFailed):
             self.set_now_playing(None)
@@ -371,16 +391,40 @@ class AniApp(App[None]):
             return
         url, start, media_title = stream
         await self.runtime.player.stop()
-        command = terminal_command(url, outputs[0], start=start, title=media_title)
-        try:
-            with self.suspend():
-                # Awaited, not run: the event loop (and every service on it) keeps going
-                # while mpv has the terminal.
-                process = await asyncio.create_subprocess_exec(*command)
-                await process.wait()
-        except SuspendNotSupported:
-            self.notify(t("Terminal video needs a real terminal."), severity="error", markup=False)
+        # Positions and the watched mark reach history as from the in-process player.
+        playback = self.runtime.player.external_playback(title, episode)
+        code = 0
+        with ipc_socket_path() as socket_path:
+            command = terminal_command(
+                url,
+                outputs[0],
+                start=start,
+                title=media_title,
+                ao=self.settings.player.ao or None,
+                ipc_server=socket_path,
+            )
+            try:
+                with self.suspend():
+                    # Awaited, not run: the event loop (and every service on it) keeps going
+                    # while mpv has the terminal, and follows it over the IPC socket.
+                    code = await run_mpv(command, socket_path, playback)
+            except SuspendNotSupported:
+                self.notify(
+                    t("Terminal video needs a real terminal."), severity="error", markup=False
+                )
         self.refresh(layout=True)
+        # 4: quit by a signal (the user's ctrl+c in mpv).
+        if code not in (0, 4):
+            self.notify(
+                t(
+                    "mpv could not play episode {episode} (exit code {code}).",
+                    episode=episode,
+                    code=code,
+                ),
+                severity="error",
+                markup=False,
+                timeout=8,
+            )
 
     async def _copy_stream_url(self, title: Title, episode: int | float) -> None:
         client = self.runtime.catalog.client
@@ -405,10 +449,28 @@ class AniApp(App[None]):
         with contextlib.suppress(SourceError):
             await self.runtime.catalog.client.get_caching_nodes()
 
+    def continue_title(self, title: Title) -> None:
+        """Play the next unwatched episode of `title` (a full title), resuming a started one."""
+        episodes = title.player.episodes if title.player else ()
+        if not episodes:
+            self.notify(t("No episodes to play yet."), markup=False)
+            return
+        episode = self.runtime.history.next_unwatched(title.id, [e.serie for e in episodes])
+        if episode is None:
+            self.notify(t("Every episode is watched."), markup=False)
+            return
+        self.play_episode(title, episode)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.PLAYER_ACTIONS:
             return self.now_playing is not None
+        if action == "skip":
+            return self.now_playing is not None and self.now_playing.skip_offer is not None
         return True
+
+    async def action_skip(self) -> None:
+        """Skip the opening or ending on offer (`[player] skips = "ask"`)."""
+        await self.runtime.player.accept_skip()
 
     async def action_player(self, command: str) -> None:
         await getattr(self.runtime.player, command)()

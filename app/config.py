@@ -88,9 +88,8 @@ class PlayerConfig:
     skips: str = field(
         default="auto",
         metadata=_doc(
-            "Openings and endings: auto (skipped) or off.",
-            # "ask" (the player offers each skip) waits for its prompt in the UI.
-            choices=("auto", "off"),
+            "Openings and endings: auto (skipped), ask (offered: S skips) or off.",
+            choices=("auto", "ask", "off"),
         ),
     )
     autoplay: bool = field(

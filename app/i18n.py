@@ -321,6 +321,14 @@ RU: dict[str, str] = {
     "All / none": "Все / ни одного",
     "Open folder": "Открыть папку",
     "Close folder": "Закрыть папку",
+    "Skip": "Пропустить",
+    "Skip offset": "Сдвиг пропуска",
+    "Opening: press S to skip": "Опенинг: нажмите S, чтобы пропустить",
+    "Ending: press S to skip": "Эндинг: нажмите S, чтобы пропустить",
+    "Skip offset for this title: {offset} s": "Сдвиг пропуска для этого тайтла: {offset} с",
+    "Skip offset for this title, in seconds (+ later, − earlier):": "Сдвиг пропуска для этого тайтла в секундах (+ позже, − раньше):",
+    "Type seconds, e.g. +2.5, -3 or 0 (at most {limit} either way).": "Введите секунды, например +2.5, -3 или 0 (не больше {limit} в любую сторону).",
+    "mpv could not play episode {episode} (exit code {code}).": "mpv не смог воспроизвести серию {episode} (код выхода {code}).",
 }
 
 _TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}

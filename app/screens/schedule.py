@@ -15,6 +15,7 @@ from app import i18n
 from app.i18n import t
 from app.screens.base import AniScreen
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
+from app.sources.errors import SourceError
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
@@ -30,7 +31,8 @@ def watched_cell(watched: int, title: Title) -> Text:
 
 
 class ScheduleScreen(AniScreen):
-    """What comes out on each weekday. Enter opens a title; ←/→ or h/l change the day."""
+    """What comes out on each weekday. Enter opens a title, `p` continues watching it; ←/→ or
+    h/l change the day."""
 
     MODE = "schedule"
     SCREEN_NAME = "Schedule"
@@ -38,6 +40,7 @@ class ScheduleScreen(AniScreen):
         # One of the pair in the footer is enough to make day switching discoverable.
         Binding("left,h", "previous_day", "Previous day", priority=True, show=False),
         Binding("right,l", "next_day", "Next day", priority=True),
+        Binding("p", "continue", "Continue"),
     ]
 
     def __init__(self) -> None:
@@ -136,3 +139,25 @@ class ScheduleScreen(AniScreen):
         titles = self.days.get(self.selected_day, ())
         if 0 <= index < len(titles):
             self.ani.open_title(titles[index].id)
+
+    def action_continue(self) -> None:
+        """Play the selected title's next unwatched episode, resuming it, as the Title screen's
+        `p` does."""
+        titles = self.days.get(self.selected_day, ())
+        index = self.query_one(KeyTable).cursor_row
+        if 0 <= index < len(titles):
+            self.continue_title(titles[index].id)
+
+    @work(exclusive=True, group="schedule-continue", exit_on_error=False)
+    async def continue_title(self, title_id: int) -> None:
+        # The schedule's titles carry no full player (episodes, hosts): fetch the title as the
+        # Title screen does; offline, its cached copy stands in.
+        catalog = self.runtime.catalog
+        try:
+            fetched = await catalog.title(title_id)
+        except SourceError as error:
+            try:
+                fetched = await catalog.title(title_id, cache_only=True)
+            except SourceError:
+                raise error from None
+        self.ani.continue_title(fetched.value)

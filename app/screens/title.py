@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,7 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, DataTable, Footer, Label, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from app import i18n
 from app.formatting import date_text, human_size
@@ -21,6 +23,7 @@ from app.screens.base import AniScreen
 from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
 from app.sources.errors import SourceError
 from app.store.history import EpisodeProgress
+from app.widgets.localized import localize_bindings
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.poster import Poster, resolve_renderer
 from app.widgets.status_line import StatusLine
@@ -56,6 +59,30 @@ def watched_mark(progress: EpisodeProgress | None) -> Text:
     if progress.duration:
         return Text(f"{min(99, int(100 * progress.position / progress.duration))}%", style="yellow")
     return Text("…", style="yellow")
+
+
+MAX_SKIP_OFFSET = 300.0
+"""Seconds a title's skip ranges may move either way: an opening is never minutes off."""
+
+_OFFSET = re.compile(r"\s*([+\-\u2212]?)\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*s?\s*")
+
+
+def parse_skip_offset(text: str) -> float | None:
+    """Seconds from what the user typed ("+2.5", "-3", "0", "2,5", "−1 s"); None when it is not
+    a number of seconds within ±`MAX_SKIP_OFFSET`."""
+    match = _OFFSET.fullmatch(text)
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    seconds = float(digits.replace(",", "."))
+    if sign in ("-", "\u2212"):
+        seconds = -seconds
+    return seconds if abs(seconds) <= MAX_SKIP_OFFSET else None
+
+
+def skip_offset_text(seconds: float) -> str:
+    """A signed offset: "+2.5", "-3", "0"."""
+    return f"{seconds:+g}" if seconds else "0"
 
 
 def fact(label: str, value: str | Content) -> Content:
@@ -105,6 +132,8 @@ class TitleScreen(AniScreen):
         Binding("w", "toggle_watched", "Watched"),
         Binding("d", "download", "Download"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
+        # Now and then, when the API's ranges are off: Help lists it, the footer has no room.
+        Binding("O", "skip_offset", "Skip offset", show=False),
     ]
 
     def __init__(self, title_id: int) -> None:
@@ -202,6 +231,9 @@ class TitleScreen(AniScreen):
         watched = self.runtime.history.watched_count(title.id)
         if watched and title.player and title.player.episodes:
             facts.append(fact("Watched", f"{watched} / {len(title.player.episodes)}"))
+        offset = self.runtime.history.skip_offset(title.id)
+        if offset:
+            facts.append(fact("Skip offset", f"{skip_offset_text(offset)} s"))
         self.query_one("#title-facts", Static).update(Content("\n").join(facts))
         blocked = self.query_one("#title-blocked", Static)
         notices = []
@@ -290,6 +322,22 @@ class TitleScreen(AniScreen):
             return
         self.ani.play_episode(self.title_data, episode)
 
+    def action_skip_offset(self) -> None:
+        """Ask for this title's skip offset: seconds added to every opening / ending range."""
+        current = self.runtime.history.skip_offset(self.title_id)
+        self.app.push_screen(SkipOffsetScreen(current), self.skip_offset_chosen)
+
+    def skip_offset_chosen(self, seconds: float | None) -> None:
+        if seconds is None:
+            return
+        # Through the player: an episode of this title playing now moves its ranges too.
+        self.runtime.player.set_skip_offset(self.title_id, seconds)
+        self.notify(
+            t("Skip offset for this title: {offset} s", offset=skip_offset_text(seconds)),
+            markup=False,
+        )
+        self.history_changed(self.title_id)
+
     def action_find_torrents(self) -> None:
         """Search nekoBT and the other torrent sources for this title by its English name."""
         from app.screens.torrents import TorrentsScreen
@@ -357,3 +405,47 @@ class TitleScreen(AniScreen):
             title_name=title.names.ru or title.display_name,
             episodes=torrent.series.string,
         )
+
+
+class SkipOffsetScreen(ModalScreen[float | None]):
+    """Asks for a title's skip offset in seconds; dismisses with it, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    SkipOffsetScreen { align: center middle; }
+    SkipOffsetScreen > Vertical {
+        width: 64; max-width: 100%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    SkipOffsetScreen #skip-offset-problem { color: $error; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, current: float) -> None:
+        super().__init__()
+        self.current = current
+        localize_bindings(self)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(t("Skip offset for this title, in seconds (+ later, − earlier):"))
+            yield Input(
+                skip_offset_text(self.current), placeholder="+2.5 / -3 / 0", id="skip-offset"
+            )
+            yield Static(id="skip-offset-problem", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        seconds = parse_skip_offset(event.value)
+        if seconds is None:
+            self.query_one("#skip-offset-problem", Static).update(
+                t(
+                    "Type seconds, e.g. +2.5, -3 or 0 (at most {limit} either way).",
+                    limit=int(MAX_SKIP_OFFSET),
+                )
+            )
+            return
+        self.dismiss(seconds)

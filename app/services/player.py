@@ -9,7 +9,8 @@ a time, so the service needs no locks. `MPV()` and `terminate()` run in worker t
 
 Screens: the libmpv handle is in-process. `vo` defaults to a window when a display exists and
 to `null` otherwise; terminal video (tct, sixel) must run as a separate `mpv` process while the
-app is suspended, which is not this service's job.
+app is suspended (`terminal_video.py`), and `ExternalPlayback` records that one's history by
+this service's rules.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "QUALITIES",
     "EpisodeFinished",
     "EpisodeWatched",
+    "ExternalPlayback",
     "PlaybackFailed",
     "PlaybackProgressed",
     "PlaybackStarted",
@@ -45,6 +47,7 @@ __all__ = [
     "PlayerSettings",
     "PlayerUnavailable",
     "SkipApplied",
+    "SkipKind",
     "SkipMode",
     "SkipOffered",
     "TrackChanged",
@@ -60,6 +63,9 @@ QUALITIES = ("fhd", "hd", "sd")
 
 SkipMode = Literal["auto", "ask", "off"]
 """`auto` seeks over openings/endings, `ask` publishes `SkipOffered`, `off` does nothing."""
+
+SkipKind = Literal["opening", "ending"]
+"""Which range of an episode a skip is about."""
 
 # mpv's end-file reasons (struct mpv_event_end_file), and the event ids forwarded to the loop.
 _END_EOF = 0
@@ -129,6 +135,8 @@ class PlaybackProgressed(Event):
     volume: float
     muted: bool
     quality: str
+    skip_offered: SkipKind | None = None
+    """In `ask` mode: the range on offer (`accept_skip()` skips it); None once it has passed."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ class SkipApplied(Event):
 
     title_id: int
     episode: int | float
-    kind: Literal["opening", "ending"]
+    kind: SkipKind
     start: float
     end: float
 
@@ -148,7 +156,7 @@ class SkipOffered(Event):
 
     title_id: int
     episode: int | float
-    kind: Literal["opening", "ending"]
+    kind: SkipKind
     start: float
     end: float
 
@@ -210,7 +218,7 @@ class TrackChanged(Event):
 
 @dataclass
 class _Skip:
-    kind: Literal["opening", "ending"]
+    kind: SkipKind
     start: float
     end: float
     done: bool = False
@@ -252,6 +260,19 @@ class _Session:
     @property
     def resume_point(self) -> float:
         return self.position if self.position is not None else self.start
+
+
+def _episode_skips(episode: Episode, offset: float) -> list[_Skip]:
+    """The episode's opening / ending ranges shifted by the title's skip offset."""
+    ranges: tuple[tuple[SkipKind, tuple[float, ...]], ...] = (
+        ("opening", episode.skips.opening),
+        ("ending", episode.skips.ending),
+    )
+    return [
+        _Skip(kind, max(0.0, rng[0] + offset), rng[1] + offset)
+        for kind, rng in ranges
+        if len(rng) >= 2 and rng[1] > rng[0] and rng[1] + offset > 0
+    ]
 
 
 def _hls_path(episode: Episode, quality: str) -> str | None:
@@ -410,6 +431,9 @@ class PlayerService:
             "save-position-on-quit": "no",
             # youtube-dl would be asked about every HLS URL first.
             "ytdl": "no",
+            # No sound card (an SSH server, a container): play silently. Otherwise mpv plays
+            # the picture and then ends the file with an error, which reads as a dead host.
+            "audio-fallback-to-null": "yes",
             "network-timeout": str(settings.network_timeout),
         }
         if settings.ao is not None:
@@ -562,7 +586,13 @@ class PlayerService:
         # The first frame is news the UI waits for: it is never held back by the throttle.
         first_frame = not session.position and position > 0
         session.position = position
+        offered = session.offered
+        if offered is not None and not offered.start <= position < offered.end:
+            # Played (or seeked) past the offered range: the offer is over.
+            session.offered = None
         self._apply_skips(session, position)
+        # The bar shows the offer: its start and end are news, never held back by the throttle.
+        changed = session.offered is not offered
         duration = session.duration
         if (
             not session.watched
@@ -572,7 +602,7 @@ class PlayerService:
             self._mark_watched(session)
         if self._clock() - session.saved_at >= self._settings.save_interval:
             self._save(session)
-        self._publish_progress(session, force=first_frame)
+        self._publish_progress(session, force=first_frame or changed)
 
     def _apply_skips(self, session: _Session, position: float) -> None:
         mode = self._settings.skip_mode
@@ -590,12 +620,14 @@ class PlayerService:
                     SkipOffered(session.title.id, session.number, skip.kind, skip.start, skip.end)
                 )
 
-    def _skip(self, session: _Session, skip: _Skip) -> None:
+    def _skip(self, session: _Session, skip: _Skip) -> bool:
         session.offered = None
-        if self._command("seek", str(skip.end), "absolute+exact"):
-            self._bus.publish(
-                SkipApplied(session.title.id, session.number, skip.kind, skip.start, skip.end)
-            )
+        if not self._command("seek", str(skip.end), "absolute+exact"):
+            return False
+        self._bus.publish(
+            SkipApplied(session.title.id, session.number, skip.kind, skip.start, skip.end)
+        )
+        return True
 
     def _publish_progress(self, session: _Session, *, force: bool = False) -> None:
         # Monotonic, not the injected clock: a frozen test clock must not silence progress.
@@ -620,6 +652,7 @@ class PlayerService:
                 volume=self._volume,
                 muted=self._muted,
                 quality=session.quality,
+                skip_offered=session.offered.kind if session.offered is not None else None,
             )
         )
 
@@ -723,16 +756,7 @@ class PlayerService:
                 "has no stream in any quality",
             )
             return False
-        offset = self._history.skip_offset(session.title.id)
-        ranges: tuple[tuple[Literal["opening", "ending"], tuple[float, ...]], ...] = (
-            ("opening", episode.skips.opening),
-            ("ending", episode.skips.ending),
-        )
-        skips = [
-            _Skip(kind, rng[0] + offset, rng[1] + offset)
-            for kind, rng in ranges
-            if len(rng) >= 2 and rng[1] > rng[0]
-        ]
+        skips = _episode_skips(episode, self._history.skip_offset(session.title.id))
         start = self._start_for(session.title.id, episode.serie) if session.recorded else 0.0
         self._session = dataclasses.replace(
             session,
@@ -927,6 +951,27 @@ class PlayerService:
             _episode_media_title(title, episode_number),
         )
 
+    def external_playback(self, title: Title, episode_number: int | float) -> ExternalPlayback:
+        """Record `episode_number` of `title` played by something else than libmpv (the `mpv`
+        command in the terminal) by this player's rules; feed it what that player reports."""
+        player = title.player
+        episode = next(
+            (e for e in (player.episodes if player else ()) if e.serie == episode_number), None
+        )
+        skips: list[_Skip] = []
+        if episode is not None and self._settings.skip_mode == "auto":
+            # `ask` cannot ask while another program has the terminal: it plays through.
+            skips = _episode_skips(episode, self._history.skip_offset(title.id))
+        return ExternalPlayback(
+            title,
+            episode_number,
+            bus=self._bus,
+            history=self._history,
+            settings=self._settings,
+            clock=self._clock,
+            skips=skips,
+        )
+
     def set_watched(self, title_id: int, episode: int | float, watched: bool) -> None:
         """Mark an episode watched or unwatched by hand (`EpisodeWatched` follows)."""
         if watched:
@@ -959,15 +1004,38 @@ class PlayerService:
         if self._session is not None and self._session.loaded:
             self._command("seek", str(seconds), "relative")
 
-    async def accept_skip(self) -> None:
-        """In `ask` mode: skip the range of the latest `SkipOffered`, if still inside it."""
+    @property
+    def skip_offer(self) -> SkipKind | None:
+        """In `ask` mode: the opening or ending on offer right now (`accept_skip()`), or None."""
+        session = self._session
+        return session.offered.kind if session is not None and session.offered else None
+
+    async def accept_skip(self) -> bool:
+        """In `ask` mode: skip the range of the latest `SkipOffered`, if still inside it.
+        True when it was skipped (a `SkipApplied` follows)."""
         session = self._session
         if session is None or session.offered is None:
-            return
+            return False
         skip = session.offered
-        if session.position is not None and skip.start <= session.position < skip.end:
-            self._skip(session, skip)
         session.offered = None
+        if session.position is not None and skip.start <= session.position < skip.end:
+            return self._skip(session, skip)
+        # Too late: the bar must stop offering it.
+        self._publish_progress(session, force=True)
+        return False
+
+    def set_skip_offset(self, title_id: int, seconds: float) -> None:
+        """Shift the opening / ending ranges of `title_id` by `seconds` (negative: earlier),
+        for every episode from now on, the one playing included."""
+        self._history.set_skip_offset(title_id, seconds)
+        session = self._session
+        if session is None or session.title.id != title_id:
+            return
+        done = {skip.kind for skip in session.skips if skip.done}
+        session.skips = _episode_skips(session.episode, seconds)
+        for skip in session.skips:
+            # A range already skipped or offered stays done: moving it must not replay a skip.
+            skip.done = skip.kind in done
 
     async def next_episode(self) -> bool:
         """Play the next episode of the title; False when there is none."""
@@ -1029,3 +1097,88 @@ class PlayerService:
             await asyncio.to_thread(handle.terminate)
         if self._tasks:
             await asyncio.gather(*self._tasks)
+
+
+class ExternalPlayback:
+    """One episode played outside libmpv, recorded by the in-process player's rules.
+
+    The position is saved every `save_interval` and at the end, the episode counts as watched
+    past `watched_threshold` or at the end of the file, and the next play resumes from the
+    saved position. Made by `PlayerService.external_playback`; called on the event loop.
+    """
+
+    def __init__(
+        self,
+        title: Title,
+        episode: int | float,
+        *,
+        bus: EventBus,
+        history: HistoryStore,
+        settings: PlayerSettings,
+        clock: Callable[[], float],
+        skips: list[_Skip],
+    ) -> None:
+        self.title = title
+        self.episode = episode
+        self._bus = bus
+        self._history = history
+        self._settings = settings
+        self._clock = clock
+        self._skips = skips
+        self.position: float | None = None
+        """The latest position reported; None before the first frame."""
+        self.duration: float | None = None
+        self.watched = False
+        self._saved_at = clock()
+
+    def progressed(self, position: float, duration: float | None) -> float | None:
+        """The player is at `position` of `duration` seconds. Returns where to seek to skip an
+        opening or ending (`auto` skips), or None."""
+        self.position = position
+        if duration:
+            self.duration = duration
+        target = None
+        for skip in self._skips:
+            if not skip.done and skip.start <= position < skip.end:
+                # Once only, as in-process: a seek landing early must not loop.
+                skip.done = True
+                target = skip.end
+        if (
+            not self.watched
+            and self.duration
+            and position >= self.duration * self._settings.watched_threshold
+        ):
+            self._mark_watched()
+        if self._clock() - self._saved_at >= self._settings.save_interval:
+            self._save()
+        return target
+
+    def ended(self, reason: str | None) -> None:
+        """The player stopped; `reason` is mpv's end-file reason (`eof` at the end of the file,
+        `quit`, `error`…; None when unknown). Saves the last position."""
+        if reason == "eof" and self.duration:
+            self.position = self.duration
+        if self.position is None:
+            return  # Nothing played: what history knew stays.
+        self._save()
+        if reason == "eof" and not self.watched:
+            self._mark_watched()
+        self._bus.publish(PlaybackStopped(self.title.id, self.episode, self.position))
+
+    def _mark_watched(self) -> None:
+        self.watched = True
+        self._history.mark_watched(self.title.id, self.episode, at=self._clock())
+        self._bus.publish(EpisodeWatched(self.title.id, self.episode))
+
+    def _save(self) -> None:
+        self._saved_at = self._clock()
+        if self.position is None:
+            return
+        self._history.record_position(
+            self.title.id,
+            self.episode,
+            self.position,
+            self.duration,
+            at=self._saved_at,
+            title_name=self.title.display_name,
+        )

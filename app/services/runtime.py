@@ -214,7 +214,10 @@ class Runtime:
         order = (config.quality, *(q for q in QUALITIES if q != config.quality))
         return PlayerSettings(
             quality_order=order,
-            skip_mode="off" if config.skips == "off" else "auto",
+            # Spelled out for the type checker; the config has validated the choice.
+            skip_mode=(
+                "ask" if config.skips == "ask" else "off" if config.skips == "off" else "auto"
+            ),
             autoplay=config.autoplay,
             watched_threshold=config.watched_threshold,
             save_interval=config.save_interval,

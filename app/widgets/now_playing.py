@@ -28,6 +28,13 @@ class NowPlaying:
     volume: float = 100.0
     muted: bool = False
     quality: str = ""
+    skip_offer: str | None = None
+    """"opening" or "ending" while the player offers to skip it (`S`), else None."""
+
+
+def skip_prompt(kind: str) -> str:
+    """What the bar and the toast say while an opening or ending is offered."""
+    return t("Ending: press S to skip") if kind == "ending" else t("Opening: press S to skip")
 
 
 def clock(seconds: float | None) -> str:
@@ -47,8 +54,15 @@ def bar_content(state: NowPlaying) -> Content:
     gauge_width = 20
     filled = round(fraction * gauge_width)
     volume = t("muted") if state.muted else f"{t('vol')} {state.volume:.0f}"
+    # First, so that a narrow terminal cuts the title, never the offer.
+    offer = (
+        Content.assemble((f" {skip_prompt(state.skip_offer)} ", "bold reverse $warning"), " ")
+        if state.skip_offer
+        else Content("")
+    )
     return Content.assemble(
         (f" {icon} ", "bold $accent"),
+        offer,
         (one_line(state.media_title), "bold"),
         "  ",
         f"{clock(state.position)} / {clock(state.duration)} ",

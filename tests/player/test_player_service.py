@@ -386,6 +386,63 @@ async def test_skip_mode_off_plays_through_the_range(
     assert not recorder.of(SkipApplied) and not recorder.of(SkipOffered)
 
 
+async def test_an_offer_is_shown_in_progress_and_expires_past_the_range(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = await fetch_title(client, 9013)  # opening [1, 2]
+    player = make_player(skip_mode="ask", autoplay=False)
+    assert await player.accept_skip() is False  # idle: nothing on offer
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    offer = await recorder.wait_for(SkipOffered)
+    assert offer.kind == "opening"
+    assert player.skip_offer == "opening"
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.skip_offered == "opening")
+    # Played past the range without an answer: the offer is over, at once (not throttled).
+    passed = await recorder.wait_for(PlaybackProgressed, lambda e: e.position >= 2.0)
+    assert passed.skip_offered is None and player.skip_offer is None
+    assert await player.accept_skip() is False
+    progress = recorder.of(PlaybackProgressed)
+    assert all(e.skip_offered is None for e in progress if not 1.0 <= e.position < 2.0)
+    assert not recorder.of(SkipApplied)
+    await player.stop()
+
+
+async def test_seeking_out_of_an_offered_range_withdraws_the_offer(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = await fetch_title(client, 9013)
+    player = make_player(skip_mode="ask", autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    await recorder.wait_for(SkipOffered)
+    await player.toggle_pause()
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.paused)
+    # Back before the opening while paused: no more offer, and a late S skips nothing.
+    mark = recorder.mark()
+    await player.seek(-5)
+    withdrawn = await recorder.wait_for(PlaybackProgressed, lambda e: e.position < 1.0, since=mark)
+    assert withdrawn.skip_offered is None and player.skip_offer is None
+    assert await player.accept_skip() is False
+    assert not recorder.of(SkipApplied)
+    await player.stop()
+
+
+async def test_a_new_skip_offset_moves_the_ranges_of_the_episode_playing(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+) -> None:
+    title = await fetch_title(client, 9013)  # opening [1, 2]
+    player = make_player(autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackStarted)
+    player.set_skip_offset(9013, 1.5)
+    assert history.skip_offset(9013) == 1.5
+    player.set_skip_offset(9001, -1.0)  # another title: stored, the episode playing unmoved
+    assert history.skip_offset(9001) == -1.0
+    skip = await recorder.wait_for(SkipApplied)
+    assert (skip.start, skip.end) == (2.5, 3.5)
+    await recorder.wait_for(EpisodeFinished)
+    assert len(recorder.of(SkipApplied)) == 1
+
+
 async def test_switching_to_an_episode_without_streams_fails_and_stops(
     make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
 ) -> None:
@@ -443,3 +500,24 @@ async def test_a_file_of_a_known_episode_records_and_resumes_it(
     assert await player.play_file(url, "Show - 02.mkv", title_id=9001, episode=2)
     resumed = await recorder.wait_for(PlaybackStarted, since=mark)
     assert resumed.start == pytest.approx(saved.position)
+
+
+async def test_a_missing_audio_device_plays_silently_to_the_end(
+    make_player: MakePlayer,
+    client: AniLibriaClient,
+    recorder: Recorder,
+    mpv_config_dir: Path,
+    history: HistoryStore,
+) -> None:
+    # An SSH server or a container has no sound card: mpv then ends the file with an error
+    # ("audio output initialization failed"), which must not read as a failed host.
+    (mpv_config_dir / "mpv.conf").write_text("audio-device=alsa/anitui-no-such-device\n")
+    title = await fetch_title(client, 9001)
+    player = make_player(ao="alsa", autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    finished = await recorder.wait_for(EpisodeFinished)
+    assert finished.watched
+    assert not recorder.of(PlaybackFailed)
+    assert len(recorder.of(PlaybackStarted)) == 1  # no other host tried
+    progress = history.progress(9001, 1)
+    assert progress is not None and progress.watched

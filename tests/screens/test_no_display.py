@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -117,6 +118,17 @@ def test_terminal_video_over_ssh_gives_the_screen_back(tmp_path: Path) -> None:
         # ...and comes back intact when the 4-second clip ends.
         screen = wait_screen(lambda s: "anitui" in s and "Continue" in s, timeout=30)
         assert "Schedule" in screen and "Favorites:" in screen
+        # mpv was followed over its IPC socket: the episode played to its end is recorded
+        # as watched, and the Title screen says so at once.
+        wait_screen(lambda s: "Watched: 1 /" in s, timeout=10)
         keys("q")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    with sqlite3.connect(tmp_path / "d" / "anitui.sqlite") as db:
+        rows = db.execute(
+            "SELECT episode, position, duration, watched FROM watch_progress"
+        ).fetchall()
+    assert len(rows) == 1
+    episode, position, duration, watched = rows[0]
+    assert (episode, watched) == (1.0, 1)
+    assert position == duration == pytest.approx(4.0, abs=0.2)

@@ -158,3 +158,129 @@ async def test_player_keys_reach_the_player(player_app: Any) -> None:
         await wait_for(pilot, lambda: app.now_playing.episode == 1, timeout=15)
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
+
+
+async def test_ask_mode_offers_the_skip_and_S_takes_it(app_factory: AppFactory) -> None:
+    app = app_factory(**HEADLESS_PLAYER, **{"player.skips": "ask"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9013)  # opening [1, 2]
+        assert "S" not in screen.active_bindings
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await wait_for(pilot, lambda: app.now_playing.skip_offer == "opening", timeout=20)
+        await pilot.press("space")  # hold the playhead inside the range
+        await wait_for(pilot, lambda: app.now_playing.paused, timeout=10)
+        assert app.now_playing.skip_offer == "opening"
+        bar = screen.query_one(NowPlayingBar)
+        assert "Opening: press S to skip" in str(bar.render())
+        assert any(n.message == "Opening: press S to skip" for n in app._notifications)
+        assert screen.active_bindings["S"].enabled
+        await pilot.press("S")
+        await wait_for(pilot, lambda: app.now_playing.skip_offer is None, timeout=10)
+        await wait_for(pilot, lambda: app.now_playing.position >= 2.0, timeout=10)
+        assert "press S" not in str(bar.render())
+        assert "S" not in screen.active_bindings
+        assert any(n.message == "Skipped the opening." for n in app._notifications)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
+
+
+async def test_an_unanswered_offer_goes_away_and_S_stays_inert(app_factory: AppFactory) -> None:
+    app = app_factory(**HEADLESS_PLAYER, **{"player.skips": "ask"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9013)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await wait_for(pilot, lambda: app.now_playing.skip_offer == "opening", timeout=20)
+        await wait_for(pilot, lambda: app.now_playing.position >= 2.0, timeout=10)
+        assert app.now_playing.skip_offer is None
+        assert "S" not in screen.active_bindings
+        assert "press S" not in str(screen.query_one(NowPlayingBar).render())
+        await pilot.press("S")  # nothing on offer: no seek, no error
+        await pilot.pause(0.1)
+        assert not any("Skipped" in n.message for n in app._notifications)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
+
+
+async def test_skip_offset_is_asked_validated_stored_and_shown(app_factory: AppFactory) -> None:
+    from textual.widgets import Input, Static
+
+    from app.screens.title import SkipOffsetScreen
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9013)
+        facts = screen.query_one("#title-facts")
+        assert "Skip offset" not in str(facts.render())
+        await pilot.press("O")
+        await wait_for(pilot, lambda: isinstance(app.screen, SkipOffsetScreen))
+        box = app.screen.query_one(Input)
+        assert box.value == "0"
+        box.value = ""
+        await pilot.press(*"soon", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SkipOffsetScreen)  # refused, said why
+        assert "+2.5, -3 or 0" in str(app.screen.query_one("#skip-offset-problem", Static).render())
+        box.value = "999"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SkipOffsetScreen)
+        assert app.runtime.history.skip_offset(9013) == 0.0
+        box.value = ""
+        await pilot.press(*"+2,5", "enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert app.runtime.history.skip_offset(9013) == 2.5
+        assert "Skip offset: +2.5 s" in str(facts.render())
+        # Esc keeps it; 0 removes it (and the fact).
+        await pilot.press("O")
+        await wait_for(pilot, lambda: isinstance(app.screen, SkipOffsetScreen))
+        assert app.screen.query_one(Input).value == "+2.5"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert app.runtime.history.skip_offset(9013) == 2.5
+        await pilot.press("O")
+        await wait_for(pilot, lambda: isinstance(app.screen, SkipOffsetScreen))
+        app.screen.query_one(Input).value = "-0"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert app.runtime.history.skip_offset(9013) == 0.0
+        assert "Skip offset" not in str(facts.render())
+
+
+async def test_p_on_the_schedule_continues_the_selected_title(player_app: Any) -> None:
+    from app.screens.schedule import ScheduleScreen
+
+    app = player_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        schedule = app.screen
+        assert isinstance(schedule, ScheduleScreen)
+        table = schedule.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 1)
+        first, second = schedule.days[schedule.selected_day][:2]
+        history = app.runtime.history
+        # Episode 1 watched, episode 2 started: `p` resumes episode 2 where it stopped.
+        history.mark_watched(first.id, 1, at=1.0)
+        history.record_position(first.id, 2, 1.5, 4.0, at=2.0)
+        for episode in range(1, 30):
+            history.mark_watched(second.id, episode, at=1.0)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        assert (app.now_playing.title_id, app.now_playing.episode) == (first.id, 2)
+        assert app.now_playing.position >= 1.4  # resumed, not from the top
+        assert schedule.query_one(NowPlayingBar).has_class("-playing")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
+        await pilot.press("down", "p")
+        await wait_for(
+            pilot, lambda: any("Every episode is watched" in n.message for n in app._notifications)
+        )
+        assert app.now_playing is None
+        # The Schedule's own keys still work.
+        day = schedule.selected_day
+        await pilot.press("l")
+        await wait_for(pilot, lambda: schedule.selected_day == (day + 1) % 7)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: schedule.selected_day == day)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
