@@ -264,7 +264,10 @@ class AniApp(App[None]):
         title_id: int | None,
         title_name: str | None,
         episodes: str | None,
+        *,
+        selected: tuple[int, ...] | None = None,
     ) -> None:
+        """Add `spec` to the queue; without `selected`, a batch opens the file picker first."""
         from app.screens.file_picker import FilePickerScreen
         from app.services.downloads import DownloadError, DuplicateDownloadError
 
@@ -281,8 +284,7 @@ class AniApp(App[None]):
             # Before the file picker: choosing files for a refused download would be wasted.
             self.notify(str(DuplicateDownloadError(existing)), severity="warning", markup=False)
             return
-        selected: tuple[int, ...] | None = None
-        if len(spec.files) > 1:
+        if selected is None and len(spec.files) > 1:
             selected = await self.push_screen_wait(
                 FilePickerScreen(spec.name, spec.files, free_space=queue.free_space())
             )
@@ -305,6 +307,53 @@ class AniApp(App[None]):
         self.notify(
             t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.name)),
             markup=False,
+        )
+
+    async def _download_episode(self, title: Title, episode: int | float) -> None:
+        """Queue only `episode` from the first of the title's torrents that holds it."""
+        from app.services.torrent_meta import (
+            TorrentInputError,
+            episode_in_file_name,
+            parse_torrent,
+        )
+
+        torrents = title.torrents.list if title.torrents else ()
+        torrent = next(
+            (
+                tr
+                for tr in torrents
+                if tr.series.first is not None
+                and tr.series.last is not None
+                and tr.series.first <= episode <= tr.series.last
+            ),
+            None,
+        )
+        if torrent is None:
+            self.notify(
+                t("No torrent of this title holds episode {episode}.", episode=episode),
+                severity="warning",
+                markup=False,
+            )
+            return
+        try:
+            spec = await asyncio.to_thread(
+                parse_torrent, await self.runtime.catalog.torrent_file(torrent)
+            )
+        except (SourceError, TorrentInputError) as error:
+            self.notify(
+                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
+                severity="error",
+                markup=False,
+            )
+            return
+        chosen = tuple(f.index for f in spec.files if episode_in_file_name(f.path) == episode)
+        await self._add_download(
+            spec,
+            "anilibria",
+            title.id,
+            title.names.ru or title.display_name,
+            torrent.series.string,
+            selected=chosen if chosen and len(spec.files) > 1 else None,
         )
 
     def play_download(self, item: DownloadItem) -> None:
@@ -367,7 +416,13 @@ class AniApp(App[None]):
 
     def play_as(self, how: str, title: Title, episode: int | float) -> None:
         """`audio`: libmpv in-process (a window where a display exists); `terminal`: the mpv
-        command in the suspended terminal; `url`: the stream URL to the clipboard (OSC 52)."""
+        command in the suspended terminal; `url`: the stream URL to the clipboard (OSC 52);
+        `download`: the episode's file from the title's torrent, queued."""
+        if how == "download":
+            self.run_worker(
+                self._download_episode(title, episode), group="add-download", exit_on_error=False
+            )
+            return
         if how == "terminal":
             work = self._play_in_terminal(title, episode)
         elif how == "url":

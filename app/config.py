@@ -115,9 +115,9 @@ class PlayerConfig:
     no_display: str = field(
         default="ask",
         metadata=_doc(
-            "Without a display (SSH): ask, terminal (mpv's terminal video), audio, or url"
-            " (copy the stream URL).",
-            choices=("ask", "terminal", "audio", "url"),
+            "Without a display (SSH): ask, terminal (mpv's terminal video), audio, url"
+            " (copy the stream URL) or download (queue the episode's file from its torrent).",
+            choices=("ask", "terminal", "audio", "url", "download"),
         ),
     )
 

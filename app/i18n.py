@@ -329,6 +329,8 @@ RU: dict[str, str] = {
     "Skip offset for this title, in seconds (+ later, − earlier):": "Сдвиг пропуска для этого тайтла в секундах (+ позже, − раньше):",
     "Type seconds, e.g. +2.5, -3 or 0 (at most {limit} either way).": "Введите секунды, например +2.5, -3 или 0 (не больше {limit} в любую сторону).",
     "mpv could not play episode {episode} (exit code {code}).": "mpv не смог воспроизвести серию {episode} (код выхода {code}).",
+    "Download the episode instead": "Скачать серию вместо просмотра",
+    "No torrent of this title holds episode {episode}.": "Ни в одном торренте этого тайтла нет серии {episode}.",
 }
 
 _TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}

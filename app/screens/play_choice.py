@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from app.i18n import t
 from app.widgets.localized import localize_bindings
 
-CHOICES = ("terminal", "audio", "url")
+CHOICES = ("terminal", "audio", "url", "download")
 
 
 class PlayChoiceScreen(ModalScreen[str | None]):
@@ -48,6 +48,7 @@ class PlayChoiceScreen(ModalScreen[str | None]):
                 Option(terminal, id="terminal", disabled=self.terminal_output is None),
                 Option(t("Audio only"), id="audio"),
                 Option(t("Copy the stream URL to the clipboard"), id="url"),
+                Option(t("Download the episode instead"), id="download"),
             )
 
     @on(OptionList.OptionSelected)

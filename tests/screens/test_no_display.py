@@ -1,4 +1,5 @@
-"""Without a display (SSH): the user picks terminal video, audio only, or the stream URL."""
+"""Without a display (SSH): the user picks terminal video, audio only, the stream URL, or a
+download of the episode."""
 
 from __future__ import annotations
 
@@ -36,6 +37,23 @@ async def test_copy_the_stream_url(over_ssh: None, app_factory: AppFactory) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: "/videos/media/ts/9001/1/1080/" in app.clipboard)
+        assert app.now_playing is None
+
+
+async def test_download_the_episode_instead(over_ssh: None, app_factory: AppFactory) -> None:
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("down", "enter")  # episode 2
+        await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
+        await pilot.press("down", "down", "down", "enter")
+        queue = await app.downloads()
+        assert queue is not None
+        await wait_for(pilot, lambda: bool(queue.items()))
+        (item,) = queue.items()
+        assert item.title_id == 9001 and item.selected is not None
+        (chosen,) = [f for f in queue.files(item.id) if f.index in item.selected]
+        assert chosen.path.endswith("Starlight Courier - 02 [1080p].mkv")
         assert app.now_playing is None
 
 
