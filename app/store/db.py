@@ -99,6 +99,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX downloads_position ON downloads (position);
     """,
+    # 4: favorites, local first (app/store/favorites.py): the names for display offline, and
+    # the sync state against the AniLibria account (`remote`: the server may have it).
+    """
+    CREATE TABLE favorites (
+        title_id INTEGER PRIMARY KEY,
+        name_ru TEXT,
+        name_en TEXT,
+        added_at REAL NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('synced', 'pending_add', 'pending_delete')),
+        remote INTEGER NOT NULL DEFAULT 0,
+        changed_at REAL NOT NULL
+    );
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 
