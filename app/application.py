@@ -78,6 +78,7 @@ class AniApp(App[None]):
         "history": lambda: _history_screen(),
         "torrents": lambda: _torrents_screen(),
         "downloads": lambda: _downloads_screen(),
+        "favorites": lambda: _favorites_screen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
@@ -87,6 +88,7 @@ class AniApp(App[None]):
         Binding("2", "open_mode('updates')", "Updates"),
         Binding("3", "open_mode('search')", "Search"),
         Binding("4", "open_mode('torrents')", "Torrents"),
+        Binding("5", "open_mode('favorites')", "Favorites"),
         Binding("6", "open_mode('downloads')", "Downloads"),
         Binding("7", "open_mode('history')", "History"),
         Binding("R", "random_title", "Random"),
@@ -121,6 +123,8 @@ class AniApp(App[None]):
         """Carries the id of a title whose watched marks or positions changed."""
         self.quit_armed_at: float | None = None
         self.downloads_failure_told = False
+        self.favorites_changed: Signal[frozenset[int]] = Signal(self, "favorites_changed")
+        """Carries the ids of the favorite titles after any change."""
         self.download_events: Signal[Event] = Signal(self, "download_events")
         """Every event of the download queue, for the screens that show downloads."""
         localize_bindings(self)
@@ -134,6 +138,8 @@ class AniApp(App[None]):
         self.runtime.bus.subscribe(
             Event, lambda event: self.post_message(ServiceEventReceived(event))
         )
+        # A logged-in account's favorites catch up once the first screen is painted.
+        self.call_after_refresh(self.sync_favorites)
         if self.runtime.has_unfinished_downloads():
             # Saved downloads resume at start-up, but only after the first paint.
             self.call_after_refresh(
@@ -155,8 +161,12 @@ class AniApp(App[None]):
     def on_service_event_received(self, message: ServiceEventReceived) -> None:
         """Player events become the Now-playing state, watched marks and messages."""
         event = message.event
-        if type(event).__module__ == "app.services.downloads":
+        module = type(event).__module__
+        if module == "app.services.downloads":
             self.on_download_event(event)
+            return
+        if module == "app.services.favorites":
+            self.on_favorites_event(event)
             return
         state = self.now_playing
         if isinstance(event, PlaybackStarted):
@@ -204,6 +214,54 @@ class AniApp(App[None]):
             self.notify(event.message, severity="error", markup=False, timeout=8)
         elif isinstance(event, PlayerUnavailable):
             self.notify(event.reason, severity="error", markup=False, timeout=10)
+
+    # favorites -----------------------------------------------------------------------------
+
+    def on_favorites_event(self, event: Event) -> None:
+        from app.services.favorites import AccountChanged, AccountState, FavoritesChanged
+
+        if isinstance(event, FavoritesChanged):
+            self.favorites_changed.publish(frozenset(event.ids))
+        elif isinstance(event, AccountChanged) and event.state is AccountState.EXPIRED:
+            self.notify(
+                t("The AniLibria session has expired: log in again (ctrl+p). Nothing is lost."),
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+
+    def toggle_favorite(self, title: Title) -> None:
+        """Add `title` to the favorites, or remove it; synced when an account is logged in."""
+        added = self.runtime.favorites.toggle(
+            title.id, name_ru=title.names.ru, name_en=title.names.en
+        )
+        name = one_line(title.names.ru or title.display_name)
+        message = "Added to favorites: {name}" if added else "Removed from favorites: {name}"
+        self.notify(t(message, name=name), markup=False, timeout=3)
+        self.sync_favorites()
+
+    def sync_favorites(self) -> None:
+        """Sync with the account in the background (nothing to do without one)."""
+        from app.services.favorites import AccountState
+
+        if self.runtime.favorites.account is AccountState.LOGGED_IN:
+            self.run_worker(
+                self.runtime.favorites.sync(), group="favorites-sync", exit_on_error=False
+            )
+
+    def log_in(self) -> None:
+        from app.screens.login import LoginScreen
+
+        def logged_in(done: bool | None) -> None:
+            if done:
+                name = self.runtime.favorites.login_name or ""
+                self.notify(t("Logged in as {name}; favorites synced.", name=name), markup=False)
+
+        self.push_screen(LoginScreen(demo=self.settings.demo), logged_in)
+
+    def log_out(self) -> None:
+        self.runtime.favorites.logout()
+        self.notify(t("Logged out; your favorites stay here."), markup=False)
 
     # downloads -----------------------------------------------------------------------------
 
@@ -620,8 +678,15 @@ class AniApp(App[None]):
         yield SystemCommand(t("Search"), t("Search"), lambda: self.action_open_mode("search"))
         yield SystemCommand(t("Torrents"), t("Torrents"), lambda: self.action_open_mode("torrents"))
         yield SystemCommand(
+            t("Favorites"), t("Favorites"), lambda: self.action_open_mode("favorites")
+        )
+        yield SystemCommand(
             t("Downloads"), t("Downloads"), lambda: self.action_open_mode("downloads")
         )
+        yield SystemCommand(
+            t("Log in to AniLibria"), t("Sync your favorites with your account"), self.log_in
+        )
+        yield SystemCommand(t("Log out"), t("Forget the AniLibria session"), self.log_out)
         yield SystemCommand(t("History"), t("History"), lambda: self.action_open_mode("history"))
         yield SystemCommand(t("Random title"), t("Random title"), self.action_random_title)
         yield SystemCommand(t("Help"), t("Help"), self.action_help)
@@ -657,6 +722,12 @@ def _torrents_screen() -> Screen[None]:
     from app.screens.torrents import TorrentsScreen
 
     return TorrentsScreen()
+
+
+def _favorites_screen() -> Screen[None]:
+    from app.screens.favorites import FavoritesScreen
+
+    return FavoritesScreen()
 
 
 def _downloads_screen() -> Screen[None]:

@@ -131,6 +131,7 @@ class TitleScreen(AniScreen):
         Binding("p", "continue", "Continue"),
         Binding("w", "toggle_watched", "Watched"),
         Binding("d", "download", "Download"),
+        Binding("f", "toggle_favorite", "Favorite"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
         # Now and then, when the API's ranges are off: Help lists it, the footer has no room.
         Binding("O", "skip_offset", "Skip offset", show=False),
@@ -156,11 +157,7 @@ class TitleScreen(AniScreen):
                     with Horizontal(id="title-actions"):
                         yield Button(f"▶ {t('Continue')}", id="title-play", compact=True)
                         yield Button(f"⬇ {t('Download')}", id="title-download", compact=True)
-                        yield Button(f"★ {t('Favorite')}", disabled=True, compact=True)
-                    yield Static(
-                        t("Favorites arrive in a later version."),
-                        id="title-actions-note",
-                    )
+                        yield Button(f"★ {t('Favorite')}", id="title-favorite", compact=True)
             yield Static(id="title-description")
             yield Label(t("Episodes"), classes="section")
             episodes = KeyTable(id="title-episodes", flexible=("name",))
@@ -227,6 +224,7 @@ class TitleScreen(AniScreen):
         title = fetched.value
         self.title_data = title
         self.query_one(TopBar).show_context(one_line(title.display_name))
+        self.show_favorite()
         facts = title_facts(title)
         watched = self.runtime.history.watched_count(title.id)
         if watched and title.player and title.player.episodes:
@@ -366,6 +364,17 @@ class TitleScreen(AniScreen):
         event.stop()
         if 0 <= event.cursor_row < len(self.torrents):
             self.download(self.torrents[event.cursor_row])
+
+    @on(Button.Pressed, "#title-favorite")
+    def action_toggle_favorite(self) -> None:
+        if self.title_data is not None:
+            self.ani.toggle_favorite(self.title_data)
+            self.show_favorite()
+
+    def show_favorite(self) -> None:
+        favorite = self.runtime.favorites.contains(self.title_id)
+        button = self.query_one("#title-favorite", Button)
+        button.label = f"{'★' if favorite else '☆'} {t('In favorites' if favorite else 'Favorite')}"
 
     @on(Button.Pressed, "#title-download")
     def action_download(self) -> None:

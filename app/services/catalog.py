@@ -73,6 +73,12 @@ class CatalogService:
             id=title_id, description_type="html", playlist_type="array", cache_only=cache_only
         )
 
+    async def titles(
+        self, ids: Sequence[int], *, cache_only: bool = False
+    ) -> Fetched[tuple[Title, ...]]:
+        """Several titles at once (getTitles), e.g. the favorites."""
+        return await self.client.get_titles(id_list=list(ids), cache_only=cache_only)
+
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
 

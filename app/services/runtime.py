@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from app.devserver.demo_seeding import DemoSeeding
     from app.devserver.server import DevServer
     from app.services.downloads import DownloadQueue
+    from app.services.favorites import FavoritesService
     from app.services.torrent_search import TorrentSearchService
     from app.services.torrent_stream import TorrentStreamServer
     from app.services.torrents import EngineSettings, TorrentEngine
@@ -196,6 +197,15 @@ class Runtime:
             api_key=key,
             cache=self.http_cache,
             settings=self.http_settings,
+        )
+
+    @cached_property
+    def favorites(self) -> FavoritesService:
+        """Favorites, local first; synced with the AniLibria account after a login."""
+        from app.services.favorites import FavoritesService
+
+        return FavoritesService(
+            self.db, self.catalog.client, SecretStore(self.paths.data_dir()), self.bus
         )
 
     @cached_property

@@ -12,6 +12,7 @@ NAVIGATION = (
     ("2", "updates", "Updates"),
     ("3", "search", "Search"),
     ("4", "torrents", "Torrents"),
+    ("5", "favorites", "Favorites"),
     ("6", "downloads", "Downloads"),
     ("7", "history", "History"),
 )

@@ -93,9 +93,10 @@ async def _rig(server: DevServer, tmp_path: Path, bus: EventBus) -> AsyncIterato
 
 
 @pytest.fixture
-async def rig(devserver: DevServer, tmp_path: Path, bus: EventBus) -> AsyncIterator[Rig]:
-    """A service on the session's devserver (each login is a session of its own)."""
-    async for made in _rig(devserver, tmp_path, bus):
+async def rig(fresh_devserver: DevServer, tmp_path: Path, bus: EventBus) -> AsyncIterator[Rig]:
+    """A service on a devserver of the test's own: favorites change the titles' counts, which
+    other tests (snapshots) read from the session's server."""
+    async for made in _rig(fresh_devserver, tmp_path, bus):
         yield made
 
 

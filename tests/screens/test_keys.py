@@ -69,6 +69,7 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
             ("2", "updates"),
             ("3", "search"),
             ("4", "torrents"),
+            ("5", "favorites"),
             ("6", "downloads"),
             ("7", "history"),
         ):

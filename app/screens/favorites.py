@@ -1,0 +1,149 @@
+"""Favorites: your titles with their new episodes, kept locally and synced with your account."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer
+
+from app import i18n
+from app.formatting import date_text
+from app.i18n import t
+from app.screens.base import AniScreen
+from app.sources.anilibria.models import Fetched, Title
+from app.widgets.now_playing import NowPlayingBar
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, cell, episodes_text
+
+SORTS = ("name", "updated", "weekday")
+SORT_NAMES = {"name": "by name", "updated": "by last update", "weekday": "by weekday"}
+
+
+def sort_key(sort: str, title: Title) -> tuple[object, ...]:
+    name = (title.names.ru or title.display_name).casefold()
+    if sort == "updated":
+        return (-(title.updated or 0), name)
+    if sort == "weekday":
+        day = title.season.week_day if title.season else None
+        return (day if day is not None else 7, name)
+    return (name,)
+
+
+class FavoritesScreen(AniScreen):
+    """Favorite titles with new-episode badges; Enter opens one, `f` removes it."""
+
+    MODE = "favorites"
+    SCREEN_NAME = "Favorites"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "remove_favorite", "Remove"),
+        Binding("o", "cycle_sort", "Sort"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "name"
+        self.titles: list[Title] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        yield StatusLine(id="favorites-status")
+        table = KeyTable(id="favorites-table", flexible=("name",))
+        table.add_column(t("Name"), key="name")
+        table.add_column(t("Episodes"), key="episodes")
+        table.add_column(t("New"), key="new")
+        table.add_column(t("Updated"), key="updated")
+        table.add_column(t("Weekday"), key="weekday")
+        yield table
+        yield NowPlayingBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.ani.history_changed.subscribe(self, lambda _title_id: self.show())
+        self.ani.favorites_changed.subscribe(self, lambda _ids: self.load())
+        self.start()
+
+    def start(self) -> None:
+        self.query_one(KeyTable).focus()
+        self.load()
+
+    def action_refresh_screen(self) -> None:
+        self.load()
+        self.ani.sync_favorites()
+
+    @work(exclusive=True, group="favorites", exit_on_error=False)
+    async def load(self) -> None:
+        ids = sorted(self.runtime.favorites.ids())
+        status = self.query_one(StatusLine)
+        if not ids:
+            self.titles = []
+            self.show()
+            status.info(t("No favorites yet: press f on a title to add it."))
+            return
+        catalog = self.runtime.catalog
+        await self.load_cache_first(
+            lambda cache_only: catalog.titles(ids, cache_only=cache_only), self.got, status
+        )
+
+    def got(self, fetched: Fetched[tuple[Title, ...]]) -> None:
+        wanted = self.runtime.favorites.ids()
+        self.titles = [title for title in fetched.value if title.id in wanted]
+        self.show()
+
+    def show(self) -> None:
+        table = self.query_one(KeyTable)
+        current = self.current_title()
+        self.titles.sort(key=lambda title: sort_key(self.sort, title))
+        table.clear()
+        history = self.runtime.history
+        for title in self.titles:
+            out = len(title.player.episodes) if title.player else 0
+            new = max(0, out - history.watched_count(title.id))
+            day = title.season.week_day if title.season else None
+            table.add_row(
+                cell(title.names.ru or title.display_name, "bold"),
+                cell(episodes_text(title)),
+                Text(f"+{new}", style="bold green") if new else cell("—", "dim"),
+                cell(date_text(title.updated)),
+                cell(i18n.weekday(day) if day is not None and 0 <= day < 7 else "—"),
+                key=str(title.id),
+            )
+        if current is not None:
+            for row, title in enumerate(self.titles):
+                if title.id == current.id:
+                    table.move_cursor(row=row)
+
+    def current_title(self) -> Title | None:
+        row = self.query_one(KeyTable).cursor_row
+        return self.titles[row] if 0 <= row < len(self.titles) else None
+
+    @on(DataTable.RowSelected, "#favorites-table")
+    def open_title(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        title = self.current_title()
+        if title is not None:
+            self.ani.open_title(title.id)
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.show()
+        self.notify(t("Sorted {how}.", how=t(SORT_NAMES[self.sort])), markup=False, timeout=2)
+
+    def action_remove_favorite(self) -> None:
+        from app.screens.confirm import ConfirmScreen
+
+        title = self.current_title()
+        if title is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.ani.toggle_favorite(title)
+
+        name = title.names.ru or title.display_name
+        self.app.push_screen(
+            ConfirmScreen(t("Remove from favorites?"), name, t("Remove")), confirmed
+        )
