@@ -9,18 +9,10 @@ import pytest
 from app.screens.confirm import ConfirmScreen
 from app.screens.favorites import FavoritesScreen
 from app.screens.login import DEMO_LOGIN, LoginScreen
-from app.screens.title import TitleScreen
 from app.services.favorites import AccountState
 from tests.screens.conftest import AppFactory
+from tests.screens.test_downloads import open_title
 from tests.support import wait_for
-
-
-async def open_title(pilot: Any, title_id: int) -> TitleScreen:
-    pilot.app.open_title(title_id)
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
-    screen = pilot.app.screen
-    await wait_for(pilot, lambda: screen.title_data is not None)
-    return screen
 
 
 async def favorites_screen(pilot: Any) -> FavoritesScreen:
