@@ -43,7 +43,7 @@ from app.services.terminal_video import (
     terminal_outputs,
     without_display,
 )
-from app.sources.anilibria.models import Title
+from app.sources.anilibria.models import Title, Torrent
 from app.sources.errors import SourceError
 from app.widgets.localized import localize_bindings
 from app.widgets.now_playing import NowPlaying, skip_prompt
@@ -139,12 +139,7 @@ class AniApp(App[None]):
             Event, lambda event: self.post_message(ServiceEventReceived(event))
         )
         # A logged-in account's favorites catch up once the first screen is painted.
-        self.call_after_refresh(self.sync_favorites)
-        if self.runtime.has_unfinished_downloads():
-            # Saved downloads resume at start-up, but only after the first paint.
-            self.call_after_refresh(
-                lambda: self.run_worker(self.downloads(), group="downloads", exit_on_error=False)
-            )
+        self.call_after_refresh(self.resume_saved_work)
         for notice in self.runtime.notices:
             self.notify(
                 t(notice.message, **notice.values),
@@ -214,6 +209,13 @@ class AniApp(App[None]):
             self.notify(event.message, severity="error", markup=False, timeout=8)
         elif isinstance(event, PlayerUnavailable):
             self.notify(event.reason, severity="error", markup=False, timeout=10)
+
+    def resume_saved_work(self) -> None:
+        """After the first paint: saved downloads resume, a logged-in account's favorites catch
+        up."""
+        if self.runtime.has_unfinished_downloads():
+            self.run_worker(self.downloads(), group="downloads", exit_on_error=False)
+        self.sync_favorites()
 
     # favorites -----------------------------------------------------------------------------
 
@@ -367,13 +369,25 @@ class AniApp(App[None]):
             markup=False,
         )
 
+    async def read_title_torrent(self, torrent: Torrent) -> TorrentSpec | None:
+        """The checked .torrent of one of a title's torrents; None (and a message) when it
+        cannot be had or is refused."""
+        from app.services.torrent_meta import TorrentInputError, parse_torrent
+
+        try:
+            data = await self.runtime.catalog.torrent_file(torrent)
+            return await asyncio.to_thread(parse_torrent, data)
+        except (SourceError, TorrentInputError) as error:
+            self.notify(
+                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
+                severity="error",
+                markup=False,
+            )
+            return None
+
     async def _download_episode(self, title: Title, episode: int | float) -> None:
         """Queue only `episode` from the first of the title's torrents that holds it."""
-        from app.services.torrent_meta import (
-            TorrentInputError,
-            episode_in_file_name,
-            parse_torrent,
-        )
+        from app.services.torrent_meta import episode_in_file_name
 
         torrents = title.torrents.list if title.torrents else ()
         torrent = next(
@@ -393,16 +407,8 @@ class AniApp(App[None]):
                 markup=False,
             )
             return
-        try:
-            spec = await asyncio.to_thread(
-                parse_torrent, await self.runtime.catalog.torrent_file(torrent)
-            )
-        except (SourceError, TorrentInputError) as error:
-            self.notify(
-                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
-                severity="error",
-                markup=False,
-            )
+        spec = await self.read_title_torrent(torrent)
+        if spec is None:
             return
         chosen = tuple(f.index for f in spec.files if episode_in_file_name(f.path) == episode)
         await self._add_download(

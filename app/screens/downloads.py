@@ -174,13 +174,21 @@ class DownloadsScreen(AniScreen):
     # events ---------------------------------------------------------------------------------
 
     def on_download_event(self, event: Event) -> None:
-        """Every queue event: progress updates rows in place, anything else refills."""
-        from app.services.downloads import DownloadProgress
+        """Progress updates rows in place, queue-level news only the summary line (it follows
+        every operation), a change to a download refills the list."""
+        from app.services.downloads import (
+            DownloadProgress,
+            QueueStarted,
+            QueueStatusChanged,
+            QueueStopped,
+        )
 
         if self.queue is None or not self.is_mounted:
             return
         if isinstance(event, DownloadProgress):
             self.update_rows(event.items)
+        elif isinstance(event, (QueueStatusChanged, QueueStarted, QueueStopped)):
+            self.show_summary()
         else:
             self.fill()
 

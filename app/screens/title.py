@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import ClassVar
 
@@ -392,20 +391,11 @@ class TitleScreen(AniScreen):
 
     @work(group="title-download", exit_on_error=False)
     async def download(self, torrent: Torrent) -> None:
-        from app.services.torrent_meta import TorrentInputError, parse_torrent
-
         title = self.title_data
         if title is None:
             return
-        try:
-            data = await self.runtime.catalog.torrent_file(torrent)
-            spec = await asyncio.to_thread(parse_torrent, data)
-        except (SourceError, TorrentInputError) as error:
-            self.notify(
-                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
-                severity="error",
-                markup=False,
-            )
+        spec = await self.ani.read_title_torrent(torrent)
+        if spec is None:
             return
         self.ani.add_download(
             spec,

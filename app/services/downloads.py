@@ -891,9 +891,7 @@ class DownloadQueue:
             self._dirty.add(download_id)
 
     def _on_metadata(self, event: TorrentMetadataReceived) -> None:
-        if self._closed:
-            return
-        download_id = self._by_hash.get(event.info_hash)
+        download_id = self._download_of(event.info_hash)
         if download_id is None:
             return
         record = self._records[download_id]
@@ -917,9 +915,7 @@ class DownloadQueue:
         self._changed(download_id)
 
     def _on_downloaded(self, event: TorrentDownloaded) -> None:
-        if self._closed:
-            return
-        download_id = self._by_hash.get(event.info_hash)
+        download_id = self._download_of(event.info_hash)
         if download_id is None:
             return
         record = self._records[download_id]
@@ -944,9 +940,7 @@ class DownloadQueue:
         self._publish_status()
 
     def _on_seeding_done(self, event: TorrentSeedingDone) -> None:
-        if self._closed:
-            return
-        download_id = self._by_hash.get(event.info_hash)
+        download_id = self._download_of(event.info_hash)
         if download_id is None:
             return
         record = self._records[download_id]
@@ -963,9 +957,7 @@ class DownloadQueue:
         self._publish_status()
 
     def _on_errored(self, event: TorrentErrored) -> None:
-        if self._closed:
-            return
-        download_id = self._by_hash.get(event.info_hash)
+        download_id = self._download_of(event.info_hash)
         if download_id is None:
             return
         if self._records[download_id].status not in _IN_ENGINE:
@@ -973,6 +965,10 @@ class DownloadQueue:
         self._fail(download_id, event.reason)
 
     # internals ---------------------------------------------------------------------------------
+
+    def _download_of(self, info_hash: str) -> str | None:
+        """The download an engine event is about; None once closed or for a torrent not ours."""
+        return None if self._closed else self._by_hash.get(info_hash)
 
     def _fail(self, download_id: str, reason: str) -> None:
         """Take a download out of the engine as failed; plan its automatic retry if any left."""
