@@ -10,7 +10,8 @@ the spec is silent this server chooses, and a client must not rely on more than 
   non-integer id, an unknown description_type) gets 400; a missing title 404
   `Title "x" not found!`; an unknown method 404; a method called with the wrong HTTP verb 405.
 - User methods with a missing, unknown or expired `session` answer 401 with an error body.
-  Favorites are kept per session, in memory, in the order they were added.
+  Favorites are kept per account (as on the real site: a new login sees them), in memory, in
+  the order they were added; every session of an account shares its list.
 - An empty playlist is served as `[]` whatever `playlist_type` says: the spec's rule "an empty
   array for arrays", and what PHP-style backends do with an empty map.
 - getSchedule lists only titles in work (status code 1), grouped by `season.week_day`; every
@@ -37,7 +38,7 @@ import re
 import secrets
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -114,7 +115,8 @@ class Origin:
 
 @dataclass
 class Session:
-    """A logged-in site session and its favorites (title ids, in the order added)."""
+    """A logged-in site session; `favorites` (title ids, in the order added) is its account's
+    list, the same object for every session of that account."""
 
     session_id: str
     login: str
@@ -249,17 +251,25 @@ class AniLibriaApi:
         self.origin = origin
         self.api_version = api_version
         self.sessions: dict[str, Session] = {}
+        self.favorites: dict[str, list[int]] = {}
+        """Favorites (title ids, in the order added) by account login."""
+        self.on_favorite_added: Callable[[int], None] | None = None
+        """Called (on the server's loop) with a title id an account newly added (the demo)."""
         self.swarms: dict[bytes, dict[bytes, tuple[str, int]]] = {}
         self.seed_on_demand: SeedOnDemand | None = None
         """Asked for a seeder when a peer announces a torrent nobody else has (the demo)."""
         self._random = random.Random()
 
-    def add_routes(self, app: web.Application) -> None:
-        """Register the API methods and the site's files on `app`."""
+    def prefix_pattern(self) -> str:
+        """The regular expression of the API's path prefixes (`v2`, `v2.13`, `api/v2`, ...)."""
         major, minor = self.api_version.split(".")[:2]
         prefixes = sorted({f"v{major}", f"v{major}.{minor}", f"v{self.api_version}"})
         versions = "|".join(re.escape(p) for p in prefixes)
-        method_route = rf"/{{prefix:(api/)?({versions})}}/{{method:[A-Za-z]+}}"
+        return f"(api/)?({versions})"
+
+    def add_routes(self, app: web.Application) -> None:
+        """Register the API methods and the site's files on `app`."""
+        method_route = rf"/{{prefix:{self.prefix_pattern()}}}/{{method:[A-Za-z]+}}"
         app.router.add_route("*", method_route, self.handle_method)
         app.router.add_route("*", "/public/login.php", self.login)
         app.router.add_get("/public/torrent/download.php", self.download_torrent)
@@ -306,6 +316,19 @@ class AniLibriaApi:
         return json_response(result)
 
     # --- shaping -------------------------------------------------------------------------
+
+    def shape_for(self, values: Mapping[str, str]) -> Shape:
+        """The shape that these GET parameters (`filter`, `remove`, ...) ask for; ApiError 400
+        when one is malformed."""
+        return self._shape(Params(dict(values)))
+
+    def full_title(self, title: Title, shape: Shape | None = None) -> dict[str, Any]:
+        """The title as getTitle serves it before filter/remove (default: plain description)."""
+        return self._full_title(title, shape or Shape())
+
+    def finish_title(self, full: dict[str, Any], shape: Shape) -> dict[str, Any]:
+        """A `full_title` with the shape's filter, remove and playlist format applied."""
+        return self._finish(full, shape)
 
     def _shape(self, params: Params) -> Shape:
         def paths(name: str) -> list[FieldPath] | None:
@@ -700,6 +723,8 @@ class AniLibriaApi:
         if title["id"] not in session.favorites:
             session.favorites.append(title["id"])
             title["in_favorites"] = int(title.get("in_favorites") or 0) + 1
+            if self.on_favorite_added is not None:
+                self.on_favorite_added(int(title["id"]))
         return {"success": True}
 
     async def del_favorite(self, params: Params) -> JsonValue:
@@ -862,7 +887,10 @@ class AniLibriaApi:
                 {"err": "error", "mes": "Invalid login or password", "key": "invalidUser"}
             )
         session_id = secrets.token_hex(16)
-        self.sessions[session_id] = Session(session_id, account.login, secrets.token_hex(16))
+        favorites = self.favorites.setdefault(account.login, [])
+        self.sessions[session_id] = Session(
+            session_id, account.login, secrets.token_hex(16), favorites
+        )
         response = json_response(
             {"err": "ok", "mes": "Success", "key": "success", "sessionId": session_id}
         )

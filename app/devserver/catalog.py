@@ -20,6 +20,7 @@ import hashlib
 import json
 import random
 import re
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ QUALITY_HEIGHTS = ("1080", "720", "480")
 _DEMO_FILE_SIZES = (64 * 1024, 192 * 1024)
 _BULK_FILE_SIZES = (512, 2048)
 _UNSAFE_PATH_CHARS = re.compile(r"[/\\\x00-\x1f\x7f]")
+_PLANNED = re.compile(r"\(\d+ эп\.\)")
 
 
 def assets_dir() -> Path:
@@ -195,11 +197,126 @@ class Catalog:
         """
         self.titles.append(title)
         for entry in _torrent_entries(title):
-            self._layouts.pop(entry["torrent_id"], None)
-            self._built.pop(entry["torrent_id"], None)
-            layout = self._layout_for(title, entry)
-            entry["hash"] = self.torrent_info_hash(layout.torrent_id)
-            entry["total_size"] = layout.total_size
+            self._index_torrent(title, entry)
+
+    def latest_timestamp(self) -> int:
+        """The newest timestamp the catalog holds: a title's `updated`/`last_change`, an
+        episode's `created_timestamp`, a torrent's `uploaded_timestamp`, a video's `timestamp`."""
+        stamps = [int(y.get("timestamp") or 0) for y in self.youtube]
+        for title in self.titles:
+            stamps += [int(title.get("updated") or 0), int(title.get("last_change") or 0)]
+            stamps += [int(e.get("created_timestamp") or 0) for e in _playlist(title).values()]
+            stamps += [int(e.get("uploaded_timestamp") or 0) for e in _torrent_entries(title)]
+        return max(stamps, default=0)
+
+    def fresh_timestamp(self, now: float | None = None) -> int:
+        """The time of a change made now: the wall clock, but strictly after every timestamp the
+        catalog holds (the demo catalog's "today" lies ahead of the real one), so `since`
+        queries always find it."""
+        wall = int(time.time() if now is None else now)
+        return max(wall, self.latest_timestamp() + 1)
+
+    def add_episode(self, title_id: int, timestamp: int) -> dict[str, Any]:
+        """Release the title's next episode at `timestamp`; returns its playlist item.
+
+        The item has the shape of the built ones (uuid, preview, skips, HLS paths);
+        `player.series` grows to it, `type.series` too when it passes the planned count, and
+        `updated` and `last_change` become `timestamp`. Raises KeyError for an unknown title.
+        """
+        title = self._title_or_raise(title_id)
+        player = title.get("player")
+        if not isinstance(player, dict):
+            player = title["player"] = {"alternative_player": None, "host": LOCAL_HOST}
+        playlist = _playlist(title)
+        numbers = [int(e["serie"]) for e in playlist.values() if isinstance(e.get("serie"), int)]
+        number = max(numbers, default=0) + 1
+        last = playlist.get(str(max(numbers))) if numbers else None
+        skips = (last or {}).get("skips") or {"opening": [], "ending": []}
+        item = {
+            "serie": number,
+            "name": None,
+            "uuid": _episode_uuid(title_id, number),
+            "created_timestamp": timestamp,
+            "preview": preview_url(title_id, number),
+            "skips": {key: list(value) for key, value in skips.items()},
+            "hls": hls_paths(title_id, number),
+        }
+        playlist[str(number)] = item
+        player["playlist"] = playlist
+        first = (player.get("series") or {}).get("first") or min(numbers, default=number)
+        player["series"] = series_object(first, number)
+        kind = title.get("type")
+        planned = kind.get("series") if isinstance(kind, dict) else None
+        if isinstance(kind, dict) and isinstance(planned, int) and 0 < planned < number:
+            kind["series"] = number
+            if isinstance(kind.get("full_string"), str):
+                kind["full_string"] = _PLANNED.sub(f"({number} эп.)", kind["full_string"])
+        title["updated"] = title["last_change"] = timestamp
+        return item
+
+    def reupload_episode(self, title_id: int, timestamp: int) -> dict[str, Any]:
+        """Upload the title's last episode again at `timestamp`; returns its playlist item.
+
+        Only `created_timestamp` and `last_change` move: a re-upload is no new release, so
+        `updated` (getUpdates' order) stays. Raises KeyError for an unknown title, ValueError
+        when it has no episode yet.
+        """
+        title = self._title_or_raise(title_id)
+        playlist = _playlist(title)
+        numbers = [int(e["serie"]) for e in playlist.values() if isinstance(e.get("serie"), int)]
+        if not numbers:
+            raise ValueError(f"title {title_id} has no episode to upload again")
+        item = playlist[str(max(numbers))]
+        item["created_timestamp"] = timestamp
+        title["last_change"] = timestamp
+        return dict(item)
+
+    def reissue_torrent(self, title_id: int, timestamp: int) -> tuple[int, int]:
+        """Replace the title's torrent of the latest episodes by a new one up to the last
+        episode out (as AniLibria does when it adds an episode): a new torrent id at the same
+        place in the list, uploaded at `timestamp`. Returns (old torrent id, new torrent id).
+
+        Raises KeyError for an unknown title, ValueError when it has no torrent.
+        """
+        title = self._title_or_raise(title_id)
+        entries = _torrent_entries(title)
+        if not entries:
+            raise ValueError(f"title {title_id} has no torrent")
+        old = max(entries, key=lambda e: (e.get("series") or {}).get("last") or 0)
+        old_series = old.get("series") or {}
+        numbers = [
+            int(e["serie"]) for e in _playlist(title).values() if isinstance(e.get("serie"), int)
+        ]
+        last = max([*numbers, old_series.get("last") or 1])
+        new_id = 1 + max(
+            (e["torrent_id"] for t in self.titles for e in _torrent_entries(t)), default=0
+        )
+        new = copy.deepcopy(old)
+        new.update(
+            torrent_id=new_id,
+            series=series_object(old_series.get("first") or 1, last),
+            leechers=0,
+            seeders=1,
+            downloads=0,
+            total_size=0,
+            url=f"/public/torrent/download.php?id={new_id}",
+            uploaded_timestamp=timestamp,
+            hash=None,
+            metadata=None,
+            raw_base64_file=None,
+        )
+        torrents = title["torrents"]
+        torrents["list"][torrents["list"].index(old)] = new
+        entries = _torrent_entries(title)
+        torrents["series"] = series_object(
+            min((e["series"].get("first") or 1 for e in entries), default=None),
+            max((e["series"].get("last") or 1 for e in entries), default=None),
+        )
+        self._layouts.pop(old["torrent_id"], None)
+        self._built.pop(old["torrent_id"], None)
+        self._index_torrent(title, new)
+        title["last_change"] = timestamp
+        return int(old["torrent_id"]), new_id
 
     def title(self, title_id: int) -> Title | None:
         """The title with this id, or None."""
@@ -283,6 +400,20 @@ class Catalog:
             "created_timestamp": layout.created,
             "files_list": files_list,
         }
+
+    def _title_or_raise(self, title_id: int) -> Title:
+        title = self.title(title_id)
+        if title is None:
+            raise KeyError(title_id)
+        return title
+
+    def _index_torrent(self, title: Title, entry: dict[str, Any]) -> None:
+        """Set (in place) `hash` and `total_size` of a torrent entry from its generated payload."""
+        self._layouts.pop(entry["torrent_id"], None)
+        self._built.pop(entry["torrent_id"], None)
+        layout = self._layout_for(title, entry)
+        entry["hash"] = self.torrent_info_hash(layout.torrent_id)
+        entry["total_size"] = layout.total_size
 
     def _layout_for(self, title: Title, entry: dict[str, Any]) -> TorrentLayout:
         torrent_id = int(entry["torrent_id"])
@@ -510,6 +641,16 @@ def _demo_data() -> dict[str, Any]:
 def _episode_uuid(title_id: int, episode: int) -> str:
     digest = hashlib.md5(f"episode:{title_id}:{episode}".encode(), usedforsecurity=False)
     return str(uuid.UUID(bytes=digest.digest(), version=4))
+
+
+def _playlist(title: Title) -> dict[str, Any]:
+    """The title's playlist in object form (an empty one is stored as `{}` or `[]`)."""
+    player = title.get("player")
+    playlist = player.get("playlist") if isinstance(player, dict) else None
+    if isinstance(playlist, dict):
+        return playlist
+    items = playlist if isinstance(playlist, list) else []
+    return {str(e.get("serie")): e for e in items if isinstance(e, dict)}
 
 
 def _torrent_entries(title: Title) -> list[dict[str, Any]]:

@@ -1,8 +1,9 @@
 """`DevServer`: the local AniLibria API and site on loopback, in a thread with its own loop.
 
 Tests and `anitui --demo` start one, point the client at `anilibria_api` / `anilibria_site`,
-and can script failures through `faults` and inspect `requests` afterwards. Because the server
-has its own thread and event loop, a test's loop is never blocked by it (and vice versa).
+and can script failures through `faults`, inspect `requests` afterwards, and drive the API's
+WebSocket (`/v2/ws/`) through `live`. Because the server has its own thread and event loop, a
+test's loop is never blocked by it (and vice versa).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from app.devserver.anilibria import (
     json_response,
 )
 from app.devserver.catalog import Catalog
+from app.devserver.live import LiveHub
 
 log = logging.getLogger("anitui.devserver")
 
@@ -150,6 +152,7 @@ class DevServer:
         self.requests: list[RecordedRequest] = []
         self._origin = Origin(host, port)
         self._api = AniLibriaApi(catalog or Catalog.demo(), self._origin, api_version)
+        self._live = LiveHub(self._api)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -194,9 +197,20 @@ class DevServer:
         return self.base_url
 
     @property
+    def live(self) -> LiveHub:
+        """The API's WebSocket: notifications pushed to its clients, outages, the demo's
+        new episodes."""
+        return self._live
+
+    @property
     def sessions(self) -> dict[str, Session]:
-        """Logged-in sessions by session id (their favorites included)."""
+        """Logged-in sessions by session id (`favorites` is their account's list)."""
         return self._api.sessions
+
+    @property
+    def favorites(self) -> dict[str, list[int]]:
+        """Favorites (title ids, in the order added) by account login."""
+        return self._api.favorites
 
     def expire_session(self, session_id: str | None = None) -> None:
         """Make one session (or every session) invalid: user methods then answer 401."""
@@ -226,6 +240,7 @@ class DevServer:
         thread, loop = self._thread, self._loop
         if thread is None or loop is None:
             return
+        self._live.detach()
         if not loop.is_closed():
             loop.call_soon_threadsafe(loop.stop)
         thread.join()
@@ -263,6 +278,7 @@ class DevServer:
 
     async def _serve(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._middleware])
+        self._live.add_routes(app, self._api.prefix_pattern())
         self._api.add_routes(app)
         for api in self.extra_apis:
             api.add_routes(app)

@@ -21,7 +21,7 @@ import pytest
 
 from app.devserver import fields
 from app.devserver.bencode import bdecode, bencode
-from app.devserver.catalog import PIECE_LENGTH, Catalog
+from app.devserver.catalog import PIECE_LENGTH, Account, Catalog
 from app.devserver.server import DevServer
 
 OLD_GENERATION = {9008, 9009, 9033, 9034}
@@ -722,21 +722,28 @@ def test_login(http: httpx.Client) -> None:
     assert http.get("/public/login.php").status_code == 405
 
 
-def test_favorites_are_kept_per_session(
+def test_favorites_are_kept_per_account(
     fresh_http: httpx.Client, fresh_devserver: DevServer
 ) -> None:
-    first, second = login(fresh_http), login(fresh_http)
+    fresh_devserver.catalog.accounts.append(Account("other", "other@anitui.invalid", "pw"))
+    first, second = login(fresh_http), login(fresh_http, mail="demo@anitui.invalid")
+    other = login(fresh_http, mail="other", passwd="pw")
     before = api(fresh_http, "getTitle", id=9016)["in_favorites"]
-    for title_id in (9016, 9001, 9016):
+    for session, title_id in ((first, 9016), (first, 9001), (second, 9016), (other, 9016)):
         response = fresh_http.put(
-            "/v2/addFavorite", params={"session": first, "title_id": title_id}
+            "/v2/addFavorite", params={"session": session, "title_id": title_id}
         )
         assert response.json() == {"success": True}
     assert ids(api(fresh_http, "getFavorites", session=first, filter="id")) == [9016, 9001]
-    assert api(fresh_http, "getFavorites", session=second) == []
-    assert api(fresh_http, "getTitle", id=9016)["in_favorites"] == before + 1
-    removed = fresh_http.delete("/v2/delFavorite", params={"session": first, "title_id": 9016})
+    assert ids(api(fresh_http, "getFavorites", session=second, filter="id")) == [9016, 9001]
+    assert ids(api(fresh_http, "getFavorites", session=other, filter="id")) == [9016]
+    # One count per account, however many of its sessions add the title.
+    assert api(fresh_http, "getTitle", id=9016)["in_favorites"] == before + 2
+    assert fresh_devserver.favorites == {"demo": [9016, 9001], "other": [9016]}
+    removed = fresh_http.delete("/v2/delFavorite", params={"session": second, "title_id": 9016})
     assert removed.json() == {"success": True}
+    fresh_http.delete("/v2/delFavorite", params={"session": first, "title_id": 9016})
+    assert api(fresh_http, "getTitle", id=9016)["in_favorites"] == before + 1
     favorites = api(fresh_http, "getFavorites", session=first, playlist_type="array")
     assert ids(favorites) == [9001]
     assert isinstance(favorites[0]["player"]["playlist"], list)
@@ -751,7 +758,13 @@ def test_favorites_are_kept_per_session(
     assert error(fresh_http.get("/v2/getFavorites", params={"session": first}))[:2] == (401, 401)
     assert error(fresh_http.get("/v2/getFavorites", params={"session": "bogus"}))[:2] == (401, 401)
     assert error(fresh_http.get("/v2/getFavorites"))[:2] == (401, 401)
-    assert api(fresh_http, "getFavorites", session=second) == []
+    # The expired session's account keeps its favorites: a new login sees them.
+    assert ids(api(fresh_http, "getFavorites", session=second)) == [9001]
+    again = login(fresh_http)
+    assert again not in (first, second)
+    assert ids(api(fresh_http, "getFavorites", session=again, filter="id")) == [9001]
+    fresh_devserver.sessions[again].favorites.append(9002)  # a test's edit reaches the account
+    assert ids(api(fresh_http, "getFavorites", session=second, filter="id")) == [9001, 9002]
 
 
 # --- faults, recording, concurrency, lifecycle -------------------------------------------
@@ -867,10 +880,12 @@ def test_command_line_prints_its_urls() -> None:
             "base_url",
             "anilibria_api",
             "anilibria_site",
+            "anilibria_ws",
             "nekobt_api",
             "torrent_api",
         }
         assert urls["anilibria_api"] == urls["base_url"] + "/v2"
+        assert urls["anilibria_ws"] == urls["base_url"].replace("http", "ws", 1) + "/v2/ws/"
         assert urls["anilibria_site"] == urls["base_url"]
         assert httpx.get(urls["anilibria_api"] + "/getYears").json()[0] == 2015
         # One port serves every API: nekoBT and the Torrent API answer there too.
