@@ -205,6 +205,41 @@ class HttpConfig:
 
 
 @dataclass
+class LiveConfig:
+    """Keeping in step with AniLibria: the WebSocket, its polling stand-in and favorites sync."""
+
+    subscribe: str = field(
+        default="favorites",
+        metadata=_doc(
+            "Live updates for: favorites (your favorite titles), all (every title) or off.",
+            choices=("favorites", "all", "off"),
+        ),
+    )
+    reconnect_min: float = field(
+        default=1.0,
+        metadata=_doc("Seconds before the first WebSocket reconnect; doubles up to the max."),
+    )
+    reconnect_max: float = field(
+        default=60.0, metadata=_doc("Longest wait in seconds between WebSocket reconnects.")
+    )
+    poll_interval: float = field(
+        default=60.0,
+        metadata=_doc("Seconds between getUpdates / getChanges polls while the WebSocket is down."),
+    )
+    sync_interval: float = field(
+        default=300.0,
+        metadata=_doc(
+            "Seconds between favorites syncs with the AniLibria account; 0: only at start-up"
+            " and after a change."
+        ),
+    )
+    desktop_notifications: bool = field(
+        default=True,
+        metadata=_doc("Also announce new episodes with notify-send when it is installed."),
+    )
+
+
+@dataclass
 class UiSettings:
     """How the interface looks and behaves."""
 
@@ -256,6 +291,7 @@ class Settings:
     torrents: TorrentsConfig = field(default_factory=TorrentsConfig)
     downloads: DownloadsConfig = field(default_factory=DownloadsConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    live: LiveConfig = field(default_factory=LiveConfig)
     ui: UiSettings = field(default_factory=UiSettings)
     config_file: Path | None = field(
         default=None, metadata=_doc("The config file that was read.", flag_only=True)
