@@ -6,9 +6,19 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from app.sources.anilibria.client import AniLibriaClient
-from app.sources.anilibria.models import API, Fetched, ScheduleDay, Team, Title, Torrent
+from app.sources.anilibria.models import (
+    API,
+    FeedItem,
+    Fetched,
+    ScheduleDay,
+    Team,
+    Title,
+    Torrent,
+    YouTubeVideo,
+)
 from app.sources.errors import SourceError
 
 # Lists never need the player playlist or torrents (the spec recommends filtering them out);
@@ -28,6 +38,14 @@ LIST_FIELDS = (
 )
 
 TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
+
+# getFeed entries are {"title": {...}} or {"youtube": {...}}: filter paths address each kind.
+FEED_FIELDS = (
+    *(f"title.{name}" for name in ("id", "code", "names", "updated", "type", "player.series")),
+    *(f"youtube.{name}" for name in ("id", "title", "youtube_id", "timestamp")),
+)
+
+YOUTUBE_LINK = "https://youtu.be/"
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,15 @@ class CatalogService:
     ) -> Fetched[tuple[Title, ...]]:
         return await self.client.get_updates(
             filter=LIST_FIELDS, after=after, limit=limit, cache_only=cache_only
+        )
+
+    async def feed(
+        self, *, after: int, limit: int, cache_only: bool = False
+    ) -> Fetched[tuple[FeedItem, ...]]:
+        """One page of getFeed (title updates and YouTube videos, newest first), with only the
+        fields the Feed screen shows."""
+        return await self.client.get_feed(
+            filter=FEED_FIELDS, after=after, limit=limit, cache_only=cache_only
         )
 
     async def title(self, title_id: int, *, cache_only: bool = False) -> Fetched[Title]:
@@ -148,6 +175,21 @@ def team_members(team: Team) -> list[tuple[str, str]]:
     for role in TEAM_ROLES:
         members.extend((role, name) for name in sorted(set(getattr(team, role)), key=str.casefold))
     return members
+
+
+def title_page_url(site_url: str, title: Title) -> str | None:
+    """The title's release page on the AniLibria site (`<site>/release/<code>.html`, the link
+    getRSS gives); None when the title has no code."""
+    if not title.code:
+        return None
+    return f"{site_url.rstrip('/')}/release/{quote(title.code, safe='')}.html"
+
+
+def video_url(video: YouTubeVideo) -> str | None:
+    """The video's short YouTube link (`https://youtu.be/<id>`); None without a youtube_id."""
+    if not video.youtube_id:
+        return None
+    return YOUTUBE_LINK + quote(video.youtube_id, safe="")
 
 
 def unique_titles(titles: Sequence[Title], seen: set[int]) -> list[Title]:

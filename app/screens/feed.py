@@ -1,0 +1,260 @@
+"""Feed: title updates and YouTube videos mixed, newest first, loading more near the end."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer
+
+from app import i18n
+from app.i18n import t
+from app.plaintext import one_line
+from app.screens.base import AniScreen
+from app.services.catalog import title_page_url, video_url
+from app.sources.anilibria.models import FeedItem, Fetched, Title, YouTubeVideo
+from app.sources.errors import SourceError
+from app.widgets.now_playing import NowPlayingBar
+from app.widgets.status_line import StatusLine, describe_error
+from app.widgets.title_table import KeyTable, cell
+
+# Start loading the next page this many rows before the end, so scrolling rarely waits.
+PREFETCH_ROWS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """One line of the feed: a title update or a video (exactly one is set)."""
+
+    title: Title | None = None
+    video: YouTubeVideo | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Identity across pages (they overlap when the feed changes between two requests)."""
+        if self.title is not None:
+            return ("title", self.title.id)
+        assert self.video is not None
+        return ("youtube", self.video.id)
+
+    @property
+    def timestamp(self) -> int | None:
+        if self.title is not None:
+            return self.title.updated
+        assert self.video is not None
+        return self.video.timestamp
+
+
+def feed_rows(items: tuple[FeedItem, ...]) -> list[FeedRow]:
+    """The entries the screen can show (an entry of an unknown kind is skipped)."""
+    rows: list[FeedRow] = []
+    for item in items:
+        if item.title is not None:
+            rows.append(FeedRow(title=item.title))
+        elif item.youtube is not None:
+            rows.append(FeedRow(video=item.youtube))
+    return rows
+
+
+def when_text(timestamp: int | None, now: float) -> str:
+    """`timestamp` as the clock `now` sees it: "5 min ago", "today 14:05", "yesterday 09:12",
+    else the local date and time."""
+    if not timestamp:
+        return "—"
+    ago = now - timestamp
+    if 0 <= ago < 60:
+        return t("just now")
+    if 0 <= ago < 3600:
+        return t("{minutes} min ago", minutes=int(ago // 60))
+    moment = time.localtime(timestamp)
+    clock = time.strftime("%H:%M", moment)
+    day = time.strftime("%Y-%m-%d", moment)
+    if day == time.strftime("%Y-%m-%d", time.localtime(now)):
+        return t("today {time}", time=clock)
+    if day == time.strftime("%Y-%m-%d", time.localtime(now - 86400)):
+        return t("yesterday {time}", time=clock)
+    return f"{day} {clock}"
+
+
+def title_name(title: Title) -> str:
+    """The name in the UI's language when the title has one."""
+    if i18n.language() == "en" and title.names.en:
+        return title.names.en
+    return title.names.ru or title.display_name
+
+
+def title_detail(title: Title) -> str:
+    """Episodes out and kind, e.g. "1–8 · TV"."""
+    parts: list[str] = []
+    series = title.player.series if title.player else None
+    if series is not None and series.first is not None and series.last is not None:
+        first, last = series.first, series.last
+        parts.append(str(first) if first == last else f"{first}–{last}")
+    elif series is not None and series.string:
+        parts.append(series.string)
+    if title.type and title.type.string:
+        parts.append(title.type.string)
+    return " · ".join(parts) or "—"
+
+
+def row_cells(row: FeedRow, now: float) -> list[Text]:
+    when = cell(when_text(row.timestamp, now), "dim")
+    if row.title is not None:
+        title = row.title
+        return [
+            when,
+            cell(t("update"), "green"),
+            cell(title_name(title), "bold"),
+            cell(title_detail(title)),
+        ]
+    assert row.video is not None
+    link = video_url(row.video)
+    return [
+        when,
+        cell(t("video"), "red"),
+        cell(row.video.title or "—"),
+        cell(link.removeprefix("https://") if link else "—", "dim"),
+    ]
+
+
+class FeedScreen(AniScreen):
+    """getFeed with endless scrolling: Enter opens a title or copies a video's link."""
+
+    MODE = "feed"
+    SCREEN_NAME = "Feed"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy_link", "Copy link"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[FeedRow] = []
+        self.seen: set[tuple[str, int]] = set()
+        self.fetched_count = 0
+        """How many entries the server has given so far (the `after` of the next page)."""
+        self.exhausted = False
+        self.generation = 0
+        """Bumped when the list starts over, so a page asked for the old list is dropped."""
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        yield StatusLine(id="feed-status")
+        table = KeyTable(id="feed-table", flexible=("name",))
+        table.add_column(t("When"), key="when")
+        table.add_column(t("Kind"), key="kind")
+        table.add_column(t("Name"), key="name")
+        table.add_column(t("Detail"), key="detail")
+        yield table
+        yield NowPlayingBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        self.query_one(KeyTable).focus()
+        self.load_first_page()
+
+    def action_refresh_screen(self) -> None:
+        self.load_first_page()
+
+    @property
+    def page_size(self) -> int:
+        return self.runtime.settings.ui.page_size
+
+    @work(exclusive=True, group="feed", exit_on_error=False)
+    async def load_first_page(self) -> None:
+        catalog = self.runtime.catalog
+        await self.load_cache_first(
+            lambda cache_only: catalog.feed(after=0, limit=self.page_size, cache_only=cache_only),
+            self.show_first_page,
+            self.query_one(StatusLine),
+        )
+
+    def show_first_page(self, fetched: Fetched[tuple[FeedItem, ...]]) -> None:
+        self.workers.cancel_group(self, "feed-more")
+        self.generation += 1
+        self.rows = []
+        self.seen = set()
+        self.fetched_count = len(fetched.value)
+        self.exhausted = len(fetched.value) < self.page_size
+        self.query_one(KeyTable).clear()
+        self.append(fetched.value)
+        if not self.rows:
+            self.query_one(StatusLine).info(t("Nothing here yet."))
+
+    def append(self, items: tuple[FeedItem, ...]) -> None:
+        fresh = [row for row in feed_rows(items) if row.key not in self.seen]
+        self.seen.update(row.key for row in fresh)
+        self.rows.extend(fresh)
+        now = self.now()
+        self.query_one(KeyTable).add_rows(row_cells(row, now) for row in fresh)
+
+    @on(DataTable.RowHighlighted, "#feed-table")
+    def near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.rows) - PREFETCH_ROWS:
+            self.load_next_page()
+
+    @work(exclusive=True, group="feed-more", exit_on_error=False)
+    async def load_next_page(self) -> None:
+        table = self.query_one(KeyTable)
+        status = self.query_one(StatusLine)
+        while (
+            self.rows and not self.exhausted and table.cursor_row >= len(self.rows) - PREFETCH_ROWS
+        ):
+            generation = self.generation
+            status.info(t("Loading…"))
+            try:
+                fetched = await self.runtime.catalog.feed(
+                    after=self.fetched_count, limit=self.page_size
+                )
+            except SourceError as error:
+                if generation == self.generation:
+                    status.info(describe_error(error) + " · " + t("press ctrl+r to retry"))
+                return
+            if generation != self.generation:
+                return
+            status.clear()
+            self.fetched_count += len(fetched.value)
+            self.exhausted = len(fetched.value) < self.page_size
+            self.append(fetched.value)
+
+    def current_row(self) -> FeedRow | None:
+        row = self.query_one(KeyTable).cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    @on(DataTable.RowSelected, "#feed-table")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        row = self.current_row()
+        if row is None:
+            return
+        if row.title is not None:
+            self.ani.open_title(row.title.id)
+        else:
+            self.copy_link(row)
+
+    def action_copy_link(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.copy_link(row)
+
+    def copy_link(self, row: FeedRow) -> None:
+        """Put the row's link on the clipboard (OSC 52) and show it."""
+        if row.title is not None:
+            link = title_page_url(self.runtime.settings.anilibria.site, row.title)
+            missing = t("This title has no link.")
+        else:
+            assert row.video is not None
+            link = video_url(row.video)
+            missing = t("This video has no link.")
+        if link is None:
+            self.notify(missing, severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(link)
+        self.notify(t("Copied to the clipboard: {link}", link=one_line(link)), markup=False)
