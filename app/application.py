@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -50,8 +51,11 @@ from app.widgets.now_playing import NowPlaying, skip_prompt
 
 if TYPE_CHECKING:
     from app.services.downloads import DownloadItem, DownloadQueue
+    from app.services.live import EpisodeReleased, LiveService, LiveStateChanged
     from app.services.torrent_meta import TorrentSpec
 
+FAVORITES_FILE = "~/anitui-favorites.json"
+"""Where favorites are exported to and imported from unless the user names another file."""
 QUIT_CONFIRM_SECONDS = 3.0
 
 
@@ -68,6 +72,7 @@ class AniApp(App[None]):
         STYLES_DIR / "help.tcss",
         STYLES_DIR / "torrents.tcss",
         STYLES_DIR / "downloads.tcss",
+        STYLES_DIR / "feed.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     DEFAULT_MODE = "schedule"
@@ -79,6 +84,7 @@ class AniApp(App[None]):
         "torrents": lambda: _torrents_screen(),
         "downloads": lambda: _downloads_screen(),
         "favorites": lambda: _favorites_screen(),
+        "feed": lambda: _feed_screen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
@@ -91,6 +97,7 @@ class AniApp(App[None]):
         Binding("5", "open_mode('favorites')", "Favorites"),
         Binding("6", "open_mode('downloads')", "Downloads"),
         Binding("7", "open_mode('history')", "History"),
+        Binding("8", "open_mode('feed')", "Feed"),
         Binding("R", "random_title", "Random"),
         Binding("ctrl+r", "refresh", "Refresh"),
         # While playing, from any screen (hidden and inert otherwise: see check_action).
@@ -125,6 +132,13 @@ class AniApp(App[None]):
         self.downloads_failure_told = False
         self.favorites_changed: Signal[frozenset[int]] = Signal(self, "favorites_changed")
         """Carries the ids of the favorite titles after any change."""
+        self.live_updates: LiveService | None = None
+        """The live-updates service once started (not with `[live] subscribe = "off"`)."""
+        self.live_state: LiveStateChanged | None = None
+        self.live_state_changed: Signal[LiveStateChanged] = Signal(self, "live_state_changed")
+        self.title_news: Signal[Event] = Signal(self, "title_news")
+        """Live news about titles (new episodes, changes, torrents, encoding), for the screens
+        that show them."""
         self.download_events: Signal[Event] = Signal(self, "download_events")
         """Every event of the download queue, for the screens that show downloads."""
         localize_bindings(self)
@@ -162,6 +176,9 @@ class AniApp(App[None]):
             return
         if module == "app.services.favorites":
             self.on_favorites_event(event)
+            return
+        if module == "app.services.live":
+            self.on_live_event(event)
             return
         state = self.now_playing
         if isinstance(event, PlaybackStarted):
@@ -215,7 +232,18 @@ class AniApp(App[None]):
         up."""
         if self.runtime.has_unfinished_downloads():
             self.run_worker(self.downloads(), group="downloads", exit_on_error=False)
-        self.sync_favorites()
+        interval = self.settings.live.sync_interval
+        if interval > 0:
+            self.run_worker(
+                self.runtime.favorites.keep_synced(interval),
+                group="favorites-keep-synced",
+                exit_on_error=False,
+            )
+        else:
+            self.sync_favorites()
+        if self.settings.live.subscribe != "off":
+            self.live_updates = self.runtime.live
+            self.run_worker(self.live_updates.run(), group="live", exit_on_error=False)
 
     # favorites -----------------------------------------------------------------------------
 
@@ -224,6 +252,8 @@ class AniApp(App[None]):
 
         if isinstance(event, FavoritesChanged):
             self.favorites_changed.publish(frozenset(event.ids))
+            if self.live_updates is not None and self.settings.live.subscribe == "favorites":
+                self.live_updates.resubscribe()
         elif isinstance(event, AccountChanged) and event.state is AccountState.EXPIRED:
             self.notify(
                 t("The AniLibria session has expired: log in again (ctrl+p). Nothing is lost."),
@@ -231,6 +261,40 @@ class AniApp(App[None]):
                 markup=False,
                 timeout=10,
             )
+
+    # live updates --------------------------------------------------------------------------
+
+    def on_live_event(self, event: Event) -> None:
+        """The connection state goes to the top bar; news about titles to the screens showing
+        them, and a favorite's new episode to a notification."""
+        from app.services.live import EpisodeReleased, LiveStateChanged
+
+        if isinstance(event, LiveStateChanged):
+            self.live_state = event
+            self.live_state_changed.publish(event)
+            return
+        self.title_news.publish(event)
+        if isinstance(event, EpisodeReleased):
+            self.announce_episode(event)
+
+    def announce_episode(self, event: EpisodeReleased) -> None:
+        favorite = self.runtime.favorites.favorite(event.title_id)
+        if favorite is None:
+            return
+        name = one_line(favorite.name_ru or favorite.name_en or f"#{event.title_id}")
+        message = t(
+            "{name}: episode {episode} was re-uploaded"
+            if event.reupload
+            else "{name}: episode {episode} is out",
+            name=name,
+            episode=one_line(event.episode),
+        )
+        self.notify(message, title=t("New episode"), markup=False, timeout=15)
+        self.run_worker(
+            self.runtime.desktop.send(t("New episode"), message),
+            group="desktop-notify",
+            exit_on_error=False,
+        )
 
     def toggle_favorite(self, title: Title) -> None:
         """Add `title` to the favorites, or remove it; synced when an account is logged in."""
@@ -264,6 +328,46 @@ class AniApp(App[None]):
     def log_out(self) -> None:
         self.runtime.favorites.logout()
         self.notify(t("Logged out; your favorites stay here."), markup=False)
+
+    def export_favorites(self) -> None:
+        """Write the favorites to a JSON file the user names (nothing is locked in)."""
+        from app.screens.path_prompt import PathPromptScreen
+
+        favorites = self.runtime.favorites
+
+        async def export(path: Path) -> str:
+            count = await asyncio.to_thread(favorites.export_to, path)
+            return t("{count} favorites exported to {path}", count=str(count), path=str(path))
+
+        self.push_screen(
+            PathPromptScreen(t("Export favorites to the file:"), FAVORITES_FILE, export),
+            self.tell,
+        )
+
+    def import_favorites(self) -> None:
+        """Merge the favorites of an export file into this list (and the account's)."""
+        from app.screens.path_prompt import PathPromptScreen
+
+        favorites = self.runtime.favorites
+
+        async def merge(path: Path) -> str:
+            result = await asyncio.to_thread(favorites.import_from, path)
+            self.sync_favorites()
+            return t(
+                "{added} favorites imported, {already} were already there",
+                added=str(result.added),
+                already=str(result.already),
+            )
+
+        self.push_screen(
+            PathPromptScreen(t("Import favorites from the file:"), FAVORITES_FILE, merge),
+            self.tell,
+        )
+
+    def tell(self, message: str | None) -> None:
+        """Notify `message` (a modal's result), if there is one."""
+        if message:
+            self.notify(message, markup=False)
 
     # downloads -----------------------------------------------------------------------------
 
@@ -693,7 +797,16 @@ class AniApp(App[None]):
             t("Log in to AniLibria"), t("Sync your favorites with your account"), self.log_in
         )
         yield SystemCommand(t("Log out"), t("Forget the AniLibria session"), self.log_out)
+        yield SystemCommand(
+            t("Export favorites"), t("Save your favorites as a JSON file"), self.export_favorites
+        )
+        yield SystemCommand(
+            t("Import favorites"),
+            t("Add the favorites of an exported JSON file"),
+            self.import_favorites,
+        )
         yield SystemCommand(t("History"), t("History"), lambda: self.action_open_mode("history"))
+        yield SystemCommand(t("Feed"), t("Feed"), lambda: self.action_open_mode("feed"))
         yield SystemCommand(t("Random title"), t("Random title"), self.action_random_title)
         yield SystemCommand(t("Help"), t("Help"), self.action_help)
         yield SystemCommand(
@@ -740,6 +853,12 @@ def _downloads_screen() -> Screen[None]:
     from app.screens.downloads import DownloadsScreen
 
     return DownloadsScreen()
+
+
+def _feed_screen() -> Screen[None]:
+    from app.screens.feed import FeedScreen
+
+    return FeedScreen()
 
 
 def _history_screen() -> Screen[None]:

@@ -19,6 +19,7 @@ def settings_for(server: Any, home: Path, **flags: Any) -> Settings:
     values: dict[str, Any] = {
         "anilibria.api": server.anilibria_api,
         "anilibria.site": server.anilibria_site,
+        "anilibria.ws": service_urls(server)["anilibria_ws"],
         "nekobt.api": service_urls(server)["nekobt_api"],
         "torrent_api.url": service_urls(server)["torrent_api"],
         "data_dir": str(home / "data"),
@@ -29,6 +30,8 @@ def settings_for(server: Any, home: Path, **flags: Any) -> Settings:
         "http.timeout": 5.0,
         "ui.search_debounce": 0.05,
         "ui.poster_renderer": "halfblock",
+        # Live updates change the top bar as they connect: the tests about them turn them on.
+        "live.subscribe": "off",
         # libtorrent stays on loopback, TCP only, finding no one on its own (CONVENTIONS.md).
         "torrents.listen_interfaces": "127.0.0.1:0",
         "torrents.dht": False,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 
 from app.services.runtime import Runtime
-from app.sources.anilibria.models import Fetched
+from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import NotCachedError, SourceError
 from app.widgets.localized import localize_bindings
 from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable, name_cell
 from app.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
@@ -96,3 +99,50 @@ class AniScreen(Screen[None]):
         status.clear()
         show(fresh)
         return fresh
+
+
+class TitleListScreen(AniScreen):
+    """A screen whose `KeyTable` lists titles one per row, with a "name" column: favorites are
+    starred there and `f` toggles the highlighted title's favorite."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f", "toggle_favorite", "Favorite")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._favorite_ids: frozenset[int] | None = None
+
+    def listed_titles(self) -> Sequence[Title]:
+        """The titles in the table, in row order."""
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.ani.favorites_changed.subscribe(self, self.mark_favorites)
+
+    @property
+    def favorite_ids(self) -> frozenset[int]:
+        if self._favorite_ids is None:
+            self._favorite_ids = self.runtime.favorites.ids()
+        return self._favorite_ids
+
+    def is_favorite(self, title: Title) -> bool:
+        return title.id in self.favorite_ids
+
+    def action_toggle_favorite(self) -> None:
+        titles = self.listed_titles()
+        index = self.query_one(KeyTable).cursor_row
+        if 0 <= index < len(titles):
+            self.ani.toggle_favorite(titles[index])
+
+    def mark_favorites(self, ids: frozenset[int]) -> None:
+        """Restar the rows whose favorite state changed (the rest of the table stays)."""
+        changed = self.favorite_ids ^ ids
+        self._favorite_ids = ids
+        if not changed:
+            return
+        table = self.query_one(KeyTable)
+        column = table.get_column_index("name")
+        for row, title in enumerate(self.listed_titles()):
+            if title.id in changed and row < table.row_count:
+                table.update_cell_at(
+                    Coordinate(row, column), name_cell(title, favorite=title.id in ids)
+                )

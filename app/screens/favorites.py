@@ -14,6 +14,8 @@ from app import i18n
 from app.formatting import date_text
 from app.i18n import t
 from app.screens.base import AniScreen
+from app.services.events import Event
+from app.services.live import EpisodeReleased, TitleChanged
 from app.sources.anilibria.models import Fetched, Title
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
@@ -64,7 +66,15 @@ class FavoritesScreen(AniScreen):
     def on_mount(self) -> None:
         self.ani.history_changed.subscribe(self, lambda _title_id: self.show())
         self.ani.favorites_changed.subscribe(self, lambda _ids: self.load())
+        self.ani.title_news.subscribe(self, self.title_news)
         self.start()
+
+    def title_news(self, event: Event) -> None:
+        """A favorite's new episode or change arrived live: its badge and dates follow."""
+        if isinstance(event, (EpisodeReleased, TitleChanged)) and self.runtime.favorites.contains(
+            event.title_id
+        ):
+            self.load()
 
     def start(self) -> None:
         self.query_one(KeyTable).focus()

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from app import i18n
 from app.i18n import t
-from app.screens.base import AniScreen
+from app.screens.base import TitleListScreen
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
 from app.sources.errors import SourceError
 from app.widgets.now_playing import NowPlayingBar
@@ -30,9 +30,9 @@ def watched_cell(watched: int, title: Title) -> Text:
     return Text(f"{watched} / {out or '?'}", style="green" if done else "yellow")
 
 
-class ScheduleScreen(AniScreen):
-    """What comes out on each weekday. Enter opens a title, `p` continues watching it; ←/→ or
-    h/l change the day."""
+class ScheduleScreen(TitleListScreen):
+    """What comes out on each weekday. Enter opens a title, `p` continues watching it, `f`
+    toggles its favorite; ←/→ or h/l change the day."""
 
     MODE = "schedule"
     SCREEN_NAME = "Schedule"
@@ -102,10 +102,13 @@ class ScheduleScreen(AniScreen):
         table = self.query_one(KeyTable)
         previous = table.cursor_row
         table.clear()
-        titles = self.days.get(self.selected_day, ())
+        titles = self.listed_titles()
         history = self.runtime.history
         table.add_rows(
-            [*title_row(title), watched_cell(history.watched_count(title.id), title)]
+            [
+                *title_row(title, favorite=self.is_favorite(title)),
+                watched_cell(history.watched_count(title.id), title),
+            ]
             for title in titles
         )
         if titles:
@@ -115,6 +118,9 @@ class ScheduleScreen(AniScreen):
             status.info(t("No titles on this day."))
         elif status.has_class("-info") and titles:
             status.clear()
+
+    def listed_titles(self) -> tuple[Title, ...]:
+        return self.days.get(self.selected_day, ())
 
     @on(Tabs.TabActivated, "#schedule-days")
     def day_chosen(self, event: Tabs.TabActivated) -> None:
@@ -136,14 +142,14 @@ class ScheduleScreen(AniScreen):
         self.open_row(event.cursor_row)
 
     def open_row(self, index: int) -> None:
-        titles = self.days.get(self.selected_day, ())
+        titles = self.listed_titles()
         if 0 <= index < len(titles):
             self.ani.open_title(titles[index].id)
 
     def action_continue(self) -> None:
         """Play the selected title's next unwatched episode, resuming it, as the Title screen's
         `p` does."""
-        titles = self.days.get(self.selected_day, ())
+        titles = self.listed_titles()
         index = self.query_one(KeyTable).cursor_row
         if 0 <= index < len(titles):
             self.continue_title(titles[index].id)

@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Input, Select
 
 from app import i18n
 from app.i18n import t
-from app.screens.base import AniScreen
+from app.screens.base import TitleListScreen
 from app.services.catalog import SearchQuery, team_members
 from app.sources.anilibria.models import Team, Title
 from app.sources.errors import SourceError
@@ -35,7 +35,7 @@ class SearchRequest:
     descending: bool
 
 
-class SearchScreen(AniScreen):
+class SearchScreen(TitleListScreen):
     """Type to search; Tab reaches the filters and results; ctrl+a toggles the advanced query."""
 
     MODE = "search"
@@ -228,9 +228,12 @@ class SearchScreen(AniScreen):
         self.results = titles
         table = self.query_one(KeyTable)
         table.clear()
-        table.add_rows(title_row(title) for title in titles)
+        table.add_rows(title_row(title, favorite=self.is_favorite(title)) for title in titles)
 
     # keys ----------------------------------------------------------------------------------
+
+    def listed_titles(self) -> tuple[Title, ...]:
+        return self.results
 
     def action_focus_query(self) -> None:
         self.query_one("#search-query", Input).focus()

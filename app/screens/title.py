@@ -19,6 +19,8 @@ from app.formatting import date_text, human_size
 from app.i18n import t
 from app.plaintext import html_to_text, one_line
 from app.screens.base import AniScreen
+from app.services.events import Event
+from app.services.live import EncodingProgress
 from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
 from app.sources.errors import SourceError
 from app.store.history import EpisodeProgress
@@ -152,6 +154,7 @@ class TitleScreen(AniScreen):
                 with Vertical(id="title-info"):
                     yield Static(id="title-facts")
                     yield Static(id="title-blocked", classes="-hidden")
+                    yield Static(id="title-encoding", classes="-hidden", markup=False)
                     yield Static(id="title-team")
                     with Horizontal(id="title-actions"):
                         yield Button(f"▶ {t('Continue')}", id="title-play", compact=True)
@@ -181,6 +184,7 @@ class TitleScreen(AniScreen):
 
     def on_mount(self) -> None:
         self.ani.history_changed.subscribe(self, self.history_changed)
+        self.ani.title_news.subscribe(self, self.title_news)
         if not self.runtime.browse_only:
             # Play is one key away here: get libmpv and the stream hosts ready meanwhile.
             self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
@@ -296,6 +300,37 @@ class TitleScreen(AniScreen):
     def history_changed(self, title_id: int) -> None:
         if title_id == self.title_id and self.title_data is not None:
             self.show_title(Fetched(self.title_data, fetched_at=self.now(), from_cache=True))
+
+    def title_news(self, event: Event) -> None:
+        """Live news about this title: encoding progress is shown, anything else reloads it."""
+        if getattr(event, "title_id", None) != self.title_id:
+            return
+        if isinstance(event, EncodingProgress):
+            self.show_encoding(event)
+            if event.finished and event.quality is None:
+                self.load()
+        else:
+            self.load()
+
+    def show_encoding(self, event: EncodingProgress) -> None:
+        line = self.query_one("#title-encoding", Static)
+        if event.finished and event.quality is None:
+            text = t("Episode {episode} is ready to watch.", episode=event.episode)
+        elif event.finished:
+            text = t(
+                "Episode {episode}: {quality} is ready, other qualities are encoding…",
+                episode=event.episode,
+                quality=event.quality or "",
+            )
+        else:
+            text = t(
+                "Episode {episode} is encoding: {percent}% ({quality})",
+                episode=event.episode,
+                percent=str(event.percent or 0),
+                quality=event.quality or "?",
+            )
+        line.update(one_line(text))
+        line.remove_class("-hidden")
 
     @on(DataTable.RowSelected, "#title-episodes")
     def episode_chosen(self, event: DataTable.RowSelected) -> None:

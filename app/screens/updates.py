@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer
 
 from app.i18n import t
-from app.screens.base import AniScreen
+from app.screens.base import TitleListScreen
 from app.services.catalog import unique_titles
 from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import SourceError
@@ -25,8 +25,9 @@ PREFETCH_ROWS = 15
 MAX_PAGE_GROWTH = 20
 
 
-class UpdatesScreen(AniScreen):
-    """getUpdates with endless scrolling; titles updated since the last visit are marked."""
+class UpdatesScreen(TitleListScreen):
+    """getUpdates with endless scrolling; titles updated since the last visit are marked, `f`
+    toggles the highlighted title's favorite."""
 
     MODE = "updates"
     SCREEN_NAME = "Updates"
@@ -99,8 +100,15 @@ class UpdatesScreen(AniScreen):
         fresh = unique_titles(titles, self.seen_ids)
         self.titles.extend(fresh)
         self.query_one(KeyTable).add_rows(
-            [self.new_mark(title), *title_row(title, with_status=False)] for title in fresh
+            [
+                self.new_mark(title),
+                *title_row(title, with_status=False, favorite=self.is_favorite(title)),
+            ]
+            for title in fresh
         )
+
+    def listed_titles(self) -> list[Title]:
+        return self.titles
 
     def new_mark(self, title: Title) -> Text:
         if self.previous_visit is not None and (title.updated or 0) > self.previous_visit:

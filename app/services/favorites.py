@@ -37,6 +37,7 @@ import asyncio
 import builtins
 import contextlib
 import enum
+import errno
 import json
 import logging
 import math
@@ -211,6 +212,10 @@ class FavoritesService:
     def contains(self, title_id: int) -> bool:
         """Whether `title_id` is a favorite."""
         return self._store.contains(title_id)
+
+    def favorite(self, title_id: int) -> FavoriteRow | None:
+        """The favorite `title_id` (its stored names), None when it is not one."""
+        return self._store.get(title_id) if self._store.contains(title_id) else None
 
     def pending(self) -> builtins.list[FavoriteRow]:
         """Changes not yet confirmed by the account, oldest first."""
@@ -419,7 +424,13 @@ class FavoritesService:
         Raises `OSError` when the file cannot be written (the old file, if any, is intact).
         """
         text = self.export_json()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            # A file stands where the folder should be: say that, not "File exists".
+            raise NotADirectoryError(
+                errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent)
+            ) from None
         handle, temporary = tempfile.mkstemp(prefix=".favorites-", dir=path.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:

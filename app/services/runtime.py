@@ -25,8 +25,10 @@ from app.store.visits import VisitStore
 if TYPE_CHECKING:
     from app.devserver.demo_seeding import DemoSeeding
     from app.devserver.server import DevServer
+    from app.services.desktop_notify import DesktopNotifier
     from app.services.downloads import DownloadQueue
     from app.services.favorites import FavoritesService
+    from app.services.live import LiveService
     from app.services.torrent_search import TorrentSearchService
     from app.services.torrent_stream import TorrentStreamServer
     from app.services.torrents import EngineSettings, TorrentEngine
@@ -84,6 +86,7 @@ class Runtime:
             urls = service_urls(demo_server)
             settings.anilibria.api = urls["anilibria_api"]
             settings.anilibria.site = urls["anilibria_site"]
+            settings.anilibria.ws = urls["anilibria_ws"]
             settings.nekobt.api = urls["nekobt_api"]
             settings.torrent_api.url = urls["torrent_api"]
         notices: list[StartupNotice] = []
@@ -149,7 +152,7 @@ class Runtime:
         """The demo's local servers, on the port of the last demo run when it is free: the
         demo torrents' tracker URL holds the port, and a download restored after a restart
         must still find its tracker (and the demo seeder behind it)."""
-        from app.devserver.demo import demo_server
+        from app.devserver.demo import DEMO_EPISODE_DELAYS, demo_server
 
         port_file = paths.data_dir() / "demo-port"
         try:
@@ -157,7 +160,7 @@ class Runtime:
         except (OSError, ValueError):
             port = 0
         try:
-            server = demo_server(port=port)
+            server = demo_server(port=port, episode_delays=DEMO_EPISODE_DELAYS)
             server.start()
         except RuntimeError:
             if port == 0:
@@ -165,7 +168,7 @@ class Runtime:
             log.info(
                 "demo port %d is taken: the demo's restored downloads lose their tracker", port
             )
-            server = demo_server()
+            server = demo_server(episode_delays=DEMO_EPISODE_DELAYS)
             server.start()
         port_file.write_text(str(server.port), encoding="ascii")
         return server
@@ -207,6 +210,36 @@ class Runtime:
         return FavoritesService(
             self.db, self.catalog.client, SecretStore(self.paths.data_dir()), self.bus
         )
+
+    @cached_property
+    def live(self) -> LiveService:
+        """Live updates about the favorites (or every title, `[live] subscribe = "all"`)."""
+        from app.services.live import LiveService, LiveSettings
+        from app.store.kv import KeyValueStore
+
+        config = self.settings.live
+        favorites = self.favorites
+        if self.demo_server is not None:
+            self.demo_server.live.demo_started_with(favorites.ids())
+        return LiveService(
+            self.settings.anilibria.ws,
+            self.catalog.client,
+            self.bus,
+            KeyValueStore(self.db),
+            follow=(lambda: None) if config.subscribe == "all" else favorites.ids,
+            settings=LiveSettings(
+                reconnect_min=config.reconnect_min,
+                reconnect_max=config.reconnect_max,
+                poll_interval=config.poll_interval,
+            ),
+        )
+
+    @cached_property
+    def desktop(self) -> DesktopNotifier:
+        """notify-send, where there is a desktop and `[live] desktop_notifications` is on."""
+        from app.services.desktop_notify import DesktopNotifier
+
+        return DesktopNotifier(enabled=self.settings.live.desktop_notifications)
 
     @cached_property
     def torrent_search(self) -> TorrentSearchService:

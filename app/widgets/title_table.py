@@ -36,10 +36,18 @@ def status_cell(title: Title) -> Text:
     return cell(title.status.string if title.status else None, style)
 
 
-def title_row(title: Title, *, with_status: bool = True) -> list[Text]:
+def name_cell(title: Title, *, favorite: bool = False) -> Text:
+    """The title's name, starred when it is a favorite."""
+    name = cell(title.names.ru or title.display_name, "bold")
+    if favorite:
+        return Text.assemble(("★ ", "bold yellow"), name, no_wrap=True, overflow="ellipsis")
+    return name
+
+
+def title_row(title: Title, *, with_status: bool = True, favorite: bool = False) -> list[Text]:
     """The cells lists of titles share: name, English name, episodes, [status,] last update."""
     cells = [
-        cell(title.names.ru or title.display_name, "bold"),
+        name_cell(title, favorite=favorite),
         cell(title.names.en),
         cell(episodes_text(title)),
     ]
@@ -86,7 +94,7 @@ class KeyTable(DataTable[Text]):
             for key, c in self.columns.items()
             if key.value not in self.flexible
         )
-        available = self.size.width - fixed - 1  # one cell for the vertical scrollbar
+        available = self.size.width - fixed - self.styles.scrollbar_size_vertical
         needed = [max(c.content_width, 1) for c in columns]
         before = [(c.auto_width, c.width) for c in columns]
         if sum(needed) + padding * len(columns) <= available:

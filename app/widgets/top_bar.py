@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.content import Content
 from textual.widgets import Static
 
 from app.i18n import t
+
+if TYPE_CHECKING:
+    from app.application import AniApp
+    from app.services.live import LiveStateChanged
+
+LIVE_MARKS = {
+    "connecting": ("◌ connecting", "$text-muted"),
+    "live": ("● live", "$success"),
+    "polling": ("○ polling", "$warning"),
+}
+"""How the top bar shows each `LiveState` (by value; nothing while idle). The live module is
+not imported for it: websockets would slow the first paint."""
 
 NAVIGATION = (
     ("1", "schedule", "Schedule"),
@@ -15,40 +29,69 @@ NAVIGATION = (
     ("5", "favorites", "Favorites"),
     ("6", "downloads", "Downloads"),
     ("7", "history", "History"),
+    ("8", "feed", "Feed"),
 )
 
 
 class TopBar(Static):
-    """Static navigation line; `current` is the mode the screen belongs to."""
+    """Static navigation line; `current` is the mode the screen belongs to. When the full line
+    does not fit (80 columns), the other entries shrink to their keys."""
 
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
     def __init__(self, current: str, *, demo: bool, browse_only: bool, context: str = "") -> None:
-        super().__init__(self.line_content(current, demo, browse_only, context), id="top-bar")
+        super().__init__(id="top-bar")
         self.current = current
         self.demo = demo
         self.browse_only = browse_only
+        self.context = context
+        self.live = "idle"
+
+    def on_mount(self) -> None:
+        app = cast("AniApp", self.app)
+        app.live_state_changed.subscribe(self, self.show_live)
+        if app.live_state is not None:
+            self.live = app.live_state.state.value
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+    def show_live(self, change: LiveStateChanged) -> None:
+        self.live = change.state.value
+        self.redraw()
 
     def show_context(self, context: str) -> None:
         """Name what the screen shows (e.g. the open title) after the navigation entries."""
-        self.update(self.line_content(self.current, self.demo, self.browse_only, context))
+        self.context = context
+        self.redraw()
 
-    @staticmethod
-    def line_content(current: str, demo: bool, browse_only: bool, context: str) -> Content:
+    def redraw(self) -> None:
+        width = self.content_region.width
+        line = self.line_content(compact=False)
+        if width and line.cell_length > width:
+            line = self.line_content(compact=True)
+        self.update(line)
+
+    def line_content(self, *, compact: bool) -> Content:
         parts: list[Content | tuple[str, str] | str] = [("anitui", "bold $accent"), "  "]
         for key, mode, label in NAVIGATION:
-            style = "reverse bold" if mode == current else "$text-muted"
-            parts.append((f" {key} {t(label)} ", style))
-            parts.append(" ")
-        if context:
-            parts.append(("› ", "$text-muted"))
-            parts.append(Content(context))
-        if demo:
+            if mode == self.current:
+                parts.append((f" {key} {t(label)} ", "reverse bold"))
+            else:
+                parts.append((f" {key} " if compact else f" {key} {t(label)} ", "$text-muted"))
+        if self.context:
+            parts.append((" › ", "$text-muted"))
+            parts.append(Content(self.context))
+        if self.demo:
             parts.append("  ")
             parts.append((f" {t('DEMO')} ", "bold $text on $warning"))
-        if browse_only:
+        if self.browse_only:
             parts.append("  ")
             parts.append((f" {t('browse-only')} ", "bold $text on $error"))
+        if self.live in LIVE_MARKS:
+            text, style = LIVE_MARKS[self.live]
+            parts.append("  ")
+            parts.append((t(text), style))
         return Content.assemble(*parts)

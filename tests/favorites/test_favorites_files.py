@@ -55,6 +55,15 @@ async def test_export_import_round_trip_and_merge(
         other_db.close()
 
 
+def test_export_under_a_file_says_it_is_not_a_folder(rig: Rig, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("mine")
+    with pytest.raises(NotADirectoryError) as raised:
+        rig.service.export_to(blocker / "favorites.json")
+    assert raised.value.filename == str(blocker)
+    assert blocker.read_text() == "mine"
+
+
 async def test_imported_favorites_are_pushed_after_login(rig: Rig, title_ids: list[int]) -> None:
     a, b = title_ids[:2]
     rig.service.import_json(_document({"id": a}, {"id": b, "names": None}))

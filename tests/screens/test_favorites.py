@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from textual.coordinate import Coordinate
+from textual.widgets import Input, Static
 
 from app.screens.confirm import ConfirmScreen
 from app.screens.favorites import FavoritesScreen
 from app.screens.login import DEMO_LOGIN, LoginScreen
+from app.screens.path_prompt import PathPromptScreen
+from app.screens.schedule import ScheduleScreen
+from app.screens.updates import UpdatesScreen
 from app.services.favorites import AccountState
+from app.sources.anilibria.client import LOGIN_PATH
+from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.screens.test_downloads import open_title
 from tests.support import wait_for
@@ -18,6 +28,12 @@ from tests.support import wait_for
 async def favorites_screen(pilot: Any) -> FavoritesScreen:
     await pilot.press("5")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FavoritesScreen))
+    return pilot.app.screen
+
+
+async def path_prompt(pilot: Any) -> PathPromptScreen:
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query(Input)))
+    assert isinstance(pilot.app.screen, PathPromptScreen)
     return pilot.app.screen
 
 
@@ -46,6 +62,45 @@ async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
         remaining = [title_id for title_id in (9001, 9002) if title_id != first.id]
         await wait_for(pilot, lambda: [t.id for t in favorites.titles] == remaining)
         assert not app.runtime.favorites.contains(first.id)
+
+
+async def test_f_in_the_lists_toggles_and_stars_the_title(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        schedule = app.screen
+        assert isinstance(schedule, ScheduleScreen)
+        await wait_for(pilot, lambda: bool(schedule.listed_titles()))
+        first = schedule.listed_titles()[0]
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.runtime.favorites.contains(first.id))
+        table = schedule.query_one(KeyTable)
+        assert str(table.get_cell_at(Coordinate(0, 0))).startswith("★ ")
+
+        await pilot.press("2")
+        updates = app.screen
+        assert isinstance(updates, UpdatesScreen)
+        await wait_for(pilot, lambda: bool(updates.titles))
+        rows = updates.query_one(KeyTable)
+        name = rows.get_column_index("name")
+        starred = [
+            index
+            for index in range(rows.row_count)
+            if str(rows.get_cell_at(Coordinate(index, name))).startswith("★ ")
+        ]
+        assert [updates.titles[index].id for index in starred] == [
+            t.id for t in updates.titles if t.id == first.id
+        ]
+        top = updates.titles[0]
+        await pilot.press("f")
+        await wait_for(
+            pilot, lambda: app.runtime.favorites.contains(top.id) != (top.id == first.id)
+        )
+        star = str(rows.get_cell_at(Coordinate(0, name))).startswith("★ ")
+        assert star == app.runtime.favorites.contains(top.id)
+
+        await pilot.press("1")  # the schedule restars the rows the other screen changed
+        cell = str(table.get_cell_at(Coordinate(0, 0)))
+        assert cell.startswith("★ ") == app.runtime.favorites.contains(first.id)
 
 
 async def test_favorites_survive_a_restart(app_factory: AppFactory) -> None:
@@ -102,3 +157,61 @@ def test_favorites_snapshot(
         await pilot.pause()
 
     assert snap_compare(app_factory(), terminal_size=size, run_before=with_favorites)
+
+
+async def test_export_then_import_through_the_palette_prompts(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    exported = tmp_path / "mine" / "favorites.json"
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for title_id in (9001, 9002):
+            app.runtime.favorites.add(title_id)
+        app.export_favorites()
+        prompt = await path_prompt(pilot)
+        prompt.query_one(Input).value = str(exported)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PathPromptScreen))
+        written = json.loads(exported.read_text())["favorites"]
+        assert sorted(entry["id"] for entry in written) == [9001, 9002]
+        assert any("exported" in str(n.message) for n in app._notifications)
+
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text('{"format": "anitui-favorites", "version": 1, "favorites": [{"id": -4}]}')
+    again = app_factory()
+    async with again.run_test(size=(120, 40)) as pilot:
+        again.runtime.favorites.remove(9001)
+        again.import_favorites()
+        prompt = await path_prompt(pilot)
+        field = prompt.query_one(Input)
+        field.value = str(hostile)
+        await pilot.press("enter")
+        problem = prompt.query_one("#path-problem", Static)
+        await wait_for(pilot, lambda: "favorite #1: id must be" in str(problem.render()))
+        assert again.screen is prompt  # the prompt stays for another try
+        assert again.runtime.favorites.ids() == {9002}  # nothing changed
+
+        field.value = str(exported)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(again.screen, PathPromptScreen))
+        assert again.runtime.favorites.ids() == {9001, 9002}
+        assert any("1 favorites imported, 1" in str(n.message) for n in again._notifications)
+
+
+async def test_a_favorite_added_on_another_device_arrives_with_the_periodic_sync(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    app = app_factory(server=fresh_devserver, **{"live.sync_interval": 0.2})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.runtime.favorites.login(*DEMO_LOGIN)
+        async with httpx.AsyncClient() as other_device:
+            login = await other_device.post(
+                fresh_devserver.anilibria_site + LOGIN_PATH,
+                data={"mail": DEMO_LOGIN[0], "passwd": DEMO_LOGIN[1]},
+            )
+            added = await other_device.put(
+                fresh_devserver.anilibria_api + "/addFavorite",
+                params={"session": login.json()["sessionId"], "title_id": 9003},
+            )
+            assert added.json() == {"success": True}
+        await wait_for(pilot, lambda: app.runtime.favorites.contains(9003))

@@ -72,6 +72,7 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
             ("5", "favorites"),
             ("6", "downloads"),
             ("7", "history"),
+            ("8", "feed"),
         ):
             app.set_focus(None)
             await pilot.press(key)

@@ -1,0 +1,122 @@
+"""Live updates in the app: the top bar's connection mark, a favorite's new episode as a
+notification (once, though the server sends it twice), the Title screen's encoding line, the
+Favorites badge, resubscribing when favorites change and catching up by polling."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from app.screens.favorites import FavoritesScreen
+from app.widgets.top_bar import TopBar
+from tests.screens.conftest import AppFactory
+from tests.screens.test_downloads import open_title
+from tests.support import wait_for
+
+LIVE = {
+    "live.subscribe": "favorites",
+    "live.reconnect_min": 0.1,
+    "live.reconnect_max": 0.3,
+    "live.poll_interval": 0.2,
+    "live.desktop_notifications": False,
+}
+
+
+def top_bar_text(app: Any) -> str:
+    return str(app.screen.query_one(TopBar).render())
+
+
+def episode_notices(app: Any) -> list[str]:
+    return [str(n.message) for n in app._notifications if "is out" in str(n.message)]
+
+
+def last_episode(server: Any, title_id: int) -> int:
+    return int(server.catalog.title(title_id)["player"]["series"]["last"])
+
+
+async def test_a_favorites_new_episode_is_announced_once_and_shown(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    hub = fresh_devserver.live
+    app = app_factory(server=fresh_devserver, **LIVE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert "live" not in top_bar_text(app)  # nothing to follow yet: idle, nothing shown
+        app.runtime.favorites.add(9001, name_ru="Мой сосед")
+        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
+        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+
+        screen = await open_title(pilot, 9001)
+        before = len(screen.episodes)
+        episode = await asyncio.to_thread(hub.new_episode, 9001)
+        message = hub.push(
+            {"type": "playlist_update", "playlist_update": {"id": 9001, "episode": episode}}
+        )
+        assert message == 1  # the same release again: shown once
+        await wait_for(pilot, lambda: len(episode_notices(app)) == 1)
+        assert episode_notices(app) == [f"Мой сосед: episode {episode} is out"]
+
+        encoding = screen.query_one("#title-encoding")
+        await wait_for(pilot, lambda: f"Episode {episode} is ready" in str(encoding.render()))
+        await wait_for(pilot, lambda: len(screen.episodes) == before + 1)
+        await pilot.pause(0.3)
+        assert len(episode_notices(app)) == 1
+
+
+async def test_favorites_badge_follows_a_live_release(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    app = app_factory(server=fresh_devserver, **LIVE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.runtime.favorites.add(9002)
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, FavoritesScreen))
+        favorites = app.screen
+        await wait_for(pilot, lambda: len(favorites.titles) == 1)
+        out = len(favorites.titles[0].player.episodes)
+        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
+        await asyncio.to_thread(fresh_devserver.live.wait_for_clients, 1, subscriptions=1)
+        await asyncio.to_thread(fresh_devserver.live.new_episode, 9002)
+        await wait_for(pilot, lambda: len(favorites.titles[0].player.episodes) == out + 1)
+        assert str(favorites.query_one("#favorites-table").get_cell_at((0, 2))) == f"+{out + 1}"
+
+
+async def test_a_new_favorite_is_subscribed_afresh_and_others_are_not_announced(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    hub = fresh_devserver.live
+    app = app_factory(server=fresh_devserver, **LIVE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.runtime.favorites.add(9001)
+        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
+        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+        app.runtime.favorites.add(9003)
+        (client,) = await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=2)
+        assert sorted(s.match["id"] for s in client.subscriptions) == [9001, 9003]
+
+        await asyncio.to_thread(hub.new_episode, 9004)  # not a favorite
+        episode = await asyncio.to_thread(hub.new_episode, 9003)
+        await wait_for(pilot, lambda: len(episode_notices(app)) == 1)
+        assert f"episode {episode} is out" in episode_notices(app)[0]
+
+
+async def test_while_the_socket_is_down_polling_catches_up(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    hub = fresh_devserver.live
+    app = app_factory(server=fresh_devserver, **LIVE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.runtime.favorites.add(9001)
+        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
+        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+        hub.refuse = True
+        hub.drop()
+        await wait_for(pilot, lambda: "○ polling" in top_bar_text(app))
+        first = await asyncio.to_thread(hub.new_episode, 9001)
+        second = await asyncio.to_thread(hub.new_episode, 9001)
+        await wait_for(pilot, lambda: len(episode_notices(app)) == 2)
+        assert [f"episode {first} is out", f"episode {second} is out"] == [
+            notice.split(": ", 1)[1] for notice in episode_notices(app)
+        ]
+        hub.refuse = False
+        await wait_for(pilot, lambda: "● live" in top_bar_text(app), timeout=15)
+        assert len(episode_notices(app)) == 2
