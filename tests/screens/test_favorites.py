@@ -17,7 +17,8 @@ from app.screens.login import DEMO_LOGIN, LoginScreen
 from app.screens.path_prompt import PathPromptScreen
 from app.screens.schedule import ScheduleScreen
 from app.screens.updates import UpdatesScreen
-from app.services.favorites import AccountState
+from app.services.favorites import SESSION_SECRET, AccountState
+from app.services.secrets import SecretStore
 from app.sources.anilibria.client import LOGIN_PATH
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
@@ -138,6 +139,16 @@ async def test_login_shows_the_servers_refusal_then_logs_in_and_syncs(
         assert app.runtime.favorites.account is AccountState.LOGGED_IN
         (session,) = fresh_devserver.sessions.values()
         await wait_for(pilot, lambda: 9001 in session.favorites)
+
+        # The session id is on no screen and in no notification.
+        session_id = SecretStore(app.runtime.paths.data_dir()).get(SESSION_SECRET)
+        assert session_id
+        for mode in app.MODES:
+            await app.switch_mode(mode)
+            await pilot.pause(0.1)
+            assert app.current_mode == mode
+            assert session_id not in app.export_screenshot()
+        assert all(session_id not in str(n.message) for n in app._notifications)
 
 
 @pytest.mark.parametrize(

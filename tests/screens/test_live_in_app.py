@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from app.screens.favorites import FavoritesScreen
+from app.screens.title import TitleScreen
 from app.widgets.top_bar import TopBar
 from tests.screens.conftest import AppFactory
 from tests.screens.test_downloads import open_title
@@ -120,3 +121,28 @@ async def test_while_the_socket_is_down_polling_catches_up(
         hub.refuse = False
         await wait_for(pilot, lambda: "● live" in top_bar_text(app), timeout=15)
         assert len(episode_notices(app)) == 2
+
+
+async def test_title_and_torrent_changes_refresh_the_open_title(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    hub = fresh_devserver.live
+    app = app_factory(server=fresh_devserver, **LIVE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.runtime.favorites.add(9001)
+        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
+        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+        screen = await open_title(pilot, 9001)
+        description = screen.query_one("#title-description")
+        await asyncio.to_thread(hub.update_title, 9001, description="Rewritten [b]live[/b]")
+        await wait_for(pilot, lambda: "Rewritten [b]live[/b]" in str(description.render()))
+
+        torrents = screen.query_one("#title-torrents")
+
+        def shown() -> list[list[str]]:
+            return [[str(c) for c in torrents.get_row_at(r)] for r in range(torrents.row_count)]
+
+        before = shown()
+        await asyncio.to_thread(hub.update_torrents, 9001)
+        await wait_for(pilot, lambda: shown() != before)
+        assert isinstance(app.screen, TitleScreen)
