@@ -331,27 +331,28 @@ class AniApp(App[None]):
 
     def export_favorites(self) -> None:
         """Write the favorites to a JSON file the user names (nothing is locked in)."""
-        from app.screens.path_prompt import PathPromptScreen
+        from app.screens.prompt import PromptScreen
 
         favorites = self.runtime.favorites
 
-        async def export(path: Path) -> str:
+        async def export(text: str) -> str:
+            path = Path(text).expanduser()
             count = await asyncio.to_thread(favorites.export_to, path)
             return t("{count} favorites exported to {path}", count=str(count), path=str(path))
 
         self.push_screen(
-            PathPromptScreen(t("Export favorites to the file:"), FAVORITES_FILE, export),
+            PromptScreen(t("Export favorites to the file:"), export, value=FAVORITES_FILE),
             self.tell,
         )
 
     def import_favorites(self) -> None:
         """Merge the favorites of an export file into this list (and the account's)."""
-        from app.screens.path_prompt import PathPromptScreen
+        from app.screens.prompt import PromptScreen
 
         favorites = self.runtime.favorites
 
-        async def merge(path: Path) -> str:
-            result = await asyncio.to_thread(favorites.import_from, path)
+        async def merge(text: str) -> str:
+            result = await asyncio.to_thread(favorites.import_from, Path(text).expanduser())
             self.sync_favorites()
             return t(
                 "{added} favorites imported, {already} were already there",
@@ -360,7 +361,7 @@ class AniApp(App[None]):
             )
 
         self.push_screen(
-            PathPromptScreen(t("Import favorites from the file:"), FAVORITES_FILE, merge),
+            PromptScreen(t("Import favorites from the file:"), merge, value=FAVORITES_FILE),
             self.tell,
         )
 

@@ -347,10 +347,29 @@ class DownloadsScreen(AniScreen):
             self.ani.play_download(found[1])
 
     def action_add(self) -> None:
-        from app.screens.add_torrent import AddTorrentScreen
+        """Add a download by hand: a magnet link, a bare info-hash or a .torrent file's path."""
+        from app.screens.prompt import PromptScreen
+        from app.services.torrent_meta import TorrentSpec, parse_user_input
+
+        async def read(text: str) -> TorrentSpec:
+            # A path means reading a file: off the event loop. Bad input raises
+            # TorrentInputError (a ValueError), which the prompt shows.
+            return await asyncio.to_thread(parse_user_input, text)
+
+        def add(spec: TorrentSpec | None) -> None:
+            if spec is not None:
+                source = "file" if spec.torrent is not None else "magnet"
+                self.ani.add_download(spec, source=source)
 
         if self.queue is not None:
-            self.app.push_screen(AddTorrentScreen())
+            self.app.push_screen(
+                PromptScreen(
+                    t("Add a download: a magnet link, an info-hash or a .torrent file path"),
+                    read,
+                    placeholder="magnet:?xt=urn:btih:…  ·  ~/file.torrent",
+                ),
+                add,
+            )
 
     def action_choose_files(self) -> None:
         """Change which files of the download under the cursor are wanted."""

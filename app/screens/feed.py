@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,15 +17,12 @@ from app import i18n
 from app.i18n import t
 from app.plaintext import one_line
 from app.screens.base import AniScreen
+from app.screens.paging import PREFETCH_ROWS, PageLoader
 from app.services.catalog import title_page_url, video_url
 from app.sources.anilibria.models import FeedItem, Fetched, Title, YouTubeVideo
-from app.sources.errors import SourceError
 from app.widgets.now_playing import NowPlayingBar
-from app.widgets.status_line import StatusLine, describe_error
+from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
-
-# Start loading the next page this many rows before the end, so scrolling rarely waits.
-PREFETCH_ROWS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +133,6 @@ class FeedScreen(AniScreen):
         super().__init__()
         self.rows: list[FeedRow] = []
         self.seen: set[tuple[str, int]] = set()
-        self.fetched_count = 0
-        """How many entries the server has given so far (the `after` of the next page)."""
-        self.exhausted = False
-        self.generation = 0
-        """Bumped when the list starts over, so a page asked for the old list is dropped."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -163,26 +156,29 @@ class FeedScreen(AniScreen):
     def action_refresh_screen(self) -> None:
         self.load_first_page()
 
-    @property
-    def page_size(self) -> int:
-        return self.runtime.settings.ui.page_size
+    @cached_property
+    def pages(self) -> PageLoader[FeedItem]:
+        catalog = self.runtime.catalog
+        return PageLoader(
+            lambda after, limit: catalog.feed(after=after, limit=limit),
+            self.runtime.settings.ui.page_size,
+        )
 
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def load_first_page(self) -> None:
         catalog = self.runtime.catalog
         await self.load_cache_first(
-            lambda cache_only: catalog.feed(after=0, limit=self.page_size, cache_only=cache_only),
+            lambda cache_only: catalog.feed(
+                after=0, limit=self.pages.page_size, cache_only=cache_only
+            ),
             self.show_first_page,
             self.query_one(StatusLine),
         )
 
     def show_first_page(self, fetched: Fetched[tuple[FeedItem, ...]]) -> None:
-        self.workers.cancel_group(self, "feed-more")
-        self.generation += 1
         self.rows = []
         self.seen = set()
-        self.fetched_count = len(fetched.value)
-        self.exhausted = len(fetched.value) < self.page_size
+        self.pages.restart(fetched)
         self.query_one(KeyTable).clear()
         self.append(fetched.value)
         if not self.rows:
@@ -200,29 +196,17 @@ class FeedScreen(AniScreen):
         if event.cursor_row >= len(self.rows) - PREFETCH_ROWS:
             self.load_next_page()
 
+    def on_unmount(self) -> None:
+        self.pages.drop_prefetch()
+
     @work(exclusive=True, group="feed-more", exit_on_error=False)
     async def load_next_page(self) -> None:
         table = self.query_one(KeyTable)
-        status = self.query_one(StatusLine)
-        while (
-            self.rows and not self.exhausted and table.cursor_row >= len(self.rows) - PREFETCH_ROWS
-        ):
-            generation = self.generation
-            status.info(t("Loading…"))
-            try:
-                fetched = await self.runtime.catalog.feed(
-                    after=self.fetched_count, limit=self.page_size
-                )
-            except SourceError as error:
-                if generation == self.generation:
-                    status.info(describe_error(error) + " · " + t("press ctrl+r to retry"))
-                return
-            if generation != self.generation:
-                return
-            status.clear()
-            self.fetched_count += len(fetched.value)
-            self.exhausted = len(fetched.value) < self.page_size
-            self.append(fetched.value)
+        await self.pages.load_while(
+            lambda: bool(self.rows) and table.cursor_row >= len(self.rows) - PREFETCH_ROWS,
+            self.append,
+            self.query_one(StatusLine),
+        )
 
     def current_row(self) -> FeedRow | None:
         row = self.query_one(KeyTable).cursor_row

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input, Static
 
 from app.devserver.demo_seeding import DemoSeeding
 from app.screens.confirm_remove import ConfirmRemoveScreen
@@ -166,6 +167,25 @@ async def test_a_paused_download_survives_quitting_and_finishes_after_a_restart(
         assert screen.items[0].done >= paused_at
         await pilot.press("p")
         await wait_for(pilot, lambda: status_of(screen) == ["completed"], DOWNLOAD_WAIT_S)
+
+
+async def test_a_adds_a_magnet_after_refusing_bad_input(app_factory: AppFactory) -> None:
+    info_hash = "c9e15763f722f23e98a29decdfae341b98d53056"
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: bool(app.screen.query("#prompt-input")))
+        prompt = app.screen
+        await pilot.press(*"magnet:?xt=urn:btih:nothex", "enter")
+        problem = prompt.query_one("#prompt-problem", Static)
+        await wait_for(pilot, lambda: bool(str(problem.render()).strip()))
+        assert app.screen is prompt and not screen.items  # refused, said, nothing added
+
+        prompt.query_one(Input).value = f"magnet:?xt=urn:btih:{info_hash}&dn=Added+by+hand"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: [item.info_hash for item in screen.items] == [info_hash])
+        assert app.screen is screen
 
 
 async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 from app.screens.confirm import ConfirmScreen
 from app.screens.favorites import FavoritesScreen
 from app.screens.login import DEMO_LOGIN, LoginScreen
-from app.screens.path_prompt import PathPromptScreen
+from app.screens.prompt import PromptScreen
 from app.screens.schedule import ScheduleScreen
 from app.screens.updates import UpdatesScreen
 from app.services.favorites import SESSION_SECRET, AccountState
@@ -32,9 +32,9 @@ async def favorites_screen(pilot: Any) -> FavoritesScreen:
     return pilot.app.screen
 
 
-async def path_prompt(pilot: Any) -> PathPromptScreen:
+async def prompt_screen(pilot: Any) -> PromptScreen:
     await wait_for(pilot, lambda: bool(pilot.app.screen.query(Input)))
-    assert isinstance(pilot.app.screen, PathPromptScreen)
+    assert isinstance(pilot.app.screen, PromptScreen)
     return pilot.app.screen
 
 
@@ -179,10 +179,10 @@ async def test_export_then_import_through_the_palette_prompts(
         for title_id in (9001, 9002):
             app.runtime.favorites.add(title_id)
         app.export_favorites()
-        prompt = await path_prompt(pilot)
+        prompt = await prompt_screen(pilot)
         prompt.query_one(Input).value = str(exported)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, PathPromptScreen))
+        await wait_for(pilot, lambda: not isinstance(app.screen, PromptScreen))
         written = json.loads(exported.read_text())["favorites"]
         assert sorted(entry["id"] for entry in written) == [9001, 9002]
         assert any("exported" in str(n.message) for n in app._notifications)
@@ -193,18 +193,18 @@ async def test_export_then_import_through_the_palette_prompts(
     async with again.run_test(size=(120, 40)) as pilot:
         again.runtime.favorites.remove(9001)
         again.import_favorites()
-        prompt = await path_prompt(pilot)
+        prompt = await prompt_screen(pilot)
         field = prompt.query_one(Input)
         field.value = str(hostile)
         await pilot.press("enter")
-        problem = prompt.query_one("#path-problem", Static)
+        problem = prompt.query_one("#prompt-problem", Static)
         await wait_for(pilot, lambda: "favorite #1: id must be" in str(problem.render()))
         assert again.screen is prompt  # the prompt stays for another try
         assert again.runtime.favorites.ids() == {9002}  # nothing changed
 
         field.value = str(exported)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(again.screen, PathPromptScreen))
+        await wait_for(pilot, lambda: not isinstance(again.screen, PromptScreen))
         assert again.runtime.favorites.ids() == {9001, 9002}
         assert any("1 favorites imported, 1" in str(n.message) for n in again._notifications)
 

@@ -86,7 +86,7 @@ async def test_both_kinds_in_the_servers_order_and_paging_at_the_end(
         await pilot.press("G")
         await wait_for(pilot, lambda: len(screen.rows) >= 40)
         await pilot.press("G")
-        await wait_for(pilot, lambda: screen.exhausted)
+        await wait_for(pilot, lambda: screen.pages.exhausted)
         await pilot.pause(0.1)
         assert shown(screen) == expected
         assert table.row_count == len(expected)
@@ -162,6 +162,7 @@ async def test_a_server_failure_shows_and_ctrl_r_recovers(
 
         # A later page fails: the rows stay, the status line says so, ctrl+r starts over.
         fresh_devserver.faults.fail_next("/v2/getFeed", 503)
+        screen.pages.drop_prefetch()  # the page after the first was already on its way
         await pilot.press("G")
         await wait_for(pilot, lambda: "Service Unavailable" in str(status.render()))
         assert "ctrl+r" in str(status.render())

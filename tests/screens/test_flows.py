@@ -238,7 +238,7 @@ async def test_updates_page_failure_is_shown_and_recovers(
         table = screen.query_one(KeyTable)
         await wait_for(pilot, lambda: table.row_count == 20)
         fresh_devserver.faults.fail_next("/v2/getUpdates", 503, times=10)
-        screen.drop_prefetch()  # the page after the first was already on its way
+        screen.pages.drop_prefetch()  # the page after the first was already on its way
         await pilot.press("G")
         status = screen.query_one(StatusLine)
         await wait_for(pilot, lambda: "ctrl+r" in str(status.render()))
