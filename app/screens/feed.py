@@ -160,19 +160,16 @@ class FeedScreen(AniScreen):
     def pages(self) -> PageLoader[FeedItem]:
         catalog = self.runtime.catalog
         return PageLoader(
-            lambda after, limit: catalog.feed(after=after, limit=limit),
+            lambda after, limit, cache_only: catalog.feed(
+                after=after, limit=limit, cache_only=cache_only
+            ),
             self.runtime.settings.ui.page_size,
         )
 
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def load_first_page(self) -> None:
-        catalog = self.runtime.catalog
         await self.load_cache_first(
-            lambda cache_only: catalog.feed(
-                after=0, limit=self.pages.page_size, cache_only=cache_only
-            ),
-            self.show_first_page,
-            self.query_one(StatusLine),
+            self.pages.first, self.show_first_page, self.query_one(StatusLine)
         )
 
     def show_first_page(self, fetched: Fetched[tuple[FeedItem, ...]]) -> None:

@@ -20,8 +20,8 @@ MAX_PAGE_GROWTH = 20
 """Pages grow fourfold as the user keeps scrolling (fewer round trips and relayouts for long
 lists), up to this factor."""
 
-PageFetch = Callable[[int, int], Coroutine[Any, Any, Fetched[tuple[T, ...]]]]
-"""Reads `limit` entries after the first `after` ones: `fetch(after, limit)`."""
+PageFetch = Callable[[int, int, bool], Coroutine[Any, Any, Fetched[tuple[T, ...]]]]
+"""Reads `limit` entries after the first `after` ones: `fetch(after, limit, cache_only)`."""
 
 
 class PageLoader(Generic[T]):
@@ -36,6 +36,10 @@ class PageLoader(Generic[T]):
         """How many entries the server has given so far (the `after` of the next page)."""
         self.next_page: asyncio.Task[Fetched[tuple[T, ...]]] | None = None
         self.next_limit = 0
+
+    async def first(self, cache_only: bool) -> Fetched[tuple[T, ...]]:
+        """The first page (for `AniScreen.load_cache_first`)."""
+        return await self.fetch(0, self.page_size, cache_only)
 
     def restart(self, first: Fetched[tuple[T, ...]]) -> None:
         """The list starts over with `first` (a first page from the cache fetches no more
@@ -52,7 +56,7 @@ class PageLoader(Generic[T]):
         if self.exhausted or self.next_page is not None:
             return
         self.next_limit = self.page_size * min(4**self.pages_loaded, MAX_PAGE_GROWTH)
-        self.next_page = asyncio.create_task(self.fetch(self.fetched_count, self.next_limit))
+        self.next_page = asyncio.create_task(self.fetch(self.fetched_count, self.next_limit, False))
 
     def drop_prefetch(self) -> None:
         page, self.next_page = self.next_page, None

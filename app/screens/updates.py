@@ -60,19 +60,16 @@ class UpdatesScreen(TitleListScreen):
     def pages(self) -> PageLoader[Title]:
         catalog = self.runtime.catalog
         return PageLoader(
-            lambda after, limit: catalog.updates(after=after, limit=limit),
+            lambda after, limit, cache_only: catalog.updates(
+                after=after, limit=limit, cache_only=cache_only
+            ),
             self.runtime.settings.ui.page_size,
         )
 
     @work(exclusive=True, group="updates", exit_on_error=False)
     async def load_first_page(self) -> None:
-        catalog = self.runtime.catalog
         await self.load_cache_first(
-            lambda cache_only: catalog.updates(
-                after=0, limit=self.pages.page_size, cache_only=cache_only
-            ),
-            self.show_first_page,
-            self.query_one(StatusLine),
+            self.pages.first, self.show_first_page, self.query_one(StatusLine)
         )
 
     def show_first_page(self, fetched: Fetched[tuple[Title, ...]]) -> None:

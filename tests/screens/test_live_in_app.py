@@ -31,8 +31,11 @@ def episode_notices(app: Any) -> list[str]:
     return [str(n.message) for n in app._notifications if "is out" in str(n.message)]
 
 
-def last_episode(server: Any, title_id: int) -> int:
-    return int(server.catalog.title(title_id)["player"]["series"]["last"])
+async def follow(pilot: Any, hub: Any, title_id: int) -> None:
+    """Make `title_id` a favorite and wait until the app is live and subscribed to it."""
+    pilot.app.runtime.favorites.add(title_id)
+    await wait_for(pilot, lambda: "● live" in top_bar_text(pilot.app))
+    await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
 
 
 async def test_a_favorites_new_episode_is_announced_once_and_shown(
@@ -87,9 +90,7 @@ async def test_a_new_favorite_is_subscribed_afresh_and_others_are_not_announced(
     hub = fresh_devserver.live
     app = app_factory(server=fresh_devserver, **LIVE)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.runtime.favorites.add(9001)
-        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
-        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+        await follow(pilot, hub, 9001)
         app.runtime.favorites.add(9003)
         (client,) = await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=2)
         assert sorted(s.match["id"] for s in client.subscriptions) == [9001, 9003]
@@ -106,9 +107,7 @@ async def test_while_the_socket_is_down_polling_catches_up(
     hub = fresh_devserver.live
     app = app_factory(server=fresh_devserver, **LIVE)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.runtime.favorites.add(9001)
-        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
-        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+        await follow(pilot, hub, 9001)
         hub.refuse = True
         hub.drop()
         await wait_for(pilot, lambda: "○ polling" in top_bar_text(app))
@@ -129,9 +128,7 @@ async def test_title_and_torrent_changes_refresh_the_open_title(
     hub = fresh_devserver.live
     app = app_factory(server=fresh_devserver, **LIVE)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.runtime.favorites.add(9001)
-        await wait_for(pilot, lambda: "● live" in top_bar_text(app))
-        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+        await follow(pilot, hub, 9001)
         screen = await open_title(pilot, 9001)
         description = screen.query_one("#title-description")
         await asyncio.to_thread(hub.update_title, 9001, description="Rewritten [b]live[/b]")
