@@ -141,6 +141,7 @@ RU: dict[str, str] = {
     "{name}: episode {episode} is out": "{name}: вышла серия {episode}",
     "{name}: episode {episode} was re-uploaded": "{name}: серия {episode} перезалита",
     "New episode": "Новая серия",
+    "New episodes are out: ctrl+r shows them.": "Вышли новые серии: ctrl+r покажет их.",
     "Episode {episode} is ready to watch.": "Серия {episode} готова к просмотру.",
     "Episode {episode}: {quality} is ready, other qualities are encoding…": "Серия {episode}: {quality} готово, остальные качества кодируются…",
     "Episode {episode} is encoding: {percent}% ({quality})": "Серия {episode} кодируется: {percent}% ({quality})",

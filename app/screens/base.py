@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 
+from app.services.events import Event
 from app.services.runtime import Runtime
 from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import NotCachedError, SourceError
@@ -117,6 +118,10 @@ class TitleListScreen(AniScreen):
 
     def on_mount(self) -> None:
         self.ani.favorites_changed.subscribe(self, self.mark_favorites)
+        self.ani.title_news.subscribe(self, self.news_arrived)
+
+    def news_arrived(self, event: Event) -> None:
+        """Live news about a title (`AniApp.title_news`); lists that show such news follow."""
 
     @property
     def favorite_ids(self) -> frozenset[int]:

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Tab, Tabs
 from app import i18n
 from app.i18n import t
 from app.screens.base import TitleListScreen
+from app.services.events import Event
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
 from app.sources.errors import SourceError
 from app.widgets.now_playing import NowPlayingBar
@@ -84,6 +85,16 @@ class ScheduleScreen(TitleListScreen):
 
     def action_refresh_screen(self) -> None:
         self.load()
+
+    def news_arrived(self, event: Event) -> None:
+        """A scheduled title's new episode or change: the table reloads (the cursor stays)."""
+        # Imported here: the live module brings websockets, which the first paint can do without.
+        from app.services.live import EpisodeReleased, TitleChanged
+
+        if isinstance(event, (EpisodeReleased, TitleChanged)) and any(
+            title.id == event.title_id for titles in self.days.values() for title in titles
+        ):
+            self.load()
 
     @work(exclusive=True, group="schedule", exit_on_error=False)
     async def load(self) -> None:

@@ -9,6 +9,9 @@ from typing import Any
 
 from app.screens.favorites import FavoritesScreen
 from app.screens.title import TitleScreen
+from app.screens.updates import UpdatesScreen
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable
 from app.widgets.top_bar import TopBar
 from tests.screens.conftest import AppFactory
 from tests.screens.test_downloads import open_title
@@ -143,3 +146,38 @@ async def test_title_and_torrent_changes_refresh_the_open_title(
         await asyncio.to_thread(hub.update_torrents, 9001)
         await wait_for(pilot, lambda: shown() != before)
         assert isinstance(app.screen, TitleScreen)
+
+
+async def test_updates_and_schedule_follow_a_release(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    hub = fresh_devserver.live
+    app = app_factory(server=fresh_devserver, **LIVE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        schedule = app.screen
+        table = schedule.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        first = schedule.listed_titles()[0]
+        episodes = table.get_column_index("episodes")
+        before = str(table.get_cell_at((0, episodes)))
+        await follow(pilot, hub, first.id)
+        await asyncio.to_thread(hub.new_episode, first.id)
+        await wait_for(pilot, lambda: str(table.get_cell_at((0, episodes))) != before)
+
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        updates = app.screen
+        await wait_for(pilot, lambda: bool(updates.titles) and updates.titles[0].id == first.id)
+        rows = updates.query_one(KeyTable)
+        top_episodes = rows.get_column_index("episodes")
+        other = updates.titles[5]
+        await pilot.press("j")  # away from the top: the list stays, the user is told
+        shown = str(rows.get_cell_at((0, top_episodes)))
+        await asyncio.to_thread(hub.new_episode, first.id)
+        status = updates.query_one(StatusLine)
+        await wait_for(pilot, lambda: "ctrl+r shows them" in str(status.render()))
+        assert updates.titles[5] == other
+        assert str(rows.get_cell_at((0, top_episodes))) == shown
+        await pilot.press("k")  # at the top, the next release shows at once
+        await asyncio.to_thread(hub.new_episode, first.id)
+        await wait_for(pilot, lambda: str(rows.get_cell_at((0, top_episodes))) != shown)
