@@ -17,8 +17,9 @@ from app import i18n
 from app.i18n import t
 from app.plaintext import one_line
 from app.screens.base import AniScreen
-from app.screens.paging import PREFETCH_ROWS, PageLoader
+from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
 from app.services.catalog import title_page_url, video_url
+from app.services.events import Event
 from app.sources.anilibria.models import FeedItem, Fetched, Title, YouTubeVideo
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
@@ -147,7 +148,17 @@ class FeedScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.ani.title_news.subscribe(self, self.news_arrived)
         self.start()
+
+    def news_arrived(self, event: Event) -> None:
+        """A new episode heads the feed now."""
+        from app.services.live import EpisodeReleased
+
+        if isinstance(event, EpisodeReleased):
+            new_at_the_head(
+                self.query_one(KeyTable), self.query_one(StatusLine), self.load_first_page
+            )
 
     def start(self) -> None:
         self.query_one(KeyTable).focus()

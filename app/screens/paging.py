@@ -11,6 +11,7 @@ from app.i18n import t
 from app.sources.anilibria.models import Fetched
 from app.sources.errors import SourceError
 from app.widgets.status_line import StatusLine, describe_error
+from app.widgets.title_table import KeyTable
 
 T = TypeVar("T")
 
@@ -95,3 +96,12 @@ class PageLoader(Generic[T]):
             # The next request goes out first, so the network works while the table lays out.
             self.start_prefetch()
             append(fetched.value)
+
+
+def new_at_the_head(table: KeyTable, status: StatusLine, reload: Callable[[], object]) -> None:
+    """Entries newer than the list's first are out: a reader at the top sees them at once;
+    further down they are told, and keep their place until they refresh."""
+    if table.cursor_row <= 0:
+        reload()
+    else:
+        status.info(t("New episodes are out: ctrl+r shows them."))

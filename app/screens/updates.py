@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer
 
 from app.i18n import t
 from app.screens.base import TitleListScreen
-from app.screens.paging import PREFETCH_ROWS, PageLoader
+from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
 from app.services.catalog import unique_titles
 from app.services.events import Event
 from app.sources.anilibria.models import Fetched, Title
@@ -58,16 +58,12 @@ class UpdatesScreen(TitleListScreen):
         self.load_first_page()
 
     def news_arrived(self, event: Event) -> None:
-        """A new episode is out: at the top of the list it shows at once; further down the
-        user is told, and their place is kept until they refresh."""
         from app.services.live import EpisodeReleased
 
-        if not isinstance(event, EpisodeReleased):
-            return
-        if self.query_one(KeyTable).cursor_row <= 0:
-            self.load_first_page()
-        else:
-            self.query_one(StatusLine).info(t("New episodes are out: ctrl+r shows them."))
+        if isinstance(event, EpisodeReleased):
+            new_at_the_head(
+                self.query_one(KeyTable), self.query_one(StatusLine), self.load_first_page
+            )
 
     @cached_property
     def pages(self) -> PageLoader[Title]:

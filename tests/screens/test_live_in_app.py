@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from app.screens.favorites import FavoritesScreen
+from app.screens.feed import FeedScreen
 from app.screens.title import TitleScreen
 from app.screens.updates import UpdatesScreen
 from app.widgets.status_line import StatusLine
@@ -181,3 +182,19 @@ async def test_updates_and_schedule_follow_a_release(
         await pilot.press("k")  # at the top, the next release shows at once
         await asyncio.to_thread(hub.new_episode, first.id)
         await wait_for(pilot, lambda: str(rows.get_cell_at((0, top_episodes))) != shown)
+
+
+async def test_the_feed_shows_a_release_at_its_head(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    hub = fresh_devserver.live
+    app = app_factory(server=fresh_devserver, **LIVE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await follow(pilot, hub, 9004)
+        await pilot.press("8")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        feed = app.screen
+        await wait_for(pilot, lambda: bool(feed.rows))
+        assert feed.rows[0].key != ("title", 9004)
+        await asyncio.to_thread(hub.new_episode, 9004)
+        await wait_for(pilot, lambda: feed.rows[0].key == ("title", 9004))
