@@ -12,6 +12,19 @@ def date_text(timestamp: int | float | None) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(timestamp))
 
 
+def same_day(timestamp: float, other: float) -> bool:
+    """Whether two unix timestamps fall on the same local date."""
+    return time.localtime(timestamp)[:3] == time.localtime(other)[:3]
+
+
+def clock_time(timestamp: float, now: float) -> str:
+    """HH:MM in local time, with the date too when it is not the day of `now`."""
+    moment = time.localtime(timestamp)
+    if same_day(timestamp, now):
+        return time.strftime("%H:%M", moment)
+    return time.strftime("%Y-%m-%d %H:%M", moment)
+
+
 def human_size(size: int | None) -> str:
     """Bytes as B / KiB / MiB / GiB / TiB with one decimal above KiB."""
     if size is None or size < 0:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
@@ -14,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer
 
 from app import i18n
+from app.formatting import clock_time, same_day
 from app.i18n import t
 from app.plaintext import one_line
 from app.screens.base import AniScreen
@@ -70,14 +70,11 @@ def when_text(timestamp: int | None, now: float) -> str:
         return t("just now")
     if 0 <= ago < 3600:
         return t("{minutes} min ago", minutes=int(ago // 60))
-    moment = time.localtime(timestamp)
-    clock = time.strftime("%H:%M", moment)
-    day = time.strftime("%Y-%m-%d", moment)
-    if day == time.strftime("%Y-%m-%d", time.localtime(now)):
-        return t("today {time}", time=clock)
-    if day == time.strftime("%Y-%m-%d", time.localtime(now - 86400)):
-        return t("yesterday {time}", time=clock)
-    return f"{day} {clock}"
+    if same_day(timestamp, now):
+        return t("today {time}", time=clock_time(timestamp, now))
+    if same_day(timestamp, now - 86400):
+        return t("yesterday {time}", time=clock_time(timestamp, now - 86400))
+    return clock_time(timestamp, now)
 
 
 def title_name(title: Title) -> str:

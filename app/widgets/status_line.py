@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from textual.content import Content
 from textual.widgets import Static
 
+from app.formatting import clock_time
 from app.i18n import t
 from app.plaintext import one_line
 from app.sources.errors import ApiError, NetworkError, SourceError
@@ -21,14 +20,6 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, SourceError):
         return one_line(str(error))
     return one_line(f"{type(error).__name__}: {error}")
-
-
-def clock_time(timestamp: float, now: float) -> str:
-    """HH:MM in local time, with the date too when it is not the day of `now`."""
-    moment = time.localtime(timestamp)
-    if time.strftime("%Y-%m-%d", moment) == time.strftime("%Y-%m-%d", time.localtime(now)):
-        return time.strftime("%H:%M", moment)
-    return time.strftime("%Y-%m-%d %H:%M", moment)
 
 
 class StatusLine(Static):
