@@ -408,12 +408,15 @@ def _token_of(path: str) -> str:
 
 def _hung_up(connection: socket.socket) -> bool:
     """Whether the client closed its end (readable with nothing to read)."""
+    # poll, not select: select() refuses descriptors above 1023, which a session with many
+    # torrents' files open reaches, and every wait would then look like a hang-up.
+    poller = select.poll()
     try:
-        readable, _, _ = select.select([connection], [], [], 0)
-        if not readable:
+        poller.register(connection, select.POLLIN)
+        if not poller.poll(0):
             return False
         return connection.recv(1, socket.MSG_PEEK) == b""
-    except (OSError, ValueError):
+    except OSError:
         return True
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import http.client
 import locale
+import os
 import random
+import resource
 import socket
 import threading
 import time
@@ -230,6 +232,34 @@ def test_a_read_waits_for_its_piece(
     download.connect()
     reader.join(WAIT)
     assert results and results[0][0] == 206 and results[0][2] == CLIP[30000:]
+
+
+def test_a_waiting_read_survives_descriptors_above_1023(
+    swarm: Callable[..., Download], server: TorrentStreamServer
+) -> None:
+    """A long session holds many files open: the connection's descriptor can be above
+    select()'s limit, and the wait must still not take that for a hang-up."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this machine allows fewer than 1,200 open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    filler = [open(os.devnull, "rb") for _ in range(1100)]  # noqa: SIM115
+    try:
+        download = swarm([("Ep.ts", CLIP)], "Ep.ts", rate=0, connect=False)
+        url = server.publish(download.handle, 0, download.save_path)
+        results: list[tuple[int, dict[str, str], bytes]] = []
+        reader = threading.Thread(target=lambda: results.append(get(url, "bytes=30000-")))
+        reader.start()
+        until(lambda: server.active_requests == 1, what="the request to arrive")
+        reader.join(0.3)
+        assert reader.is_alive() and not results  # still waiting, not cut off
+        download.connect()
+        reader.join(WAIT)
+        assert results and results[0][2] == CLIP[30000:]
+    finally:
+        for file in filler:
+            file.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_hang_up_and_close_end_waiting_reads(swarm: Callable[..., Download]) -> None:
