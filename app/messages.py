@@ -1,11 +1,23 @@
-"""Textual messages the app adapts bus events into (the services never import Textual)."""
+"""Textual messages: bus events adapted for the UI loop, and the requests screens post up.
+
+Screens never call the app to do work: they post a request (past-tense names follow Textual's
+habit for what the user did) that bubbles to the shell, whose controllers run it in workers and
+answer through notifications, signals or the bus.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from app.services.events import Event
 from app.services.player import PlaybackProgressed
+
+if TYPE_CHECKING:
+    from app.services.downloads import DownloadItem
+    from app.services.torrent_meta import TorrentSpec
+    from app.sources.anilibria.models import Title, Torrent
 
 
 class ServiceEventReceived(Message):
@@ -22,3 +34,97 @@ class ServiceEventReceived(Message):
             and isinstance(self.event, PlaybackProgressed)
             and isinstance(message.event, PlaybackProgressed)
         )
+
+
+class TitleOpened(Message):
+    """The user chose a title: its Title screen opens over the current one."""
+
+    def __init__(self, title_id: int) -> None:
+        super().__init__()
+        self.title_id = title_id
+
+
+class EpisodePlayRequested(Message):
+    """Play `episode` of `title` (a full title, with its player)."""
+
+    def __init__(self, title: Title, episode: int | float) -> None:
+        super().__init__()
+        self.title = title
+        self.episode = episode
+
+
+class ContinueRequested(Message):
+    """Play the next unwatched episode of title `title_id`, resuming a started one; `title`,
+    when the screen has the full title, saves fetching it."""
+
+    def __init__(self, title_id: int, title: Title | None = None) -> None:
+        super().__init__()
+        self.title_id = title_id
+        self.title = title
+
+
+class DownloadPlayRequested(Message):
+    """Play the video of a download while it downloads."""
+
+    def __init__(self, item: DownloadItem) -> None:
+        super().__init__()
+        self.item = item
+
+
+class DownloadRequested(Message):
+    """Queue `spec` (the user picks the files of a batch first)."""
+
+    def __init__(
+        self,
+        spec: TorrentSpec,
+        *,
+        source: str,
+        title_id: int | None = None,
+        title_name: str | None = None,
+        episodes: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.spec = spec
+        self.source = source
+        self.title_id = title_id
+        self.title_name = title_name
+        self.episodes = episodes
+
+
+class TitleTorrentRequested(Message):
+    """Queue one of `title`'s own torrents (its .torrent is fetched and checked first)."""
+
+    def __init__(self, title: Title, torrent: Torrent) -> None:
+        super().__init__()
+        self.title = title
+        self.torrent = torrent
+
+
+class EpisodeDownloadRequested(Message):
+    """Queue only `episode` of `title` from the first of its torrents that holds it."""
+
+    def __init__(self, title: Title, episode: int | float) -> None:
+        super().__init__()
+        self.title = title
+        self.episode = episode
+
+
+class FavoriteToggled(Message):
+    """The user added `title` to the favorites, or removed it."""
+
+    def __init__(self, title: Title) -> None:
+        super().__init__()
+        self.title = title
+
+
+class FavoritesSyncRequested(Message):
+    """Sync the favorites with the account now (nothing to do without one)."""
+
+
+class CopyRequested(Message):
+    """Copy `text` to the clipboard (OSC 52, also over SSH) and say so with `confirmation`."""
+
+    def __init__(self, text: str, confirmation: str) -> None:
+        super().__init__()
+        self.text = text
+        self.confirmation = confirmation

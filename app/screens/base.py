@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from typing import ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 
+from app.messages import FavoriteToggled
 from app.services.events import Event
 from app.services.runtime import Runtime
+from app.shell import Shell, shell_of
 from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import NotCachedError, SourceError
 from app.widgets.localized import localize_bindings
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, name_cell
 from app.widgets.top_bar import TopBar
-
-if TYPE_CHECKING:
-    from app.application import AniApp
 
 T = TypeVar("T")
 
@@ -37,12 +36,13 @@ class AniScreen(Screen[None]):
         localize_bindings(self)
 
     @property
-    def ani(self) -> AniApp:
-        return cast("AniApp", self.app)
+    def shell(self) -> Shell:
+        """The app, as screens may see it: read it, and post requests up as messages."""
+        return shell_of(self)
 
     @property
     def runtime(self) -> Runtime:
-        return self.ani.runtime
+        return self.shell.runtime
 
     def start(self) -> None:
         """Focus and load what the screen shows; called on mount and after a language switch."""
@@ -55,11 +55,13 @@ class AniScreen(Screen[None]):
         self.start()
 
     def now(self) -> float:
-        return self.ani.clock()
+        return self.shell.clock()
 
     def top_bar(self, context: str = "") -> TopBar:
+        shell = self.shell
         return TopBar(
-            self.MODE or self.ani.current_mode,
+            self.MODE or shell.current_mode,
+            shell.navigation,
             demo=self.runtime.settings.demo,
             browse_only=self.runtime.browse_only,
             context=context,
@@ -117,11 +119,12 @@ class TitleListScreen(AniScreen):
         raise NotImplementedError
 
     def on_mount(self) -> None:
-        self.ani.favorites_changed.subscribe(self, self.mark_favorites)
-        self.ani.title_news.subscribe(self, self.news_arrived)
+        shell = self.shell
+        shell.favorites_changed.subscribe(self, self.mark_favorites)
+        shell.title_news.subscribe(self, self.news_arrived)
 
     def news_arrived(self, event: Event) -> None:
-        """Live news about a title (`AniApp.title_news`); lists that show such news follow."""
+        """Live news about a title (`Shell.title_news`); lists that show such news follow."""
 
     @property
     def favorite_ids(self) -> frozenset[int]:
@@ -136,7 +139,7 @@ class TitleListScreen(AniScreen):
         titles = self.listed_titles()
         index = self.query_one(KeyTable).cursor_row
         if 0 <= index < len(titles):
-            self.ani.toggle_favorite(titles[index])
+            self.post_message(FavoriteToggled(titles[index]))
 
     def mark_favorites(self, ids: frozenset[int]) -> None:
         """Restar the rows whose favorite state changed (the rest of the table stays)."""

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from app.formatting import date_text, human_size
 from app.i18n import t
+from app.messages import DownloadPlayRequested, DownloadRequested
 from app.plaintext import one_line
 from app.screens.base import AniScreen
 from app.services.downloads import DownloadItem, DownloadQueue, QueueStatistics
@@ -141,7 +142,7 @@ class DownloadsScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.ani.download_events.subscribe(self, self.on_download_event)
+        self.shell.download_events.subscribe(self, self.on_download_event)
         self.start()
 
     def start(self) -> None:
@@ -155,7 +156,7 @@ class DownloadsScreen(AniScreen):
             status.problem(t("Downloads are off: another anitui owns the download queue."))
             return
         status.show_loading()
-        queue = await self.ani.downloads()
+        queue = await self.runtime.downloads()
         if queue is None:
             status.problem(t("Downloads are unavailable: libtorrent could not start."))
             return
@@ -344,7 +345,7 @@ class DownloadsScreen(AniScreen):
 
     def action_play(self) -> None:
         if (found := self._with_item()) is not None:
-            self.ani.play_download(found[1])
+            self.post_message(DownloadPlayRequested(found[1]))
 
     def action_add(self) -> None:
         """Add a download by hand: a magnet link, a bare info-hash or a .torrent file's path."""
@@ -359,7 +360,7 @@ class DownloadsScreen(AniScreen):
         def add(spec: TorrentSpec | None) -> None:
             if spec is not None:
                 source = "file" if spec.torrent is not None else "magnet"
-                self.ani.add_download(spec, source=source)
+                self.post_message(DownloadRequested(spec, source=source))
 
         if self.queue is not None:
             self.app.push_screen(

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer
 from app import i18n
 from app.formatting import date_text
 from app.i18n import t
+from app.messages import FavoritesSyncRequested, FavoriteToggled, TitleOpened
 from app.screens.base import AniScreen
 from app.services.events import Event
 from app.services.live import EpisodeReleased, TitleChanged
@@ -64,9 +65,9 @@ class FavoritesScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.ani.history_changed.subscribe(self, lambda _title_id: self.show())
-        self.ani.favorites_changed.subscribe(self, lambda _ids: self.load())
-        self.ani.title_news.subscribe(self, self.title_news)
+        self.shell.history_changed.subscribe(self, lambda _title_id: self.show())
+        self.shell.favorites_changed.subscribe(self, lambda _ids: self.load())
+        self.shell.title_news.subscribe(self, self.title_news)
         self.start()
 
     def title_news(self, event: Event) -> None:
@@ -82,7 +83,7 @@ class FavoritesScreen(AniScreen):
 
     def action_refresh_screen(self) -> None:
         self.load()
-        self.ani.sync_favorites()
+        self.post_message(FavoritesSyncRequested())
 
     @work(exclusive=True, group="favorites", exit_on_error=False)
     async def load(self) -> None:
@@ -135,7 +136,7 @@ class FavoritesScreen(AniScreen):
         event.stop()
         title = self.current_title()
         if title is not None:
-            self.ani.open_title(title.id)
+            self.post_message(TitleOpened(title.id))
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
@@ -151,7 +152,7 @@ class FavoritesScreen(AniScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.ani.toggle_favorite(title)
+                self.post_message(FavoriteToggled(title))
 
         name = title.names.ru or title.display_name
         self.app.push_screen(

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer
 from app import i18n
 from app.formatting import clock_time, same_day
 from app.i18n import t
+from app.messages import CopyRequested, TitleOpened
 from app.plaintext import one_line
 from app.screens.base import AniScreen
 from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
@@ -145,7 +146,7 @@ class FeedScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.ani.title_news.subscribe(self, self.news_arrived)
+        self.shell.title_news.subscribe(self, self.news_arrived)
         self.start()
 
     def news_arrived(self, event: Event) -> None:
@@ -224,7 +225,7 @@ class FeedScreen(AniScreen):
         if row is None:
             return
         if row.title is not None:
-            self.ani.open_title(row.title.id)
+            self.post_message(TitleOpened(row.title.id))
         else:
             self.copy_link(row)
 
@@ -245,5 +246,6 @@ class FeedScreen(AniScreen):
         if link is None:
             self.notify(missing, severity="warning", markup=False)
             return
-        self.app.copy_to_clipboard(link)
-        self.notify(t("Copied to the clipboard: {link}", link=one_line(link)), markup=False)
+        self.post_message(
+            CopyRequested(link, t("Copied to the clipboard: {link}", link=one_line(link)))
+        )

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer
 
 from app.formatting import date_text
 from app.i18n import t
+from app.messages import TitleOpened
 from app.screens.base import AniScreen
 from app.store.history import RecentTitle
 from app.widgets.now_playing import NowPlayingBar, clock
@@ -52,7 +53,7 @@ class HistoryScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.ani.history_changed.subscribe(self, lambda _title_id: self.fill())
+        self.shell.history_changed.subscribe(self, lambda _title_id: self.fill())
         self.start()
 
     def start(self) -> None:
@@ -89,4 +90,4 @@ class HistoryScreen(AniScreen):
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if 0 <= event.cursor_row < len(self.entries):
-            self.ani.open_title(self.entries[event.cursor_row].title_id)
+            self.post_message(TitleOpened(self.entries[event.cursor_row].title_id))

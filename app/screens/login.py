@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,12 +13,10 @@ from textual.widgets import Input, Label, Static
 
 from app.i18n import t
 from app.plaintext import one_line
+from app.shell import shell_of
 from app.sources.errors import LoginFailedError, SourceError
 from app.widgets.localized import localize_bindings
 from app.widgets.status_line import describe_error
-
-if TYPE_CHECKING:
-    from app.application import AniApp
 
 DEMO_LOGIN = ("demo", "demo-password")
 """The demo server's account (also in the README)."""
@@ -77,9 +75,8 @@ class LoginScreen(ModalScreen[bool]):
     async def log_in(self, mail: str, password: str) -> None:
         problem = self.query_one("#login-problem", Static)
         problem.update(t("Logging in…"))
-        app = cast("AniApp", self.app)
         try:
-            await app.runtime.favorites.login(mail, password)
+            await shell_of(self).runtime.favorites.login(mail, password)
         except LoginFailedError as error:
             # The server's own words, shown literally.
             problem.update(one_line(error.message) or t("The login was refused."))

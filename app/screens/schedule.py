@@ -13,10 +13,10 @@ from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from app import i18n
 from app.i18n import t
+from app.messages import ContinueRequested, TitleOpened
 from app.screens.base import TitleListScreen
 from app.services.events import Event
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
-from app.sources.errors import SourceError
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
@@ -76,7 +76,7 @@ class ScheduleScreen(TitleListScreen):
         return f"● {name}" if day == self.today else name
 
     def on_mount(self) -> None:
-        self.ani.history_changed.subscribe(self, lambda _title_id: self.fill_table())
+        self.shell.history_changed.subscribe(self, lambda _title_id: self.fill_table())
         self.start()
 
     def start(self) -> None:
@@ -155,7 +155,7 @@ class ScheduleScreen(TitleListScreen):
     def open_row(self, index: int) -> None:
         titles = self.listed_titles()
         if 0 <= index < len(titles):
-            self.ani.open_title(titles[index].id)
+            self.post_message(TitleOpened(titles[index].id))
 
     def action_continue(self) -> None:
         """Play the selected title's next unwatched episode, resuming it, as the Title screen's
@@ -163,18 +163,4 @@ class ScheduleScreen(TitleListScreen):
         titles = self.listed_titles()
         index = self.query_one(KeyTable).cursor_row
         if 0 <= index < len(titles):
-            self.continue_title(titles[index].id)
-
-    @work(exclusive=True, group="schedule-continue", exit_on_error=False)
-    async def continue_title(self, title_id: int) -> None:
-        # The schedule's titles carry no full player (episodes, hosts): fetch the title as the
-        # Title screen does; offline, its cached copy stands in.
-        catalog = self.runtime.catalog
-        try:
-            fetched = await catalog.title(title_id)
-        except SourceError as error:
-            try:
-                fetched = await catalog.title(title_id, cache_only=True)
-            except SourceError:
-                raise error from None
-        self.ani.continue_title(fetched.value)
+            self.post_message(ContinueRequested(titles[index].id))

@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Input, Select
 
 from app import i18n
 from app.i18n import t
+from app.messages import TitleOpened
 from app.screens.base import TitleListScreen
 from app.services.catalog import SearchQuery, team_members
 from app.sources.anilibria.models import Team, Title
@@ -260,4 +261,4 @@ class SearchScreen(TitleListScreen):
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if 0 <= event.cursor_row < len(self.results):
-            self.ani.open_title(self.results[event.cursor_row].id)
+            self.post_message(TitleOpened(self.results[event.cursor_row].id))

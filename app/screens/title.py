@@ -17,6 +17,12 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from app import i18n
 from app.formatting import date_text, human_size
 from app.i18n import t
+from app.messages import (
+    ContinueRequested,
+    EpisodePlayRequested,
+    FavoriteToggled,
+    TitleTorrentRequested,
+)
 from app.plaintext import html_to_text, one_line
 from app.screens.base import AniScreen
 from app.services.events import Event
@@ -183,12 +189,15 @@ class TitleScreen(AniScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.ani.history_changed.subscribe(self, self.history_changed)
-        self.ani.title_news.subscribe(self, self.title_news)
+        self.shell.history_changed.subscribe(self, self.history_changed)
+        self.shell.title_news.subscribe(self, self.title_news)
+        self.shell.favorites_changed.subscribe(self, lambda _ids: self.show_favorite())
         if not self.runtime.browse_only:
             # Play is one key away here: get libmpv and the stream hosts ready meanwhile.
             self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
-            self.run_worker(self.ani.warm_caching_nodes(), group="hosts", exit_on_error=False)
+            self.run_worker(
+                self.runtime.catalog.caching_nodes(), group="hosts", exit_on_error=False
+            )
         self.start()
 
     def start(self) -> None:
@@ -336,23 +345,15 @@ class TitleScreen(AniScreen):
     def episode_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if self.title_data is not None and 0 <= event.cursor_row < len(self.episodes):
-            self.ani.play_episode(self.title_data, self.episodes[event.cursor_row].serie)
+            self.post_message(
+                EpisodePlayRequested(self.title_data, self.episodes[event.cursor_row].serie)
+            )
 
     @on(Button.Pressed, "#title-play")
     def action_continue(self) -> None:
         """Play the next unwatched episode (resuming it when it was started)."""
-        if self.title_data is None:
-            return
-        if not self.episodes:
-            self.notify(t("No episodes to play yet."), markup=False)
-            return
-        episode = self.runtime.history.next_unwatched(
-            self.title_id, [e.serie for e in self.episodes]
-        )
-        if episode is None:
-            self.notify(t("Every episode is watched."), markup=False)
-            return
-        self.ani.play_episode(self.title_data, episode)
+        if self.title_data is not None:
+            self.post_message(ContinueRequested(self.title_id, self.title_data))
 
     def action_skip_offset(self) -> None:
         """Ask for this title's skip offset: seconds added to every opening / ending range."""
@@ -402,8 +403,7 @@ class TitleScreen(AniScreen):
     @on(Button.Pressed, "#title-favorite")
     def action_toggle_favorite(self) -> None:
         if self.title_data is not None:
-            self.ani.toggle_favorite(self.title_data)
-            self.show_favorite()
+            self.post_message(FavoriteToggled(self.title_data))
 
     def show_favorite(self) -> None:
         favorite = self.runtime.favorites.contains(self.title_id)
@@ -424,21 +424,9 @@ class TitleScreen(AniScreen):
             table.focus()
             self.notify(t("Choose a torrent and press Enter."), markup=False)
 
-    @work(group="title-download", exit_on_error=False)
-    async def download(self, torrent: Torrent) -> None:
-        title = self.title_data
-        if title is None:
-            return
-        spec = await self.ani.read_title_torrent(torrent)
-        if spec is None:
-            return
-        self.ani.add_download(
-            spec,
-            source="anilibria",
-            title_id=title.id,
-            title_name=title.names.ru or title.display_name,
-            episodes=torrent.series.string,
-        )
+    def download(self, torrent: Torrent) -> None:
+        if self.title_data is not None:
+            self.post_message(TitleTorrentRequested(self.title_data, torrent))
 
 
 class SkipOffsetScreen(ModalScreen[float | None]):

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Label, Static
 
 from app.formatting import date_text, human_size
 from app.i18n import t
+from app.messages import CopyRequested, DownloadRequested
 from app.plaintext import clean, markdown_runs, one_line
 from app.screens.base import AniScreen
 from app.screens.title import fact
@@ -259,9 +260,7 @@ class TorrentDetailScreen(AniScreen):
         if not magnet:
             self.notify(t("No magnet link for this torrent."), severity="warning", markup=False)
             return
-        # OSC 52: the terminal puts it on the clipboard, also over SSH.
-        self.app.copy_to_clipboard(magnet)
-        self.notify(t("Magnet copied to the clipboard."), markup=False)
+        self.post_message(CopyRequested(magnet, t("Magnet copied to the clipboard.")))
 
     @on(Button.Pressed, "#detail-download")
     @work(group="detail-download", exit_on_error=False)
@@ -297,7 +296,7 @@ class TorrentDetailScreen(AniScreen):
         source = (
             "nekobt" if hit.nekobt_id else "anilibria" if hit.anilibria_title_id else "torrentapi"
         )
-        self.ani.add_download(spec, source=source, title_name=hit.title)
+        self.post_message(DownloadRequested(spec, source=source, title_name=hit.title))
 
     @on(Button.Pressed, "#detail-copy")
     def copy_pressed(self) -> None:

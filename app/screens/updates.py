@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer
 
 from app.i18n import t
+from app.messages import TitleOpened
 from app.screens.base import TitleListScreen
 from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
 from app.services.catalog import unique_titles
@@ -128,4 +129,4 @@ class UpdatesScreen(TitleListScreen):
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if 0 <= event.cursor_row < len(self.titles):
-            self.ani.open_title(self.titles[event.cursor_row].id)
+            self.post_message(TitleOpened(self.titles[event.cursor_row].id))

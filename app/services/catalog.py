@@ -156,6 +156,14 @@ class CatalogService:
     async def poster(self, url_path: str, *, cache_only: bool = False) -> Fetched[bytes]:
         return await self.client.poster(url_path, cache_only=cache_only)
 
+    async def caching_nodes(self, *, cache_only: bool = False) -> tuple[str, ...]:
+        """The stream hosts to try after the title's own; () when they cannot be had (the
+        title's host still plays)."""
+        try:
+            return (await self.client.get_caching_nodes(cache_only=cache_only)).value
+        except SourceError:
+            return ()
+
     async def torrent_file(self, torrent: Torrent) -> bytes:
         """The .torrent of one of a title's torrents: the copy that came with the title
         (`include=raw_torrent`) when there is one, else the file from the site."""

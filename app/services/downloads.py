@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from app.services.events import Event, EventBus
+from app.services.events import DownloadEvent, EventBus
 from app.services.torrent_meta import (
     TorrentFile,
     TorrentInputError,
@@ -227,11 +227,6 @@ class DownloadDetails:
 
 # -------------------------------------------------------------------------------------------
 # Events (Aniworld's WebSocket messages, as bus events)
-
-
-@dataclass(frozen=True)
-class DownloadEvent(Event):
-    """Base of every queue event (subscribe to it to get them all)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["MAX_PENDING", "Event", "EventBus"]
+__all__ = [
+    "MAX_PENDING",
+    "DownloadEvent",
+    "Event",
+    "EventBus",
+    "FavoritesEvent",
+    "LiveEvent",
+    "PlayerEvent",
+    "TorrentEngineEvent",
+]
 
 log = logging.getLogger("anitui.events")
 
@@ -33,7 +42,33 @@ never attached (a script, a test) from growing without end.
 
 @dataclass(frozen=True)
 class Event:
-    """Base of every bus event; services declare frozen dataclass subclasses."""
+    """Base of every bus event; services declare frozen dataclass subclasses of one of the
+    families below, which is what the UI routes them by (a new service adds its family here)."""
+
+
+@dataclass(frozen=True)
+class PlayerEvent(Event):
+    """From the player service (libmpv or terminal video)."""
+
+
+@dataclass(frozen=True)
+class DownloadEvent(Event):
+    """From the download queue (subscribe to it to get them all)."""
+
+
+@dataclass(frozen=True)
+class TorrentEngineEvent(Event):
+    """From the libtorrent engine, for the download queue that drives it."""
+
+
+@dataclass(frozen=True)
+class FavoritesEvent(Event):
+    """From the favorites service (the list, the account, the sync)."""
+
+
+@dataclass(frozen=True)
+class LiveEvent(Event):
+    """From the live-updates service (the connection, news about titles)."""
 
 
 E = TypeVar("E", bound=Event)

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from app.plaintext import one_line
-from app.services.events import Event, EventBus
+from app.services.events import EventBus, FavoritesEvent
 from app.services.secrets import SecretStore
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.errors import (
@@ -119,14 +119,14 @@ class SyncStatus(enum.Enum):
 
 
 @dataclass(frozen=True)
-class FavoritesChanged(Event):
+class FavoritesChanged(FavoritesEvent):
     """The favorites list changed (locally or by a sync); `ids` is the new set."""
 
     ids: frozenset[int]
 
 
 @dataclass(frozen=True)
-class AccountChanged(Event):
+class AccountChanged(FavoritesEvent):
     """Logged in, logged out, or the session expired. `login` is the name given at login."""
 
     state: AccountState
@@ -135,7 +135,7 @@ class AccountChanged(Event):
 
 
 @dataclass(frozen=True)
-class FavoritesSyncChanged(Event):
+class FavoritesSyncChanged(FavoritesEvent):
     """A sync attempt ended; `pending` changes are still queued; `message` is user-safe."""
 
     status: SyncStatus
@@ -482,7 +482,7 @@ class FavoritesService:
     def _changed(self) -> None:
         self._publish(FavoritesChanged(self._store.ids()))
 
-    def _publish(self, event: Event) -> None:
+    def _publish(self, event: FavoritesEvent) -> None:
         if self._bus is not None:
             self._bus.publish(event)
 

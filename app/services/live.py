@@ -71,7 +71,7 @@ from websockets.exceptions import (
 
 import app
 from app.plaintext import one_line
-from app.services.events import Event, EventBus
+from app.services.events import EventBus, LiveEvent
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.anilibria.models import Episode, Fetched, Title
 from app.sources.errors import SourceError
@@ -129,7 +129,7 @@ class LiveState(enum.Enum):
 
 
 @dataclass(frozen=True)
-class LiveStateChanged(Event):
+class LiveStateChanged(LiveEvent):
     """The live state changed; `retry_in` (POLLING only) is the wait before the next attempt.
 
     `reason` is a short English cause ("the server refused the connection (HTTP 503)"), never a
@@ -142,7 +142,7 @@ class LiveStateChanged(Event):
 
 
 @dataclass(frozen=True)
-class EpisodeReleased(Event):
+class EpisodeReleased(LiveEvent):
     """An episode came out (or was re-uploaded): playlist_update, or a polled getUpdates title.
 
     `title` is the polled title; None from the socket (the app fetches what it shows).
@@ -155,7 +155,7 @@ class EpisodeReleased(Event):
 
 
 @dataclass(frozen=True)
-class TitleChanged(Event):
+class TitleChanged(LiveEvent):
     """Something about a title changed: title_update, or a polled getChanges title."""
 
     title_id: int
@@ -163,14 +163,14 @@ class TitleChanged(Event):
 
 
 @dataclass(frozen=True)
-class TorrentsChanged(Event):
+class TorrentsChanged(LiveEvent):
     """A title's torrents changed (torrent_update)."""
 
     title_id: int
 
 
 @dataclass(frozen=True)
-class EncodingProgress(Event):
+class EncodingProgress(LiveEvent):
     """An episode is being encoded for the online player.
 
     encode_start: `percent` 0; encode_progress: the percent; encode_end: that `quality` is done
@@ -759,7 +759,7 @@ class LiveService:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _publish(self, event: Event, keys: tuple[Hashable, ...]) -> None:
+    def _publish(self, event: LiveEvent, keys: tuple[Hashable, ...]) -> None:
         title_id = getattr(event, "title_id", None)
         if self._following is not None and title_id not in self._following:
             return

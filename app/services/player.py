@@ -29,7 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from app.services.events import Event, EventBus
+from app.services.events import EventBus, PlayerEvent
 from app.sources.anilibria.models import Episode, Player, Title
 from app.store.history import HistoryStore
 
@@ -111,7 +111,7 @@ class PlayerSettings:
 
 
 @dataclass(frozen=True)
-class PlaybackStarted(Event):
+class PlaybackStarted(PlayerEvent):
     """An episode's stream opened (also after a quality switch or a host fallback)."""
 
     title_id: int
@@ -124,7 +124,7 @@ class PlaybackStarted(Event):
 
 
 @dataclass(frozen=True)
-class PlaybackProgressed(Event):
+class PlaybackProgressed(PlayerEvent):
     """Where playback is; at most one per `progress_interval` unless the state changed."""
 
     title_id: int
@@ -140,7 +140,7 @@ class PlaybackProgressed(Event):
 
 
 @dataclass(frozen=True)
-class SkipApplied(Event):
+class SkipApplied(PlayerEvent):
     """An opening or ending was skipped (seeked over) automatically or on request."""
 
     title_id: int
@@ -151,7 +151,7 @@ class SkipApplied(Event):
 
 
 @dataclass(frozen=True)
-class SkipOffered(Event):
+class SkipOffered(PlayerEvent):
     """In `ask` mode: playback entered an opening / ending; `accept_skip()` skips it."""
 
     title_id: int
@@ -162,7 +162,7 @@ class SkipOffered(Event):
 
 
 @dataclass(frozen=True)
-class EpisodeWatched(Event):
+class EpisodeWatched(PlayerEvent):
     """An episode's watched mark changed: past the threshold, at its end, or by hand."""
 
     title_id: int
@@ -171,7 +171,7 @@ class EpisodeWatched(Event):
 
 
 @dataclass(frozen=True)
-class EpisodeFinished(Event):
+class EpisodeFinished(PlayerEvent):
     """An episode played to its end; `next_episode` is what autoplay starts (None: nothing)."""
 
     title_id: int
@@ -181,7 +181,7 @@ class EpisodeFinished(Event):
 
 
 @dataclass(frozen=True)
-class PlaybackStopped(Event):
+class PlaybackStopped(PlayerEvent):
     """Playback ended without an error (stop, or the last episode finished)."""
 
     title_id: int
@@ -190,7 +190,7 @@ class PlaybackStopped(Event):
 
 
 @dataclass(frozen=True)
-class PlaybackFailed(Event):
+class PlaybackFailed(PlayerEvent):
     """An episode cannot be played; `message` is plain text for the user."""
 
     title_id: int
@@ -199,14 +199,14 @@ class PlaybackFailed(Event):
 
 
 @dataclass(frozen=True)
-class PlayerUnavailable(Event):
+class PlayerUnavailable(PlayerEvent):
     """libmpv (or python-mpv) is missing; `reason` says how to install it."""
 
     reason: str
 
 
 @dataclass(frozen=True)
-class TrackChanged(Event):
+class TrackChanged(PlayerEvent):
     """The audio or subtitle track changed; `track` is mpv's track id, None when off."""
 
     kind: Literal["audio", "subtitles"]

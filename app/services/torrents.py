@@ -40,7 +40,7 @@ from typing import Any, cast
 
 import libtorrent as lt
 
-from app.services.events import Event, EventBus
+from app.services.events import EventBus, TorrentEngineEvent
 from app.services.torrent_meta import TorrentFile, TorrentInputError, TorrentSpec, parse_torrent
 from app.sources.http import redact
 from app.sources.nekobt.client import mask_passkey
@@ -194,14 +194,14 @@ class TrackerSummary:
 
 
 @dataclass(frozen=True)
-class TorrentStatusesUpdated(Event):
+class TorrentStatusesUpdated(TorrentEngineEvent):
     """The torrents whose status changed since the last update (at most one per interval)."""
 
     statuses: tuple[TorrentStatus, ...]
 
 
 @dataclass(frozen=True)
-class TorrentMetadataReceived(Event):
+class TorrentMetadataReceived(TorrentEngineEvent):
     """A magnet got its metadata: `spec` has the torrent bytes and the files."""
 
     info_hash: str
@@ -209,7 +209,7 @@ class TorrentMetadataReceived(Event):
 
 
 @dataclass(frozen=True)
-class TorrentDownloaded(Event):
+class TorrentDownloaded(TorrentEngineEvent):
     """Every wanted file is complete. Also sent again when more files are chosen and complete,
     and when a torrent restored from resume data is already complete: take it idempotently."""
 
@@ -217,14 +217,14 @@ class TorrentDownloaded(Event):
 
 
 @dataclass(frozen=True)
-class TorrentSeedingDone(Event):
+class TorrentSeedingDone(TorrentEngineEvent):
     """The seeding goal was reached; the engine paused the torrent."""
 
     info_hash: str
 
 
 @dataclass(frozen=True)
-class TorrentErrored(Event):
+class TorrentErrored(TorrentEngineEvent):
     """The torrent stopped on an error (disk full, missing files, bad metadata …)."""
 
     info_hash: str

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
-
 from textual.content import Content
 from textual.widgets import Static
 
 from app.i18n import t
 from app.plaintext import one_line
-
-if TYPE_CHECKING:
-    from app.application import AniApp
-
-
-@dataclass(frozen=True)
-class NowPlaying:
-    """What the bar shows; the app keeps the current one and tells the bars when it changes."""
-
-    title_id: int
-    episode: int | float
-    media_title: str
-    position: float = 0.0
-    duration: float | None = None
-    paused: bool = False
-    volume: float = 100.0
-    muted: bool = False
-    quality: str = ""
-    skip_offer: str | None = None
-    """"opening" or "ending" while the player offers to skip it (`S`), else None."""
+from app.shell import NowPlaying, shell_of
 
 
 def skip_prompt(kind: str) -> str:
@@ -84,9 +62,9 @@ class NowPlayingBar(Static):
     """
 
     def on_mount(self) -> None:
-        app = cast("AniApp", self.app)
-        app.now_playing_changed.subscribe(self, self.show)
-        self.show(app.now_playing)
+        shell = shell_of(self)
+        shell.now_playing_changed.subscribe(self, self.show)
+        self.show(shell.now_playing)
 
     def show(self, state: NowPlaying | None) -> None:
         self.set_class(state is not None, "-playing")

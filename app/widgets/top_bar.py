@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
 from app.i18n import t
+from app.shell import NavEntry, shell_of
 
 if TYPE_CHECKING:
-    from app.application import AniApp
     from app.services.live import LiveStateChanged
 
 LIVE_MARKS = {
@@ -21,17 +21,6 @@ LIVE_MARKS = {
 """How the top bar shows each `LiveState` (by value; nothing while idle). The live module is
 not imported for it: websockets would slow the first paint."""
 
-NAVIGATION = (
-    ("1", "schedule", "Schedule"),
-    ("2", "updates", "Updates"),
-    ("3", "search", "Search"),
-    ("4", "torrents", "Torrents"),
-    ("5", "favorites", "Favorites"),
-    ("6", "downloads", "Downloads"),
-    ("7", "history", "History"),
-    ("8", "feed", "Feed"),
-)
-
 
 class TopBar(Static):
     """Static navigation line; `current` is the mode the screen belongs to. When the full line
@@ -41,19 +30,28 @@ class TopBar(Static):
     TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
-    def __init__(self, current: str, *, demo: bool, browse_only: bool, context: str = "") -> None:
+    def __init__(
+        self,
+        current: str,
+        navigation: tuple[NavEntry, ...],
+        *,
+        demo: bool,
+        browse_only: bool,
+        context: str = "",
+    ) -> None:
         super().__init__(id="top-bar")
         self.current = current
+        self.navigation = navigation
         self.demo = demo
         self.browse_only = browse_only
         self.context = context
         self.live = "idle"
 
     def on_mount(self) -> None:
-        app = cast("AniApp", self.app)
-        app.live_state_changed.subscribe(self, self.show_live)
-        if app.live_state is not None:
-            self.live = app.live_state.state.value
+        shell = shell_of(self)
+        shell.live_state_changed.subscribe(self, self.show_live)
+        if shell.live_state is not None:
+            self.live = shell.live_state.state.value
 
     def on_resize(self) -> None:
         self.redraw()
@@ -76,11 +74,14 @@ class TopBar(Static):
 
     def line_content(self, *, compact: bool) -> Content:
         parts: list[Content | tuple[str, str] | str] = [("anitui", "bold $accent"), "  "]
-        for key, mode, label in NAVIGATION:
-            if mode == self.current:
-                parts.append((f" {key} {t(label)} ", "reverse bold"))
+        for entry in self.navigation:
+            key = f"{entry.key} " if entry.key else ""
+            if entry.mode == self.current:
+                parts.append((f" {key}{t(entry.label)} ", "reverse bold"))
+            elif compact and entry.key:
+                parts.append((f" {entry.key} ", "$text-muted"))
             else:
-                parts.append((f" {key} " if compact else f" {key} {t(label)} ", "$text-muted"))
+                parts.append((f" {key}{t(entry.label)} ", "$text-muted"))
         if self.context:
             parts.append((" › ", "$text-muted"))
             parts.append(Content(self.context))

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from app.devserver.demo_seeding import DemoSeeding
+from app.messages import TitleOpened
 from app.screens.confirm_remove import ConfirmRemoveScreen
 from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
@@ -43,7 +44,7 @@ def multi_file_torrent(server: Any) -> tuple[int, int]:
 
 
 async def open_title(pilot: Any, title_id: int) -> TitleScreen:
-    pilot.app.open_title(title_id)
+    pilot.app.post_message(TitleOpened(title_id))
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
     screen = pilot.app.screen
     await wait_for(pilot, lambda: screen.title_data is not None)
@@ -203,7 +204,7 @@ async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(
             pilot, lambda: any("Already in the downloads" in n.message for n in app._notifications)
         )
         assert isinstance(app.screen, TitleScreen)
-        queue = await app.downloads()
+        queue = await app.runtime.downloads()
         assert queue is not None and len(queue.items()) == 1
 
 

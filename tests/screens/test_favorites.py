@@ -123,7 +123,7 @@ async def test_login_shows_the_servers_refusal_then_logs_in_and_syncs(
     async with app.run_test(size=(120, 40)) as pilot:
         await open_title(pilot, 9001)
         await pilot.press("f")
-        app.log_in()
+        app.favorites.log_in()
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
         login = app.screen
         await pilot.press(*DEMO_LOGIN[0], "enter", *"wrong", "enter")
@@ -178,7 +178,7 @@ async def test_export_then_import_through_the_palette_prompts(
     async with app.run_test(size=(120, 40)) as pilot:
         for title_id in (9001, 9002):
             app.runtime.favorites.add(title_id)
-        app.export_favorites()
+        app.favorites.export_file()
         prompt = await prompt_screen(pilot)
         prompt.query_one(Input).value = str(exported)
         await pilot.press("enter")
@@ -192,7 +192,7 @@ async def test_export_then_import_through_the_palette_prompts(
     again = app_factory()
     async with again.run_test(size=(120, 40)) as pilot:
         again.runtime.favorites.remove(9001)
-        again.import_favorites()
+        again.favorites.import_file()
         prompt = await prompt_screen(pilot)
         field = prompt.query_one(Input)
         field.value = str(hostile)

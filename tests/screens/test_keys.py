@@ -9,6 +9,7 @@ from textual.dom import DOMNode
 from textual.widgets import Input, Select
 
 from app.application import AniApp
+from app.messages import TitleOpened
 from app.screens.help import HelpScreen
 from app.screens.title import TitleScreen
 from tests.screens.conftest import AppFactory
@@ -78,7 +79,7 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
             await pilot.press(key)
             await wait_for(pilot, lambda mode=mode: app.current_mode == mode)
             problems += await walk_focus(app, pilot, mode)
-        app.open_title(devserver.catalog.titles[0]["id"])
+        app.post_message(TitleOpened(devserver.catalog.titles[0]["id"]))
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         problems += await walk_focus(app, pilot, "title")
         app.set_focus(None)

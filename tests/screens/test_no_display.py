@@ -47,7 +47,7 @@ async def test_download_the_episode_instead(over_ssh: None, app_factory: AppFact
         await pilot.press("down", "enter")  # episode 2
         await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
         await pilot.press("down", "down", "down", "enter")
-        queue = await app.downloads()
+        queue = await app.runtime.downloads()
         assert queue is not None
         await wait_for(pilot, lambda: bool(queue.items()))
         (item,) = queue.items()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.messages import TitleOpened
 from app.screens.title import TitleScreen
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.title_table import KeyTable
@@ -22,7 +23,7 @@ def player_app(app_factory: AppFactory) -> Any:
 
 
 async def open_title(app: Any, pilot: Any, title_id: int) -> TitleScreen:
-    app.open_title(title_id)
+    app.post_message(TitleOpened(title_id))
     await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
     screen = app.screen
     await wait_for(pilot, lambda: screen.title_data is not None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.widgets import Input, Static
 
+from app.messages import TitleOpened
 from app.screens.schedule import ScheduleScreen
 from app.screens.search import SearchScreen
 from app.screens.title import TitleScreen
@@ -96,7 +97,7 @@ async def test_hostile_names_show_literally(app_factory: AppFactory, fresh_devse
         assert "red" in shown  # the escape sequence is stripped, the text stays
         await pilot.click(KeyTable)  # clicking a row with [@click=app.quit] must not quit
         assert app.is_running
-        app.open_title(ids[4])
+        app.post_message(TitleOpened(ids[4]))
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         screen = app.screen
         assert isinstance(screen, TitleScreen)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from app.messages import TitleOpened
 from app.screens.help import HelpScreen
 from app.screens.title import TitleScreen
 from app.widgets.title_table import KeyTable
@@ -34,7 +35,7 @@ def test_title(
 
     async def open_title(pilot: Any) -> None:
         await rows_loaded(pilot)
-        pilot.app.open_title(title_id)
+        pilot.app.post_message(TitleOpened(title_id))
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
         screen = pilot.app.screen
         await wait_for(pilot, lambda: screen.title_data is not None)

@@ -14,6 +14,7 @@ from app.application import AniApp
 from app.devserver import torrentapi
 from app.devserver.nekobt import NekoBtApi
 from app.devserver.torrentapi import TorrentApi
+from app.messages import TitleOpened
 from app.paths import STYLES_DIR
 from app.screens.torrent_detail import TorrentDetailScreen
 from app.screens.torrents import TorrentsScreen, language_options
@@ -306,7 +307,7 @@ async def test_copy_magnet_and_add_to_downloads(app_factory: AppFactory, devserv
         )
         if isinstance(app.screen, FilePickerScreen):
             await pilot.press("enter")
-        queue = await app.downloads()
+        queue = await app.runtime.downloads()
         assert queue is not None
         await wait_for(pilot, lambda: bool(queue.items()))
         (item,) = queue.items()
@@ -365,7 +366,7 @@ async def test_title_finds_its_torrents_elsewhere(app_factory: Any, devserver: A
 
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_title(9001)
+        app.post_message(TitleOpened(9001))
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         title_screen = app.screen
         await wait_for(pilot, lambda: title_screen.title_data is not None)

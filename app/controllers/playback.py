@@ -1,0 +1,262 @@
+"""Playing: an episode (with the no-display choice), a title's next unwatched episode, a
+download while it downloads; the player's events become the Now-playing state and messages."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual.app import SuspendNotSupported
+
+from app.controllers.base import Controller
+from app.i18n import t
+from app.messages import EpisodeDownloadRequested
+from app.plaintext import one_line
+from app.services.events import PlayerEvent
+from app.services.player import (
+    EpisodeFinished,
+    EpisodeWatched,
+    PlaybackFailed,
+    PlaybackProgressed,
+    PlaybackStarted,
+    PlaybackStopped,
+    PlayerUnavailable,
+    SkipApplied,
+    SkipOffered,
+)
+from app.services.terminal_video import (
+    ipc_socket_path,
+    run_mpv,
+    terminal_command,
+    terminal_outputs,
+    without_display,
+)
+from app.shell import NowPlaying
+from app.sources.anilibria.models import Title
+from app.sources.errors import SourceError
+from app.widgets.now_playing import skip_prompt
+
+if TYPE_CHECKING:
+    from app.services.downloads import DownloadItem
+
+PLAYBACK_OFF = "Playback is off: another anitui owns the player."
+
+
+class PlaybackController(Controller):
+    """Plays what the screens ask for and keeps the shell's Now-playing state."""
+
+    # events --------------------------------------------------------------------------------
+
+    def on_event(self, event: PlayerEvent) -> None:
+        """Player events become the Now-playing state, watched marks and messages."""
+        shell = self.shell
+        state = shell.now_playing
+        if isinstance(event, PlaybackStarted):
+            self.set_now_playing(
+                NowPlaying(
+                    event.title_id,
+                    event.episode,
+                    event.media_title,
+                    position=event.start,
+                    quality=event.quality,
+                )
+            )
+        elif isinstance(event, PlaybackProgressed) and state is not None:
+            self.set_now_playing(
+                replace(
+                    state,
+                    position=event.position,
+                    duration=event.duration,
+                    paused=event.paused,
+                    volume=event.volume,
+                    muted=event.muted,
+                    quality=event.quality,
+                    skip_offer=event.skip_offered,
+                )
+            )
+        elif isinstance(event, SkipOffered) and state is not None:
+            self.set_now_playing(replace(state, skip_offer=event.kind))
+            # The bar says it too; the toast is for eyes elsewhere, gone with the range.
+            self.tell(skip_prompt(event.kind), timeout=max(2.0, min(event.end - event.start, 8.0)))
+        elif isinstance(event, PlaybackStopped):
+            shell.history_changed.publish(event.title_id)
+            self.set_now_playing(None)
+        elif isinstance(event, (EpisodeWatched, EpisodeFinished)):
+            shell.history_changed.publish(event.title_id)
+        elif isinstance(event, SkipApplied):
+            if state is not None and state.skip_offer is not None:
+                self.set_now_playing(replace(state, skip_offer=None))
+            self.tell(t("Skipped the {kind}.", kind=t(event.kind)), timeout=3)
+        elif isinstance(event, PlaybackFailed):
+            self.set_now_playing(None)
+            self.tell(event.message, severity="error", timeout=8)
+        elif isinstance(event, PlayerUnavailable):
+            self.tell(event.reason, severity="error", timeout=10)
+
+    def set_now_playing(self, state: NowPlaying | None) -> None:
+        shell = self.shell
+        shell.now_playing = state
+        shell.now_playing_changed.publish(state)
+        # The player keys are live only while something plays.
+        self.app.refresh_bindings()
+
+    # requests ------------------------------------------------------------------------------
+
+    def play_episode(self, title: Title, episode: int | float) -> None:
+        """Start `episode` of `title` (a full title, with its player); without a display the
+        user (or `[player] no_display`) picks terminal video, audio only or the URL."""
+        if self.runtime.browse_only:
+            self.tell(t(PLAYBACK_OFF))
+            return
+        config = self.runtime.settings.player
+        if config.vo or not without_display(os.environ):
+            self.play_as("audio", title, episode)
+        elif config.no_display != "ask":
+            self.play_as(config.no_display, title, episode)
+        else:
+            self.run(self._ask_how_to_play(title, episode), "play")
+
+    def continue_title(self, title_id: int, title: Title | None) -> None:
+        """Play the next unwatched episode of a title, resuming a started one."""
+        self.run(self._continue(title_id, title), "continue", exclusive=True)
+
+    async def _continue(self, title_id: int, title: Title | None) -> None:
+        if title is None or title.player is None:
+            # Lists carry no full player (episodes, hosts): fetch the title as the Title screen
+            # does; offline, its cached copy stands in.
+            catalog = self.runtime.catalog
+            try:
+                title = (await catalog.title(title_id)).value
+            except SourceError as error:
+                try:
+                    title = (await catalog.title(title_id, cache_only=True)).value
+                except SourceError:
+                    raise error from None
+        episodes = title.player.episodes if title.player else ()
+        if not episodes:
+            self.tell(t("No episodes to play yet."))
+            return
+        episode = self.runtime.history.next_unwatched(title.id, [e.serie for e in episodes])
+        if episode is None:
+            self.tell(t("Every episode is watched."))
+            return
+        self.play_episode(title, episode)
+
+    def play_download(self, item: DownloadItem) -> None:
+        """Play the video of a download while it downloads (through the loopback range
+        server)."""
+        self.run(self._play_download(item), "play", exclusive=True)
+
+    async def _play_download(self, item: DownloadItem) -> None:
+        from app.services.torrent_meta import episode_in_file_name
+
+        if self.runtime.browse_only:
+            self.tell(t(PLAYBACK_OFF))
+            return
+        queue = await self.runtime.downloads()
+        if queue is None:
+            return
+        video = queue.video_file(item.id)
+        if video is None:
+            self.tell(t("This download has no video file to play."))
+            return
+        url = await self.runtime.stream_url(item.info_hash, video.index)
+        if url is None:
+            self.tell(t("This download cannot be played yet."))
+            return
+        name = one_line(video.path.rsplit("/", 1)[-1])
+        # A known title's episode resumes and counts in history like a streamed one.
+        episode = episode_in_file_name(name) if item.title_id is not None else None
+        await self.runtime.player.play_file(url, name, title_id=item.title_id, episode=episode)
+
+    # how to play ---------------------------------------------------------------------------
+
+    async def _ask_how_to_play(self, title: Title, episode: int | float) -> None:
+        from app.screens.play_choice import PlayChoiceScreen
+
+        outputs = await asyncio.to_thread(terminal_outputs)
+        self.app.push_screen(
+            PlayChoiceScreen(outputs[0] if outputs else None),
+            lambda choice: self.play_as(choice, title, episode) if choice else None,
+        )
+
+    def play_as(self, how: str, title: Title, episode: int | float) -> None:
+        """`audio`: libmpv in-process (a window where a display exists); `terminal`: the mpv
+        command in the suspended terminal; `url`: the stream URL to the clipboard (OSC 52);
+        `download`: the episode's file from the title's torrent, queued."""
+        if how == "download":
+            self.app.post_message(EpisodeDownloadRequested(title, episode))
+            return
+        if how == "terminal":
+            work = self._play_in_terminal(title, episode)
+        elif how == "url":
+            work = self._copy_stream_url(title, episode)
+        else:
+            work = self._play(title, episode)
+        self.run(work, "play", exclusive=True)
+
+    async def _play_in_terminal(self, title: Title, episode: int | float) -> None:
+        outputs = await asyncio.to_thread(terminal_outputs)
+        if not outputs:
+            self.tell(
+                t("Terminal video needs the mpv command: sudo apt-get install -y mpv"),
+                severity="error",
+            )
+            return
+        player = self.runtime.player
+        stream = player.external_stream(
+            title, episode, stream_url=self.runtime.catalog.client.stream_url
+        )
+        if stream is None:
+            return
+        url, start, media_title = stream
+        await player.stop()
+        # Positions and the watched mark reach history as from the in-process player.
+        playback = player.external_playback(title, episode)
+        code = 0
+        with ipc_socket_path() as socket_path:
+            command = terminal_command(
+                url,
+                outputs[0],
+                start=start,
+                title=media_title,
+                ao=self.runtime.settings.player.ao or None,
+                ipc_server=socket_path,
+            )
+            try:
+                with self.app.suspend():
+                    # Awaited, not run: the event loop (and every service on it) keeps going
+                    # while mpv has the terminal, and follows it over the IPC socket.
+                    code = await run_mpv(command, socket_path, playback)
+            except SuspendNotSupported:
+                self.tell(t("Terminal video needs a real terminal."), severity="error")
+        self.app.refresh(layout=True)
+        # 4: quit by a signal (the user's ctrl+c in mpv).
+        if code not in (0, 4):
+            self.tell(
+                t(
+                    "mpv could not play episode {episode} (exit code {code}).",
+                    episode=episode,
+                    code=code,
+                ),
+                severity="error",
+                timeout=8,
+            )
+
+    async def _copy_stream_url(self, title: Title, episode: int | float) -> None:
+        stream = self.runtime.player.external_stream(
+            title, episode, stream_url=self.runtime.catalog.client.stream_url
+        )
+        if stream is not None:
+            self.app.copy_to_clipboard(stream[0])
+            self.tell(t("Stream URL copied to the clipboard."))
+
+    async def _play(self, title: Title, episode: int | float) -> None:
+        catalog = self.runtime.catalog
+        # Fetched when the Title screen opened: no round trip now.
+        nodes = await catalog.caching_nodes(cache_only=True)
+        await self.runtime.player.play(
+            title, episode, stream_url=catalog.client.stream_url, caching_nodes=nodes
+        )
