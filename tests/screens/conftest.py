@@ -17,6 +17,14 @@ from tests.support import FIXED_NOW, settings_for
 
 AppFactory = Callable[..., AniApp]
 
+SNAPSHOT_VIEWS = [
+    pytest.param((120, 40), "en", id="120x40"),
+    pytest.param((80, 24), "en", id="80x24"),
+    pytest.param((120, 40), "ru", id="120x40-ru"),
+]
+"""(terminal size, UI language) for a main screen's snapshots: Russian labels run longer than
+English ones, so the Russian UI gets its own snapshot at the full size."""
+
 
 @pytest.fixture(autouse=True)
 def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
