@@ -10,13 +10,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import Checkbox, DataTable, Footer, Input, Select
 
 from app import i18n
 from app.i18n import t
 from app.messages import TitleOpened
 from app.screens.base import TitleListScreen
+from app.screens.debounce import Debounce
 from app.services.catalog import SearchQuery, team_members
 from app.sources.anilibria.models import Team, Title
 from app.sources.errors import SourceError
@@ -52,7 +52,11 @@ class SearchScreen(TitleListScreen):
         self.other_mode_text = ""
         """What the query box held in the other mode (plain search or advanced query)."""
         self.results: tuple[Title, ...] = ()
-        self.debounce: Timer | None = None
+        self.debounce = Debounce(
+            self,
+            lambda: self.runtime.settings.ui.search_debounce,
+            lambda: self.search(self.current_request()),
+        )
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -167,18 +171,12 @@ class SearchScreen(TitleListScreen):
     def query_typed(self) -> None:
         if self.advanced:
             return
-        if self.debounce is not None:
-            self.debounce.stop()
-        self.debounce = self.set_timer(
-            self.runtime.settings.ui.search_debounce, lambda: self.search(self.current_request())
-        )
+        self.debounce.restart()
 
     @on(Input.Submitted, "#search-query")
     @on(Input.Submitted, "#search-order")
     def query_submitted(self) -> None:
-        if self.debounce is not None:
-            self.debounce.stop()
-        self.search(self.current_request())
+        self.debounce.now()
         if self.results:
             self.query_one(KeyTable).focus()
 

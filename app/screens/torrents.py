@@ -22,6 +22,7 @@ from app.formatting import date_text, human_size
 from app.i18n import t
 from app.plaintext import one_line
 from app.screens.base import AniScreen
+from app.screens.debounce import Debounce
 from app.services.torrent_search import (
     FALLBACK_LANGUAGES,
     SOURCE_NAMES,
@@ -179,7 +180,11 @@ class TorrentsScreen(AniScreen):
         self.page = 0
         self.more = False
         self.paging = False
-        self.debounce: Timer | None = None
+        self.debounce = Debounce(
+            self,
+            lambda: self.runtime.settings.ui.search_debounce,
+            lambda: self.search(self.current_request()),
+        )
         self.countdown: Timer | None = None
         self.retry_at = 0.0
         self.waiting_for: tuple[TorrentRequest, int] | None = None
@@ -301,17 +306,11 @@ class TorrentsScreen(AniScreen):
 
     @on(Input.Changed, "#torrents-query")
     def query_typed(self) -> None:
-        if self.debounce is not None:
-            self.debounce.stop()
-        self.debounce = self.set_timer(
-            self.runtime.settings.ui.search_debounce, lambda: self.search(self.current_request())
-        )
+        self.debounce.restart()
 
     @on(Input.Submitted, "#torrents-query")
     def query_submitted(self) -> None:
-        if self.debounce is not None:
-            self.debounce.stop()
-        self.search(self.current_request())
+        self.debounce.now()
         if self.results:
             self.query_one(KeyTable).focus()
 

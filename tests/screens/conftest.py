@@ -10,16 +10,27 @@ from typing import Any
 
 import pytest
 
+from app import i18n
 from app.application import AniApp, make_app
 from app.devserver import nekobt, torrentapi
 from tests.support import FIXED_NOW, settings_for
 
 AppFactory = Callable[..., AniApp]
 
+SNAPSHOT_VIEWS = [
+    pytest.param((120, 40), "en", id="120x40"),
+    pytest.param((80, 24), "en", id="80x24"),
+    pytest.param((120, 40), "ru", id="120x40-ru"),
+]
+"""(terminal size, UI language) for a main screen's snapshots: Russian labels run longer than
+English ones, so the Russian UI gets its own snapshot at the full size."""
+
 
 @pytest.fixture(autouse=True)
 def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """UTC dates, no terminal-specific poster probing, XDG dirs under tmp_path."""
+    """UTC dates, no terminal-specific poster probing, XDG dirs under tmp_path, and the UI
+    language put back afterwards (an app switches it for the whole process)."""
+    language = i18n.language()
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     for name in ("KITTY_WINDOW_ID", "LC_ALL", "LC_MESSAGES"):
@@ -34,6 +45,7 @@ def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     yield
     os.environ.pop("TZ", None)
     time.tzset()
+    i18n.set_language(language)
 
 
 @pytest.fixture

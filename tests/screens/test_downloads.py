@@ -17,7 +17,7 @@ from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
 from app.services.torrent_meta import parse_torrent
-from tests.screens.conftest import AppFactory
+from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.support import wait_for
 
 DOWNLOAD_WAIT_S = 40.0
@@ -208,11 +208,13 @@ async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(
         assert queue is not None and len(queue.items()) == 1
 
 
-@pytest.mark.parametrize(
-    "size", [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
-)
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
 def test_downloads_snapshot(
-    snap_compare: Any, app_factory: AppFactory, fresh_devserver: Any, size: tuple[int, int]
+    snap_compare: Any,
+    app_factory: AppFactory,
+    fresh_devserver: Any,
+    size: tuple[int, int],
+    lang: str,
 ) -> None:
     """A stopped queue with waiting downloads: every figure on screen is deterministic."""
     catalog = fresh_devserver.catalog
@@ -237,5 +239,5 @@ def test_downloads_snapshot(
         await pilot.pause()
 
     assert snap_compare(
-        app_factory(server=fresh_devserver), terminal_size=size, run_before=fill_queue
+        app_factory(server=fresh_devserver, lang=lang), terminal_size=size, run_before=fill_queue
     )

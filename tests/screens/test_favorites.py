@@ -21,7 +21,7 @@ from app.services.favorites import SESSION_SECRET, AccountState
 from app.services.secrets import SecretStore
 from app.sources.anilibria.client import LOGIN_PATH
 from app.widgets.title_table import KeyTable
-from tests.screens.conftest import AppFactory
+from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.test_downloads import open_title
 from tests.support import wait_for
 
@@ -151,11 +151,9 @@ async def test_login_shows_the_servers_refusal_then_logs_in_and_syncs(
         assert all(session_id not in str(n.message) for n in app._notifications)
 
 
-@pytest.mark.parametrize(
-    "size", [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
-)
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
 def test_favorites_snapshot(
-    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
 ) -> None:
     async def with_favorites(pilot: Any) -> None:
         for title_id in (9001, 9002, 9003):
@@ -167,7 +165,7 @@ def test_favorites_snapshot(
         await wait_for(pilot, lambda: len(favorites.titles) == 3)
         await pilot.pause()
 
-    assert snap_compare(app_factory(), terminal_size=size, run_before=with_favorites)
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=with_favorites)
 
 
 async def test_export_then_import_through_the_palette_prompts(

@@ -12,11 +12,9 @@ from app.screens.feed import FeedScreen, when_text
 from app.screens.title import TitleScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
-from tests.screens.conftest import AppFactory
+from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.test_resilience import HOSTILE_NAMES
 from tests.support import FIXED_NOW, wait_for
-
-SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 
 
 async def feed_screen(pilot: Any) -> FeedScreen:
@@ -220,14 +218,16 @@ async def test_hostile_text_is_shown_literally(
         assert app.is_running
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_feed_snapshot(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_feed_snapshot(
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
+) -> None:
     async def open_feed(pilot: Any) -> None:
         screen = await feed_screen(pilot)
         await move_to(pilot, screen, next(i for i, row in enumerate(screen.rows) if row.video))
         await pilot.pause()
 
-    assert snap_compare(app_factory(), terminal_size=size, run_before=open_feed)
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=open_feed)
 
 
 async def test_refresh_while_a_page_loads_starts_over_cleanly(

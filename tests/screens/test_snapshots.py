@@ -1,4 +1,5 @@
-"""SVG snapshots of every screen at 120x40 and at 80x24 (SSH users), fixed clock and data."""
+"""SVG snapshots of every screen at 120x40 and at 80x24 (SSH users), and in Russian at 120x40;
+fixed clock and data."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from app.i18n import t
 from app.messages import TitleOpened
 from app.screens.help import HelpScreen
 from app.screens.title import TitleScreen
 from app.widgets.title_table import KeyTable
-from tests.screens.conftest import AppFactory
+from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.support import wait_for
-
-SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 
 
 async def rows_loaded(pilot: Any) -> None:
@@ -22,14 +22,16 @@ async def rows_loaded(pilot: Any) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_schedule(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
-    assert snap_compare(app_factory(), terminal_size=size, run_before=rows_loaded)
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_schedule(
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
+) -> None:
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=rows_loaded)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
 def test_title(
-    snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int]
+    snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int], lang: str
 ) -> None:
     title_id = devserver.catalog.titles[0]["id"]
 
@@ -43,28 +45,30 @@ def test_title(
             pilot,
             lambda: (
                 not screen.query("#poster-text")
-                or "Loading" not in str(screen.query_one("#poster-text").render())
+                or t("Loading…") not in str(screen.query_one("#poster-text").render())
             ),
         )
         await pilot.pause()
 
-    assert snap_compare(app_factory(), terminal_size=size, run_before=open_title)
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=open_title)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_updates(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_updates(
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
+) -> None:
     async def open_updates(pilot: Any) -> None:
         await rows_loaded(pilot)
         await pilot.press("2")
         await wait_for(pilot, lambda: pilot.app.current_mode == "updates")
         await rows_loaded(pilot)
 
-    assert snap_compare(app_factory(), terminal_size=size, run_before=open_updates)
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=open_updates)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
 def test_search(
-    snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int]
+    snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int], lang: str
 ) -> None:
     word = devserver.catalog.titles[0]["names"]["en"].split()[0]
 
@@ -76,23 +80,25 @@ def test_search(
         await pilot.press("enter")
         await rows_loaded(pilot)
 
-    assert snap_compare(app_factory(), terminal_size=size, run_before=search)
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=search)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_help(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_help(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str) -> None:
     async def help_(pilot: Any) -> None:
         await rows_loaded(pilot)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         await pilot.pause()
 
-    assert snap_compare(app_factory(), terminal_size=size, run_before=help_)
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=help_)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_history(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
-    app = app_factory()
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_history(
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
+) -> None:
+    app = app_factory(lang=lang)
     history = app.runtime.history
     history.record_position(9001, 3, 512.0, 1440.0, at=1795392000.0, title_name="Звёздный курьер")
     history.mark_watched(9002, 1, at=1795305600.0)

@@ -21,7 +21,7 @@ from app.screens.torrents import TorrentsScreen, language_options
 from app.services.torrent_search import FALLBACK_LANGUAGES, Language, Source, TorrentFilters
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
-from tests.screens.conftest import AppFactory
+from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.support import wait_for
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -212,9 +212,9 @@ async def test_bad_nekobt_key_says_so(app_factory: AppFactory, monkeypatch: Any)
         await wait_for(pilot, lambda: "nekoBT key missing or invalid" in shown(problems))
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
 def test_torrents_snapshot(
-    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
 ) -> None:
     async def run(pilot: Any) -> None:
         screen = await open_torrents(pilot)
@@ -224,7 +224,7 @@ def test_torrents_snapshot(
         table.focus()
         await pilot.pause()
 
-    assert snap_compare(app_factory(), terminal_size=size, run_before=run)
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)
 
 
 @pytest.mark.parametrize("size", SIZES)
