@@ -196,7 +196,7 @@ async def search_latency(server: dict[str, str]) -> dict[str, float]:
     """Keystroke -> results on screen, minus the debounce, over queries that change the set."""
     from textual.widgets import Input
 
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.widgets.title_table import KeyTable
 
     debounce = 0.3
@@ -270,7 +270,7 @@ async def repaint_latency(app: Any, table: Any, keys: str) -> list[float]:
 
 async def long_list(server: dict[str, str]) -> dict[str, float]:
     """Updates paging through 3,000 titles, RSS after, and j/k repaint latency on that list."""
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.screens.updates import UpdatesScreen
     from app.widgets.title_table import KeyTable
 
@@ -307,7 +307,7 @@ async def play_latency(server: dict[str, str]) -> dict[str, float]:
     """From the play keypress on a Title screen to the first decoded frame (time-pos > 0)."""
     from textual import events
 
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.screens.title import TitleScreen
     from app.widgets.title_table import KeyTable
 
