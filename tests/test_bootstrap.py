@@ -48,6 +48,8 @@ def test_demo_settings_are_a_new_object_and_the_given_ones_stay(tmp_path: Path) 
     )
     assert (demo.nekobt.api, demo.torrent_api.url) == (urls["nekobt_api"], urls["torrent_api"])
     assert demo.data_dir == settings.data_dir and demo.explicit == settings.explicit
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.anilibria.api = "http://elsewhere/v2"  # type: ignore[misc]
 
 
 async def test_demo_runtime_runs_on_the_servers_it_started(tmp_path: Path) -> None:

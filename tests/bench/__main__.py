@@ -166,8 +166,9 @@ def cold_start(server: dict[str, str]) -> dict[str, float]:
     }
 
 
-def bench_settings(server: dict[str, str]) -> Any:
-    """Settings for an in-process measurement: `server`'s APIs, fresh data and cache dirs."""
+def bench_settings(server: dict[str, str], *flags: str) -> Any:
+    """Settings for an in-process measurement: `server`'s APIs, fresh data and cache dirs, and
+    any further command-line `flags`."""
     from app.cli import parse_settings
 
     home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
@@ -183,6 +184,7 @@ def bench_settings(server: dict[str, str]) -> Any:
             str(home / "c"),
             "--lang",
             "en",
+            *flags,
         ]
     )
 
@@ -200,9 +202,7 @@ async def search_latency(server: dict[str, str]) -> dict[str, float]:
     from app.widgets.title_table import KeyTable
 
     debounce = 0.3
-    settings = bench_settings(server)
-    settings.ui.search_debounce = debounce
-    app = make_app(settings)
+    app = make_app(bench_settings(server, "--ui-search-debounce", str(debounce)))
     latencies: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
@@ -274,8 +274,7 @@ async def long_list(server: dict[str, str]) -> dict[str, float]:
     from app.screens.updates import UpdatesScreen
     from app.widgets.title_table import KeyTable
 
-    settings = bench_settings(server)
-    app = make_app(settings)
+    app = make_app(bench_settings(server))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
         start = time.perf_counter()
@@ -311,9 +310,11 @@ async def play_latency(server: dict[str, str]) -> dict[str, float]:
     from app.screens.title import TitleScreen
     from app.widgets.title_table import KeyTable
 
-    settings = bench_settings(server)
-    settings.player.vo, settings.player.ao, settings.player.mpv_config = "null", "null", False
-    app = make_app(settings)
+    app = make_app(
+        bench_settings(
+            server, "--player-vo", "null", "--player-ao", "null", "--player-mpv-config", "false"
+        )
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         app.open_title(BENCH_TITLE)
         while not isinstance(app.screen, TitleScreen) or app.screen.title_data is None:
