@@ -333,14 +333,3 @@ class AniApp(App[None]):
 
             tell(self, describe_error(event.worker.error), severity="error")
 
-
-def make_app(
-    settings: Settings, *, runtime: Runtime | None = None, clock: Callable[[], float] = time.time
-) -> AniApp:
-    """The real app for `settings`; tests and --demo use it with temp dirs and local servers."""
-    import os
-
-    from app import i18n
-
-    i18n.set_language(i18n.resolve_language(settings.lang, os.environ))
-    return AniApp(runtime or Runtime.open(settings), clock=clock)

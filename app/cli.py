@@ -1,4 +1,4 @@
-"""Command line: flags -> Settings -> make_app(settings).run()."""
+"""Command line: flags -> Settings -> `app.bootstrap.make_app(settings).run()`."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Textual takes the terminal over.
         import textual_image.widget  # noqa: F401
 
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.store.db import StoreError
 
     try:

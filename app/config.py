@@ -7,6 +7,9 @@ the README's configuration table repeats (a test keeps the two in step).
 
 The config file is only ever read: a broken one stops start-up with a message naming the file,
 the line and the key, and is never rewritten behind the user's back.
+
+Settings are frozen once loaded, so every part of a run sees the same values: a variant (the
+demo's local URLs, `app/bootstrap.py`) is a new object made with `dataclasses.replace`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def _doc(text: str, **extra: Any) -> dict[str, Any]:
     return {"doc": text, **extra}
 
 
-@dataclass
+@dataclass(frozen=True)
 class AniLibriaSettings:
     """Where the AniLibria v2 API lives."""
 
@@ -43,8 +46,8 @@ class AniLibriaSettings:
         metadata=_doc("AniLibria site URL: posters, .torrent files and login."),
     )
     ws: str = field(default=DEFAULT_ANILIBRIA_WS, metadata=_doc("AniLibria WebSocket URL."))
-    mirrors: list[str] = field(
-        default_factory=lambda: ["https://api.wwnd.space/v2"],
+    mirrors: tuple[str, ...] = field(
+        default=("https://api.wwnd.space/v2",),
         metadata=_doc(
             "Mirror API URLs tried in order when the API cannot be reached; used only when no"
             " API URL was set explicitly and never in demo mode."
@@ -52,14 +55,14 @@ class AniLibriaSettings:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class NekoBtSettings:
     """Where the nekoBT API lives (its key comes from the environment or the secrets file)."""
 
     api: str = field(default=DEFAULT_NEKOBT_API, metadata=_doc("nekoBT API base URL."))
 
 
-@dataclass
+@dataclass(frozen=True)
 class TorrentApiSettings:
     """Where the Torrent API lives (its key comes from the environment or the secrets file)."""
 
@@ -73,7 +76,7 @@ class TorrentApiSettings:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlayerConfig:
     """How episodes play (libmpv)."""
 
@@ -122,7 +125,7 @@ class PlayerConfig:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class TorrentsConfig:
     """The libtorrent session that downloads and seeds."""
 
@@ -173,7 +176,7 @@ class TorrentsConfig:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class DownloadsConfig:
     """The download queue."""
 
@@ -191,7 +194,7 @@ class DownloadsConfig:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class HttpConfig:
     """How patient the HTTP clients are."""
 
@@ -204,7 +207,7 @@ class HttpConfig:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class LiveConfig:
     """Keeping in step with AniLibria: the WebSocket, its polling stand-in and favorites sync."""
 
@@ -239,7 +242,7 @@ class LiveConfig:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class UiSettings:
     """How the interface looks and behaves."""
 
@@ -258,7 +261,7 @@ class UiSettings:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
     """Everything anitui can be told, with its source order applied."""
 
@@ -418,11 +421,11 @@ def _coerce(key: ConfigKey, value: Any, where: str) -> Any:
             except ValueError:
                 pass
         raise fail("a number")
-    if target == list[str]:
+    if target == tuple[str, ...]:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return list(value)
+            return tuple(value)
         if from_text:
-            return [part.strip() for part in value.split(",") if part.strip()]
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         raise fail("a list of strings")
     if target == Path | None:
         if isinstance(value, str) and value:
@@ -435,11 +438,18 @@ def _coerce(key: ConfigKey, value: Any, where: str) -> Any:
     raise fail("a string")
 
 
-def _assign(settings: Settings, path: tuple[str, ...], value: Any) -> None:
-    target: Any = settings
-    for part in path[:-1]:
-        target = getattr(target, part)
-    setattr(target, path[-1], value)
+def _settings_from(values: Mapping[tuple[str, ...], Any], **top: Any) -> Settings:
+    """Settings with `values` ({key path: value}) over the defaults, and `top`'s fields."""
+    sections: dict[str, dict[str, Any]] = {}
+    for path, value in values.items():
+        if len(path) == 1:
+            top[path[0]] = value
+        else:
+            sections.setdefault(path[0], {})[path[1]] = value
+    hints = get_type_hints(Settings)
+    for name, section in sections.items():
+        top[name] = hints[name](**section)
+    return Settings(**top)
 
 
 def read_config_file(path: Path) -> dict[tuple[str, ...], Any]:
@@ -488,28 +498,26 @@ def load_settings(
     command line gave; absent or None means "not given".
     """
     environ = os.environ if environ is None else environ
-    settings = Settings()
-    explicit: set[str] = set()
+    # Later sources overwrite earlier ones here; the frozen Settings is built once at the end.
+    values: dict[tuple[str, ...], Any] = {}
     keys = config_keys()
 
     config_file = flags.get("config_file") or environ.get("ANITUI_CONFIG") or default_config_file
-    if config_file is not None:
-        settings.config_file = Path(config_file).expanduser()
-        for path, value in read_config_file(settings.config_file).items():
-            _assign(settings, path, value)
-            explicit.add(".".join(path))
+    config_path = None if config_file is None else Path(config_file).expanduser()
+    if config_path is not None:
+        values.update(read_config_file(config_path))
 
     for key in keys:
         if key.env in environ:
-            _assign(settings, key.path, _coerce(key, environ[key.env], f"environment {key.env}"))
-            explicit.add(key.dotted)
+            values[key.path] = _coerce(key, environ[key.env], f"environment {key.env}")
 
     for key in keys:
         value = flags.get(key.dotted)
         if value is not None:
-            _assign(settings, key.path, _coerce(key, value, f"flag {key.flag}"))
-            explicit.add(key.dotted)
-    if flags.get("demo"):
-        settings.demo = True
-    settings.explicit = frozenset(explicit)
-    return settings
+            values[key.path] = _coerce(key, value, f"flag {key.flag}")
+    return _settings_from(
+        values,
+        config_file=config_path,
+        demo=bool(flags.get("demo")),
+        explicit=frozenset(".".join(path) for path in values),
+    )

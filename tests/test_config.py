@@ -76,7 +76,7 @@ def test_list_from_environment(tmp_path: Path) -> None:
         environ={"ANITUI_ANILIBRIA__MIRRORS": "http://a/v2, http://b/v2"},
         default_config_file=tmp_path / "none.toml",
     )
-    assert settings.anilibria.mirrors == ["http://a/v2", "http://b/v2"]
+    assert settings.anilibria.mirrors == ("http://a/v2", "http://b/v2")
 
 
 @pytest.mark.parametrize(

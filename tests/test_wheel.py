@@ -19,7 +19,7 @@ PROBE = textwrap.dedent(
     import app
     assert "site-packages" in app.__file__, app.__file__
     from app.cli import parse_settings
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.widgets.title_table import KeyTable
 
     async def main():

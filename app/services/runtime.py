@@ -1,12 +1,18 @@
-"""Everything one run of anitui owns below the UI, opened and closed in one place."""
+"""Everything one run of anitui owns below the UI, opened and closed in one place.
+
+The runtime takes its settings as they are given. For `--demo` the composition root
+(`app/bootstrap.py`) starts the local servers, points a copy of the settings at them and hands
+the servers in as `DemoServers`: the services never import the devserver.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from app.config import DEFAULT_ANILIBRIA_API, Settings
 from app.paths import AppPaths
@@ -23,8 +29,6 @@ from app.store.history import HistoryStore
 from app.store.visits import VisitStore
 
 if TYPE_CHECKING:
-    from app.devserver.demo_seeding import DemoSeeding
-    from app.devserver.server import DevServer
     from app.services.desktop_notify import DesktopNotifier
     from app.services.downloads import DownloadQueue
     from app.services.favorites import FavoritesService
@@ -47,6 +51,32 @@ class StartupNotice:
     severity: str = "warning"
 
 
+class DemoServers(Protocol):
+    """The running local servers of `--demo`, as the runtime uses them."""
+
+    @property
+    def api_keys(self) -> tuple[str | None, str | None]:
+        """The demo nekoBT and Torrent API keys (never saved)."""
+        ...
+
+    def started_with(self, favorites: Iterable[int]) -> None:
+        """The favorites the app starts with: the demo releases no new episodes for them."""
+        ...
+
+    def start_seeding(self) -> None:
+        """Seed the demo torrents when the tracker is asked for them (blocks: a worker thread
+        calls it, before the torrent engine starts)."""
+        ...
+
+    def stop_seeding(self) -> None:
+        """Stop seeding, if it started, and delete the seeded files (blocks)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop the servers."""
+        ...
+
+
 @dataclass
 class Runtime:
     """The open services of one run. Build with `Runtime.open(settings)`; close with `aclose()`."""
@@ -62,33 +92,22 @@ class Runtime:
     http_cache: HttpCache
     http_settings: HttpSettings
     api_keys_found: tuple[str | None, str | None]
-    """The nekoBT and Torrent API keys, for the clients made when a screen first needs them."""
+    """The nekoBT and Torrent API keys (the environment or the secrets file; the demo's own in
+    demo mode), for the clients made when a screen first needs them."""
     lock: InstanceLock
     browse_only: bool
-    demo_server: DevServer | None = None
+    demo: DemoServers | None = None
     notices: list[StartupNotice] = field(default_factory=list)
     _downloads: asyncio.Future[DownloadQueue | None] | None = field(default=None, repr=False)
-    _demo_seeding: DemoSeeding | None = field(default=None, repr=False)
     _streams: TorrentStreamServer | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings) -> Runtime:
-        """Open the store, take the instance lock, start the demo server if asked, make clients."""
+    def open(cls, settings: Settings, *, demo: DemoServers | None = None) -> Runtime:
+        """Open the store, take the instance lock, make clients. `demo`: the running demo
+        servers that `settings` point at (the runtime stops them when it closes)."""
         paths = AppPaths.resolve(
             settings.data_dir, settings.cache_dir, settings.download_dir, demo=settings.demo
         )
-        demo_server: DevServer | None = None
-        if settings.demo:
-            demo_server = cls.start_demo_server(paths)
-            # Imported here so a normal start never pays for aiohttp and the demo catalog.
-            from app.devserver.demo import service_urls
-
-            urls = service_urls(demo_server)
-            settings.anilibria.api = urls["anilibria_api"]
-            settings.anilibria.site = urls["anilibria_site"]
-            settings.anilibria.ws = urls["anilibria_ws"]
-            settings.nekobt.api = urls["nekobt_api"]
-            settings.torrent_api.url = urls["torrent_api"]
         notices: list[StartupNotice] = []
         lock = InstanceLock(paths.data_dir())
         browse_only = not lock.acquire()
@@ -122,11 +141,15 @@ class Runtime:
             cache=cache,
             settings=http_settings,
         )
-        try:
-            keys = cls.api_keys(settings, SecretStore(paths.data_dir()))
-        except SecretsError as error:
-            keys = (None, None)
-            notices.append(StartupNotice("{error}", {"error": str(error)}, "error"))
+        keys: tuple[str | None, str | None] = (None, None)
+        if demo is not None:
+            keys = demo.api_keys
+        else:
+            secrets = SecretStore(paths.data_dir())
+            try:
+                keys = secrets.get("nekobt.api_key"), secrets.get("torrent_api.key")
+            except SecretsError as error:
+                notices.append(StartupNotice("{error}", {"error": str(error)}, "error"))
         bus = EventBus()
         history = HistoryStore(db)
         return cls(
@@ -143,35 +166,9 @@ class Runtime:
             api_keys_found=keys,
             lock=lock,
             browse_only=browse_only,
-            demo_server=demo_server,
+            demo=demo,
             notices=notices,
         )
-
-    @staticmethod
-    def start_demo_server(paths: AppPaths) -> DevServer:
-        """The demo's local servers, on the port of the last demo run when it is free: the
-        demo torrents' tracker URL holds the port, and a download restored after a restart
-        must still find its tracker (and the demo seeder behind it)."""
-        from app.devserver.demo import DEMO_EPISODE_DELAYS, demo_server
-
-        port_file = paths.data_dir() / "demo-port"
-        try:
-            port = int(port_file.read_text(encoding="ascii"))
-        except (OSError, ValueError):
-            port = 0
-        try:
-            server = demo_server(port=port, episode_delays=DEMO_EPISODE_DELAYS)
-            server.start()
-        except RuntimeError:
-            if port == 0:
-                raise
-            log.info(
-                "demo port %d is taken: the demo's restored downloads lose their tracker", port
-            )
-            server = demo_server(episode_delays=DEMO_EPISODE_DELAYS)
-            server.start()
-        port_file.write_text(str(server.port), encoding="ascii")
-        return server
 
     # The torrent-search clients are made on first use: their modules cost ~60 ms of start-up.
     @cached_property
@@ -219,8 +216,8 @@ class Runtime:
 
         config = self.settings.live
         favorites = self.favorites
-        if self.demo_server is not None:
-            self.demo_server.live.demo_started_with(favorites.ids())
+        if self.demo is not None:
+            self.demo.started_with(favorites.ids())
         return LiveService(
             self.settings.anilibria.ws,
             self.catalog.client,
@@ -268,16 +265,6 @@ class Runtime:
             vo=config.vo or None,
             ao=config.ao or None,
         )
-
-    @staticmethod
-    def api_keys(settings: Settings, secrets: SecretStore) -> tuple[str | None, str | None]:
-        """The nekoBT and Torrent API keys: the demo servers' own in demo mode (never saved),
-        else the environment or the secrets file."""
-        if settings.demo:
-            from app.devserver import nekobt, torrentapi
-
-            return nekobt.DEMO_API_KEY, torrentapi.DEMO_KEY
-        return secrets.get("nekobt.api_key"), secrets.get("torrent_api.key")
 
     @staticmethod
     def mirrors_for(settings: Settings) -> list[str]:
@@ -338,13 +325,8 @@ class Runtime:
     def _start_engine(self) -> TorrentEngine:
         from app.services.torrents import TorrentEngine
 
-        if self.demo_server is not None:
-            from app.devserver.demo_seeding import DemoSeeding
-
-            self._demo_seeding = DemoSeeding(
-                self.demo_server, self.paths.cache_dir() / "demo-seeds"
-            )
-            self._demo_seeding.start()
+        if self.demo is not None:
+            self.demo.start_seeding()
         engine = TorrentEngine(
             self.bus, self.paths.data_dir() / "resume", self.engine_settings(self.settings)
         )
@@ -394,7 +376,7 @@ class Runtime:
         )
 
     async def aclose(self) -> None:
-        """Close clients, the bus and the store; stop the demo server; release the lock."""
+        """Close clients, the bus and the store; release the lock; stop the demo servers."""
         await self.player.shutdown()
         if self._streams is not None:
             await asyncio.to_thread(self._streams.close)
@@ -403,8 +385,8 @@ class Runtime:
             if queue is not None:
                 # Final resume data is written before the store closes (bounded wait).
                 await asyncio.to_thread(queue.close)
-        if self._demo_seeding is not None:
-            await asyncio.to_thread(self._demo_seeding.close)
+        if self.demo is not None:
+            await asyncio.to_thread(self.demo.stop_seeding)
         await self.catalog.client.aclose()
         # Only the clients that were made (cached_property keeps them in __dict__).
         if "nekobt" in self.__dict__:
@@ -415,5 +397,5 @@ class Runtime:
         self.db.close()
         if not self.browse_only:
             self.lock.release()
-        if self.demo_server is not None:
-            self.demo_server.stop()
+        if self.demo is not None:
+            self.demo.stop()

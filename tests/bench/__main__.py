@@ -166,8 +166,9 @@ def cold_start(server: dict[str, str]) -> dict[str, float]:
     }
 
 
-def bench_settings(server: dict[str, str]) -> Any:
-    """Settings for an in-process measurement: `server`'s APIs, fresh data and cache dirs."""
+def bench_settings(server: dict[str, str], *flags: str) -> Any:
+    """Settings for an in-process measurement: `server`'s APIs, fresh data and cache dirs, and
+    any further command-line `flags`."""
     from app.cli import parse_settings
 
     home = Path(tempfile.mkdtemp(prefix="anitui-bench-"))
@@ -183,6 +184,7 @@ def bench_settings(server: dict[str, str]) -> Any:
             str(home / "c"),
             "--lang",
             "en",
+            *flags,
         ]
     )
 
@@ -196,13 +198,11 @@ async def search_latency(server: dict[str, str]) -> dict[str, float]:
     """Keystroke -> results on screen, minus the debounce, over queries that change the set."""
     from textual.widgets import Input
 
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.widgets.title_table import KeyTable
 
     debounce = 0.3
-    settings = bench_settings(server)
-    settings.ui.search_debounce = debounce
-    app = make_app(settings)
+    app = make_app(bench_settings(server, "--ui-search-debounce", str(debounce)))
     latencies: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
@@ -270,12 +270,11 @@ async def repaint_latency(app: Any, table: Any, keys: str) -> list[float]:
 
 async def long_list(server: dict[str, str]) -> dict[str, float]:
     """Updates paging through 3,000 titles, RSS after, and j/k repaint latency on that list."""
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.screens.updates import UpdatesScreen
     from app.widgets.title_table import KeyTable
 
-    settings = bench_settings(server)
-    app = make_app(settings)
+    app = make_app(bench_settings(server))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
         start = time.perf_counter()
@@ -307,13 +306,15 @@ async def play_latency(server: dict[str, str]) -> dict[str, float]:
     """From the play keypress on a Title screen to the first decoded frame (time-pos > 0)."""
     from textual import events
 
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.screens.title import TitleScreen
     from app.widgets.title_table import KeyTable
 
-    settings = bench_settings(server)
-    settings.player.vo, settings.player.ao, settings.player.mpv_config = "null", "null", False
-    app = make_app(settings)
+    app = make_app(
+        bench_settings(
+            server, "--player-vo", "null", "--player-ao", "null", "--player-mpv-config", "false"
+        )
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         app.open_title(BENCH_TITLE)
         while not isinstance(app.screen, TitleScreen) or app.screen.title_data is None:

@@ -502,7 +502,7 @@ def download_speed(work: Path, seeder: SeederProcess, torrent: Path, digest: str
 
 
 async def part_app_ui(args: dict[str, Any]) -> dict[str, Any]:
-    from app.application import make_app
+    from app.bootstrap import make_app
     from app.screens.downloads import DownloadsScreen
     from app.services.downloads import DownloadCompleted
     from app.services.torrent_meta import parse_torrent

@@ -20,12 +20,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK, InvalidStatus
 
+from app.bootstrap import start_demo_server
 from app.devserver.catalog import Catalog
 from app.devserver.demo import DEMO_EPISODE_DELAYS, demo_server
 from app.devserver.live import LiveClient, diff, matches, parse_command
 from app.devserver.server import DevServer
 from app.paths import AppPaths
-from app.services.runtime import Runtime
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -515,7 +515,7 @@ def test_demo_episodes_are_off_unless_asked_and_on_in_the_apps_demo(tmp_path: Pa
     assert demo_server().live.demo_episode_delays == ()
     assert demo_server(episode_delays=(1.0,)).live.demo_episode_delays == (1.0,)
     paths = AppPaths.resolve(tmp_path / "data", tmp_path / "cache", tmp_path / "dl", demo=True)
-    server = Runtime.start_demo_server(paths)
+    server = start_demo_server(paths)
     try:
         assert server.live.demo_episode_delays == DEMO_EPISODE_DELAYS == (20.0, 120.0)
     finally:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from app import i18n
-from app.application import AniApp, make_app
+from app.application import AniApp
+from app.bootstrap import make_app
 from app.devserver import nekobt, torrentapi
 from tests.support import FIXED_NOW, settings_for
 

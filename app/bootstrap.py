@@ -1,0 +1,137 @@
+"""The composition root: loaded settings in, the app with its open services out.
+
+`cli.py` reads the settings; `make_app` opens the `Runtime` for them and wraps it in an `AniApp`.
+For `--demo` it first starts the local servers (the only place outside the tests that imports
+`app.devserver`, and only then, so a normal start never pays for aiohttp and the demo catalog)
+and gives the runtime a copy of the settings pointed at them, with the servers as its
+`DemoServers`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app import i18n
+from app.application import AniApp
+from app.config import Settings
+from app.paths import AppPaths
+from app.services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from app.devserver.demo_seeding import DemoSeeding
+    from app.devserver.server import DevServer
+
+log = logging.getLogger("anitui")
+
+
+def make_app(
+    settings: Settings, *, runtime: Runtime | None = None, clock: Callable[[], float] = time.time
+) -> AniApp:
+    """The real app for `settings`, in their UI language; its services are `runtime`, else
+    opened here (`open_runtime`). Tests and --demo use it with temp dirs and local servers."""
+    i18n.set_language(i18n.resolve_language(settings.lang, os.environ))
+    return AniApp(runtime or open_runtime(settings), clock=clock)
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """The services of one run. With `settings.demo` the demo servers start first and the
+    runtime gets `demo_settings` for them; `settings` itself stays as it is."""
+    if not settings.demo:
+        return Runtime.open(settings)
+    from app.devserver.demo import service_urls
+
+    paths = AppPaths.resolve(
+        settings.data_dir, settings.cache_dir, settings.download_dir, demo=True
+    )
+    server = start_demo_server(paths)
+    demo = LocalDemo(server, paths.cache_dir() / "demo-seeds")
+    try:
+        return Runtime.open(demo_settings(settings, service_urls(server)), demo=demo)
+    except BaseException:
+        # The runtime would have stopped them; without one nothing else would.
+        demo.stop()
+        raise
+
+
+def demo_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
+    """A copy of `settings` whose API URLs are the demo servers' `urls` (as
+    `app.devserver.demo.service_urls` names them)."""
+    return dataclasses.replace(
+        settings,
+        anilibria=dataclasses.replace(
+            settings.anilibria,
+            api=urls["anilibria_api"],
+            site=urls["anilibria_site"],
+            ws=urls["anilibria_ws"],
+        ),
+        nekobt=dataclasses.replace(settings.nekobt, api=urls["nekobt_api"]),
+        torrent_api=dataclasses.replace(settings.torrent_api, url=urls["torrent_api"]),
+    )
+
+
+def start_demo_server(paths: AppPaths) -> DevServer:
+    """The demo's local servers, on the port of the last demo run when it is free: the
+    demo torrents' tracker URL holds the port, and a download restored after a restart
+    must still find its tracker (and the demo seeder behind it)."""
+    from app.devserver.demo import DEMO_EPISODE_DELAYS, demo_server
+
+    port_file = paths.data_dir() / "demo-port"
+    try:
+        port = int(port_file.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        port = 0
+    try:
+        server = demo_server(port=port, episode_delays=DEMO_EPISODE_DELAYS)
+        server.start()
+    except RuntimeError:
+        if port == 0:
+            raise
+        log.info("demo port %d is taken: the demo's restored downloads lose their tracker", port)
+        server = demo_server(episode_delays=DEMO_EPISODE_DELAYS)
+        server.start()
+    port_file.write_text(str(server.port), encoding="ascii")
+    return server
+
+
+class LocalDemo:
+    """The started demo `server` as the runtime's `DemoServers`; it seeds from files under
+    `seeds` (made when the torrent engine starts, removed when seeding stops)."""
+
+    def __init__(self, server: DevServer, seeds: Path) -> None:
+        self.server = server
+        self.seeds = seeds
+        self._seeding: DemoSeeding | None = None
+
+    @property
+    def api_keys(self) -> tuple[str, str]:
+        """The keys the demo nekoBT and Torrent API accept."""
+        from app.devserver import nekobt, torrentapi
+
+        return nekobt.DEMO_API_KEY, torrentapi.DEMO_KEY
+
+    def started_with(self, favorites: Iterable[int]) -> None:
+        """The favorites the app starts with: the demo releases no new episodes for them."""
+        self.server.live.demo_started_with(favorites)
+
+    def start_seeding(self) -> None:
+        """Seed the demo torrents when the tracker is asked for them."""
+        from app.devserver.demo_seeding import DemoSeeding
+
+        self._seeding = DemoSeeding(self.server, self.seeds)
+        self._seeding.start()
+
+    def stop_seeding(self) -> None:
+        """Stop seeding, if it started, and delete the seeded files."""
+        if self._seeding is not None:
+            self._seeding.close()
+            self._seeding = None
+
+    def stop(self) -> None:
+        """Stop the servers."""
+        self.server.stop()

@@ -1,0 +1,98 @@
+"""The composition root: demo mode runs on a copy of the settings, pointed at servers it starts."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from app.bootstrap import LocalDemo, demo_settings, open_runtime, start_demo_server
+from app.config import Settings, load_settings
+from app.devserver import nekobt, torrentapi
+from app.paths import AppPaths
+from app.services.runtime import Runtime
+
+
+def demo_flags(home: Path) -> Settings:
+    return load_settings(
+        {
+            "demo": True,
+            "data_dir": str(home / "data"),
+            "cache_dir": str(home / "cache"),
+            "download_dir": str(home / "downloads"),
+        },
+        environ={},
+        default_config_file=home / "no-config.toml",
+    )
+
+
+def test_demo_settings_are_a_new_object_and_the_given_ones_stay(tmp_path: Path) -> None:
+    settings = demo_flags(tmp_path)
+    before = dataclasses.asdict(settings)
+    urls = {
+        "anilibria_api": "http://127.0.0.1:1/v2",
+        "anilibria_site": "http://127.0.0.1:1",
+        "anilibria_ws": "ws://127.0.0.1:1/v2/ws/",
+        "nekobt_api": "http://127.0.0.1:1/nekobt/api/v1",
+        "torrent_api": "http://127.0.0.1:1/torrentapi",
+    }
+    demo = demo_settings(settings, urls)
+    assert demo is not settings and demo.anilibria is not settings.anilibria
+    assert dataclasses.asdict(settings) == before
+    assert (demo.anilibria.api, demo.anilibria.site, demo.anilibria.ws) == (
+        urls["anilibria_api"],
+        urls["anilibria_site"],
+        urls["anilibria_ws"],
+    )
+    assert (demo.nekobt.api, demo.torrent_api.url) == (urls["nekobt_api"], urls["torrent_api"])
+    assert demo.data_dir == settings.data_dir and demo.explicit == settings.explicit
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.anilibria.api = "http://elsewhere/v2"  # type: ignore[misc]
+
+
+async def test_demo_runtime_runs_on_the_servers_it_started(tmp_path: Path) -> None:
+    settings = demo_flags(tmp_path)
+    before = dataclasses.asdict(settings)
+    runtime = open_runtime(settings)
+    try:
+        assert runtime.demo is not None
+        assert runtime.settings is not settings
+        assert dataclasses.asdict(settings) == before
+        api = urlsplit(runtime.settings.anilibria.api)
+        assert api.hostname == "127.0.0.1"
+        assert runtime.settings.nekobt.api.startswith(f"http://127.0.0.1:{api.port}/")
+        assert runtime.api_keys_found == (nekobt.DEMO_API_KEY, torrentapi.DEMO_KEY)
+        assert Runtime.mirrors_for(runtime.settings) == []
+    finally:
+        await runtime.aclose()
+    # Stopped with the runtime, so the next demo run gets the same port (its torrents' tracker).
+    paths = AppPaths.resolve(tmp_path / "data", tmp_path / "cache", tmp_path / "downloads")
+    again = start_demo_server(paths)
+    try:
+        assert again.port == api.port
+    finally:
+        again.stop()
+
+
+async def test_the_runtime_tells_the_demo_its_favorites_and_when_to_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = open_runtime(demo_flags(tmp_path))
+    demo = runtime.demo
+    assert isinstance(demo, LocalDemo)
+    started_with: list[frozenset[int]] = []
+    monkeypatch.setattr(demo.server.live, "demo_started_with", started_with.append)
+    try:
+        runtime.favorites.add(9001)
+        assert runtime.live is not None  # made on first use
+        assert started_with == [{9001}]
+        assert demo.server.seed_on_demand is None
+        assert await runtime.downloads() is not None
+        assert demo.server.seed_on_demand is not None
+        assert demo.seeds.is_dir()
+    finally:
+        await runtime.aclose()
+    assert demo.server.seed_on_demand is None
+    assert not demo.seeds.exists()
