@@ -332,4 +332,3 @@ class AniApp(App[None]):
             from app.widgets.status_line import describe_error
 
             tell(self, describe_error(event.worker.error), severity="error")
-

@@ -174,11 +174,22 @@ class PlaybackController(Controller):
     # how to play ---------------------------------------------------------------------------
 
     async def _ask_how_to_play(self, title: Title, episode: int | float) -> None:
-        from app.screens.play_choice import PlayChoiceScreen
+        from app.screens.choice import Choice, ChoiceScreen
 
         outputs = await asyncio.to_thread(terminal_outputs)
+        terminal = (
+            t("In this terminal (mpv --vo={vo})", vo=outputs[0])
+            if outputs
+            else t("In this terminal — needs the mpv command: sudo apt-get install -y mpv")
+        )
+        choices = [
+            Choice("terminal", terminal, disabled=not outputs),
+            Choice("audio", t("Audio only")),
+            Choice("url", t("Copy the stream URL to the clipboard")),
+            Choice("download", t("Download the episode instead")),
+        ]
         self.app.push_screen(
-            PlayChoiceScreen(outputs[0] if outputs else None),
+            ChoiceScreen(t("No display here: how should the episode play?"), choices),
             lambda choice: self.play_as(choice, title, episode) if choice else None,
         )
 

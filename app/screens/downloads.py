@@ -321,7 +321,7 @@ class DownloadsScreen(AniScreen):
             self.notify(t("Nothing failed to retry."), markup=False)
 
     def action_remove(self) -> None:
-        from app.screens.confirm_remove import ConfirmRemoveScreen
+        from app.screens.choice import Choice, ChoiceScreen
 
         item = self.current_item()
         if self.queue is None or item is None:
@@ -331,7 +331,18 @@ class DownloadsScreen(AniScreen):
             if choice is not None:
                 self._run("remove", item.id, delete_files=choice == "delete")
 
-        self.app.push_screen(ConfirmRemoveScreen(item.title_name or item.name), removed)
+        self.app.push_screen(
+            ChoiceScreen(
+                t("Remove this download?"),
+                [
+                    Choice("keep", t("Remove, keep the files")),
+                    Choice("delete", t("Remove and delete the files")),
+                ],
+                subject=item.title_name or item.name,
+                tone="error",
+            ),
+            removed,
+        )
 
     def action_clear_completed(self) -> None:
         if self.queue is not None:

@@ -144,17 +144,22 @@ class FavoritesScreen(AniScreen):
         self.notify(t("Sorted {how}.", how=t(SORT_NAMES[self.sort])), markup=False, timeout=2)
 
     def action_remove_favorite(self) -> None:
-        from app.screens.confirm import ConfirmScreen
+        from app.screens.choice import Choice, ChoiceScreen
 
         title = self.current_title()
         if title is None:
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
+        def confirmed(choice: str | None) -> None:
+            if choice == "remove":
                 self.post_message(FavoriteToggled(title))
 
-        name = title.names.ru or title.display_name
         self.app.push_screen(
-            ConfirmScreen(t("Remove from favorites?"), name, t("Remove")), confirmed
+            ChoiceScreen(
+                t("Remove from favorites?"),
+                [Choice("remove", t("Remove"))],
+                subject=title.names.ru or title.display_name,
+                tone="warning",
+            ),
+            confirmed,
         )

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 from app.devserver.demo_seeding import DemoSeeding
 from app.messages import TitleOpened
-from app.screens.confirm_remove import ConfirmRemoveScreen
+from app.screens.choice import ChoiceScreen
 from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
@@ -136,7 +136,7 @@ async def test_downloads_keys_pause_stop_priority_and_remove_with_files(
         folder = screen.queue.save_path(screen.items[0].id)
         assert folder.exists()
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRemoveScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("down", "enter")  # "Remove and delete the files"
         await wait_for(pilot, lambda: screen.items == [])
         await wait_for(pilot, lambda: not any(folder.rglob("*.mkv")))

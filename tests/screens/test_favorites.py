@@ -11,7 +11,7 @@ import pytest
 from textual.coordinate import Coordinate
 from textual.widgets import Input, Static
 
-from app.screens.confirm import ConfirmScreen
+from app.screens.choice import ChoiceScreen
 from app.screens.favorites import FavoritesScreen
 from app.screens.login import DEMO_LOGIN, LoginScreen
 from app.screens.prompt import PromptScreen
@@ -58,7 +58,7 @@ async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
         first = favorites.current_title()
         assert first is not None  # the cursor stays on its title when the order changes
         await pilot.press("f")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("enter")  # "Remove"
         remaining = [title_id for title_id in (9001, 9002) if title_id != first.id]
         await wait_for(pilot, lambda: [t.id for t in favorites.titles] == remaining)

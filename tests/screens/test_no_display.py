@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.screens.play_choice import PlayChoiceScreen
+from app.screens.choice import ChoiceScreen
 from tests.screens.conftest import AppFactory
 from tests.screens.test_playback import HEADLESS_PLAYER, open_title
 from tests.support import wait_for
@@ -34,7 +34,7 @@ async def test_copy_the_stream_url(over_ssh: None, app_factory: AppFactory) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await open_title(app, pilot, 9001)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: "/videos/media/ts/9001/1/1080/" in app.clipboard)
         assert app.now_playing is None
@@ -45,7 +45,7 @@ async def test_download_the_episode_instead(over_ssh: None, app_factory: AppFact
     async with app.run_test(size=(120, 40)) as pilot:
         await open_title(app, pilot, 9001)
         await pilot.press("down", "enter")  # episode 2
-        await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
         await pilot.press("down", "down", "down", "enter")
         queue = await app.runtime.downloads()
         assert queue is not None
@@ -62,7 +62,7 @@ async def test_audio_only_plays_in_process(over_ssh: None, app_factory: AppFacto
     async with app.run_test(size=(120, 40)) as pilot:
         await open_title(app, pilot, 9001)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlayChoiceScreen), timeout=15)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
         await pilot.press("x")
@@ -76,7 +76,7 @@ async def test_a_chosen_output_in_config_skips_the_question(
         await open_title(app, pilot, 9001)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
-        assert not isinstance(app.screen, PlayChoiceScreen)
+        assert not isinstance(app.screen, ChoiceScreen)
         await pilot.press("x")
 
 

@@ -1,0 +1,75 @@
+"""The one choice modal: a question, maybe about one named thing (shown literally), and a
+short list of answers; Esc or "Cancel" answers None."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from app.i18n import t
+from app.plaintext import one_line
+from app.widgets.localized import localize_bindings
+
+CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer: `id` is what the modal dismisses with."""
+
+    id: str
+    label: str
+    disabled: bool = False
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Dismisses with the chosen answer's id, or None when cancelled. `tone` colours the
+    frame: "warning" for a question with consequences, "error" for one that deletes."""
+
+    DEFAULT_CSS = """
+    ChoiceScreen { align: center middle; }
+    ChoiceScreen > Vertical {
+        width: 64; height: auto; border: round $accent; background: $surface; padding: 0 1;
+    }
+    ChoiceScreen.-warning > Vertical { border: round $warning; }
+    ChoiceScreen.-error > Vertical { border: round $error; }
+    ChoiceScreen Label { margin-bottom: 1; }
+    ChoiceScreen OptionList { height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(
+        self,
+        question: str,
+        choices: Sequence[Choice],
+        *,
+        subject: str = "",
+        tone: Literal["accent", "warning", "error"] = "accent",
+    ) -> None:
+        super().__init__(classes=f"-{tone}")
+        self.question = question
+        self.subject = subject
+        self.choices = (*choices, Choice(CANCEL, t("Cancel")))
+        localize_bindings(self)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            question = Text(self.question)
+            if self.subject:
+                question.append("\n" + one_line(self.subject), style="bold")
+            yield Label(question)
+            yield OptionList(*(Option(c.label, id=c.id, disabled=c.disabled) for c in self.choices))
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(None if event.option.id == CANCEL else event.option.id)
