@@ -40,6 +40,7 @@ from typing import Any, cast
 
 import libtorrent as lt
 
+from app.bencode import Bencodable, Raw, bencode
 from app.services.events import Event, EventBus
 from app.services.torrent_meta import TorrentFile, TorrentInputError, TorrentSpec, parse_torrent
 from app.sources.http import redact
@@ -323,23 +324,13 @@ def _error_reason(error: Any, path: str = "") -> str:
     return mask_passkey(_clean(reason))
 
 
-def _bencode_str(text: str) -> bytes:
-    raw = text.encode()
-    return str(len(raw)).encode() + b":" + raw
-
-
 def _torrent_bytes(info_section: bytes, trackers: tuple[str, ...]) -> bytes:
     """A .torrent of a received info dict (verbatim, so the info-hash holds) and trackers."""
-    out = b"d"
+    meta: dict[str, Bencodable] = {"info": Raw(info_section)}
     if trackers:
-        out += b"8:announce" + _bencode_str(trackers[0])
-        out += (
-            b"13:announce-list"
-            + b"l"
-            + b"".join(b"l" + _bencode_str(url) + b"e" for url in trackers)
-            + b"e"
-        )
-    return out + b"4:info" + info_section + b"e"
+        meta["announce"] = trackers[0]
+        meta["announce-list"] = [[url] for url in trackers]
+    return bencode(meta)
 
 
 def session_settings(settings: EngineSettings) -> dict[str, Any]:

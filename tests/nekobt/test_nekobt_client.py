@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from app.bencode import bdecode, bencode
 from app.devserver import nekobt_data
-from app.devserver.bencode import bdecode, bencode
 from app.devserver.nekobt import DEMO_API_KEY, DEMO_TORRENT_KEY, NekoBtApi
 from app.devserver.server import DevServer
 from app.sources.cache import HttpCache
