@@ -16,7 +16,13 @@ from app.formatting import date_text, human_size
 from app.i18n import t
 from app.plaintext import one_line
 from app.screens.base import AniScreen
-from app.services.downloads import DownloadItem, DownloadQueue, QueueStatistics
+from app.services.downloads import (
+    DownloadItem,
+    DownloadPriority,
+    DownloadQueue,
+    DownloadStatus,
+    QueueStatistics,
+)
 from app.services.events import Event
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.status_line import StatusLine
@@ -25,7 +31,7 @@ from app.widgets.title_table import KeyTable, cell
 BAR_WIDTH = 10
 DETAIL_REFRESH_SECONDS = 1.0
 
-STATUS_STYLES = {
+STATUS_STYLES: dict[DownloadStatus, str] = {
     "pending": "",
     "downloading": "bold cyan",
     "paused": "yellow",
@@ -34,7 +40,7 @@ STATUS_STYLES = {
     "failed": "bold red",
     "cancelled": "dim",
 }
-PRIORITY_STYLES = {"HIGH": "bold magenta", "NORMAL": "", "LOW": "dim"}
+PRIORITY_STYLES: dict[DownloadPriority, str] = {"HIGH": "bold magenta", "NORMAL": "", "LOW": "dim"}
 
 
 def progress_bar(fraction: float, width: int = BAR_WIDTH) -> Text:

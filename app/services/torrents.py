@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import libtorrent as lt
 
@@ -47,7 +47,6 @@ from app.sources.http import redact
 from app.sources.nekobt.client import mask_passkey
 
 __all__ = [
-    "STATES",
     "DuplicateTorrentError",
     "EngineSettings",
     "PeerSummary",
@@ -56,6 +55,7 @@ __all__ = [
     "TorrentErrored",
     "TorrentMetadataReceived",
     "TorrentSeedingDone",
+    "TorrentState",
     "TorrentStatus",
     "TorrentStatusesUpdated",
     "TrackerSummary",
@@ -63,9 +63,12 @@ __all__ = [
 
 log = logging.getLogger("anitui.torrents")
 
-STATES = ("metadata", "checking", "downloading", "seeding", "finished", "paused", "error")
-"""Every `TorrentStatus.state`."""
-
+TorrentState = Literal[
+    "metadata", "checking", "downloading", "seeding", "finished", "paused", "error"
+]
+"""What libtorrent is doing with a torrent (`TorrentStatus.state`). A download's status in the
+queue (`app.store.downloads.DownloadStatus`) is another thing: it also says what the user asked
+for, and a pending or failed download has no torrent in the engine."""
 DEFAULT_PRIORITY = 4
 """libtorrent's default file priority (0 = skip, 1 = low … 7 = top)."""
 
@@ -148,8 +151,8 @@ class TorrentStatus:
     """One torrent's state as the UI shows it (plain values, copied from libtorrent)."""
 
     info_hash: str
-    state: str
-    """One of `STATES`: "finished" is complete and stopped by its seeding goal."""
+    state: TorrentState
+    """What libtorrent does with it; "finished" is complete and stopped by its seeding goal."""
     progress: float
     """0..1 of the wanted bytes."""
     done: int
@@ -1102,6 +1105,7 @@ class TorrentEngine:
             not in (states.checking_files, states.checking_resume_data, states.downloading_metadata)
         )
         uploaded = int(st.all_time_upload)
+        state: TorrentState
         if errored:
             state = "error"
         elif lt_state in (
