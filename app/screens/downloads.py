@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -277,18 +278,17 @@ class DownloadsScreen(AniScreen):
             return None
         return self.queue, item
 
-    def _run(self, operation: str, *args: object, **kwargs: object) -> object:
-        """Call a queue operation; its refusal (ValueError etc.) becomes a message."""
-        assert self.queue is not None
+    def _attempt(self, operation: Callable[[], object]) -> None:
+        """Run a queue operation; its refusal (ValueError etc.) becomes a message."""
         try:
-            return getattr(self.queue, operation)(*args, **kwargs)
+            operation()
         except (ValueError, KeyError, OSError) as error:
             self.notify(one_line(str(error)), severity="warning", markup=False)
-            return None
 
     def action_toggle_pause(self) -> None:
         if (found := self._with_item()) is not None:
-            self._run("toggle_pause", found[1].id)
+            queue, item = found
+            self._attempt(lambda: queue.toggle_pause(item.id))
 
     def action_toggle_queue(self) -> None:
         if self.queue is None:
@@ -304,12 +304,13 @@ class DownloadsScreen(AniScreen):
 
     def action_priority(self, delta: int) -> None:
         if (found := self._with_item()) is not None:
-            self._run("bump_priority", found[1].id, delta)
+            queue, item = found
+            self._attempt(lambda: queue.bump_priority(item.id, delta))
 
     def action_move(self, delta: int) -> None:
         if (found := self._with_item()) is not None:
-            item = found[1]
-            self._run("move", item.id, delta)
+            queue, item = found
+            self._attempt(lambda: queue.move(item.id, delta))
             self.select(item.id)
 
     def action_retry(self) -> None:
@@ -329,12 +330,13 @@ class DownloadsScreen(AniScreen):
         from app.screens.confirm_remove import ConfirmRemoveScreen
 
         item = self.current_item()
-        if self.queue is None or item is None:
+        queue = self.queue
+        if queue is None or item is None:
             return
 
         def removed(choice: str | None) -> None:
             if choice is not None:
-                self._run("remove", item.id, delete_files=choice == "delete")
+                self._attempt(lambda: queue.remove(item.id, delete_files=choice == "delete"))
 
         self.app.push_screen(ConfirmRemoveScreen(item.title_name or item.name), removed)
 
@@ -392,7 +394,7 @@ class DownloadsScreen(AniScreen):
 
         def chosen(selected: tuple[int, ...] | None) -> None:
             if selected is not None:
-                self._run("set_selected_files", item.id, selected)
+                self._attempt(lambda: queue.set_selected_files(item.id, selected))
                 if self.detail_id == item.id:
                     self.refresh_detail()
 
