@@ -77,7 +77,7 @@ from app.services.torrents import (
     TorrentStatusesUpdated,
     TrackerSummary,
 )
-from app.sources.http import redact
+from app.sources.redaction import redact
 from app.store.downloads import (
     PRIORITIES,
     STATUSES,

@@ -43,8 +43,8 @@ import libtorrent as lt
 from app.bencode import Bencodable, Raw, bencode
 from app.services.events import Event, EventBus
 from app.services.torrent_meta import TorrentFile, TorrentInputError, TorrentSpec, parse_torrent
-from app.sources.http import redact
 from app.sources.nekobt.client import mask_passkey
+from app.sources.redaction import redact
 
 __all__ = [
     "DuplicateTorrentError",
