@@ -48,8 +48,8 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from app.bencode import bencode
 from app.devserver import fields
-from app.devserver.bencode import bencode
 from app.devserver.catalog import LOCAL_HOST, TEAM_ROLES, Catalog, Title, assets_dir
 from app.devserver.fields import Path as FieldPath
 from app.devserver.query import QuerySyntaxError, compile_query

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.devserver.bencode import Raw, bencode
+from app.bencode import Raw, bencode
 
 Title = dict[str, Any]
 

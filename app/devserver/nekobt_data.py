@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.devserver.bencode import Raw, bencode
+from app.bencode import Raw, bencode
 from app.devserver.catalog import DEMO_NOW
 
 PIECE_LENGTH = 16 * 1024

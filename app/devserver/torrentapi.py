@@ -42,7 +42,7 @@ from typing import Any
 
 from aiohttp import web
 
-from app.devserver.bencode import bencode
+from app.bencode import bencode
 
 PREFIX = "/torrentapi"
 """Where the API is mounted on the DevServer."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,7 +18,13 @@ from app.i18n import t
 from app.messages import DownloadPlayRequested, DownloadRequested
 from app.plaintext import one_line
 from app.screens.base import AniScreen
-from app.services.downloads import DownloadItem, DownloadQueue, QueueStatistics
+from app.services.downloads import (
+    DownloadItem,
+    DownloadPriority,
+    DownloadQueue,
+    DownloadStatus,
+    QueueStatistics,
+)
 from app.services.events import Event
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.status_line import StatusLine
@@ -26,7 +33,7 @@ from app.widgets.title_table import KeyTable, cell
 BAR_WIDTH = 10
 DETAIL_REFRESH_SECONDS = 1.0
 
-STATUS_STYLES = {
+STATUS_STYLES: dict[DownloadStatus, str] = {
     "pending": "",
     "downloading": "bold cyan",
     "paused": "yellow",
@@ -35,7 +42,7 @@ STATUS_STYLES = {
     "failed": "bold red",
     "cancelled": "dim",
 }
-PRIORITY_STYLES = {"HIGH": "bold magenta", "NORMAL": "", "LOW": "dim"}
+PRIORITY_STYLES: dict[DownloadPriority, str] = {"HIGH": "bold magenta", "NORMAL": "", "LOW": "dim"}
 
 
 def progress_bar(fraction: float, width: int = BAR_WIDTH) -> Text:
@@ -272,18 +279,17 @@ class DownloadsScreen(AniScreen):
             return None
         return self.queue, item
 
-    def _run(self, operation: str, *args: object, **kwargs: object) -> object:
-        """Call a queue operation; its refusal (ValueError etc.) becomes a message."""
-        assert self.queue is not None
+    def _attempt(self, operation: Callable[[], object]) -> None:
+        """Run a queue operation; its refusal (ValueError etc.) becomes a message."""
         try:
-            return getattr(self.queue, operation)(*args, **kwargs)
+            operation()
         except (ValueError, KeyError, OSError) as error:
             self.notify(one_line(str(error)), severity="warning", markup=False)
-            return None
 
     def action_toggle_pause(self) -> None:
         if (found := self._with_item()) is not None:
-            self._run("toggle_pause", found[1].id)
+            queue, item = found
+            self._attempt(lambda: queue.toggle_pause(item.id))
 
     def action_toggle_queue(self) -> None:
         if self.queue is None:
@@ -299,12 +305,13 @@ class DownloadsScreen(AniScreen):
 
     def action_priority(self, delta: int) -> None:
         if (found := self._with_item()) is not None:
-            self._run("bump_priority", found[1].id, delta)
+            queue, item = found
+            self._attempt(lambda: queue.bump_priority(item.id, delta))
 
     def action_move(self, delta: int) -> None:
         if (found := self._with_item()) is not None:
-            item = found[1]
-            self._run("move", item.id, delta)
+            queue, item = found
+            self._attempt(lambda: queue.move(item.id, delta))
             self.select(item.id)
 
     def action_retry(self) -> None:
@@ -324,12 +331,13 @@ class DownloadsScreen(AniScreen):
         from app.screens.choice import Choice, ChoiceScreen
 
         item = self.current_item()
-        if self.queue is None or item is None:
+        queue = self.queue
+        if queue is None or item is None:
             return
 
         def removed(choice: str | None) -> None:
             if choice is not None:
-                self._run("remove", item.id, delete_files=choice == "delete")
+                self._attempt(lambda: queue.remove(item.id, delete_files=choice == "delete"))
 
         self.app.push_screen(
             ChoiceScreen(
@@ -398,7 +406,7 @@ class DownloadsScreen(AniScreen):
 
         def chosen(selected: tuple[int, ...] | None) -> None:
             if selected is not None:
-                self._run("set_selected_files", item.id, selected)
+                self._attempt(lambda: queue.set_selected_files(item.id, selected))
                 if self.detail_id == item.id:
                     self.refresh_detail()
 

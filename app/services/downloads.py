@@ -52,7 +52,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from app.services.events import DownloadEvent, EventBus
 from app.services.torrent_meta import (
@@ -77,8 +77,15 @@ from app.services.torrents import (
     TorrentStatusesUpdated,
     TrackerSummary,
 )
-from app.sources.http import redact
-from app.store.downloads import PRIORITIES, STATUSES, DownloadRecord, DownloadStore
+from app.sources.redaction import redact
+from app.store.downloads import (
+    PRIORITIES,
+    STATUSES,
+    DownloadPriority,
+    DownloadRecord,
+    DownloadStatus,
+    DownloadStore,
+)
 
 __all__ = [
     "PRIORITIES",
@@ -92,28 +99,25 @@ __all__ = [
     "DownloadEvent",
     "DownloadFailed",
     "DownloadItem",
+    "DownloadPriority",
     "DownloadProgress",
     "DownloadQueue",
     "DownloadRemoved",
+    "DownloadStatus",
     "DuplicateDownloadError",
-    "Priority",
     "QueueStarted",
     "QueueStatistics",
     "QueueStatusChanged",
     "QueueStopped",
-    "Status",
 ]
 
 log = logging.getLogger("anitui.downloads")
 
-Status = Literal["pending", "downloading", "paused", "seeding", "completed", "failed", "cancelled"]
-Priority = Literal["LOW", "NORMAL", "HIGH"]
-
 SOURCES = ("anilibria", "nekobt", "torrentapi", "file", "magnet")
 """Where a download can come from."""
 
-_RANK = {"HIGH": 0, "NORMAL": 1, "LOW": 2}
-_IN_ENGINE = frozenset({"downloading", "paused", "seeding"})
+_RANK: dict[DownloadPriority, int] = {"HIGH": 0, "NORMAL": 1, "LOW": 2}
+_IN_ENGINE: frozenset[DownloadStatus] = frozenset({"downloading", "paused", "seeding"})
 _PRIORITY_ON = 4  # libtorrent's default file priority
 _PRIORITY_OFF = 0
 
@@ -156,8 +160,8 @@ class DownloadItem:
     title_name: str | None
     episodes: str | None
     source: str
-    status: str
-    priority: str
+    status: DownloadStatus
+    priority: DownloadPriority
     position: int
     folder: str
     """The save folder relative to the download root ("" = the root); absolute only when
@@ -580,7 +584,7 @@ class DownloadQueue:
         title_id: int | None = None,
         title_name: str | None = None,
         episodes: str | None = None,
-        priority: str = "NORMAL",
+        priority: DownloadPriority = "NORMAL",
         selected: Iterable[int] | None = None,
         folder: str | None = None,
     ) -> DownloadItem:
@@ -764,7 +768,7 @@ class DownloadQueue:
         self._changed(download_id)
         self._publish_status()
 
-    def set_priority(self, download_id: str, priority: str) -> None:
+    def set_priority(self, download_id: str, priority: DownloadPriority) -> None:
         """Change a download's priority (it decides which pending download starts next)."""
         self._check_open()
         _check_priority(priority)
@@ -776,7 +780,7 @@ class DownloadQueue:
         self._schedule()
         self._publish_status()
 
-    def bump_priority(self, download_id: str, delta: int) -> str:
+    def bump_priority(self, download_id: str, delta: int) -> DownloadPriority:
         """Raise (+1) or lower (-1) a download's priority within LOW..HIGH; the new one."""
         current = PRIORITIES.index(self._require(download_id).priority)
         priority = PRIORITIES[min(max(current + delta, 0), len(PRIORITIES) - 1)]
@@ -829,13 +833,14 @@ class DownloadQueue:
         if self._engine.has(record.info_hash):
             self._engine.set_file_priorities(record.info_hash, _priorities(files, chosen))
         changes: dict[str, Any] = {"selected": chosen, "wanted": wanted}
+        status: DownloadStatus | None = None
         if added and record.completed_at is not None:
             changes["completed_at"] = None
             if record.status == "seeding":
-                changes["status"] = "downloading"
+                status = "downloading"
             elif record.status == "completed":
-                changes["status"] = "pending"
-        self._set(download_id, **changes)
+                status = "pending"
+        self._set(download_id, status=status, **changes)
         self._changed(download_id)
         self._schedule()
         self._publish_status()
@@ -919,7 +924,7 @@ class DownloadQueue:
         now = self._clock()
         was_paused = record.status == "paused"
         if self._seeding_goal():
-            status = "paused" if was_paused else "seeding"
+            status: DownloadStatus = "paused" if was_paused else "seeding"
             self._set(download_id, status=status, completed_at=now, done=record.wanted, error=None)
             self._live_of(download_id).download_rate = 0
         else:
@@ -1088,7 +1093,7 @@ class DownloadQueue:
             return False
         return bool(settings.seed_ratio > 0 or settings.seed_time > 0)
 
-    def _clear(self, status: str) -> int:
+    def _clear(self, status: DownloadStatus) -> int:
         ids = [r.id for r in self._ordered() if r.status == status]
         if not ids:
             return 0
@@ -1164,8 +1169,13 @@ class DownloadQueue:
         while self._speeds and self._speeds[0][0] < now - self._speed_window:
             self._speeds.popleft()
 
-    def _set(self, download_id: str, **changes: Any) -> None:
-        """Change a download, in the store and in memory (unsaved progress goes along)."""
+    def _set(
+        self, download_id: str, *, status: DownloadStatus | None = None, **changes: Any
+    ) -> None:
+        """Change a download, in the store and in memory (unsaved progress goes along); `status`
+        None keeps the status."""
+        if status is not None:
+            changes["status"] = status
         record = self._records[download_id]
         if "done" not in changes and download_id in self._dirty:
             changes["done"] = record.done

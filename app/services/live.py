@@ -75,7 +75,7 @@ from app.services.events import EventBus, LiveEvent
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.anilibria.models import Episode, Fetched, Title
 from app.sources.errors import SourceError
-from app.sources.http import redact
+from app.sources.redaction import redact
 from app.store.kv import KeyValueStore
 
 __all__ = [

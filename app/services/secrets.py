@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from app.sources.http import register_secret
+from app.sources.redaction import register_secret
 
 SECRETS_FILE = "secrets.json"
 

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from app.bencode import BencodeError, decode_with_spans
 from app.formatting import human_size
-from app.services.bencode import BencodeError, decode_with_spans
 
 __all__ = [
     "MAX_TORRENT_BYTES",

@@ -36,17 +36,17 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import libtorrent as lt
 
+from app.bencode import Bencodable, Raw, bencode
 from app.services.events import EventBus, TorrentEngineEvent
 from app.services.torrent_meta import TorrentFile, TorrentInputError, TorrentSpec, parse_torrent
-from app.sources.http import redact
 from app.sources.nekobt.client import mask_passkey
+from app.sources.redaction import redact
 
 __all__ = [
-    "STATES",
     "DuplicateTorrentError",
     "EngineSettings",
     "PeerSummary",
@@ -55,6 +55,7 @@ __all__ = [
     "TorrentErrored",
     "TorrentMetadataReceived",
     "TorrentSeedingDone",
+    "TorrentState",
     "TorrentStatus",
     "TorrentStatusesUpdated",
     "TrackerSummary",
@@ -62,9 +63,12 @@ __all__ = [
 
 log = logging.getLogger("anitui.torrents")
 
-STATES = ("metadata", "checking", "downloading", "seeding", "finished", "paused", "error")
-"""Every `TorrentStatus.state`."""
-
+TorrentState = Literal[
+    "metadata", "checking", "downloading", "seeding", "finished", "paused", "error"
+]
+"""What libtorrent is doing with a torrent (`TorrentStatus.state`). A download's status in the
+queue (`app.store.downloads.DownloadStatus`) is another thing: it also says what the user asked
+for, and a pending or failed download has no torrent in the engine."""
 DEFAULT_PRIORITY = 4
 """libtorrent's default file priority (0 = skip, 1 = low … 7 = top)."""
 
@@ -147,8 +151,8 @@ class TorrentStatus:
     """One torrent's state as the UI shows it (plain values, copied from libtorrent)."""
 
     info_hash: str
-    state: str
-    """One of `STATES`: "finished" is complete and stopped by its seeding goal."""
+    state: TorrentState
+    """What libtorrent does with it; "finished" is complete and stopped by its seeding goal."""
     progress: float
     """0..1 of the wanted bytes."""
     done: int
@@ -323,23 +327,13 @@ def _error_reason(error: Any, path: str = "") -> str:
     return mask_passkey(_clean(reason))
 
 
-def _bencode_str(text: str) -> bytes:
-    raw = text.encode()
-    return str(len(raw)).encode() + b":" + raw
-
-
 def _torrent_bytes(info_section: bytes, trackers: tuple[str, ...]) -> bytes:
     """A .torrent of a received info dict (verbatim, so the info-hash holds) and trackers."""
-    out = b"d"
+    meta: dict[str, Bencodable] = {"info": Raw(info_section)}
     if trackers:
-        out += b"8:announce" + _bencode_str(trackers[0])
-        out += (
-            b"13:announce-list"
-            + b"l"
-            + b"".join(b"l" + _bencode_str(url) + b"e" for url in trackers)
-            + b"e"
-        )
-    return out + b"4:info" + info_section + b"e"
+        meta["announce"] = trackers[0]
+        meta["announce-list"] = [[url] for url in trackers]
+    return bencode(meta)
 
 
 def session_settings(settings: EngineSettings) -> dict[str, Any]:
@@ -1111,6 +1105,7 @@ class TorrentEngine:
             not in (states.checking_files, states.checking_resume_data, states.downloading_metadata)
         )
         uploaded = int(st.all_time_upload)
+        state: TorrentState
         if errored:
             state = "error"
         elif lt_state in (

@@ -15,25 +15,21 @@ Callers catch these, never `httpx` exceptions::
     ├── NotCachedError            a cache-only read found nothing
     └── LoginFailedError          login answered without a session: .message, the server's text
 
-Every message passes through `app.sources.http.redact` when the exception is built, so a session
-id or API key can never reach a log line, a notification or a traceback through these classes.
+Every message passes through `app.sources.redaction.redact` when the exception is built, so a
+session id or API key can never reach a log line, a notification or a traceback through these
+classes.
 """
 
 from __future__ import annotations
 
-
-def _redact(text: str) -> str:
-    # Imported late: http.py builds these exceptions, so a module-level import would be circular.
-    from app.sources.http import redact
-
-    return redact(text)
+from app.sources.redaction import redact
 
 
 class SourceError(Exception):
     """Base of every error an API client raises; `str(e)` is safe to show the user."""
 
     def __init__(self, message: str, *, api: str) -> None:
-        super().__init__(_redact(message))
+        super().__init__(redact(message))
         self.api = api
 
 
@@ -42,7 +38,7 @@ class NetworkError(SourceError):
 
     def __init__(self, *, api: str, url_host: str, reason: str) -> None:
         self.url_host = url_host
-        self.reason = _redact(reason)
+        self.reason = redact(reason)
         super().__init__(f"{api}: could not reach {url_host}: {self.reason}", api=api)
 
 
@@ -51,7 +47,7 @@ class ApiError(SourceError):
 
     def __init__(self, *, api: str, code: int, message: str, status: int) -> None:
         self.code = code
-        self.message = _redact(message)
+        self.message = redact(message)
         self.status = status
         super().__init__(f"{api} error {code}: {self.message}", api=api)
 
@@ -98,7 +94,7 @@ class LoginFailedError(SourceError):
     """Login answered without a session id; `message` is the server's text verbatim."""
 
     def __init__(self, *, api: str, message: str) -> None:
-        self.message = _redact(message)
+        self.message = redact(message)
         super().__init__(f"{api} login failed: {self.message}", api=api)
 
 

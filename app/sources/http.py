@@ -1,4 +1,4 @@
-"""The HTTP layer every API client shares, and the one place secrets are redacted.
+"""The HTTP layer every API client shares.
 
 One `ApiHttp` per API owns one `httpx.AsyncClient` and adds what httpx leaves out:
 
@@ -11,9 +11,8 @@ One `ApiHttp` per API owns one `httpx.AsyncClient` and adds what httpx leaves ou
 * the disk cache (`HttpCache`) for allow-listed reads only, with cache-only reads for offline use;
 * the `API-Version` check, logged once per instance when the major.minor differs.
 
-`redact()` masks session ids, API keys and tracker passkeys wherever text may leave the process:
-log lines (also httpx's own, through a logging filter installed on import), exception messages
-and cache keys.
+Secrets are masked with `app.sources.redaction.redact` in its log lines, cache keys and URLs it
+reports, and in httpx's own log lines through `RedactingFilter`, installed on import.
 """
 
 from __future__ import annotations
@@ -28,13 +27,12 @@ import random
 import re
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import app
 from app.sources.cache import HttpCache
@@ -44,6 +42,7 @@ from app.sources.errors import (
     NotCachedError,
     api_error_for,
 )
+from app.sources.redaction import redact
 
 if TYPE_CHECKING:
     # Imported where used instead: httpx costs ~45 ms of start-up, before the first paint.
@@ -57,52 +56,7 @@ Params = Mapping[str, str | int | None]
 """Query parameters; a None value is not sent."""
 
 # --------------------------------------------------------------------------------------------
-# Redaction
-
-_MASK = "***"
-_SECRET_NAMES = ("sessionId", "session", "api_key", "key", "passkey", "ssid", "token", "PHPSESSID")
-# Shorter registered values would mask innocent words all over every message.
-_MIN_SECRET_LENGTH = 4
-
-_NAMES = "|".join(sorted(_SECRET_NAMES, key=len, reverse=True))
-_PARAM_RE = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})=([^&#\s\"'<>;,]+)")
-_JSONISH_RE = re.compile(rf"(?i)(([\"'])(?:{_NAMES})\2\s*:\s*([\"']))(?:(?!\3)[^\\]|\\.)*(\3)")
-
-_secrets_lock = threading.Lock()
-_secrets: frozenset[str] = frozenset()
-_secrets_re: re.Pattern[str] | None = None
-
-
-def register_secret(value: str) -> None:
-    """Mask `value` (and its URL-encoded form) wherever `redact` runs from now on.
-
-    Values shorter than four characters are ignored: masking them would garble ordinary text.
-    """
-    global _secrets, _secrets_re
-    if len(value) < _MIN_SECRET_LENGTH:
-        return
-    with _secrets_lock:
-        forms = {value, quote(value, safe=""), quote(value)}
-        if forms <= _secrets:
-            return
-        _secrets = _secrets | forms
-        # Longest first, so a secret that contains another is masked whole.
-        ordered = sorted(_secrets, key=len, reverse=True)
-        _secrets_re = re.compile("|".join(re.escape(s) for s in ordered))
-
-
-def redact(text: str) -> str:
-    """`text` with secret query parameters, JSON-ish secret fields and registered secrets masked.
-
-    Masks the values of `session`, `sessionId`, `key`, `api_key`, `passkey`, `ssid`, `token` (and
-    `PHPSESSID`) in `name=value` form and in `"name": "value"` form, and every value given to
-    `register_secret`. The one redaction point: logs, exception texts and cache keys use it.
-    """
-    pattern = _secrets_re
-    if pattern is not None:
-        text = pattern.sub(_MASK, text)
-    text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={_MASK}", text)
-    return _JSONISH_RE.sub(lambda m: f"{m.group(1)}{_MASK}{m.group(4)}", text)
+# Redacted logs
 
 
 class RedactingFilter(logging.Filter):

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 
 from app.store.db import Database, StoreError
 from app.store.kv import KeyValueStore
@@ -25,15 +25,27 @@ __all__ = [
     "PRIORITIES",
     "QUEUE_RUNNING_KEY",
     "STATUSES",
+    "DownloadPriority",
     "DownloadRecord",
+    "DownloadStatus",
     "DownloadStore",
 ]
 
-STATUSES = ("pending", "downloading", "paused", "seeding", "completed", "failed", "cancelled")
-"""Every status a download can have (Aniworld's, plus `seeding`)."""
+DownloadStatus = Literal[
+    "pending", "downloading", "paused", "seeding", "completed", "failed", "cancelled"
+]
+"""Every status a download can have (Aniworld's, plus `seeding`): where it is in the queue, not
+libtorrent's state of its torrent (`app.services.torrents.TorrentState`). The `downloads`
+table's CHECK constraint lists the same values (a migration, so it is written out)."""
 
-PRIORITIES = ("LOW", "NORMAL", "HIGH")
-"""Priorities, lowest first."""
+STATUSES: tuple[DownloadStatus, ...] = get_args(DownloadStatus)
+"""`DownloadStatus`'s values, for code that walks them all."""
+
+DownloadPriority = Literal["LOW", "NORMAL", "HIGH"]
+"""A download's priority, lowest first; it decides which pending download starts next."""
+
+PRIORITIES: tuple[DownloadPriority, ...] = get_args(DownloadPriority)
+"""`DownloadPriority`'s values, lowest first."""
 
 QUEUE_RUNNING_KEY = "downloads.queue_running"
 """The `kv` key of the queue's running flag ("1" / "0"; absent: running)."""
@@ -55,8 +67,8 @@ class DownloadRecord:
     source: str
     """Where it came from: "anilibria", "nekobt", "torrentapi", "file" or "magnet"."""
     magnet: str | None
-    status: str
-    priority: str
+    status: DownloadStatus
+    priority: DownloadPriority
     position: int
     """Queue order: lower comes first among the same priority."""
     folder: str
@@ -224,8 +236,8 @@ def _record(row: sqlite3.Row) -> DownloadRecord:
         episodes=row["episodes"],
         source=str(row["source"]),
         magnet=row["magnet"],
-        status=str(row["status"]),
-        priority=str(row["priority"]),
+        status=_one_of(STATUSES, row["status"]),
+        priority=_one_of(PRIORITIES, row["priority"]),
         position=int(row["position"]),
         folder=str(row["folder"]),
         selected=selected,
@@ -238,6 +250,18 @@ def _record(row: sqlite3.Row) -> DownloadRecord:
         retry_count=int(row["retry_count"]),
         next_retry_at=_float(row["next_retry_at"]),
     )
+
+
+_Choice = TypeVar("_Choice", bound=str)
+
+
+def _one_of(choices: tuple[_Choice, ...], value: object) -> _Choice:
+    # The table's CHECK constraint already refuses other values; this turns the column's plain
+    # text into the typed value without a cast that would hide a schema drifting from the type.
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise StoreError(f"unexpected value {value!r} in the downloads table (one of {choices})")
 
 
 def _float(value: Any) -> float | None:

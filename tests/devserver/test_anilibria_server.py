@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.bencode import bdecode, bencode
 from app.devserver import fields
-from app.devserver.bencode import bdecode, bencode
 from app.devserver.catalog import PIECE_LENGTH, Account, Catalog
 from app.devserver.server import DevServer
 
@@ -982,13 +982,6 @@ def test_bulk_catalog_pages_through_get_updates() -> None:
 
 
 # --- building blocks ----------------------------------------------------------------------
-
-
-def test_bencode_round_trip() -> None:
-    value = {"b": [1, -2, b"\x00\xff"], "a": {"x": "тест"}}
-    encoded = bencode(value)
-    assert encoded == b"d1:ad1:x8:\xd1\x82\xd0\xb5\xd1\x81\xd1\x82e1:bli1ei-2e2:\x00\xffee"
-    assert bdecode(encoded) == {b"a": {b"x": "тест".encode()}, b"b": [1, -2, b"\x00\xff"]}
 
 
 def test_paths_parse() -> None:

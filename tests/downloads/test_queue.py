@@ -13,6 +13,7 @@ from app.services.downloads import (
     DownloadCompleted,
     DownloadError,
     DownloadFailed,
+    DownloadPriority,
     DownloadProgress,
     DownloadRemoved,
     DuplicateDownloadError,
@@ -117,7 +118,13 @@ async def test_priority_then_order_pick_the_next_and_max_active_holds(harness: H
     queue.stop_queue()
     # Not seeded yet: what starts stays running (no peer) until the test seeds everything.
     made = {name: harness.torrent(name=name, seed=False) for name in ("A", "B", "C", "D", "E")}
-    priorities = {"A": "NORMAL", "B": "LOW", "C": "HIGH", "D": "NORMAL", "E": "LOW"}
+    priorities: dict[str, DownloadPriority] = {
+        "A": "NORMAL",
+        "B": "LOW",
+        "C": "HIGH",
+        "D": "NORMAL",
+        "E": "LOW",
+    }
     ids = {
         name: queue.add(spec, source="file", priority=priorities[name]).id
         for name, (spec, _) in made.items()
@@ -169,7 +176,7 @@ async def test_priority_changes_and_reorder_change_what_starts(harness: Harness)
     assert queue.bump_priority(ids["A"], +1) == "HIGH"
     assert queue.bump_priority(ids["B"], -1) == "LOW"
     with pytest.raises(ValueError):
-        queue.set_priority(ids["B"], "URGENT")
+        queue.set_priority(ids["B"], "URGENT")  # type: ignore[arg-type]
     queue.start_queue()
     assert one(queue, ids["A"]).status == "downloading"
     with pytest.raises(ValueError, match="pending"):

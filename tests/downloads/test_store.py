@@ -10,7 +10,7 @@ import pytest
 
 from app.store import db as db_module
 from app.store.db import MIGRATIONS, Database, StoreError
-from app.store.downloads import DownloadRecord, DownloadStore
+from app.store.downloads import PRIORITIES, STATUSES, DownloadRecord, DownloadStore
 from app.store.history import HistoryStore
 
 
@@ -63,6 +63,16 @@ def test_round_trip_and_lookups(db: Database) -> None:
     store.set_torrent("id-2", b"abc")
     assert store.torrent("id-2") == b"abc"
     assert store.next_position() == 3
+
+
+def test_every_status_and_priority_passes_the_tables_check(db: Database) -> None:
+    """The CHECK constraints of migration 3 write the values out; they must match the types."""
+    store = DownloadStore(db)
+    for n, status in enumerate(STATUSES):
+        store.insert(record(n, status=status, priority=PRIORITIES[n % len(PRIORITIES)]), None)
+    assert [(r.status, r.priority) for r in store.all()] == [
+        (status, PRIORITIES[n % len(PRIORITIES)]) for n, status in enumerate(STATUSES)
+    ]
 
 
 def test_duplicate_info_hash_is_refused(db: Database) -> None:

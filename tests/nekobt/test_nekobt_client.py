@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from app.bencode import bdecode, bencode
 from app.devserver import nekobt_data
-from app.devserver.bencode import bdecode, bencode
 from app.devserver.nekobt import DEMO_API_KEY, DEMO_TORRENT_KEY, NekoBtApi
 from app.devserver.server import DevServer
 from app.sources.cache import HttpCache
 from app.sources.errors import NetworkError, NotCachedError, NotFoundError, RateLimitedError
-from app.sources.http import HttpSettings, redact
+from app.sources.http import HttpSettings
 from app.sources.nekobt import (
     AnimeToshoError,
     NekoBtAuthError,
@@ -26,6 +26,7 @@ from app.sources.nekobt import (
     NekoBtValidationError,
     mask_passkey,
 )
+from app.sources.redaction import redact
 
 if TYPE_CHECKING:
     from tests.nekobt.conftest import Sleeps

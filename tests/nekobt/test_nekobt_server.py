@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.bencode import bdecode, bencode
 from app.devserver import nekobt_data
-from app.devserver.bencode import bdecode, bencode
 from app.devserver.nekobt import DEMO_API_KEY, DEMO_TORRENT_KEY, NekoBtApi
 from app.devserver.server import DevServer
 

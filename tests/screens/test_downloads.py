@@ -16,7 +16,7 @@ from app.screens.choice import ChoiceScreen
 from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
-from app.services.torrent_meta import parse_torrent
+from app.services.torrent_meta import parse_magnet, parse_torrent
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.support import wait_for
 
@@ -186,6 +186,34 @@ async def test_a_adds_a_magnet_after_refusing_bad_input(app_factory: AppFactory)
         prompt.query_one(Input).value = f"magnet:?xt=urn:btih:{info_hash}&dn=Added+by+hand"
         await pilot.press("enter")
         await wait_for(pilot, lambda: [item.info_hash for item in screen.items] == [info_hash])
+        assert app.screen is screen
+
+
+async def test_a_refused_queue_operation_becomes_a_warning(app_factory: AppFactory) -> None:
+    """The download under the cursor is gone by the time the removal is confirmed: the queue
+    refuses, and the screen says so instead of failing."""
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        queue = screen.queue
+        assert queue is not None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not queue.is_running)
+        gone = queue.add(
+            parse_magnet("magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056"),
+            source="magnet",
+        )
+        await wait_for(pilot, lambda: len(screen.items) == 1)
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        queue.remove(gone.id, delete_files=False)
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: any(
+                "No download" in n.message and n.severity == "warning" for n in app._notifications
+            ),
+        )
         assert app.screen is screen
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.cli import configure_logging
 from app.services.secrets import SecretsError, SecretStore
-from app.sources.http import redact
+from app.sources.redaction import redact
 
 
 def test_file_is_private_and_round_trips(tmp_path: Path) -> None:

@@ -36,9 +36,8 @@ from app.sources.http import (
     ErrorBody,
     HttpSettings,
     parse_error_body,
-    redact,
-    register_secret,
 )
+from app.sources.redaction import redact, register_secret
 from tests.sources.conftest import NOW, Sleeps, clock
 
 Handler = Callable[[httpx.Request], httpx.Response]

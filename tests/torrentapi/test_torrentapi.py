@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from app.devserver.bencode import bencode
+from app.bencode import bencode
 from app.devserver.server import DevServer
 from app.devserver.torrentapi import (
     COUNTRIES,

@@ -1,6 +1,6 @@
-"""Torrent input: strict bencode, hostile .torrent files refused before libtorrent sees them,
-file indices equal to libtorrent's own (pad files counted), magnets, bare hashes, paths, free
-space and save folders.
+"""Torrent input: hostile .torrent files refused before libtorrent sees them, file indices
+equal to libtorrent's own (pad files counted), magnets, bare hashes, paths, free space and save
+folders. (The strict bencode decoder underneath has its own tests in tests/test_bencode.py.)
 
 Hand-bencoded torrents cover every refused case; libtorrent itself is the reference for what
 is accepted (indices, sizes, paths, info-hashes).
@@ -21,9 +21,8 @@ from typing import Any
 import libtorrent as lt
 import pytest
 
-from app.devserver.bencode import bencode
+from app.bencode import bdecode, bencode
 from app.devserver.seeder import make_torrent
-from app.services.bencode import BencodeError, bdecode, decode_with_spans
 from app.services.torrent_meta import (
     MAX_TORRENT_BYTES,
     TorrentInputError,
@@ -549,25 +548,6 @@ def test_errors_never_show_the_tracker() -> None:
     here also the tracker's host never shows."""
     for data in (v1_multi([f(b"..")]), v1_multi([f(b"a"), f(b"a")]), v1_single(b"a", length=0)):
         assert "tracker.example" not in refused(data)
-
-
-# --------------------------------------------------------------------------------------------
-# The decoder
-
-
-def test_decoder_spans_and_strictness() -> None:
-    data = b"d1:ai1e4:infod1:xi-3ee1:zl0:ee"
-    decoded = decode_with_spans(data)
-    assert decoded.value == {b"a": 1, b"info": {b"x": -3}, b"z": [b""]}
-    start, end = decoded.spans[b"info"]
-    assert data[start:end] == b"d1:xi-3ee"
-    assert decode_with_spans(b"d1:bi1e1:ai2ee").unsorted_at == [0]
-    assert bdecode(b"i0e") == 0
-    for bad in (b"i-e", b"ie", b"i1", b"1:", b"5:ab", b"d1:ae", b"di1ei2ee", b"x", b"le "):
-        with pytest.raises(BencodeError):
-            bdecode(bad)
-    with pytest.raises(BencodeError, match="too many"):
-        bdecode(b"l" + b"i1e" * 100 + b"e", max_items=50)
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ from app.sources.anilibria.models import (
 )
 from app.sources.cache import HttpCache
 from app.sources.errors import ApiError, BadResponseError, LoginFailedError, ServerError
-from app.sources.http import ApiHttp, HttpSettings, Params, register_secret
+from app.sources.http import ApiHttp, HttpSettings, Params
+from app.sources.redaction import register_secret
 
 if TYPE_CHECKING:
     import httpx

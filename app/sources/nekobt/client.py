@@ -37,8 +37,6 @@ from app.sources.http import (
     HttpSettings,
     Params,
     parse_error_body,
-    redact,
-    register_secret,
 )
 from app.sources.nekobt.errors import (
     AnimeToshoError,
@@ -61,6 +59,7 @@ from app.sources.nekobt.models import (
     TorrentSearch,
     User,
 )
+from app.sources.redaction import redact, register_secret
 
 if TYPE_CHECKING:
     import httpx

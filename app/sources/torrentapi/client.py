@@ -19,7 +19,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.sources.cache import HttpCache
-from app.sources.http import ApiHttp, ErrorBody, HttpSettings, parse_error_body, register_secret
+from app.sources.http import ApiHttp, ErrorBody, HttpSettings, parse_error_body
+from app.sources.redaction import register_secret
 from app.sources.torrentapi.models import (
     API,
     Fetched,

@@ -30,7 +30,8 @@ from app.sources.errors import (
 )
 from app.sources.fields import boolean as _bool
 from app.sources.fields import string as _str
-from app.sources.http import Fetched, redact
+from app.sources.http import Fetched
+from app.sources.redaction import redact
 
 __all__ = [
     "API",

@@ -1,23 +1,36 @@
-"""A strict bencode decoder for untrusted input (.torrent files a user or a tracker hands us).
+"""Bencode (BEP 3): a strict decoder for untrusted input and the encoder, without dependencies.
 
-Strict where leniency lets two parsers disagree about the same bytes: integers and string
-lengths must be canonical (no leading zeros, no `-0`), dictionary keys must be strings and
-unique, and nothing may follow the top-level value. Keys out of order are allowed (old torrent
-makers wrote them) but reported, because libtorrent refuses them in v2 info dictionaries.
-Depth, item count and integer width are bounded, so hostile input costs little.
+The decoder reads .torrent files a user or a tracker hands us, so it is strict where leniency
+lets two parsers disagree about the same bytes: integers and string lengths must be canonical
+(no leading zeros, no `-0`), dictionary keys must be strings and unique, and nothing may follow
+the top-level value. Keys out of order are allowed (old torrent makers wrote them) but reported,
+because libtorrent refuses them in v2 info dictionaries. Depth, item count and integer width are
+bounded, so hostile input costs little.
 
 `decode_with_spans` also returns where each value of the top-level dictionary lies in the
 input: a torrent's info-hash is the hash of the info dictionary's exact bytes, never of a
-re-encoding.
+re-encoding. For the same reason the encoder writes `Raw` bytes verbatim.
 
-(`app/devserver/bencode.py` has the encoder the devserver uses; services do not import the
-devserver.)
+The devserver builds its torrents with this module rather than libtorrent, so that it stays a
+light, pure-Python dependency of the tests and of `--demo`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_ITEMS",
+    "Bencodable",
+    "BencodeError",
+    "Decoded",
+    "Raw",
+    "bdecode",
+    "bencode",
+    "decode_with_spans",
+]
 
 MAX_DEPTH = 100
 """Nesting limit (libtorrent's default `max_decode_depth`)."""
@@ -159,3 +172,60 @@ class _Decoder:
         if start + length > len(data):
             raise BencodeError(f"string at offset {pos} runs past the end of data")
         return data[start : start + length], start + length
+
+
+class Raw(bytes):
+    """Bytes that are already bencoded and are written verbatim (e.g. a torrent's info dict)."""
+
+
+Bencodable = int | bytes | str | list[Any] | dict[Any, Any]
+"""What `bencode` takes: `str` is written as UTF-8, `Raw` as is; nested values likewise."""
+
+
+def bencode(value: Bencodable) -> bytes:
+    """Encode `value`, dictionary keys sorted by their raw bytes as BEP 3 requires.
+
+    `TypeError` for anything bencode cannot say (booleans, floats, None) and for a dictionary
+    whose keys collide once encoded (`"a"` and `b"a"`).
+    """
+    out: list[bytes] = []
+    _encode(value, out)
+    return b"".join(out)
+
+
+def _encode(value: object, out: list[bytes]) -> None:
+    # bool first: it is an int to isinstance, and writing True as i1e would lose the type silently.
+    if isinstance(value, bool):
+        raise TypeError("bencode has no booleans")
+    if isinstance(value, Raw):
+        out.append(bytes(value))
+    elif isinstance(value, int):
+        out.append(b"i%de" % value)
+    elif isinstance(value, (bytes, str)):
+        raw = _as_bytes(value)
+        out.append(b"%d:" % len(raw))
+        out.append(raw)
+    elif isinstance(value, list):
+        out.append(b"l")
+        for item in value:
+            _encode(item, out)
+        out.append(b"e")
+    elif isinstance(value, dict):
+        items = {_as_bytes(key): item for key, item in value.items()}
+        if len(items) != len(value):
+            raise TypeError("dictionary keys collide once encoded as bytes")
+        out.append(b"d")
+        for key in sorted(items):
+            _encode(key, out)
+            _encode(items[key], out)
+        out.append(b"e")
+    else:
+        raise TypeError(f"cannot bencode {type(value).__name__}")
+
+
+def _as_bytes(text: object) -> bytes:
+    if isinstance(text, bytes):
+        return bytes(text)
+    if isinstance(text, str):
+        return text.encode("utf-8")
+    raise TypeError(f"dictionary key must be str or bytes, not {type(text).__name__}")
