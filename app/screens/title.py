@@ -30,6 +30,7 @@ from app.services.live import EncodingProgress
 from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
 from app.sources.errors import SourceError
 from app.store.history import EpisodeProgress
+from app.widgets.facts import fact
 from app.widgets.localized import localize_bindings
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.poster import Poster, resolve_renderer
@@ -90,12 +91,6 @@ def parse_skip_offset(text: str) -> float | None:
 def skip_offset_text(seconds: float) -> str:
     """A signed offset: "+2.5", "-3", "0"."""
     return f"{seconds:+g}" if seconds else "0"
-
-
-def fact(label: str, value: str | Content) -> Content:
-    """`label: value`, the label styled, the value plain text."""
-    body = value if isinstance(value, Content) else Content(one_line(value))
-    return Content.assemble((f"{t(label)}: ", "bold $text-muted"), body)
 
 
 def title_facts(title: Title) -> list[Content]:

@@ -17,8 +17,6 @@ from app.i18n import t
 from app.messages import CopyRequested, DownloadRequested
 from app.plaintext import clean, markdown_runs, one_line
 from app.screens.base import AniScreen
-from app.screens.title import fact
-from app.screens.torrents import level_text, problem_text
 from app.services.torrent_search import (
     SOURCE_NAMES,
     TorrentDetail,
@@ -27,9 +25,11 @@ from app.services.torrent_search import (
 from app.sources.errors import SourceError
 from app.sources.nekobt.models import Comment
 from app.sources.torrentapi.models import PeersHistory
+from app.widgets.facts import fact
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
+from app.widgets.torrent_text import level_text, problem_text
 
 BAR_WIDTH = 30
 """Cells of the longest bar of the peers charts."""

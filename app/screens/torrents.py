@@ -29,7 +29,6 @@ from app.services.torrent_search import (
     Language,
     LanguageField,
     Source,
-    SourceUnavailableError,
     TorrentFilters,
     TorrentHit,
     TorrentSearchResult,
@@ -38,11 +37,10 @@ from app.services.torrent_search import (
 )
 from app.sources.errors import NetworkError, RateLimitedError, SourceError
 from app.sources.nekobt.client import TorrentSort
-from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
-from app.sources.torrentapi.models import TorrentApiError
 from app.widgets.now_playing import NowPlayingBar
-from app.widgets.status_line import StatusLine, describe_error
+from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
+from app.widgets.torrent_text import level_text, problem_text
 
 SORTS: tuple[tuple[str, TorrentSort], ...] = (
     ("Newest", "latest"),
@@ -86,13 +84,6 @@ class TorrentRequest:
 
     query: str
     filters: TorrentFilters
-
-
-def level_text(level: int | None) -> str:
-    """A subtitle level as the table shows it: L0..L4, "–" for no subtitles, "—" unknown."""
-    if level is None:
-        return "—"
-    return "–" if level < 0 else f"L{level}"
 
 
 def languages_text(languages: tuple[str, ...]) -> str:
@@ -141,25 +132,6 @@ def language_options(languages: tuple[Language, ...]) -> list[tuple[Text, str]]:
             label.append(f" {name}", style="dim")
         options.append((label, language.code))
     return options
-
-
-def problem_text(source: Source, error: SourceError) -> str:
-    """What went wrong with one source, in a sentence the user can act on."""
-    name = SOURCE_NAMES[source]
-    if isinstance(error, NekoBtAuthError):
-        return t("nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file.")
-    if isinstance(error, NekoBtValidationError):
-        details = "; ".join(
-            f"{e.parameter}: {e.message}" if e.parameter else e.message
-            for e in error.validate_errors
-        )
-        return t("{source} refused the search: {details}", source=name, details=one_line(details))
-    if isinstance(error, SourceUnavailableError):
-        return t("Torrent API: set its URL and key to search info-hashes and IMDb ids there.")
-    if isinstance(error, TorrentApiError):
-        # Its own text names the error word and what to do; "The server answered" would not.
-        return one_line(str(error))
-    return f"{name}: {describe_error(error)}"
 
 
 class TorrentsScreen(AniScreen):

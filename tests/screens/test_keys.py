@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.widgets import Input, Select
 
 from app.application import AniApp
 from app.messages import TitleOpened
+from app.navigation import NAVIGATION
 from app.screens.help import HelpScreen
 from app.screens.title import TitleScreen
 from tests.screens.conftest import AppFactory
@@ -27,11 +28,27 @@ def own_bindings(node: DOMNode) -> dict[str, Binding]:
     return keys
 
 
+def twice_in_one_class(node: DOMNode) -> list[str]:
+    """Keys one of anitui's classes binds twice: whichever comes first would hide the other
+    (say a navigation row given `9`, the volume key while playing)."""
+    problems = []
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("app."):
+            keys = [b.key for b in Binding.make_bindings(cls.__dict__.get("BINDINGS", []))]
+            problems += [
+                f"{cls.__name__} binds {key!r} twice"
+                for key in sorted(set(keys))
+                if keys.count(key) > 1
+            ]
+    return problems
+
+
 def check_chain(app: AniApp, where: str) -> list[str]:
     problems: list[str] = []
     chain = app.screen._modal_binding_chain
     owners: dict[str, str] = {}
     for index, (node, _map) in enumerate(chain):
+        problems += [f"{where}: {problem}" for problem in twice_in_one_class(node)]
         for key, binding in own_bindings(node).items():
             label = f"{type(node).__name__}:{key}"
             if key in owners:
@@ -65,20 +82,14 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
     problems: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
-        for key, mode in (
-            ("1", "schedule"),
-            ("2", "updates"),
-            ("3", "search"),
-            ("4", "torrents"),
-            ("5", "favorites"),
-            ("6", "downloads"),
-            ("7", "history"),
-            ("8", "feed"),
-        ):
+        for entry in NAVIGATION:
             app.set_focus(None)
-            await pilot.press(key)
-            await wait_for(pilot, lambda mode=mode: app.current_mode == mode)
-            problems += await walk_focus(app, pilot, mode)
+            if entry.key:
+                await pilot.press(entry.key)
+            else:
+                app.action_open_mode(entry.mode)
+            await wait_for(pilot, lambda mode=entry.mode: app.current_mode == mode)
+            problems += await walk_focus(app, pilot, entry.mode)
         app.post_message(TitleOpened(devserver.catalog.titles[0]["id"]))
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         problems += await walk_focus(app, pilot, "title")
@@ -87,3 +98,14 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         problems += await walk_focus(app, pilot, "help")
     assert problems == []
+
+
+def test_a_key_bound_twice_in_one_class_is_found() -> None:
+    class Twice(AniApp):
+        BINDINGS: ClassVar[list[BindingType]] = [
+            Binding("9", "open_mode('feed')", "Feed"),
+            Binding("9", "volume(-5)", "Volume −"),
+        ]
+
+    Twice.__module__ = "app.example"
+    assert twice_in_one_class(object.__new__(Twice)) == ["Twice binds '9' twice"]

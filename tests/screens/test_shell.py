@@ -1,0 +1,71 @@
+"""The shell: the navigation table drives modes, keys, palette and top bar; service events are
+routed by their family; an event nobody routes is logged and ignored."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from app.i18n import t
+from app.navigation import NAVIGATION
+from app.services.events import Event
+from app.shell import NavEntry, Shell
+from app.widgets.top_bar import TopBar
+from tests.screens.conftest import AppFactory
+from tests.support import wait_for
+
+
+@dataclass(frozen=True)
+class StrangeEvent(Event):
+    """An event of no known family, as a new service might publish before it is wired."""
+
+    value: int
+
+
+async def test_an_unrouted_event_is_logged_and_ignored(
+    app_factory: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        with caplog.at_level(logging.WARNING, logger="anitui"):
+            app.runtime.bus.publish(StrangeEvent(1))
+            await wait_for(pilot, lambda: "StrangeEvent" in caplog.text)
+        assert "no route for a StrangeEvent event" in caplog.text
+        # Still working: a number key still switches screens.
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.current_mode == "updates")
+
+
+async def test_the_navigation_table_makes_modes_keys_palette_and_top_bar(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 40)) as pilot:
+        assert isinstance(app, Shell)
+        assert set(app.MODES) == {entry.mode for entry in NAVIGATION}
+        commands = [command.title for command in app.get_system_commands(app.screen)]
+        for entry in NAVIGATION:
+            assert t(entry.label) in commands
+            if entry.key:
+                app.set_focus(None)  # Search focuses its query, which takes digits.
+                await pilot.press(entry.key)
+                await wait_for(pilot, lambda mode=entry.mode: app.current_mode == mode)
+        line = app.screen.query_one(TopBar).line_content(compact=False).plain
+        for entry in NAVIGATION:
+            assert f"{entry.key} {t(entry.label)}" in line
+
+
+def test_a_row_without_a_number_key_is_named_in_full() -> None:
+    def screen() -> Any:
+        raise AssertionError("not built for drawing the bar")
+
+    navigation = (
+        NavEntry("schedule", "Schedule", "1", screen),
+        NavEntry("library", "Library", None, screen),
+    )
+    bar = TopBar("schedule", navigation, demo=False, browse_only=False)
+    assert bar.line_content(compact=False).plain.split() == ["anitui", "1", "Schedule", "Library"]
+    assert bar.line_content(compact=True).plain.split() == ["anitui", "1", "Schedule", "Library"]
