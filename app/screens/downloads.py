@@ -26,6 +26,7 @@ from app.services.downloads import (
     QueueStatistics,
 )
 from app.services.events import Event
+from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
@@ -284,7 +285,7 @@ class DownloadsScreen(AniScreen):
         try:
             operation()
         except (ValueError, KeyError, OSError) as error:
-            self.notify(one_line(str(error)), severity="warning", markup=False)
+            tell(self, one_line(str(error)), severity="warning")
 
     def action_toggle_pause(self) -> None:
         if (found := self._with_item()) is not None:
@@ -296,12 +297,10 @@ class DownloadsScreen(AniScreen):
             return
         if self.queue.is_running:
             self.queue.stop_queue()
-            self.notify(
-                t("Queue stopped: running downloads finish, no new ones start."), markup=False
-            )
+            tell(self, t("Queue stopped: running downloads finish, no new ones start."))
         else:
             self.queue.start_queue()
-            self.notify(t("Queue started."), markup=False)
+            tell(self, t("Queue started."))
 
     def action_priority(self, delta: int) -> None:
         if (found := self._with_item()) is not None:
@@ -323,9 +322,9 @@ class DownloadsScreen(AniScreen):
             queue.retry([item.id])
         elif any(i.status == "failed" for i in self.items):
             count = len(queue.retry(None))
-            self.notify(t("Retrying {count} failed downloads.", count=str(count)), markup=False)
+            tell(self, t("Retrying {count} failed downloads.", count=str(count)))
         else:
-            self.notify(t("Nothing failed to retry."), markup=False)
+            tell(self, t("Nothing failed to retry."))
 
     def action_remove(self) -> None:
         from app.screens.choice import Choice, ChoiceScreen
@@ -355,12 +354,12 @@ class DownloadsScreen(AniScreen):
     def action_clear_completed(self) -> None:
         if self.queue is not None:
             count = self.queue.clear_completed()
-            self.notify(t("Cleared {count} completed.", count=str(count)), markup=False)
+            tell(self, t("Cleared {count} completed.", count=str(count)))
 
     def action_clear_failed(self) -> None:
         if self.queue is not None:
             count = self.queue.clear_failed()
-            self.notify(t("Cleared {count} failed.", count=str(count)), markup=False)
+            tell(self, t("Cleared {count} failed.", count=str(count)))
 
     def action_play(self) -> None:
         if (found := self._with_item()) is not None:
@@ -401,7 +400,7 @@ class DownloadsScreen(AniScreen):
         queue, item = found
         files = queue.files(item.id)
         if not files:
-            self.notify(t("The file list is not known yet (waiting for metadata)."), markup=False)
+            tell(self, t("The file list is not known yet (waiting for metadata)."))
             return
 
         def chosen(selected: tuple[int, ...] | None) -> None:

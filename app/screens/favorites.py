@@ -18,6 +18,7 @@ from app.screens.base import AniScreen
 from app.services.events import Event
 from app.services.live import EpisodeReleased, TitleChanged
 from app.sources.anilibria.models import Fetched, Title
+from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell, episodes_text
@@ -141,7 +142,7 @@ class FavoritesScreen(AniScreen):
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.show()
-        self.notify(t("Sorted {how}.", how=t(SORT_NAMES[self.sort])), markup=False, timeout=2)
+        tell(self, t("Sorted {how}.", how=t(SORT_NAMES[self.sort])), timeout=2)
 
     def action_remove_favorite(self) -> None:
         from app.screens.choice import Choice, ChoiceScreen

@@ -22,6 +22,7 @@ from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
 from app.services.catalog import title_page_url, video_url
 from app.services.events import Event
 from app.sources.anilibria.models import FeedItem, Fetched, Title, YouTubeVideo
+from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
@@ -244,7 +245,7 @@ class FeedScreen(AniScreen):
             link = video_url(row.video)
             missing = t("This video has no link.")
         if link is None:
-            self.notify(missing, severity="warning", markup=False)
+            tell(self, missing, severity="warning")
             return
         self.post_message(
             CopyRequested(link, t("Copied to the clipboard: {link}", link=one_line(link)))

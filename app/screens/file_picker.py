@@ -21,6 +21,7 @@ from app.i18n import t
 from app.plaintext import one_line
 from app.services.torrent_meta import TorrentFile
 from app.widgets.localized import localize_bindings
+from app.widgets.notify import tell
 
 CHECKED, PARTLY, UNCHECKED = "☑", "◩", "☐"
 
@@ -216,6 +217,6 @@ class FilePickerScreen(ModalScreen[tuple[int, ...] | None]):
     def confirmed(self) -> None:
         checked = self.file_tree.checked
         if not checked:
-            self.notify(t("Choose at least one file."), severity="warning", markup=False)
+            tell(self, t("Choose at least one file."), severity="warning")
             return
         self.dismiss(tuple(sorted(checked)))

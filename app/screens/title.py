@@ -32,6 +32,7 @@ from app.sources.errors import SourceError
 from app.store.history import EpisodeProgress
 from app.widgets.facts import fact
 from app.widgets.localized import localize_bindings
+from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.poster import Poster, resolve_renderer
 from app.widgets.status_line import StatusLine
@@ -360,10 +361,7 @@ class TitleScreen(AniScreen):
             return
         # Through the player: an episode of this title playing now moves its ranges too.
         self.runtime.player.set_skip_offset(self.title_id, seconds)
-        self.notify(
-            t("Skip offset for this title: {offset} s", offset=skip_offset_text(seconds)),
-            markup=False,
-        )
+        tell(self, t("Skip offset for this title: {offset} s", offset=skip_offset_text(seconds)))
         self.history_changed(self.title_id)
 
     def action_find_torrents(self) -> None:
@@ -410,14 +408,14 @@ class TitleScreen(AniScreen):
         """Download the torrent under the cursor; from elsewhere, pick one in the torrent list."""
         table = self.query_one("#title-torrents", KeyTable)
         if not self.torrents:
-            self.notify(t("This title has no torrents yet."), markup=False)
+            tell(self, t("This title has no torrents yet."))
         elif len(self.torrents) == 1:
             self.download(self.torrents[0])
         elif table.has_focus:
             self.download(self.torrents[table.cursor_row])
         else:
             table.focus()
-            self.notify(t("Choose a torrent and press Enter."), markup=False)
+            tell(self, t("Choose a torrent and press Enter."))
 
     def download(self, torrent: Torrent) -> None:
         if self.title_data is not None:

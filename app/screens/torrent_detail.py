@@ -26,6 +26,7 @@ from app.sources.errors import SourceError
 from app.sources.nekobt.models import Comment
 from app.sources.torrentapi.models import PeersHistory
 from app.widgets.facts import fact
+from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
@@ -258,7 +259,7 @@ class TorrentDetailScreen(AniScreen):
     def action_copy_magnet(self) -> None:
         magnet = self.detail.magnet if self.detail else self.hit.magnet
         if not magnet:
-            self.notify(t("No magnet link for this torrent."), severity="warning", markup=False)
+            tell(self, t("No magnet link for this torrent."), severity="warning")
             return
         self.post_message(CopyRequested(magnet, t("Magnet copied to the clipboard.")))
 
@@ -284,13 +285,13 @@ class TorrentDetailScreen(AniScreen):
             elif hit.infohash:
                 spec = parse_info_hash(hit.infohash)
             else:
-                self.notify(t("This torrent has nothing to download from."), markup=False)
+                tell(self, t("This torrent has nothing to download from."))
                 return
         except (SourceError, TorrentInputError) as error:
-            self.notify(
+            tell(
+                self,
                 t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
                 severity="error",
-                markup=False,
             )
             return
         source = (

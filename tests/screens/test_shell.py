@@ -3,8 +3,10 @@ routed by their family; an event nobody routes is logged and ignored."""
 
 from __future__ import annotations
 
+import ast
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,3 +71,18 @@ def test_a_row_without_a_number_key_is_named_in_full() -> None:
     bar = TopBar("schedule", navigation, demo=False, browse_only=False)
     assert bar.line_content(compact=False).plain.split() == ["anitui", "1", "Schedule", "Library"]
     assert bar.line_content(compact=True).plain.split() == ["anitui", "1", "Schedule", "Library"]
+
+
+def test_toasts_go_through_the_one_plain_text_helper() -> None:
+    """`app.widgets.notify.tell` always passes markup=False; a direct `notify()` could forget."""
+    root = Path(__file__).resolve().parents[2] / "app"
+    direct = sorted(
+        f"{path.relative_to(root)}:{node.lineno}"
+        for path in root.rglob("*.py")
+        if path != root / "widgets" / "notify.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "notify"
+    )
+    assert direct == []
