@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
 from textual.screen import Screen
 
 from app.messages import FavoriteToggled
@@ -18,7 +17,7 @@ from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import NotCachedError, SourceError
 from app.widgets.localized import localize_bindings
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, name_cell
+from app.widgets.title_table import KeyTable, RowItems, name_cell
 from app.widgets.top_bar import TopBar
 
 T = TypeVar("T")
@@ -113,6 +112,8 @@ class TitleListScreen(AniScreen):
     def __init__(self) -> None:
         super().__init__()
         self._favorite_ids: frozenset[int] | None = None
+        self.row_titles: RowItems[Title] = RowItems()
+        """The title each row of the table shows, by the row's key (the screen fills it)."""
 
     def listed_titles(self) -> Sequence[Title]:
         """The titles in the table, in row order."""
@@ -136,10 +137,9 @@ class TitleListScreen(AniScreen):
         return title.id in self.favorite_ids
 
     def action_toggle_favorite(self) -> None:
-        titles = self.listed_titles()
-        index = self.query_one(KeyTable).cursor_row
-        if 0 <= index < len(titles):
-            self.post_message(FavoriteToggled(titles[index]))
+        title = self.row_titles.at_cursor(self.query_one(KeyTable))
+        if title is not None:
+            self.post_message(FavoriteToggled(title))
 
     def mark_favorites(self, ids: frozenset[int]) -> None:
         """Restar the rows whose favorite state changed (the rest of the table stays)."""
@@ -148,9 +148,6 @@ class TitleListScreen(AniScreen):
         if not changed:
             return
         table = self.query_one(KeyTable)
-        column = table.get_column_index("name")
-        for row, title in enumerate(self.listed_titles()):
-            if title.id in changed and row < table.row_count:
-                table.update_cell_at(
-                    Coordinate(row, column), name_cell(title, favorite=title.id in ids)
-                )
+        for key, title in self.row_titles.items():
+            if title.id in changed and key in table.rows:
+                table.update_cell(key, "name", name_cell(title, favorite=title.id in ids))

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import RowKey
 
 from app.formatting import date_text, human_size
 from app.i18n import t
@@ -271,8 +272,13 @@ class DownloadsScreen(AniScreen):
     # the current item ---------------------------------------------------------------------
 
     def current_item(self) -> DownloadItem | None:
-        row = self.query_one(KeyTable).cursor_row
-        return self.items[row] if 0 <= row < len(self.items) else None
+        return self.item_of(self.query_one(KeyTable).cursor_key())
+
+    def item_of(self, key: RowKey | None) -> DownloadItem | None:
+        """The download a row shows: its key is the download's id."""
+        if key is None:
+            return None
+        return next((item for item in self.items if item.id == key.value), None)
 
     def _with_item(self) -> tuple[DownloadQueue, DownloadItem] | None:
         item = self.current_item()
@@ -419,7 +425,7 @@ class DownloadsScreen(AniScreen):
     @on(DataTable.RowSelected, "#downloads-table")
     def toggle_detail(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        item = self.current_item()
+        item = self.item_of(event.row_key)
         if item is None or self.detail_id == item.id:
             self.hide_detail()
             return

@@ -21,7 +21,7 @@ from app.sources.anilibria.models import Fetched, Title
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, cell, episodes_text
+from app.widgets.title_table import KeyTable, RowItems, cell, episodes_text
 
 SORTS = ("name", "updated", "weekday")
 SORT_NAMES = {"name": "by name", "updated": "by last update", "weekday": "by weekday"}
@@ -51,6 +51,7 @@ class FavoritesScreen(AniScreen):
         super().__init__()
         self.sort = "name"
         self.titles: list[Title] = []
+        self.row_titles: RowItems[Title] = RowItems()
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -110,12 +111,13 @@ class FavoritesScreen(AniScreen):
         current = self.current_title()
         self.titles.sort(key=lambda title: sort_key(self.sort, title))
         table.clear()
+        self.row_titles.clear()
         history = self.runtime.history
         for title in self.titles:
             out = len(title.player.episodes) if title.player else 0
             new = max(0, out - history.watched_count(title.id))
             day = title.season.week_day if title.season else None
-            table.add_row(
+            key = table.add_row(
                 cell(title.names.ru or title.display_name, "bold"),
                 cell(episodes_text(title)),
                 Text(f"+{new}", style="bold green") if new else cell("—", "dim"),
@@ -123,19 +125,19 @@ class FavoritesScreen(AniScreen):
                 cell(i18n.weekday(day) if day is not None and 0 <= day < 7 else "—"),
                 key=str(title.id),
             )
+            self.row_titles.add([key], [title])
         if current is not None:
             for row, title in enumerate(self.titles):
                 if title.id == current.id:
                     table.move_cursor(row=row)
 
     def current_title(self) -> Title | None:
-        row = self.query_one(KeyTable).cursor_row
-        return self.titles[row] if 0 <= row < len(self.titles) else None
+        return self.row_titles.at_cursor(self.query_one(KeyTable))
 
     @on(DataTable.RowSelected, "#favorites-table")
     def open_title(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        title = self.current_title()
+        title = self.row_titles.get(event.row_key)
         if title is not None:
             self.post_message(TitleOpened(title.id))
 

@@ -25,7 +25,7 @@ from app.sources.anilibria.models import FeedItem, Fetched, Title, YouTubeVideo
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, RowItems, cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,7 @@ class FeedScreen(AniScreen):
         super().__init__()
         self.rows: list[FeedRow] = []
         self.seen: set[tuple[str, int]] = set()
+        self.row_items: RowItems[FeedRow] = RowItems()
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -187,6 +188,7 @@ class FeedScreen(AniScreen):
         self.seen = set()
         self.pages.restart(fetched)
         self.query_one(KeyTable).clear()
+        self.row_items.clear()
         self.append(fetched.value)
         if not self.rows:
             self.query_one(StatusLine).info(t("Nothing here yet."))
@@ -196,7 +198,8 @@ class FeedScreen(AniScreen):
         self.seen.update(row.key for row in fresh)
         self.rows.extend(fresh)
         now = self.now()
-        self.query_one(KeyTable).add_rows(row_cells(row, now) for row in fresh)
+        keys = self.query_one(KeyTable).add_rows(row_cells(row, now) for row in fresh)
+        self.row_items.add(keys, fresh)
 
     @on(DataTable.RowHighlighted, "#feed-table")
     def near_the_end(self, event: DataTable.RowHighlighted) -> None:
@@ -216,13 +219,12 @@ class FeedScreen(AniScreen):
         )
 
     def current_row(self) -> FeedRow | None:
-        row = self.query_one(KeyTable).cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
+        return self.row_items.at_cursor(self.query_one(KeyTable))
 
     @on(DataTable.RowSelected, "#feed-table")
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        row = self.current_row()
+        row = self.row_items.get(event.row_key)
         if row is None:
             return
         if row.title is not None:

@@ -14,7 +14,7 @@ from app.screens.base import AniScreen
 from app.store.history import RecentTitle
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, RowItems, cell
 
 HISTORY_LENGTH = 500
 
@@ -39,6 +39,7 @@ class HistoryScreen(AniScreen):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[RecentTitle] = []
+        self.row_entries: RowItems[RecentTitle] = RowItems()
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -71,7 +72,8 @@ class HistoryScreen(AniScreen):
         table = self.query_one(KeyTable)
         cursor = table.cursor_row
         table.clear()
-        table.add_rows(
+        self.row_entries.clear()
+        keys = table.add_rows(
             [
                 cell(entry.name or f"#{entry.title_id}", "bold"),
                 cell(episode_text(entry)),
@@ -80,6 +82,7 @@ class HistoryScreen(AniScreen):
             ]
             for entry in self.entries
         )
+        self.row_entries.add(keys, self.entries)
         if self.entries:
             table.move_cursor(row=min(cursor, len(self.entries) - 1))
             self.query_one(StatusLine).clear()
@@ -89,5 +92,6 @@ class HistoryScreen(AniScreen):
     @on(DataTable.RowSelected, "#history-table")
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self.entries):
-            self.post_message(TitleOpened(self.entries[event.cursor_row].title_id))
+        entry = self.row_entries.get(event.row_key)
+        if entry is not None:
+            self.post_message(TitleOpened(entry.title_id))

@@ -113,15 +113,17 @@ class ScheduleScreen(TitleListScreen):
         table = self.query_one(KeyTable)
         previous = table.cursor_row
         table.clear()
+        self.row_titles.clear()
         titles = self.listed_titles()
         history = self.runtime.history
-        table.add_rows(
+        keys = table.add_rows(
             [
                 *title_row(title, favorite=self.is_favorite(title)),
                 watched_cell(history.watched_count(title.id), title),
             ]
             for title in titles
         )
+        self.row_titles.add(keys, titles)
         if titles:
             table.move_cursor(row=min(previous, len(titles) - 1))
         status = self.query_one(StatusLine)
@@ -150,17 +152,13 @@ class ScheduleScreen(TitleListScreen):
     @on(DataTable.RowSelected, "#schedule-table")
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.open_row(event.cursor_row)
-
-    def open_row(self, index: int) -> None:
-        titles = self.listed_titles()
-        if 0 <= index < len(titles):
-            self.post_message(TitleOpened(titles[index].id))
+        title = self.row_titles.get(event.row_key)
+        if title is not None:
+            self.post_message(TitleOpened(title.id))
 
     def action_continue(self) -> None:
         """Play the selected title's next unwatched episode, resuming it, as the Title screen's
         `p` does."""
-        titles = self.listed_titles()
-        index = self.query_one(KeyTable).cursor_row
-        if 0 <= index < len(titles):
-            self.post_message(ContinueRequested(titles[index].id))
+        title = self.row_titles.at_cursor(self.query_one(KeyTable))
+        if title is not None:
+            self.post_message(ContinueRequested(title.id))

@@ -227,7 +227,11 @@ class SearchScreen(TitleListScreen):
         self.results = titles
         table = self.query_one(KeyTable)
         table.clear()
-        table.add_rows(title_row(title, favorite=self.is_favorite(title)) for title in titles)
+        self.row_titles.clear()
+        keys = table.add_rows(
+            title_row(title, favorite=self.is_favorite(title)) for title in titles
+        )
+        self.row_titles.add(keys, titles)
 
     # keys ----------------------------------------------------------------------------------
 
@@ -258,5 +262,6 @@ class SearchScreen(TitleListScreen):
     @on(DataTable.RowSelected, "#search-results")
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self.results):
-            self.post_message(TitleOpened(self.results[event.cursor_row].id))
+        title = self.row_titles.get(event.row_key)
+        if title is not None:
+            self.post_message(TitleOpened(title.id))

@@ -36,7 +36,7 @@ from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.poster import Poster, resolve_renderer
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, RowItems, cell
 from app.widgets.top_bar import TopBar
 
 TEAM_LABELS = (
@@ -144,6 +144,8 @@ class TitleScreen(AniScreen):
         super().__init__()
         self.title_id = title_id
         self.title_data: Title | None = None
+        self.row_episodes: RowItems[Episode] = RowItems()
+        self.row_torrents: RowItems[Torrent] = RowItems()
 
     def compose(self) -> ComposeResult:
         yield self.top_bar(t("Title"))
@@ -268,7 +270,8 @@ class TitleScreen(AniScreen):
         cursor = table.cursor_row
         progress = self.runtime.history.positions(self.title_id)
         table.clear()
-        table.add_rows(
+        self.row_episodes.clear()
+        keys = table.add_rows(
             [
                 watched_mark(progress.get(e.serie)),
                 cell(episode_number(e), "bold"),
@@ -278,13 +281,15 @@ class TitleScreen(AniScreen):
             ]
             for e in episodes
         )
+        self.row_episodes.add(keys, episodes)
         if episodes:
             table.move_cursor(row=min(cursor, len(episodes) - 1))
 
     def fill_torrents(self, torrents: tuple[Torrent, ...]) -> None:
         table = self.query_one("#title-torrents", KeyTable)
         table.clear()
-        table.add_rows(
+        self.row_torrents.clear()
+        keys = table.add_rows(
             [
                 cell(tr.quality.string or "—", "bold"),
                 cell(tr.series.string or "—"),
@@ -296,6 +301,7 @@ class TitleScreen(AniScreen):
             ]
             for tr in torrents
         )
+        self.row_torrents.add(keys, torrents)
 
     @property
     def episodes(self) -> tuple[Episode, ...]:
@@ -340,10 +346,9 @@ class TitleScreen(AniScreen):
     @on(DataTable.RowSelected, "#title-episodes")
     def episode_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if self.title_data is not None and 0 <= event.cursor_row < len(self.episodes):
-            self.post_message(
-                EpisodePlayRequested(self.title_data, self.episodes[event.cursor_row].serie)
-            )
+        episode = self.row_episodes.get(event.row_key)
+        if self.title_data is not None and episode is not None:
+            self.post_message(EpisodePlayRequested(self.title_data, episode.serie))
 
     @on(Button.Pressed, "#title-play")
     def action_continue(self) -> None:
@@ -374,10 +379,10 @@ class TitleScreen(AniScreen):
 
     def action_toggle_watched(self) -> None:
         """Mark the episode under the cursor watched, or unwatched when it was."""
-        table = self.query_one("#title-episodes", KeyTable)
-        if not 0 <= table.cursor_row < len(self.episodes):
+        chosen = self.row_episodes.at_cursor(self.query_one("#title-episodes", KeyTable))
+        if chosen is None:
             return
-        episode = self.episodes[table.cursor_row].serie
+        episode = chosen.serie
         progress = self.runtime.history.positions(self.title_id).get(episode)
         watched = progress is not None and progress.watched
         self.runtime.player.set_watched(self.title_id, episode, not watched)
@@ -390,8 +395,9 @@ class TitleScreen(AniScreen):
     @on(DataTable.RowSelected, "#title-torrents")
     def torrent_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self.torrents):
-            self.download(self.torrents[event.cursor_row])
+        torrent = self.row_torrents.get(event.row_key)
+        if torrent is not None:
+            self.download(torrent)
 
     @on(Button.Pressed, "#title-favorite")
     def action_toggle_favorite(self) -> None:
@@ -412,7 +418,8 @@ class TitleScreen(AniScreen):
         elif len(self.torrents) == 1:
             self.download(self.torrents[0])
         elif table.has_focus:
-            self.download(self.torrents[table.cursor_row])
+            if (torrent := self.row_torrents.at_cursor(table)) is not None:
+                self.download(torrent)
         else:
             table.focus()
             tell(self, t("Choose a torrent and press Enter."))

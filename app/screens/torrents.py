@@ -39,7 +39,7 @@ from app.sources.errors import NetworkError, RateLimitedError, SourceError
 from app.sources.nekobt.client import TorrentSort
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, RowItems, cell
 from app.widgets.torrent_text import level_text, problem_text
 
 SORTS: tuple[tuple[str, TorrentSort], ...] = (
@@ -147,6 +147,7 @@ class TorrentsScreen(AniScreen):
         super().__init__()
         self.initial_query = query
         self.results: list[TorrentHit] = []
+        self.row_hits: RowItems[TorrentHit] = RowItems()
         self.request: TorrentRequest | None = None
         """The request the results on screen answer."""
         self.page = 0
@@ -375,12 +376,19 @@ class TorrentsScreen(AniScreen):
         if not append:
             self.results = []
             table.clear()
+            self.row_hits.clear()
         page = merge_page(self.results, hits)
         self.results = list(page.hits)
         for row in page.changed:
-            for column, value in enumerate(hit_row(self.results[row])):
-                table.update_cell_at(Coordinate(row, column), value)
-        table.add_rows(hit_row(hit) for hit in page.added)
+            # The merge says where (rows are listed in `results` order); the row's key then
+            # carries the completed hit.
+            key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key
+            hit = self.results[row]
+            for column, value in zip(table.columns, hit_row(hit), strict=True):
+                table.update_cell(key, column, value)
+            self.row_hits.add([key], [hit])
+        added = page.added
+        self.row_hits.add(table.add_rows(hit_row(hit) for hit in added), added)
 
     def show_notes(self, hints: tuple[str, ...], errors: Mapping[Source, SourceError]) -> None:
         """The hint line (nekoBT's media suggestions) and one line per failed source."""
@@ -449,8 +457,9 @@ class TorrentsScreen(AniScreen):
     @on(DataTable.RowSelected, "#torrents-results")
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self.results):
-            self.open_hit(self.results[event.cursor_row])
+        hit = self.row_hits.get(event.row_key)
+        if hit is not None:
+            self.open_hit(hit)
 
     def open_hit(self, hit: TorrentHit) -> None:
         """Open the detail of `hit` above this screen."""

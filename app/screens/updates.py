@@ -87,18 +87,20 @@ class UpdatesScreen(TitleListScreen):
         self.seen_ids = set()
         self.pages.restart(fetched)
         self.query_one(KeyTable).clear()
+        self.row_titles.clear()
         self.append(fetched.value)
 
     def append(self, titles: tuple[Title, ...]) -> None:
         fresh = unique_titles(titles, self.seen_ids)
         self.titles.extend(fresh)
-        self.query_one(KeyTable).add_rows(
+        keys = self.query_one(KeyTable).add_rows(
             [
                 self.new_mark(title),
                 *title_row(title, with_status=False, favorite=self.is_favorite(title)),
             ]
             for title in fresh
         )
+        self.row_titles.add(keys, fresh)
 
     def listed_titles(self) -> list[Title]:
         return self.titles
@@ -128,5 +130,6 @@ class UpdatesScreen(TitleListScreen):
     @on(DataTable.RowSelected, "#updates-table")
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self.titles):
-            self.post_message(TitleOpened(self.titles[event.cursor_row].id))
+        title = self.row_titles.get(event.row_key)
+        if title is not None:
+            self.post_message(TitleOpened(title.id))

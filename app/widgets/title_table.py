@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -14,6 +14,8 @@ from app.formatting import date_text
 from app.plaintext import one_line
 from app.sources.anilibria.models import Title
 from app.widgets.localized import localize_bindings
+
+T = TypeVar("T")
 
 
 def cell(text: str | None, style: str = "") -> Text:
@@ -83,6 +85,12 @@ class KeyTable(DataTable[Text]):
     def on_resize(self) -> None:
         self.fit_columns()
 
+    def cursor_key(self) -> RowKey | None:
+        """The key of the row under the cursor, None when the table is empty."""
+        if not self.is_valid_coordinate(self.cursor_coordinate):
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+
     def fit_columns(self) -> None:
         """Share the width left by the fixed columns among the flexible ones, by their need."""
         if not self.flexible or not self.size.width:
@@ -117,3 +125,32 @@ class KeyTable(DataTable[Text]):
         if self.flexible:
             self.call_after_refresh(self.fit_columns)
         return keys
+
+
+class RowItems(Generic[T]):
+    """The item each row of a table shows, found by the row's key: an item looked up by its
+    key cannot drift from a list that was refilled or sorted differently, as one looked up by
+    the cursor's position into a parallel list can."""
+
+    def __init__(self) -> None:
+        self._items: dict[RowKey, T] = {}
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def add(self, keys: Sequence[RowKey], items: Sequence[T]) -> None:
+        """Remember that the rows `keys` show `items`, one for one."""
+        self._items.update(zip(keys, items, strict=True))
+
+    def get(self, key: RowKey | None) -> T | None:
+        return None if key is None else self._items.get(key)
+
+    def at_cursor(self, table: KeyTable) -> T | None:
+        """The item of the row under `table`'s cursor, None when there is none."""
+        return self.get(table.cursor_key())
+
+    def items(self) -> Iterator[tuple[RowKey, T]]:
+        return iter(self._items.items())
+
+    def __len__(self) -> int:
+        return len(self._items)
