@@ -93,13 +93,18 @@ class DownloadsController(Controller):
     async def _add_title_torrent(self, title: Title, torrent: Torrent) -> None:
         spec = await self._read_title_torrent(torrent)
         if spec is not None:
-            await self._add(
-                spec,
-                "anilibria",
-                title.id,
-                title.names.ru or title.display_name,
-                torrent.series.string,
-            )
+            await self._add_from_title(title, torrent, spec)
+
+    async def _add_from_title(
+        self,
+        title: Title,
+        torrent: Torrent,
+        spec: TorrentSpec,
+        selected: tuple[int, ...] | None = None,
+    ) -> None:
+        """Queue `spec`, the .torrent of one of `title`'s torrents, named after the title."""
+        name = title.names.ru or title.display_name
+        await self._add(spec, "anilibria", title.id, name, torrent.series.string, selected=selected)
 
     async def _add(
         self,
@@ -187,11 +192,6 @@ class DownloadsController(Controller):
         if spec is None:
             return
         chosen = tuple(f.index for f in spec.files if episode_in_file_name(f.path) == episode)
-        await self._add(
-            spec,
-            "anilibria",
-            title.id,
-            title.names.ru or title.display_name,
-            torrent.series.string,
-            selected=chosen if chosen and len(spec.files) > 1 else None,
+        await self._add_from_title(
+            title, torrent, spec, chosen if chosen and len(spec.files) > 1 else None
         )
