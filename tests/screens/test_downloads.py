@@ -16,8 +16,9 @@ from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
 from app.services.torrent_meta import parse_torrent
+from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
-from tests.support import wait_for
+from tests.support import screen_of, wait_for
 
 DOWNLOAD_WAIT_S = 40.0
 NO_SEEDING = {"torrents.seed_ratio": 0.0}
@@ -45,7 +46,7 @@ def multi_file_torrent(server: Any) -> tuple[int, int]:
 async def open_title(pilot: Any, title_id: int) -> TitleScreen:
     pilot.app.open_title(title_id)
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
-    screen = pilot.app.screen
+    screen = screen_of(pilot.app, TitleScreen)
     await wait_for(pilot, lambda: screen.title_data is not None)
     return screen
 
@@ -53,7 +54,7 @@ async def open_title(pilot: Any, title_id: int) -> TitleScreen:
 async def download_from_title(pilot: Any, title_id: int, torrent_index: int) -> None:
     """Title → torrent list → Enter on the torrent; stops at the file picker if it opens."""
     screen = await open_title(pilot, title_id)
-    torrents = screen.query_one("#title-torrents")
+    torrents = screen.query_one("#title-torrents", KeyTable)
     torrents.focus()
     torrents.move_cursor(row=torrent_index)
     await pilot.press("enter")
@@ -62,7 +63,7 @@ async def download_from_title(pilot: Any, title_id: int, torrent_index: int) -> 
 async def downloads_screen(pilot: Any) -> DownloadsScreen:
     await pilot.press("6")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, DownloadsScreen))
-    screen = pilot.app.screen
+    screen = screen_of(pilot.app, DownloadsScreen)
     await wait_for(pilot, lambda: screen.queue is not None)
     return screen
 
@@ -132,6 +133,7 @@ async def test_downloads_keys_pause_stop_priority_and_remove_with_files(
         await pilot.press("minus", "minus")
         await wait_for(pilot, lambda: screen.items[0].priority == "LOW")
 
+        assert screen.queue is not None
         folder = screen.queue.save_path(screen.items[0].id)
         assert folder.exists()
         await pilot.press("D")
@@ -153,7 +155,9 @@ async def test_a_paused_download_survives_quitting_and_finishes_after_a_restart(
         await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
         await pilot.press("enter")
         screen = await downloads_screen(pilot)
-        await wait_for(pilot, lambda: screen.items and screen.items[0].done > 0, DOWNLOAD_WAIT_S)
+        await wait_for(
+            pilot, lambda: bool(screen.items) and screen.items[0].done > 0, DOWNLOAD_WAIT_S
+        )
         await pilot.press("p")
         await wait_for(pilot, lambda: status_of(screen) == ["paused"])
         paused_at = screen.items[0].done
@@ -218,12 +222,14 @@ def test_downloads_snapshot(
 
     async def fill_queue(pilot: Any) -> None:
         screen = await downloads_screen(pilot)
+        queue = screen.queue
+        assert queue is not None
         await pilot.press("s")
-        await wait_for(pilot, lambda: not screen.queue.is_running)
+        await wait_for(pilot, lambda: not queue.is_running)
         for title in catalog.titles[:3]:
             entry = title["torrents"]["list"][0]
             spec = parse_torrent(catalog.torrent_file(entry["torrent_id"], []))
-            screen.queue.add(
+            queue.add(
                 spec,
                 title_id=title["id"],
                 title_name=title["names"]["ru"],

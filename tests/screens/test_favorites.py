@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from textual.coordinate import Coordinate
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from app.screens.confirm import ConfirmScreen
 from app.screens.favorites import FavoritesScreen
@@ -23,19 +24,18 @@ from app.sources.anilibria.client import LOGIN_PATH
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.screens.test_downloads import open_title
-from tests.support import wait_for
+from tests.support import screen_of, wait_for
 
 
 async def favorites_screen(pilot: Any) -> FavoritesScreen:
     await pilot.press("5")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FavoritesScreen))
-    return pilot.app.screen
+    return screen_of(pilot.app, FavoritesScreen)
 
 
-async def prompt_screen(pilot: Any) -> PromptScreen:
+async def prompt_screen(pilot: Any) -> PromptScreen[Any]:
     await wait_for(pilot, lambda: bool(pilot.app.screen.query(Input)))
-    assert isinstance(pilot.app.screen, PromptScreen)
-    return pilot.app.screen
+    return screen_of(pilot.app, PromptScreen)
 
 
 async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
@@ -46,8 +46,8 @@ async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
         for title_id in (9001, 9002):
             screen = await open_title(pilot, title_id)
             await pilot.press("f")
-            await wait_for(pilot, lambda t=title_id: app.runtime.favorites.contains(t))
-            assert "In favorites" in str(screen.query_one("#title-favorite").label)
+            await wait_for(pilot, partial(app.runtime.favorites.contains, title_id))
+            assert "In favorites" in str(screen.query_one("#title-favorite", Button).label)
             await pilot.press("escape")
         favorites = await favorites_screen(pilot)
         await wait_for(pilot, lambda: {t.id for t in favorites.titles} == {9001, 9002})
@@ -125,13 +125,14 @@ async def test_login_shows_the_servers_refusal_then_logs_in_and_syncs(
         await pilot.press("f")
         app.log_in()
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
-        login = app.screen
+        login = screen_of(app, LoginScreen)
         await pilot.press(*DEMO_LOGIN[0], "enter", *"wrong", "enter")
         problem = login.query_one("#login-problem")
         await wait_for(pilot, lambda: "Invalid" in str(problem.render()))
-        assert app.runtime.favorites.account is AccountState.LOGGED_OUT
+        refused = app.runtime.favorites.account
+        assert refused is AccountState.LOGGED_OUT
 
-        password = login.query_one("#login-password")
+        password = login.query_one("#login-password", Input)
         password.value = DEMO_LOGIN[1]
         password.focus()
         await pilot.press("enter")

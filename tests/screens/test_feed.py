@@ -14,7 +14,7 @@ from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.screens.test_resilience import HOSTILE_NAMES
-from tests.support import FIXED_NOW, wait_for
+from tests.support import FIXED_NOW, screen_of, wait_for
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 
@@ -22,7 +22,7 @@ SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24"
 async def feed_screen(pilot: Any) -> FeedScreen:
     await pilot.press("8")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FeedScreen))
-    screen = pilot.app.screen
+    screen = screen_of(pilot.app, FeedScreen)
     await wait_for(pilot, lambda: screen.query_one(KeyTable).row_count > 0)
     return screen
 
@@ -104,7 +104,7 @@ async def test_enter_on_a_title_opens_it(app_factory: AppFactory) -> None:
         await move_to(pilot, screen, row)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
-        assert app.screen.title_id == target.id
+        assert screen_of(app, TitleScreen).title_id == target.id
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
 
@@ -148,7 +148,7 @@ async def test_a_server_failure_shows_and_ctrl_r_recovers(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("8")
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
-        screen = app.screen
+        screen = screen_of(app, FeedScreen)
         status = screen.query_one(StatusLine)
         table = screen.query_one(KeyTable)
         await wait_for(pilot, lambda: status.has_class("-error"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.binding import Binding
@@ -59,6 +60,11 @@ async def walk_focus(app: AniApp, pilot: Any, where: str) -> list[str]:
     return problems
 
 
+def mode_is(app: AniApp, mode: str) -> Callable[[], bool]:
+    """A wait condition on `mode`, bound now (not to a loop variable that moves on)."""
+    return lambda: app.current_mode == mode
+
+
 async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver: Any) -> None:
     app = app_factory()
     problems: list[str] = []
@@ -76,7 +82,7 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
         ):
             app.set_focus(None)
             await pilot.press(key)
-            await wait_for(pilot, lambda mode=mode: app.current_mode == mode)
+            await wait_for(pilot, mode_is(app, mode))
             problems += await walk_focus(app, pilot, mode)
         app.open_title(devserver.catalog.titles[0]["id"])
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
