@@ -1,4 +1,5 @@
-"""An app factory for Pilot and snapshot tests: temp dirs, the local server, a fixed clock."""
+"""An app factory for Pilot and snapshot tests: temp dirs, the local server, a fixed clock, and
+a still screen (no cursor blink, no animations)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import textual.constants
+from textual.widgets import Input
 
 from app.application import AniApp, make_app
 from app.devserver import nekobt, torrentapi
@@ -34,6 +37,24 @@ def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     yield
     os.environ.pop("TZ", None)
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def still_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cursor blink and no animations: what a test or a snapshot sees does not depend on the
+    moment it looks (a blink phase, a half-scrolled table)."""
+    # Textual reads TEXTUAL_ANIMATIONS once, at import, into the constant every App starts
+    # its `animation_level` from; the variable itself reaches any app run in a subprocess.
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+    # Every Input, on any screen and the command palette's too, is made with a steady cursor.
+    made = Input.__init__
+
+    def steady_input(self: Input, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        self.cursor_blink = False
+
+    monkeypatch.setattr(Input, "__init__", steady_input)
 
 
 @pytest.fixture
