@@ -1,5 +1,5 @@
 """An app factory for Pilot and snapshot tests: temp dirs, the local server, a fixed clock, and
-a still screen (no cursor blink, no animations)."""
+a still screen (no cursor blink, no animations) and a record of what the app notified."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from textual.widgets import Input
 
 from app.application import AniApp, make_app
 from app.devserver import nekobt, torrentapi
+from tests.screens.notifications import record_notices
 from tests.support import FIXED_NOW, settings_for
 
 AppFactory = Callable[..., AniApp]
@@ -55,6 +56,12 @@ def still_screen(monkeypatch: pytest.MonkeyPatch) -> None:
         self.cursor_blink = False
 
     monkeypatch.setattr(Input, "__init__", steady_input)
+
+
+@pytest.fixture(autouse=True)
+def recorded_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notification is recorded for `tests.screens.notifications.notices(app)`."""
+    record_notices(monkeypatch)
 
 
 @pytest.fixture

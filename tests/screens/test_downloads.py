@@ -18,6 +18,7 @@ from app.screens.title import TitleScreen
 from app.services.torrent_meta import parse_torrent
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.support import screen_of, wait_for
 
 DOWNLOAD_WAIT_S = 40.0
@@ -204,7 +205,7 @@ async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         await pilot.press("enter")  # the same torrent again: refused before any file picker
         await wait_for(
-            pilot, lambda: any("Already in the downloads" in n.message for n in app._notifications)
+            pilot, lambda: any("Already in the downloads" in n.message for n in notices(app))
         )
         assert isinstance(app.screen, TitleScreen)
         queue = await app.downloads()

@@ -23,6 +23,7 @@ from app.services.secrets import SecretStore
 from app.sources.anilibria.client import LOGIN_PATH
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.screens.test_downloads import open_title
 from tests.support import screen_of, wait_for
 
@@ -149,7 +150,7 @@ async def test_login_shows_the_servers_refusal_then_logs_in_and_syncs(
             await pilot.pause(0.1)
             assert app.current_mode == mode
             assert session_id not in app.export_screenshot()
-        assert all(session_id not in str(n.message) for n in app._notifications)
+        assert all(session_id not in str(n.message) for n in notices(app))
 
 
 @pytest.mark.parametrize(
@@ -186,7 +187,7 @@ async def test_export_then_import_through_the_palette_prompts(
         await wait_for(pilot, lambda: not isinstance(app.screen, PromptScreen))
         written = json.loads(exported.read_text())["favorites"]
         assert sorted(entry["id"] for entry in written) == [9001, 9002]
-        assert any("exported" in str(n.message) for n in app._notifications)
+        assert any("exported" in str(n.message) for n in notices(app))
 
     hostile = tmp_path / "hostile.json"
     hostile.write_text('{"format": "anitui-favorites", "version": 1, "favorites": [{"id": -4}]}')
@@ -207,7 +208,7 @@ async def test_export_then_import_through_the_palette_prompts(
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(again.screen, PromptScreen))
         assert again.runtime.favorites.ids() == {9001, 9002}
-        assert any("1 favorites imported, 1" in str(n.message) for n in again._notifications)
+        assert any("1 favorites imported, 1" in str(n.message) for n in notices(again))
 
 
 async def test_a_favorite_added_on_another_device_arrives_with_the_periodic_sync(

@@ -13,6 +13,7 @@ from app.screens.title import TitleScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.screens.test_resilience import HOSTILE_NAMES
 from tests.support import FIXED_NOW, screen_of, wait_for
 
@@ -126,7 +127,7 @@ async def test_enter_and_y_copy_links(app_factory: AppFactory, devserver: Any) -
         await pilot.press("enter")
         assert app.clipboard == link_of(videos[0])
         assert isinstance(app.screen, FeedScreen)  # a video does not open anything
-        assert any(link_of(videos[0]) in n.message for n in app._notifications)
+        assert any(link_of(videos[0]) in n.message for n in notices(app))
 
         await move_to(pilot, screen, videos[1])
         await pilot.press("y")
@@ -212,7 +213,7 @@ async def test_hostile_text_is_shown_literally(
         app.copy_to_clipboard("before")
         await pilot.press("enter")
         assert app.clipboard == "before"
-        assert any("has no link" in n.message for n in app._notifications)
+        assert any("has no link" in n.message for n in notices(app))
 
         await move_to(pilot, screen, rows[("youtube", 9198)])
         await pilot.press("y")  # the id is quoted into the link, never pasted raw

@@ -18,6 +18,7 @@ from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from app.widgets.top_bar import TopBar
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.screens.test_downloads import open_title
 from tests.support import screen_of, wait_for
 
@@ -35,7 +36,7 @@ def top_bar_text(app: Any) -> str:
 
 
 def episode_notices(app: Any) -> list[str]:
-    return [str(n.message) for n in app._notifications if "is out" in str(n.message)]
+    return [str(n.message) for n in notices(app) if "is out" in str(n.message)]
 
 
 async def follow(pilot: Any, hub: Any, title_id: int) -> None:

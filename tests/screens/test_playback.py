@@ -12,6 +12,7 @@ from app.screens.title import TitleScreen
 from app.widgets.now_playing import NowPlaying, NowPlayingBar
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.support import screen_of, wait_for
 
 HEADLESS_PLAYER = {"player.vo": "null", "player.ao": "null", "player.mpv_config": "false"}
@@ -75,7 +76,7 @@ async def test_quit_while_playing_asks_first(player_app: AniApp) -> None:
         await pilot.press("q")
         await pilot.pause(0.1)
         assert app.is_running
-        assert any("press q again" in n.message for n in app._notifications)
+        assert any("press q again" in n.message for n in notices(app))
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, timeout=10)
 
@@ -193,7 +194,7 @@ async def test_ask_mode_offers_the_skip_and_S_takes_it(
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
         await wait_for(pilot, lambda: playing(app).skip_offer == "opening", timeout=20)
         # The toast lasts as long as the range: look before it goes.
-        assert any(n.message == "Opening: press S to skip" for n in app._notifications)
+        assert any(n.message == "Opening: press S to skip" for n in notices(app))
         await pilot.press("space")  # hold the playhead inside the range
         await wait_for(pilot, lambda: playing(app).paused, timeout=10)
         assert playing(app).skip_offer == "opening"
@@ -205,7 +206,7 @@ async def test_ask_mode_offers_the_skip_and_S_takes_it(
         await wait_for(pilot, lambda: playing(app).position >= 2.4, timeout=10)
         assert "press S" not in str(bar.render())
         assert "S" not in screen.active_bindings
-        assert any(n.message == "Skipped the opening." for n in app._notifications)
+        assert any(n.message == "Skipped the opening." for n in notices(app))
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
 
@@ -223,7 +224,7 @@ async def test_an_unanswered_offer_goes_away_and_S_stays_inert(app_factory: AppF
         assert "press S" not in str(screen.query_one(NowPlayingBar).render())
         await pilot.press("S")  # nothing on offer: no seek, no error
         await pilot.pause(0.1)
-        assert not any("Skipped" in n.message for n in app._notifications)
+        assert not any("Skipped" in n.message for n in notices(app))
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
 
@@ -298,7 +299,7 @@ async def test_p_on_the_schedule_continues_the_selected_title(player_app: AniApp
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
         await pilot.press("down", "p")
         await wait_for(
-            pilot, lambda: any("Every episode is watched" in n.message for n in app._notifications)
+            pilot, lambda: any("Every episode is watched" in n.message for n in notices(app))
         )
         assert app.now_playing is None
         # The Schedule's own keys still work.
