@@ -16,7 +16,7 @@ run: $(VENV)/.installed-run system-deps
 test: $(VENV)/.installed-test system-deps test-system-deps
 	$(BIN)/ruff format --check app tests
 	$(BIN)/ruff check app tests
-	$(BIN)/mypy app
+	$(BIN)/mypy app tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test system-deps
@@ -25,7 +25,7 @@ bench: $(VENV)/.installed-test system-deps
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check app tests
 	$(BIN)/ruff check app tests
-	$(BIN)/mypy app
+	$(BIN)/mypy app tests
 
 # Playback needs libmpv (in-process) and the mpv command (terminal video over SSH). As root
 # they are installed; otherwise the exact command is printed and the app runs without playback,

@@ -15,6 +15,7 @@ from app.services.events import EventBus
 
 if TYPE_CHECKING:
     from app.devserver.seeder import Seeder
+    from app.devserver.server import DevServer
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -52,7 +53,7 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def devserver() -> Iterator[Any]:
+def devserver() -> Iterator[DevServer]:
     """The bundled API servers (AniLibria with the demo catalog, nekoBT, the Torrent API) on one
     free loopback port, for the session.
 
@@ -70,7 +71,7 @@ def devserver() -> Iterator[Any]:
 
 
 @pytest.fixture
-def fresh_devserver() -> Iterator[Any]:
+def fresh_devserver() -> Iterator[DevServer]:
     """A devserver of the test's own (all APIs), stopped afterwards."""
     from app.devserver.demo import demo_server
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.screen import Screen
 
 from app.config import Settings, load_settings
 from app.devserver.demo import service_urls
+
+S = TypeVar("S", bound=Screen[Any])
 
 # 2026-11-23 12:00 UTC, a Monday: the demo catalog's "today".
 FIXED_NOW = 1795392000 + 12 * 3600
@@ -51,3 +56,10 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 1
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.02)
+
+
+def screen_of(app: App[Any], kind: type[S]) -> S:
+    """The app's current screen, which the test expects to be a `kind` by now."""
+    screen = app.screen
+    assert isinstance(screen, kind), f"{type(screen).__name__} is on top, not {kind.__name__}"
+    return screen

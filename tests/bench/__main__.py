@@ -307,6 +307,7 @@ async def play_latency(server: dict[str, str]) -> dict[str, float]:
     from textual import events
 
     from app.bootstrap import make_app
+    from app.messages import TitleOpened
     from app.screens.title import TitleScreen
     from app.widgets.title_table import KeyTable
 
@@ -316,7 +317,7 @@ async def play_latency(server: dict[str, str]) -> dict[str, float]:
         )
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_title(BENCH_TITLE)
+        app.post_message(TitleOpened(BENCH_TITLE))
         while not isinstance(app.screen, TitleScreen) or app.screen.title_data is None:
             await asyncio.sleep(0.005)
         episodes = app.screen.query_one("#title-episodes", KeyTable)
@@ -325,6 +326,7 @@ async def play_latency(server: dict[str, str]) -> dict[str, float]:
         await pilot.pause(0.5)  # as a user would: read the page before pressing Enter
         start = time.perf_counter()
         # Straight to the driver: Pilot's own waits for idle cost more than the keypress.
+        assert app._driver is not None
         app._driver.send_message(events.Key("enter", "\r"))
         while app.now_playing is None or app.now_playing.position <= 0:
             await asyncio.sleep(0.002)
@@ -429,8 +431,8 @@ def main() -> int:
             verdict = "  goal ≤ {}: {}".format(goal[1], "met" if value <= goal[1] else "MISSED")
         print(f"{name:18} {value:10.3f}{verdict}")
     print("\ndownloads (TCP on loopback, a local seeder in its own process):")
-    for what, figure, goal in downloads.table_rows(downloads.run_all()):
-        print(f"  {what}: {figure}" + (f"  ({goal})" if goal else ""))
+    for what, figure, aim in downloads.table_rows(downloads.run_all()):
+        print(f"  {what}: {figure}" + (f"  ({aim})" if aim else ""))
     return 0
 
 

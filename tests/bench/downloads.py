@@ -518,7 +518,7 @@ async def part_app_ui(args: dict[str, Any]) -> dict[str, Any]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the Downloads screen did not open")
             await pilot.pause(0.02)
-        queue = await app.downloads()
+        queue = await app.runtime.downloads()
         assert queue is not None
         await pilot.pause(0.5)  # the screen has painted; start-up work is over
         loop = asyncio.get_running_loop()

@@ -467,10 +467,13 @@ def test_hls_really_plays_in_mpv(devserver: DevServer) -> None:
     ended = threading.Event()
     reasons: list[int] = []
 
-    @player.event_callback("end-file")
     def on_end(event: Any) -> None:
         reasons.append(event.data.reason)
         ended.set()
+
+    # Registered by a call, not as a decorator: python-mpv is untyped, and an untyped
+    # decorator would leave on_end unchecked.
+    player.event_callback("end-file")(on_end)
 
     try:
         player.play(f"{devserver.base_url}/videos/media/ts/9004/1/480/x.m3u8")

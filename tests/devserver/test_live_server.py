@@ -543,7 +543,7 @@ async def test_demo_episodes_follow_new_favorites_once(fresh_devserver: DevServe
     async with client(
         fresh_devserver, {"subscribe": {"id": 9001}}, {"subscribe": {"id": 9003}}
     ) as ws:
-        kinds = []
+        kinds: list[str] = []
         while len([k for k in kinds if k == "playlist_update"]) < 2:
             message = await receive(ws)
             kinds.append(message.get("type", "encode_finish"))

@@ -29,7 +29,7 @@ from app.services.events import Event, EventBus
 from app.services.torrent_meta import TorrentSpec, parse_torrent
 from app.services.torrents import EngineSettings, TorrentEngine
 from app.store.db import Database
-from app.store.downloads import DownloadStore
+from app.store.downloads import DownloadRecord, DownloadStore
 
 E = TypeVar("E", bound=Event)
 
@@ -56,6 +56,13 @@ def one(queue: DownloadQueue, item_id: str) -> DownloadItem:
     item = queue.get(item_id)
     assert item is not None, f"no download {item_id}"
     return item
+
+
+def stored(store: DownloadStore, download_id: str) -> DownloadRecord:
+    """The store's row of `download_id` (which must exist)."""
+    record = store.get(download_id)
+    assert record is not None, f"no stored download {download_id}"
+    return record
 
 
 class FakeClock:

@@ -27,7 +27,7 @@ from app.services.torrent_meta import (
     parse_magnet,
     parse_torrent,
 )
-from tests.downloads.conftest import Harness, one, until
+from tests.downloads.conftest import Harness, one, stored, until
 
 
 def statuses(queue: Any) -> dict[str, str]:
@@ -226,12 +226,15 @@ async def test_pause_frees_the_slot_and_resume_finishes(harness: Harness) -> Non
     assert one(queue, a.id).status == "paused"
     assert one(queue, b.id).status == "downloading"
     await until(lambda: getattr(engine.status(spec.info_hash), "state", "") == "paused")
-    paused_at = engine.status(spec.info_hash).done  # type: ignore[union-attr]
+    paused = engine.status(spec.info_hash)
+    assert paused is not None
+    paused_at = paused.done
     harness.seeder.set_upload_rate_limit(0)
     await until(lambda: one(queue, b.id).status == "completed")
     assert one(queue, a.id).status == "paused"
     assert engine.has(spec.info_hash)
-    assert engine.status(spec.info_hash).done == paused_at < spec.total_size  # type: ignore[union-attr]
+    kept = engine.status(spec.info_hash)
+    assert kept is not None and kept.done == paused_at < spec.total_size
     queue.toggle_pause(a.id)
     assert one(queue, a.id).status == "downloading"
     await until(lambda: one(queue, a.id).status == "completed")
@@ -532,7 +535,7 @@ async def test_progress_is_saved_at_most_every_interval(harness: Harness) -> Non
     queue.add(waiting, source="file")
     store = harness.store
     await until(lambda: one(queue, item.id).done > 0)
-    assert store.get(item.id).done == 0  # type: ignore[union-attr]
+    assert stored(store, item.id).done == 0
     progress = [e for e in harness.events.of(DownloadProgress) if e.items]
     assert all(len({i.id for i in e.items}) == len(e.items) for e in progress)
     await until(lambda: any(i.eta for e in harness.events.of(DownloadProgress) for i in e.items))
@@ -545,7 +548,7 @@ async def test_progress_is_saved_at_most_every_interval(harness: Harness) -> Non
     left = now.wanted - now.done + 50_000
     assert stats.estimated_time_remaining == pytest.approx(left / stats.average_speed)
     harness.clock.advance(5.0)
-    await until(lambda: store.get(item.id).done > 0)  # type: ignore[union-attr]
+    await until(lambda: stored(store, item.id).done > 0)
 
 
 async def test_choosing_more_files_after_completion_downloads_them(harness: Harness) -> None:
@@ -580,7 +583,8 @@ async def test_play_while_downloading_and_after(harness: Harness) -> None:
     spec, files = harness.torrent(
         [("ep01.mkv", 50_000), ("notes.txt", 100), ("ep02.mkv", 60_000)], name="Play", seed=False
     )
-    assert queue.free_space() is not None and queue.free_space() > 0  # type: ignore[operator]
+    free = queue.free_space()
+    assert free is not None and free > 0
     harness.dial()
     item = queue.add(spec, source="file", selected=[f.index for f in spec.files[1:]])
     video = queue.video_file(item.id)

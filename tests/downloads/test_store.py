@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from app.store import db as db_module
 from app.store.db import MIGRATIONS, Database, StoreError
 from app.store.downloads import PRIORITIES, STATUSES, DownloadRecord, DownloadStore
 from app.store.history import HistoryStore
+from tests.downloads.conftest import stored
 
 
 @pytest.fixture
@@ -21,7 +23,14 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.close()
 
 
-def record(n: int = 1, **changes: object) -> DownloadRecord:
+def user_version(db: Database) -> int:
+    """The database's schema version (PRAGMA user_version)."""
+    row = db.query_one("PRAGMA user_version")
+    assert row is not None
+    return int(row[0])
+
+
+def record(n: int = 1, **changes: Any) -> DownloadRecord:
     base = DownloadRecord(
         id=f"id-{n}",
         info_hash=f"{n:040x}",
@@ -45,7 +54,7 @@ def record(n: int = 1, **changes: object) -> DownloadRecord:
         retry_count=0,
         next_retry_at=None,
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **changes)
 
 
 def test_round_trip_and_lookups(db: Database) -> None:
@@ -105,13 +114,13 @@ def test_update_progress_positions_and_delete(db: Database) -> None:
     )
     assert got.selected == (5,) and got.started_at == 1.5
     store.update("id-1", selected=None)
-    assert store.get("id-1").selected is None  # type: ignore[union-attr]
+    assert stored(store, "id-1").selected is None
     with pytest.raises(StoreError):
         store.update("id-1", info_hash="x")
     with pytest.raises(StoreError):  # the CHECK constraint
         store.update("id-1", status="bogus")
     store.save_progress([("id-2", 300, 1000), ("id-3", 1000, 1000)])
-    assert (store.get("id-2").done, store.get("id-3").done) == (300, 1000)  # type: ignore[union-attr]
+    assert (stored(store, "id-2").done, stored(store, "id-3").done) == (300, 1000)
     store.set_positions([("id-1", 3), ("id-3", 1)])
     assert [r.id for r in store.all()] == ["id-3", "id-2", "id-1"]
     assert store.delete("id-2") and not store.delete("id-2")
@@ -150,7 +159,7 @@ def test_damaged_selection_falls_back_to_all(db: Database) -> None:
     store = DownloadStore(db)
     store.insert(record(1), None)
     db.execute("UPDATE downloads SET selected = 'not json' WHERE id = 'id-1'")
-    assert store.get("id-1").selected is None  # type: ignore[union-attr]
+    assert stored(store, "id-1").selected is None
 
 
 def test_migration_from_version_2_keeps_history(
@@ -160,12 +169,12 @@ def test_migration_from_version_2_keeps_history(
     with monkeypatch.context() as patch:
         patch.setattr(db_module, "MIGRATIONS", MIGRATIONS[:2])
         old = Database.open(path)
-        assert old.query_one("PRAGMA user_version")[0] == 2  # type: ignore[index]
+        assert user_version(old) == 2
         HistoryStore(old).record_position(1, 3, 12.0, 100.0, at=5.0, title_name="T")
         old.close()
     db = Database.open(path)
     try:
-        assert db.query_one("PRAGMA user_version")[0] == len(MIGRATIONS)  # type: ignore[index]
+        assert user_version(db) == len(MIGRATIONS)
         assert len(MIGRATIONS) >= 3
         progress = HistoryStore(db).progress(1, 3)
         assert progress is not None and progress.position == 12.0

@@ -66,7 +66,7 @@ def _not_state(rig: Rig) -> list[Any]:
 
 
 def _playlist(title_id: int | str, episode: Any, reupload: bool = False) -> dict[str, Any]:
-    body = {"id": title_id, "player": {}, "updated_episode": {}, "diff": {}}
+    body: dict[str, Any] = {"id": title_id, "player": {}, "updated_episode": {}, "diff": {}}
     return {
         "type": "playlist_update",
         "playlist_update": {**body, "episode": episode, "reupload": reupload},
@@ -79,7 +79,13 @@ def _encode(kind: str, title_id: int | str, episode: Any, **more: Any) -> dict[s
 
 
 def _torrents(title_id: int | str, digest: str) -> dict[str, Any]:
-    body = {"id": title_id, "torrents": {}, "updated_torrent_id": 1, "diff": {}, "hash": digest}
+    body: dict[str, Any] = {
+        "id": title_id,
+        "torrents": {},
+        "updated_torrent_id": 1,
+        "diff": {},
+        "hash": digest,
+    }
     return {"type": "torrent_update", "torrent_update": body}
 
 
@@ -252,7 +258,9 @@ async def test_devserver_events_arrive_and_one_seen_on_the_socket_and_by_a_poll_
     assert changed.title.description == "new words"
     # title_update's timestamp moved the changes mark (the server's, not the local clock);
     # playlist_update carries none, so the updates mark stays.
-    b_change = rig.server.catalog.title(b)["last_change"]  # type: ignore[index]
+    b_served = rig.server.catalog.title(b)
+    assert b_served is not None
+    b_change = b_served["last_change"]
     assert _marks(rig) == {"updates": baseline["updates"], "changes": b_change}
 
     # The socket drops; the gap poll after the reconnect finds the same episode and change.

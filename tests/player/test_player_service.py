@@ -140,7 +140,8 @@ async def test_end_of_file_marks_watched_and_starts_the_next_episode(
     assert progress is not None and progress.watched
     nxt = await recorder.wait_for(PlaybackStarted, lambda e: e.episode == 2)
     assert nxt.start == 0.0
-    assert history.next_unwatched(9006, [e.serie for e in title.player.episodes]) == 2  # type: ignore[union-attr]
+    assert title.player is not None
+    assert history.next_unwatched(9006, [e.serie for e in title.player.episodes]) == 2
     assert not recorder.of(PlaybackStopped)
 
 
@@ -313,7 +314,8 @@ async def test_unplayable_titles_get_clear_messages(
     assert not await player.play(normal, 99, stream_url=client.stream_url)
     assert "no episode 99" in (await recorder.wait_for(PlaybackFailed, since=mark)).message
     assert player._mpv is None  # nothing was worth starting libmpv for
-    assert Hls(None, None, None) == no_quality.player.episodes[0].hls  # type: ignore[union-attr]
+    assert no_quality.player is not None
+    assert Hls(None, None, None) == no_quality.player.episodes[0].hls
     assert isinstance(normal.player, Player)
 
 

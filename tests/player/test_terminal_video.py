@@ -222,9 +222,10 @@ async def test_mpv_failing_to_open_records_nothing(
 ) -> None:
     title = await fetch_title(client, 9001)
     sink = Positions(make_player().external_playback(title, 1))
+    assert title.player is not None
     with ipc_socket_path() as socket:
         command = terminal_command(
-            f"{client.stream_url(title.player, '/missing.m3u8')}",  # type: ignore[arg-type]
+            f"{client.stream_url(title.player, '/missing.m3u8')}",
             "null",
             start=0,
             title="t",

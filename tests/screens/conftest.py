@@ -1,4 +1,5 @@
-"""An app factory for Pilot and snapshot tests: temp dirs, the local server, a fixed clock."""
+"""An app factory for Pilot and snapshot tests: temp dirs, the local server, a fixed clock, and
+a still screen (no cursor blink, no animations) and a record of what the app notified."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import textual.constants
+from textual.widgets import Input
 
 from app import i18n
 from app.application import AniApp
 from app.bootstrap import make_app
 from app.devserver import nekobt, torrentapi
+from tests.screens.notifications import record_notices
 from tests.support import FIXED_NOW, settings_for
 
 AppFactory = Callable[..., AniApp]
@@ -47,6 +51,30 @@ def fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     os.environ.pop("TZ", None)
     time.tzset()
     i18n.set_language(language)
+
+
+@pytest.fixture(autouse=True)
+def still_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cursor blink and no animations: what a test or a snapshot sees does not depend on the
+    moment it looks (a blink phase, a half-scrolled table)."""
+    # Textual reads TEXTUAL_ANIMATIONS once, at import, into the constant every App starts
+    # its `animation_level` from; the variable itself reaches any app run in a subprocess.
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+    # Every Input, on any screen and the command palette's too, is made with a steady cursor.
+    made = Input.__init__
+
+    def steady_input(self: Input, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        self.cursor_blink = False
+
+    monkeypatch.setattr(Input, "__init__", steady_input)
+
+
+@pytest.fixture(autouse=True)
+def recorded_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notification is recorded for `tests.screens.notifications.notices(app)`."""
+    record_notices(monkeypatch)
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
 from app.services.torrent_meta import parse_magnet, parse_torrent
+from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
-from tests.support import wait_for
+from tests.screens.notifications import notices
+from tests.support import screen_of, wait_for
 
 DOWNLOAD_WAIT_S = 40.0
 NO_SEEDING = {"torrents.seed_ratio": 0.0}
@@ -46,7 +48,7 @@ def multi_file_torrent(server: Any) -> tuple[int, int]:
 async def open_title(pilot: Any, title_id: int) -> TitleScreen:
     pilot.app.post_message(TitleOpened(title_id))
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
-    screen = pilot.app.screen
+    screen = screen_of(pilot.app, TitleScreen)
     await wait_for(pilot, lambda: screen.title_data is not None)
     return screen
 
@@ -54,7 +56,7 @@ async def open_title(pilot: Any, title_id: int) -> TitleScreen:
 async def download_from_title(pilot: Any, title_id: int, torrent_index: int) -> None:
     """Title → torrent list → Enter on the torrent; stops at the file picker if it opens."""
     screen = await open_title(pilot, title_id)
-    torrents = screen.query_one("#title-torrents")
+    torrents = screen.query_one("#title-torrents", KeyTable)
     torrents.focus()
     torrents.move_cursor(row=torrent_index)
     await pilot.press("enter")
@@ -63,7 +65,7 @@ async def download_from_title(pilot: Any, title_id: int, torrent_index: int) -> 
 async def downloads_screen(pilot: Any) -> DownloadsScreen:
     await pilot.press("6")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, DownloadsScreen))
-    screen = pilot.app.screen
+    screen = screen_of(pilot.app, DownloadsScreen)
     await wait_for(pilot, lambda: screen.queue is not None)
     return screen
 
@@ -133,6 +135,7 @@ async def test_downloads_keys_pause_stop_priority_and_remove_with_files(
         await pilot.press("minus", "minus")
         await wait_for(pilot, lambda: screen.items[0].priority == "LOW")
 
+        assert screen.queue is not None
         folder = screen.queue.save_path(screen.items[0].id)
         assert folder.exists()
         await pilot.press("D")
@@ -154,7 +157,9 @@ async def test_a_paused_download_survives_quitting_and_finishes_after_a_restart(
         await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
         await pilot.press("enter")
         screen = await downloads_screen(pilot)
-        await wait_for(pilot, lambda: screen.items and screen.items[0].done > 0, DOWNLOAD_WAIT_S)
+        await wait_for(
+            pilot, lambda: bool(screen.items) and screen.items[0].done > 0, DOWNLOAD_WAIT_S
+        )
         await pilot.press("p")
         await wait_for(pilot, lambda: status_of(screen) == ["paused"])
         paused_at = screen.items[0].done
@@ -211,7 +216,7 @@ async def test_a_refused_queue_operation_becomes_a_warning(app_factory: AppFacto
         await wait_for(
             pilot,
             lambda: any(
-                "No download" in n.message and n.severity == "warning" for n in app._notifications
+                "No download" in n.message and n.severity == "warning" for n in notices(app)
             ),
         )
         assert app.screen is screen
@@ -229,7 +234,7 @@ async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
         await pilot.press("enter")  # the same torrent again: refused before any file picker
         await wait_for(
-            pilot, lambda: any("Already in the downloads" in n.message for n in app._notifications)
+            pilot, lambda: any("Already in the downloads" in n.message for n in notices(app))
         )
         assert isinstance(app.screen, TitleScreen)
         queue = await app.runtime.downloads()
@@ -249,12 +254,14 @@ def test_downloads_snapshot(
 
     async def fill_queue(pilot: Any) -> None:
         screen = await downloads_screen(pilot)
+        queue = screen.queue
+        assert queue is not None
         await pilot.press("s")
-        await wait_for(pilot, lambda: not screen.queue.is_running)
+        await wait_for(pilot, lambda: not queue.is_running)
         for title in catalog.titles[:3]:
             entry = title["torrents"]["list"][0]
             spec = parse_torrent(catalog.torrent_file(entry["torrent_id"], []))
-            screen.queue.add(
+            queue.add(
                 spec,
                 title_id=title["id"],
                 title_name=title["names"]["ru"],

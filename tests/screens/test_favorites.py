@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from textual.coordinate import Coordinate
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from app.screens.choice import ChoiceScreen
 from app.screens.favorites import FavoritesScreen
@@ -22,20 +23,20 @@ from app.services.secrets import SecretStore
 from app.sources.anilibria.client import LOGIN_PATH
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
+from tests.screens.notifications import notices
 from tests.screens.test_downloads import open_title
-from tests.support import wait_for
+from tests.support import screen_of, wait_for
 
 
 async def favorites_screen(pilot: Any) -> FavoritesScreen:
     await pilot.press("5")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FavoritesScreen))
-    return pilot.app.screen
+    return screen_of(pilot.app, FavoritesScreen)
 
 
-async def prompt_screen(pilot: Any) -> PromptScreen:
+async def prompt_screen(pilot: Any) -> PromptScreen[Any]:
     await wait_for(pilot, lambda: bool(pilot.app.screen.query(Input)))
-    assert isinstance(pilot.app.screen, PromptScreen)
-    return pilot.app.screen
+    return screen_of(pilot.app, PromptScreen)
 
 
 async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
@@ -46,8 +47,8 @@ async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
         for title_id in (9001, 9002):
             screen = await open_title(pilot, title_id)
             await pilot.press("f")
-            await wait_for(pilot, lambda t=title_id: app.runtime.favorites.contains(t))
-            assert "In favorites" in str(screen.query_one("#title-favorite").label)
+            await wait_for(pilot, partial(app.runtime.favorites.contains, title_id))
+            assert "In favorites" in str(screen.query_one("#title-favorite", Button).label)
             await pilot.press("escape")
         favorites = await favorites_screen(pilot)
         await wait_for(pilot, lambda: {t.id for t in favorites.titles} == {9001, 9002})
@@ -125,13 +126,14 @@ async def test_login_shows_the_servers_refusal_then_logs_in_and_syncs(
         await pilot.press("f")
         app.favorites.log_in()
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
-        login = app.screen
+        login = screen_of(app, LoginScreen)
         await pilot.press(*DEMO_LOGIN[0], "enter", *"wrong", "enter")
         problem = login.query_one("#login-problem")
         await wait_for(pilot, lambda: "Invalid" in str(problem.render()))
-        assert app.runtime.favorites.account is AccountState.LOGGED_OUT
+        refused = app.runtime.favorites.account
+        assert refused is AccountState.LOGGED_OUT
 
-        password = login.query_one("#login-password")
+        password = login.query_one("#login-password", Input)
         password.value = DEMO_LOGIN[1]
         password.focus()
         await pilot.press("enter")
@@ -148,7 +150,7 @@ async def test_login_shows_the_servers_refusal_then_logs_in_and_syncs(
             await pilot.pause(0.1)
             assert app.current_mode == mode
             assert session_id not in app.export_screenshot()
-        assert all(session_id not in str(n.message) for n in app._notifications)
+        assert all(session_id not in str(n.message) for n in notices(app))
 
 
 @pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
@@ -183,7 +185,7 @@ async def test_export_then_import_through_the_palette_prompts(
         await wait_for(pilot, lambda: not isinstance(app.screen, PromptScreen))
         written = json.loads(exported.read_text())["favorites"]
         assert sorted(entry["id"] for entry in written) == [9001, 9002]
-        assert any("exported" in str(n.message) for n in app._notifications)
+        assert any("exported" in str(n.message) for n in notices(app))
 
     hostile = tmp_path / "hostile.json"
     hostile.write_text('{"format": "anitui-favorites", "version": 1, "favorites": [{"id": -4}]}')
@@ -204,7 +206,7 @@ async def test_export_then_import_through_the_palette_prompts(
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(again.screen, PromptScreen))
         assert again.runtime.favorites.ids() == {9001, 9002}
-        assert any("1 favorites imported, 1" in str(n.message) for n in again._notifications)
+        assert any("1 favorites imported, 1" in str(n.message) for n in notices(again))
 
 
 async def test_a_favorite_added_on_another_device_arrives_with_the_periodic_sync(

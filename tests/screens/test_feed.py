@@ -13,14 +13,15 @@ from app.screens.title import TitleScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
+from tests.screens.notifications import notices
 from tests.screens.test_resilience import HOSTILE_NAMES
-from tests.support import FIXED_NOW, wait_for
+from tests.support import FIXED_NOW, screen_of, wait_for
 
 
 async def feed_screen(pilot: Any) -> FeedScreen:
     await pilot.press("8")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FeedScreen))
-    screen = pilot.app.screen
+    screen = screen_of(pilot.app, FeedScreen)
     await wait_for(pilot, lambda: screen.query_one(KeyTable).row_count > 0)
     return screen
 
@@ -102,7 +103,7 @@ async def test_enter_on_a_title_opens_it(app_factory: AppFactory) -> None:
         await move_to(pilot, screen, row)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
-        assert app.screen.title_id == target.id
+        assert screen_of(app, TitleScreen).title_id == target.id
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
 
@@ -124,7 +125,7 @@ async def test_enter_and_y_copy_links(app_factory: AppFactory, devserver: Any) -
         await pilot.press("enter")
         assert app.clipboard == link_of(videos[0])
         assert isinstance(app.screen, FeedScreen)  # a video does not open anything
-        assert any(link_of(videos[0]) in n.message for n in app._notifications)
+        assert any(link_of(videos[0]) in n.message for n in notices(app))
 
         await move_to(pilot, screen, videos[1])
         await pilot.press("y")
@@ -146,7 +147,7 @@ async def test_a_server_failure_shows_and_ctrl_r_recovers(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("8")
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
-        screen = app.screen
+        screen = screen_of(app, FeedScreen)
         status = screen.query_one(StatusLine)
         table = screen.query_one(KeyTable)
         await wait_for(pilot, lambda: status.has_class("-error"))
@@ -210,7 +211,7 @@ async def test_hostile_text_is_shown_literally(
         app.copy_to_clipboard("before")
         await pilot.press("enter")
         assert app.clipboard == "before"
-        assert any("has no link" in n.message for n in app._notifications)
+        assert any("has no link" in n.message for n in notices(app))
 
         await move_to(pilot, screen, rows[("youtube", 9198)])
         await pilot.press("y")  # the id is quoted into the link, never pasted raw

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Input, Select, Static, Tabs
+from textual.widgets import Input, Select, Static, Tab, Tabs
 
 from app.screens.help import HelpScreen
 from app.screens.schedule import ScheduleScreen
@@ -14,7 +14,7 @@ from app.screens.updates import UpdatesScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
-from tests.support import FIXED_NOW, wait_for
+from tests.support import FIXED_NOW, screen_of, wait_for
 
 
 def titles_on(server: Any, day: int) -> list[dict[str, Any]]:
@@ -179,7 +179,7 @@ async def test_russian_interface(app_factory: AppFactory) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.query_one(KeyTable).row_count > 0)
         tabs = app.screen.query_one(Tabs)
-        assert "Понедельник" in str(tabs.query("Tab").first().label)
+        assert "Понедельник" in str(tabs.query(Tab).first().label)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         table = app.screen.query_one(KeyTable)
@@ -234,7 +234,7 @@ async def test_updates_page_failure_is_shown_and_recovers(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
-        screen = app.screen
+        screen = screen_of(app, UpdatesScreen)
         table = screen.query_one(KeyTable)
         await wait_for(pilot, lambda: table.row_count == 20)
         fresh_devserver.faults.fail_next("/v2/getUpdates", 503, times=10)
@@ -274,7 +274,7 @@ async def test_switch_language_from_the_command_palette(
         await pilot.press("escape")
         assert isinstance(app.screen, ScheduleScreen)
         tabs = app.screen.query_one(Tabs)
-        await wait_for(pilot, lambda: "Понедельник" in str(tabs.query("Tab").first().label))
+        await wait_for(pilot, lambda: "Понедельник" in str(tabs.query(Tab).first().label))
         await wait_for(pilot, lambda: app.screen.query_one(KeyTable).row_count > 0)
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))

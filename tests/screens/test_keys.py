@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
@@ -77,6 +78,11 @@ async def walk_focus(app: AniApp, pilot: Any, where: str) -> list[str]:
     return problems
 
 
+def mode_is(app: AniApp, mode: str) -> Callable[[], bool]:
+    """A wait condition on `mode`, bound now (not to a loop variable that moves on)."""
+    return lambda: app.current_mode == mode
+
+
 async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver: Any) -> None:
     app = app_factory()
     problems: list[str] = []
@@ -88,7 +94,7 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
                 await pilot.press(entry.key)
             else:
                 app.action_open_mode(entry.mode)
-            await wait_for(pilot, lambda mode=entry.mode: app.current_mode == mode)
+            await wait_for(pilot, mode_is(app, entry.mode))
             problems += await walk_focus(app, pilot, entry.mode)
         app.post_message(TitleOpened(devserver.catalog.titles[0]["id"]))
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))

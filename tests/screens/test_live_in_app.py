@@ -7,16 +7,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from textual.coordinate import Coordinate
+
 from app.screens.favorites import FavoritesScreen
 from app.screens.feed import FeedScreen
+from app.screens.schedule import ScheduleScreen
 from app.screens.title import TitleScreen
 from app.screens.updates import UpdatesScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from app.widgets.top_bar import TopBar
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.screens.test_downloads import open_title
-from tests.support import wait_for
+from tests.support import screen_of, wait_for
 
 LIVE = {
     "live.subscribe": "favorites",
@@ -32,7 +36,7 @@ def top_bar_text(app: Any) -> str:
 
 
 def episode_notices(app: Any) -> list[str]:
-    return [str(n.message) for n in app._notifications if "is out" in str(n.message)]
+    return [str(n.message) for n in notices(app) if "is out" in str(n.message)]
 
 
 async def follow(pilot: Any, hub: Any, title_id: int) -> None:
@@ -78,14 +82,21 @@ async def test_favorites_badge_follows_a_live_release(
         app.runtime.favorites.add(9002)
         await pilot.press("5")
         await wait_for(pilot, lambda: isinstance(app.screen, FavoritesScreen))
-        favorites = app.screen
+        favorites = screen_of(app, FavoritesScreen)
         await wait_for(pilot, lambda: len(favorites.titles) == 1)
-        out = len(favorites.titles[0].player.episodes)
+
+        def episodes_out() -> int:
+            player = favorites.titles[0].player
+            assert player is not None
+            return len(player.episodes)
+
+        out = episodes_out()
         await wait_for(pilot, lambda: "● live" in top_bar_text(app))
         await asyncio.to_thread(fresh_devserver.live.wait_for_clients, 1, subscriptions=1)
         await asyncio.to_thread(fresh_devserver.live.new_episode, 9002)
-        await wait_for(pilot, lambda: len(favorites.titles[0].player.episodes) == out + 1)
-        assert str(favorites.query_one("#favorites-table").get_cell_at((0, 2))) == f"+{out + 1}"
+        await wait_for(pilot, lambda: episodes_out() == out + 1)
+        badge = favorites.query_one("#favorites-table", KeyTable).get_cell_at(Coordinate(0, 2))
+        assert str(badge) == f"+{out + 1}"
 
 
 async def test_a_new_favorite_is_subscribed_afresh_and_others_are_not_announced(
@@ -138,7 +149,7 @@ async def test_title_and_torrent_changes_refresh_the_open_title(
         await asyncio.to_thread(hub.update_title, 9001, description="Rewritten [b]live[/b]")
         await wait_for(pilot, lambda: "Rewritten [b]live[/b]" in str(description.render()))
 
-        torrents = screen.query_one("#title-torrents")
+        torrents = screen.query_one("#title-torrents", KeyTable)
 
         def shown() -> list[list[str]]:
             return [[str(c) for c in torrents.get_row_at(r)] for r in range(torrents.row_count)]
@@ -155,33 +166,33 @@ async def test_updates_and_schedule_follow_a_release(
     hub = fresh_devserver.live
     app = app_factory(server=fresh_devserver, **LIVE)
     async with app.run_test(size=(120, 40)) as pilot:
-        schedule = app.screen
+        schedule = screen_of(app, ScheduleScreen)
         table = schedule.query_one(KeyTable)
         await wait_for(pilot, lambda: table.row_count > 0)
         first = schedule.listed_titles()[0]
         episodes = table.get_column_index("episodes")
-        before = str(table.get_cell_at((0, episodes)))
+        before = str(table.get_cell_at(Coordinate(0, episodes)))
         await follow(pilot, hub, first.id)
         await asyncio.to_thread(hub.new_episode, first.id)
-        await wait_for(pilot, lambda: str(table.get_cell_at((0, episodes))) != before)
+        await wait_for(pilot, lambda: str(table.get_cell_at(Coordinate(0, episodes))) != before)
 
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
-        updates = app.screen
+        updates = screen_of(app, UpdatesScreen)
         await wait_for(pilot, lambda: bool(updates.titles) and updates.titles[0].id == first.id)
         rows = updates.query_one(KeyTable)
         top_episodes = rows.get_column_index("episodes")
         other = updates.titles[5]
         await pilot.press("j")  # away from the top: the list stays, the user is told
-        shown = str(rows.get_cell_at((0, top_episodes)))
+        shown = str(rows.get_cell_at(Coordinate(0, top_episodes)))
         await asyncio.to_thread(hub.new_episode, first.id)
         status = updates.query_one(StatusLine)
         await wait_for(pilot, lambda: "ctrl+r shows them" in str(status.render()))
         assert updates.titles[5] == other
-        assert str(rows.get_cell_at((0, top_episodes))) == shown
+        assert str(rows.get_cell_at(Coordinate(0, top_episodes))) == shown
         await pilot.press("k")  # at the top, the next release shows at once
         await asyncio.to_thread(hub.new_episode, first.id)
-        await wait_for(pilot, lambda: str(rows.get_cell_at((0, top_episodes))) != shown)
+        await wait_for(pilot, lambda: str(rows.get_cell_at(Coordinate(0, top_episodes))) != shown)
 
 
 async def test_the_feed_shows_a_release_at_its_head(
@@ -193,7 +204,7 @@ async def test_the_feed_shows_a_release_at_its_head(
         await follow(pilot, hub, 9004)
         await pilot.press("8")
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
-        feed = app.screen
+        feed = screen_of(app, FeedScreen)
         await wait_for(pilot, lambda: bool(feed.rows))
         assert feed.rows[0].key != ("title", 9004)
         await asyncio.to_thread(hub.new_episode, 9004)

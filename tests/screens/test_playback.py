@@ -7,35 +7,45 @@ from typing import Any
 
 import pytest
 
+from app.application import AniApp
 from app.messages import TitleOpened
 from app.screens.title import TitleScreen
+from app.shell import NowPlaying
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
-from tests.support import wait_for
+from tests.screens.notifications import notices
+from tests.support import screen_of, wait_for
 
 HEADLESS_PLAYER = {"player.vo": "null", "player.ao": "null", "player.mpv_config": "false"}
 
 
 @pytest.fixture
-def player_app(app_factory: AppFactory) -> Any:
+def player_app(app_factory: AppFactory) -> AniApp:
     return app_factory(**HEADLESS_PLAYER)
 
 
-async def open_title(app: Any, pilot: Any, title_id: int) -> TitleScreen:
+async def open_title(app: AniApp, pilot: Any, title_id: int) -> TitleScreen:
     app.post_message(TitleOpened(title_id))
     await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
-    screen = app.screen
+    screen = screen_of(app, TitleScreen)
     await wait_for(pilot, lambda: screen.title_data is not None)
     await wait_for(pilot, lambda: screen.query_one("#title-episodes", KeyTable).row_count > 0)
     return screen
+
+
+def playing(app: AniApp) -> NowPlaying:
+    """What plays now; the test expects something to."""
+    state = app.now_playing
+    assert state is not None, "nothing is playing"
+    return state
 
 
 def mark(screen: TitleScreen, row: int) -> str:
     return str(screen.query_one("#title-episodes", KeyTable).get_row_at(row)[0])
 
 
-async def test_play_pause_stop_and_marks(player_app: Any) -> None:
+async def test_play_pause_stop_and_marks(player_app: AniApp) -> None:
     app = player_app
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_title(app, pilot, 9001)
@@ -44,10 +54,10 @@ async def test_play_pause_stop_and_marks(player_app: Any) -> None:
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
         bar = screen.query_one(NowPlayingBar)
         assert bar.has_class("-playing")
-        await wait_for(pilot, lambda: app.now_playing.position > 0.5, timeout=20)
+        await wait_for(pilot, lambda: playing(app).position > 0.5, timeout=20)
         assert "episode 1" in str(bar.render())
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.now_playing.paused, timeout=10)
+        await wait_for(pilot, lambda: playing(app).paused, timeout=10)
         assert "⏸" in str(bar.render())
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
@@ -59,7 +69,7 @@ async def test_play_pause_stop_and_marks(player_app: Any) -> None:
         await wait_for(pilot, lambda: mark(screen, 0) != "✓")
 
 
-async def test_quit_while_playing_asks_first(player_app: Any) -> None:
+async def test_quit_while_playing_asks_first(player_app: AniApp) -> None:
     app = player_app
     async with app.run_test(size=(120, 40)) as pilot:
         await open_title(app, pilot, 9001)
@@ -68,12 +78,12 @@ async def test_quit_while_playing_asks_first(player_app: Any) -> None:
         await pilot.press("q")
         await pilot.pause(0.1)
         assert app.is_running
-        assert any("press q again" in n.message for n in app._notifications)
+        assert any("press q again" in n.message for n in notices(app))
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, timeout=10)
 
 
-async def test_player_keys_are_hidden_while_idle(player_app: Any) -> None:
+async def test_player_keys_are_hidden_while_idle(player_app: AniApp) -> None:
     app = player_app
     async with app.run_test(size=(120, 40)) as pilot:
         await open_title(app, pilot, 9001)
@@ -81,7 +91,7 @@ async def test_player_keys_are_hidden_while_idle(player_app: Any) -> None:
         assert "x" not in active or not active["x"].enabled
 
 
-async def test_history_lists_what_was_played(player_app: Any) -> None:
+async def test_history_lists_what_was_played(player_app: AniApp) -> None:
     from app.screens.history import HistoryScreen
 
     app = player_app
@@ -91,10 +101,11 @@ async def test_history_lists_what_was_played(player_app: Any) -> None:
         history = app.screen.query_one(KeyTable)
         assert history.row_count == 0
         screen = await open_title(app, pilot, 9001)
+        assert screen.title_data is not None
         name = screen.title_data.names.ru
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
-        await wait_for(pilot, lambda: app.now_playing.position > 0.5, timeout=20)
+        await wait_for(pilot, lambda: playing(app).position > 0.5, timeout=20)
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
         await pilot.press("escape")
@@ -103,10 +114,10 @@ async def test_history_lists_what_was_played(player_app: Any) -> None:
         assert str(history.get_row_at(0)[0]) == name
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
-        assert app.screen.title_id == 9001
+        assert screen_of(app, TitleScreen).title_id == 9001
 
 
-async def test_watched_counts_on_title_and_schedule(player_app: Any) -> None:
+async def test_watched_counts_on_title_and_schedule(player_app: AniApp) -> None:
     from app.screens.schedule import ScheduleScreen
 
     app = player_app
@@ -117,7 +128,7 @@ async def test_watched_counts_on_title_and_schedule(player_app: Any) -> None:
         await wait_for(pilot, lambda: table.row_count > 0)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
-        screen = app.screen
+        screen = screen_of(app, TitleScreen)
         await wait_for(pilot, lambda: screen.title_data is not None)
         await wait_for(pilot, lambda: screen.query_one("#title-episodes", KeyTable).row_count > 0)
         await pilot.press("w")
@@ -127,37 +138,37 @@ async def test_watched_counts_on_title_and_schedule(player_app: Any) -> None:
         await wait_for(pilot, lambda: str(table.get_row_at(0)[5]).startswith("1 / "))
 
 
-async def test_player_keys_reach_the_player(player_app: Any) -> None:
+async def test_player_keys_reach_the_player(player_app: AniApp) -> None:
     app = player_app
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_title(app, pilot, 9001)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
-        await wait_for(pilot, lambda: app.now_playing.position > 0.2, timeout=20)
+        await wait_for(pilot, lambda: playing(app).position > 0.2, timeout=20)
         await pilot.press("space")  # pause, so positions stay put while we seek
-        await wait_for(pilot, lambda: app.now_playing.paused, timeout=10)
-        before = app.now_playing.position
+        await wait_for(pilot, lambda: playing(app).paused, timeout=10)
+        before = playing(app).position
         # Back, not forward: the demo clips last 4 s, and +10 s would end the episode.
         await pilot.press("left_square_bracket")
         await wait_for(
             pilot,
-            lambda: app.now_playing is None or app.now_playing.position != before,
+            lambda: app.now_playing is None or playing(app).position != before,
             timeout=10,
         )
         await pilot.press("m")
-        await wait_for(pilot, lambda: app.now_playing is not None and app.now_playing.muted)
+        await wait_for(pilot, lambda: app.now_playing is not None and playing(app).muted)
         assert "muted" in str(screen.query_one(NowPlayingBar).render())
         await pilot.press("m", "9")
-        await wait_for(pilot, lambda: not app.now_playing.muted and app.now_playing.volume == 95)
+        await wait_for(pilot, lambda: not playing(app).muted and playing(app).volume == 95)
         await pilot.press("0", "0")
-        await wait_for(pilot, lambda: app.now_playing.volume == 105)
-        quality = app.now_playing.quality
+        await wait_for(pilot, lambda: playing(app).volume == 105)
+        quality = playing(app).quality
         await pilot.press("c")
-        await wait_for(pilot, lambda: app.now_playing.quality != quality, timeout=15)
+        await wait_for(pilot, lambda: playing(app).quality != quality, timeout=15)
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.now_playing.episode == 2, timeout=15)
+        await wait_for(pilot, lambda: playing(app).episode == 2, timeout=15)
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.now_playing.episode == 1, timeout=15)
+        await wait_for(pilot, lambda: playing(app).episode == 1, timeout=15)
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
 
@@ -183,21 +194,21 @@ async def test_ask_mode_offers_the_skip_and_S_takes_it(
         assert "S" not in screen.active_bindings
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
-        await wait_for(pilot, lambda: app.now_playing.skip_offer == "opening", timeout=20)
+        await wait_for(pilot, lambda: playing(app).skip_offer == "opening", timeout=20)
         # The toast lasts as long as the range: look before it goes.
-        assert any(n.message == "Opening: press S to skip" for n in app._notifications)
+        assert any(n.message == "Opening: press S to skip" for n in notices(app))
         await pilot.press("space")  # hold the playhead inside the range
-        await wait_for(pilot, lambda: app.now_playing.paused, timeout=10)
-        assert app.now_playing.skip_offer == "opening"
+        await wait_for(pilot, lambda: playing(app).paused, timeout=10)
+        assert playing(app).skip_offer == "opening"
         bar = screen.query_one(NowPlayingBar)
         assert "Opening: press S to skip" in str(bar.render())
         assert screen.active_bindings["S"].enabled
         await pilot.press("S")
-        await wait_for(pilot, lambda: app.now_playing.skip_offer is None, timeout=10)
-        await wait_for(pilot, lambda: app.now_playing.position >= 2.4, timeout=10)
+        await wait_for(pilot, lambda: playing(app).skip_offer is None, timeout=10)
+        await wait_for(pilot, lambda: playing(app).position >= 2.4, timeout=10)
         assert "press S" not in str(bar.render())
         assert "S" not in screen.active_bindings
-        assert any(n.message == "Skipped the opening." for n in app._notifications)
+        assert any(n.message == "Skipped the opening." for n in notices(app))
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
 
@@ -208,16 +219,16 @@ async def test_an_unanswered_offer_goes_away_and_S_stays_inert(app_factory: AppF
         screen = await open_title(app, pilot, 9013)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
-        await wait_for(pilot, lambda: app.now_playing.skip_offer == "opening", timeout=20)
-        await wait_for(pilot, lambda: app.now_playing.position >= 2.0, timeout=10)
-        assert app.now_playing.skip_offer is None
+        await wait_for(pilot, lambda: playing(app).skip_offer == "opening", timeout=20)
+        await wait_for(pilot, lambda: playing(app).position >= 2.0, timeout=10)
+        assert playing(app).skip_offer is None
         assert "S" not in screen.active_bindings
         # The bar hears of the change through a signal, on the next turn of the loop.
         bar = screen.query_one(NowPlayingBar)
         await wait_for(pilot, lambda: "press S" not in str(bar.render()), timeout=2)
         await pilot.press("S")  # nothing on offer: no seek, no error
         await pilot.pause(0.1)
-        assert not any("Skipped" in n.message for n in app._notifications)
+        assert not any("Skipped" in n.message for n in notices(app))
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
 
@@ -267,7 +278,7 @@ async def test_skip_offset_is_asked_validated_stored_and_shown(app_factory: AppF
         assert "Skip offset" not in str(facts.render())
 
 
-async def test_p_on_the_schedule_continues_the_selected_title(player_app: Any) -> None:
+async def test_p_on_the_schedule_continues_the_selected_title(player_app: AniApp) -> None:
     from app.screens.schedule import ScheduleScreen
 
     app = player_app
@@ -285,14 +296,14 @@ async def test_p_on_the_schedule_continues_the_selected_title(player_app: Any) -
             history.mark_watched(second.id, episode, at=1.0)
         await pilot.press("p")
         await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
-        assert (app.now_playing.title_id, app.now_playing.episode) == (first.id, 2)
-        assert app.now_playing.position >= 1.4  # resumed, not from the top
+        assert (playing(app).title_id, playing(app).episode) == (first.id, 2)
+        assert playing(app).position >= 1.4  # resumed, not from the top
         assert schedule.query_one(NowPlayingBar).has_class("-playing")
         await pilot.press("x")
         await wait_for(pilot, lambda: app.now_playing is None, timeout=10)
         await pilot.press("down", "p")
         await wait_for(
-            pilot, lambda: any("Every episode is watched" in n.message for n in app._notifications)
+            pilot, lambda: any("Every episode is watched" in n.message for n in notices(app))
         )
         assert app.now_playing is None
         # The Schedule's own keys still work.

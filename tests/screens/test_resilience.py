@@ -17,6 +17,7 @@ from app.services.instance import InstanceLock
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.support import wait_for
 
 HOSTILE_NAMES = [
@@ -132,7 +133,7 @@ async def test_second_instance_is_browse_only(app_factory: AppFactory, tmp_path:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.1)
             assert app.runtime.browse_only
-            messages = [n.message for n in app._notifications]
+            messages = [n.message for n in notices(app)]
             assert any("browse-only" in m for m in messages)
             assert "browse-only" in str(app.screen.query_one("#top-bar", Static).render())
     finally:
@@ -146,7 +147,7 @@ async def test_corrupt_database_is_moved_aside(app_factory: AppFactory, tmp_path
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.1)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notices(app)]
         assert any("moved aside" in m for m in messages)
     moved = list(data.glob("anitui.sqlite.corrupt-*"))
     assert moved and moved[0].read_bytes().startswith(b"this is not a database")

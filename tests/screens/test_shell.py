@@ -17,6 +17,7 @@ from app.services.events import Event
 from app.shell import NavEntry, Shell
 from app.widgets.top_bar import TopBar
 from tests.screens.conftest import AppFactory
+from tests.screens.test_keys import mode_is
 from tests.support import wait_for
 
 
@@ -54,7 +55,7 @@ async def test_the_navigation_table_makes_modes_keys_palette_and_top_bar(
             if entry.key:
                 app.set_focus(None)  # Search focuses its query, which takes digits.
                 await pilot.press(entry.key)
-                await wait_for(pilot, lambda mode=entry.mode: app.current_mode == mode)
+                await wait_for(pilot, mode_is(app, entry.mode))
         line = app.screen.query_one(TopBar).line_content(compact=False).plain
         for entry in NAVIGATION:
             assert f"{entry.key} {t(entry.label)}" in line

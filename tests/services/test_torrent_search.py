@@ -201,7 +201,9 @@ async def test_anilibria_detail_lists_the_files(
     assert not detail.errors
     assert detail.anilibria is not None
     assert detail.anilibria.metadata is not None and detail.anilibria.metadata.files_list
-    assert detail.magnet and found.hits[0].infohash in detail.magnet
+    infohash = found.hits[0].infohash
+    assert infohash is not None
+    assert detail.magnet and infohash in detail.magnet
 
 
 def test_merge_page_folds_listed_and_repeated_info_hashes() -> None:

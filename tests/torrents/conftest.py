@@ -12,10 +12,12 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import libtorrent as lt
 import pytest
 
+from app.devserver.seeder import loopback_settings
 from app.services.events import Event, EventBus
 
 E = TypeVar("E", bound=Event)
@@ -24,6 +26,11 @@ E = TypeVar("E", bound=Event)
 def payload(size: int, seed: int) -> bytes:
     """`size` deterministic pseudo-random bytes."""
     return random.Random(seed).randbytes(size)
+
+
+def loopback_pack(**more: Any) -> lt.settings_pack:
+    """The seeder's loopback session settings plus `more`, as libtorrent's typed settings pack."""
+    return cast("lt.settings_pack", {**loopback_settings(), **more})
 
 
 def engine_settings(**changes: Any) -> Any:

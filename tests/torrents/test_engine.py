@@ -16,7 +16,7 @@ from typing import Any
 import libtorrent as lt
 import pytest
 
-from app.devserver.seeder import Seeder, loopback_settings, make_torrent
+from app.devserver.seeder import Seeder, make_torrent
 from app.services.torrent_meta import TorrentSpec, parse_magnet, parse_torrent
 from app.services.torrents import (
     DuplicateTorrentError,
@@ -25,13 +25,21 @@ from app.services.torrents import (
     TorrentErrored,
     TorrentMetadataReceived,
     TorrentSeedingDone,
+    TorrentStatus,
     TorrentStatusesUpdated,
 )
-from tests.torrents.conftest import Events, connect_until, payload, until
+from tests.torrents.conftest import Events, connect_until, loopback_pack, payload, until
 
 Engines = Callable[..., TorrentEngine]
 
 PASSKEY = "0123456789abcdef0123456789abcdef"
+
+
+def _status(engine: TorrentEngine, info_hash: str) -> TorrentStatus:
+    """The torrent's last published status, which the test expects to exist by now."""
+    status = engine.status(info_hash)
+    assert status is not None, f"no status published for {info_hash}"
+    return status
 
 
 def _state(engine: TorrentEngine, info_hash: str) -> str | None:
@@ -127,7 +135,7 @@ async def test_pause_and_resume(tmp_path: Path, engines: Engines, events: Events
         )
         engine.pause(key)
         await until(lambda: _state(engine, key) == "paused", what="paused")
-        paused_done = engine.status(key).done
+        paused_done = _status(engine, key).done
         assert paused_done < spec.total_size
         assert not events.of(TorrentDownloaded, key)
         # The pause saved resume data at once.
@@ -137,7 +145,7 @@ async def test_pause_and_resume(tmp_path: Path, engines: Engines, events: Events
         await connect_until(
             engine, key, seeder.port, lambda: events.of(TorrentDownloaded, key), what="the download"
         )
-        assert engine.status(key).done >= paused_done
+        assert _status(engine, key).done >= paused_done
         assert (tmp_path / "dl" / "Slow" / "ep01.mkv").read_bytes() == files[0][1]
     finally:
         seeder.close()
@@ -147,6 +155,7 @@ async def test_only_the_selected_episode_arrives_despite_pad_files(
     tmp_path: Path, seeder: Seeder, engines: Engines, events: Events
 ) -> None:
     spec, files = _batch(tmp_path, seeder, (70_000, 50_000, 60_000))
+    assert spec.torrent is not None
     info = lt.torrent_info(spec.torrent).layout()
     pads = [
         i for i in range(info.num_files()) if info.file_flags(i) & lt.file_storage.flag_pad_file
@@ -171,7 +180,7 @@ async def test_only_the_selected_episode_arrives_despite_pad_files(
     progress = await asyncio.to_thread(engine.file_progress, spec.info_hash)
     assert progress[second.index] == second.size
     assert progress[first.index] < first.size and progress[third.index] < third.size
-    assert engine.status(spec.info_hash).wanted == second.size
+    assert _status(engine, spec.info_hash).wanted == second.size
     # Choosing the third one later downloads it too.
     events.seen.clear()
     engine.set_file_priorities(spec.info_hash, {first.index: 0})
@@ -232,7 +241,7 @@ async def test_seeding_time_goal(
     await _download(engine, events, spec, tmp_path / "dl", seeder.port)
     assert not events.of(TorrentSeedingDone)
     await until(lambda: events.of(TorrentSeedingDone, spec.info_hash), what="seeding done")
-    finished = engine.status(spec.info_hash)
+    finished = _status(engine, spec.info_hash)
     await until(lambda: _state(engine, spec.info_hash) == "finished", what="finished")
     assert finished.seeding_seconds >= 0.0
     # Resuming a torrent whose goal is reached stops it again.
@@ -249,8 +258,9 @@ async def test_seeding_ratio_goal_stops_after_uploading_enough(
     await _download(engine, events, spec, tmp_path / "dl", seeder.port)
     seeder.close()
     # A second leecher takes everything from the engine: uploaded / wanted reaches 1.0.
-    leecher = lt.session(loopback_settings())
+    leecher = lt.session(loopback_pack())
     params = lt.add_torrent_params()
+    assert spec.torrent is not None
     params.ti = lt.torrent_info(spec.torrent)
     params.save_path = str(tmp_path / "leech")
     params.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
@@ -265,7 +275,7 @@ async def test_seeding_ratio_goal_stops_after_uploading_enough(
         await asyncio.sleep(0.1)
     assert engine.status(spec.info_hash) is not None
     await until(lambda: _state(engine, spec.info_hash) == "finished", what="finished")
-    assert engine.status(spec.info_hash).uploaded >= spec.total_size
+    assert _status(engine, spec.info_hash).uploaded >= spec.total_size
     del leecher
 
 
@@ -308,9 +318,8 @@ async def test_a_duplicate_is_refused(tmp_path: Path, seeder: Seeder, engines: E
         engine.add(spec, tmp_path / "elsewhere")
     assert refused.value.info_hash == spec.info_hash
     with pytest.raises(DuplicateTorrentError):
-        engine.restore(spec.info_hash, tmp_path / "dl", paused=True) or engine.add(
-            spec, tmp_path / "dl"
-        )
+        if not engine.restore(spec.info_hash, tmp_path / "dl", paused=True):
+            engine.add(spec, tmp_path / "dl")
 
 
 async def test_a_write_error_becomes_torrent_errored(
@@ -369,7 +378,7 @@ async def test_restore_from_resume_data_without_recheck(
         lambda: (s := second.status(spec.info_hash)) is not None and s.state == "seeding",
         what="seeding after restore",
     )
-    assert second.status(spec.info_hash).progress == 1.0
+    assert _status(second, spec.info_hash).progress == 1.0
     # A complete torrent tells so again after a restore (listeners take it idempotently).
     await until(lambda: events.of(TorrentDownloaded, spec.info_hash), what="downloaded")
     assert second.files(spec.info_hash) == spec.files

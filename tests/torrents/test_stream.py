@@ -10,6 +10,7 @@ lavfi test sources for playback.
 from __future__ import annotations
 
 import http.client
+import importlib
 import locale
 import os
 import random
@@ -26,8 +27,8 @@ from typing import Any
 import libtorrent as lt
 import pytest
 
-from app.devserver.seeder import Seeder, loopback_settings, make_torrent
-from app.services.torrent_meta import parse_torrent
+from app.devserver.seeder import Seeder, make_torrent
+from app.services.torrent_meta import TorrentSpec, parse_torrent
 from app.services.torrent_stream import (
     RangeNotSatisfiable,
     StreamError,
@@ -37,6 +38,7 @@ from app.services.torrent_stream import (
     is_playable,
     parse_range,
 )
+from tests.torrents.conftest import loopback_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = b"".join(
@@ -57,9 +59,9 @@ def until(predicate: Callable[[], object], timeout: float = WAIT, what: str = ""
 class Download:
     """A torrent the leecher session downloads from the seeder."""
 
-    handle: Any
+    handle: lt.torrent_handle
     save_path: Path
-    spec: Any
+    spec: TorrentSpec
     seeder_port: int
 
     def connect(self) -> None:
@@ -93,10 +95,10 @@ def swarm(tmp_path: Path) -> Iterator[Callable[..., Download]]:
         seeders.append(seeder)
         seeder.seed(torrent)
         # No random first pieces: the order under test is the stream server's, not luck.
-        session = lt.session({**loopback_settings(), "initial_picker_threshold": 0})
+        session = lt.session(loopback_pack(initial_picker_threshold=0))
         sessions.append(session)
         params = lt.add_torrent_params()
-        params.ti = lt.torrent_info(lt.bdecode(torrent))
+        params.ti = lt.torrent_info(torrent)
         save_path = tmp_path / f"leech{len(sessions)}"
         params.save_path = str(save_path)
         params.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
@@ -331,7 +333,11 @@ def test_publish_refuses_what_cannot_stream(
 
 
 def mpv_module() -> Any:
-    return pytest.importorskip("mpv", exc_type=OSError)
+    """python-mpv, or a skip when libmpv itself is missing (its import raises OSError)."""
+    try:
+        return importlib.import_module("mpv")
+    except OSError:
+        pytest.skip("libmpv is not installed")
 
 
 def new_player(mpv: Any, config_dir: Path, **options: Any) -> Any:

@@ -14,7 +14,7 @@ import os
 import random
 import shutil
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +44,9 @@ ANNOUNCE = f"http://tracker.example/announce?passkey={PASSKEY}"
 # Helpers: hand-made torrents and libtorrent's view of them
 
 
-def v1_multi(files: Sequence[dict[bytes, Any]], name: bytes = b"show", **extra: Any) -> bytes:
-    """A v1 multi-file torrent around `files` (hashes are filler: only the layout matters)."""
+def v1_multi(files: Sequence[object], name: bytes = b"show", **extra: Any) -> bytes:
+    """A v1 multi-file torrent around `files` (hashes are filler: only the layout matters; a
+    file entry need not be a dictionary, to test refusals)."""
     total = sum(f.get(b"length", 0) for f in files if isinstance(f, dict))
     info: dict[bytes, Any] = {
         b"name": name,
@@ -57,7 +58,10 @@ def v1_multi(files: Sequence[dict[bytes, Any]], name: bytes = b"show", **extra: 
     return bencode({b"announce": ANNOUNCE.encode(), b"info": info})
 
 
-def v1_single(name: bytes, length: int = 5, **extra: Any) -> bytes:
+def v1_single(
+    name: bytes, length: int = 5, fields: Mapping[bytes, Any] | None = None, **extra: Any
+) -> bytes:
+    """A v1 single-file torrent; `fields` adds info keys that are no Python names."""
     info: dict[bytes, Any] = {
         b"name": name,
         b"piece length": PL,
@@ -65,6 +69,7 @@ def v1_single(name: bytes, length: int = 5, **extra: Any) -> bytes:
         b"length": length,
     }
     info.update({k.encode(): v for k, v in extra.items()})
+    info.update(fields or {})
     return bencode({b"announce": ANNOUNCE.encode(), b"info": info})
 
 
@@ -416,7 +421,7 @@ def test_symlink_outside_in_a_v2_tree_is_refused() -> None:
 
 def test_symlink_without_target_and_single_file_symlinks_are_refused() -> None:
     refused(v1_multi([f(b"a.mkv"), {b"attr": b"l", b"length": 0, b"path": [b"x"]}]), "no target")
-    refused(v1_single(b"a.mkv", attr=b"l", **{"symlink path": [b"a.mkv"]}), "symbolic link")
+    refused(v1_single(b"a.mkv", attr=b"l", fields={b"symlink path": [b"a.mkv"]}), "symbolic link")
 
 
 @pytest.mark.parametrize(
@@ -501,8 +506,8 @@ def _raw_info(info: dict[bytes, Any]) -> bytes:
         (v1_multi([{b"length": 5, b"path": [5]}]), "not a list of names"),
         (v1_multi([{b"path": [b"a"]}]), "length"),
         (v1_multi([f(b"a", attr=5)]), "attributes"),
-        (v1_single(b"a.mkv", **{"meta version": 3}), "newer format"),
-        (v1_single(b"a.mkv", **{"file tree": {b"a.mkv": leaf(5)}}), "meta version 2"),
+        (v1_single(b"a.mkv", fields={b"meta version": 3}), "newer format"),
+        (v1_single(b"a.mkv", fields={b"file tree": {b"a.mkv": leaf(5)}}), "meta version 2"),
         (v2_only({}), "file tree"),
         (v2_only({b"a": 5}), "tree of dictionaries"),
         (v2_only({b"a": {b"": {b"length": 5}}}), "pieces root"),
@@ -580,9 +585,11 @@ def test_magnet_base32_v2_and_hybrid() -> None:
     assert parse_magnet(f"magnet:?xt=urn:btih:{B32.lower()}").info_hash == HEX
     v2 = parse_magnet(f"magnet:?xt=urn:btmh:1220{V2}&dn=x")
     assert v2.info_hash == V2[:40]
+    assert v2.magnet is not None
     assert str(lt.parse_magnet_uri(v2.magnet).info_hashes.v2) == V2
     both = parse_magnet(f"magnet:?xt=urn:btmh:1220{V2}&xt=urn:btih:{HEX}")
     assert both.info_hash == HEX
+    assert both.magnet is not None
     hashes = lt.parse_magnet_uri(both.magnet).info_hashes
     assert (str(hashes.v1), str(hashes.v2)) == (HEX, V2)
 
