@@ -871,33 +871,34 @@ def _ignore_errors(client: httpx.Client, url: str) -> None:
 
 
 def test_command_line_prints_its_urls() -> None:
-    process = subprocess.Popen(
+    # As a context manager, Popen also closes the stdout pipe.
+    with subprocess.Popen(
         [sys.executable, "-m", "app.devserver", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert process.stdout is not None
-        urls = json.loads(process.stdout.readline())
-        assert set(urls) == {
-            "base_url",
-            "anilibria_api",
-            "anilibria_site",
-            "anilibria_ws",
-            "nekobt_api",
-            "torrent_api",
-        }
-        assert urls["anilibria_api"] == urls["base_url"] + "/v2"
-        assert urls["anilibria_ws"] == urls["base_url"].replace("http", "ws", 1) + "/v2/ws/"
-        assert urls["anilibria_site"] == urls["base_url"]
-        assert httpx.get(urls["anilibria_api"] + "/getYears").json()[0] == 2015
-        # One port serves every API: nekoBT and the Torrent API answer there too.
-        assert httpx.get(urls["nekobt_api"] + "/langs").status_code == 200
-        unknown_key = httpx.get(urls["torrent_api"] + "/movie", params={"imdb": "tt9000001"})
-        assert "API_KEY_UNKNOWN" in unknown_key.text
-    finally:
-        process.terminate()
-        assert process.wait(5) == 0
+    ) as process:
+        try:
+            assert process.stdout is not None
+            urls = json.loads(process.stdout.readline())
+            assert set(urls) == {
+                "base_url",
+                "anilibria_api",
+                "anilibria_site",
+                "anilibria_ws",
+                "nekobt_api",
+                "torrent_api",
+            }
+            assert urls["anilibria_api"] == urls["base_url"] + "/v2"
+            assert urls["anilibria_ws"] == urls["base_url"].replace("http", "ws", 1) + "/v2/ws/"
+            assert urls["anilibria_site"] == urls["base_url"]
+            assert httpx.get(urls["anilibria_api"] + "/getYears").json()[0] == 2015
+            # One port serves every API: nekoBT and the Torrent API answer there too.
+            assert httpx.get(urls["nekobt_api"] + "/langs").status_code == 200
+            unknown_key = httpx.get(urls["torrent_api"] + "/movie", params={"imdb": "tt9000001"})
+            assert "API_KEY_UNKNOWN" in unknown_key.text
+        finally:
+            process.terminate()
+            assert process.wait(5) == 0
 
 
 # --- the catalog --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ only and discovery off, bus events delivered on the test's loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import socket
@@ -436,29 +437,44 @@ class _StallingTracker:
             try:
                 connection, _ = self.socket.accept()
             except OSError:
-                return
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = connection.recv(4096)
-                if not chunk:
-                    break
-                request += chunk
-            line = request.split(b"\r\n", 1)[0].decode("latin-1")
-            self.requests.append(line)
-            if "event=stopped" not in line:
-                body = b"d8:intervali1800e5:peers0:e"
-                connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
-                    + str(len(body)).encode()
-                    + b"\r\nConnection: close\r\n\r\n"
-                    + body
-                )
-                connection.close()
-            else:
-                self._stalled.append(connection)
+                return  # closed
+            connection.settimeout(5.0)
+            try:
+                if self._answer(connection):
+                    self._stalled.append(connection)
+                    continue
+            except OSError:
+                pass  # the client hung up first
+            connection.close()
+
+    def _answer(self, connection: socket.socket) -> bool:
+        """Read one request and answer it; True for a "stopped" announce, left unanswered."""
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            request += chunk
+        line = request.split(b"\r\n", 1)[0].decode("latin-1")
+        self.requests.append(line)
+        if "event=stopped" in line:
+            return True
+        body = b"d8:intervali1800e5:peers0:e"
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\nConnection: close\r\n\r\n"
+            + body
+        )
+        return False
 
     def close(self) -> None:
+        # shutdown() wakes the thread's accept() (close() alone does not); joined, it can no
+        # longer add a stalled connection after they are closed here.
+        with contextlib.suppress(OSError):
+            self.socket.shutdown(socket.SHUT_RDWR)
         self.socket.close()
+        self._thread.join(10)
         for connection in self._stalled:
             connection.close()
 

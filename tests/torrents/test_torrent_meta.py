@@ -13,7 +13,6 @@ import hashlib
 import os
 import random
 import shutil
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -127,15 +126,14 @@ def refused(data: bytes, *fragments: str) -> str:
 def create(root: Path, files: Sequence[tuple[str, int]], flags: int, piece_length: int) -> bytes:
     """A torrent of `files` (written under `root`) made by libtorrent with `flags`."""
     rng = random.Random(len(files) * 7 + flags)
-    storage = lt.file_storage()
+    entries = []
     for path, size in files:
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(rng.randbytes(size))
-        storage.add_file(path, size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        creator = lt.create_torrent(storage, piece_length, flags=flags)
+        entries.append(lt.create_file_entry(path, size))
+    # A list of entries, not a file_storage (deprecated in libtorrent 2.1): the same torrent.
+    creator = lt.create_torrent(entries, piece_length, flags=flags)
     lt.set_piece_hashes(creator, str(root))
     return bytes(lt.bencode(creator.generate()))
 
