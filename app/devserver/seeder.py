@@ -23,6 +23,9 @@ import libtorrent as lt
 
 __all__ = ["Seeder", "loopback_settings", "make_torrent"]
 
+READY_TIMEOUT = 5.0
+"""Seconds `Seeder.seed` waits for a new torrent to accept peers."""
+
 log = logging.getLogger("anitui.devserver")
 
 _LISTEN_TIMEOUT = 10.0
@@ -121,7 +124,16 @@ class Seeder:
             params.flags = (params.flags | lt.torrent_flags.seed_mode) & ~(
                 lt.torrent_flags.auto_managed | lt.torrent_flags.paused
             )
-            self._handles[info_hash] = self._session.add_torrent(params)
+            handle = self._session.add_torrent(params)
+            self._handles[info_hash] = handle
+        # A peer sent here by the tracker may knock at once: libtorrent turns it away while the
+        # torrent is still being added, and the peer then waits a whole announce interval.
+        deadline = time.monotonic() + READY_TIMEOUT
+        while handle.status().state != lt.torrent_status.seeding:
+            if time.monotonic() > deadline:
+                log.warning("seeded torrent %s is not ready after %.0f s", info_hash, READY_TIMEOUT)
+                break
+            time.sleep(0.01)
         return info_hash
 
     def connect(self, info_hash: str, host: str, port: int) -> None:
