@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from app.controllers.downloads import DownloadsController
@@ -36,6 +37,7 @@ from app.messages import (
 )
 from app.navigation import NAVIGATION, SHARED_STYLESHEETS
 from app.paths import STYLES_DIR
+from app.screens.base import AniScreen
 from app.services.events import (
     DownloadEvent,
     Event,
@@ -273,7 +275,11 @@ class AniApp(App[None]):
             self.switch_mode(mode)
 
     def action_go_back(self) -> None:
-        if len(self.screen_stack) > 1:
+        """Esc: out of a text box first (digits and letters are keys again), then back."""
+        screen = self.screen
+        if isinstance(self.focused, Input) and isinstance(screen, AniScreen):
+            screen.leave_input()
+        elif len(self.screen_stack) > 1:
             self.pop_screen()
 
     def action_help(self) -> None:

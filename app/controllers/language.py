@@ -17,8 +17,6 @@ class LanguageController(Controller):
     async def switch(self) -> None:
         app = self.app
         i18n.set_language("ru" if i18n.language() == "en" else "en")
-        if app._merged_bindings is not None:
-            app._bindings = app._merged_bindings.copy()
         localize_bindings(app)
         if isinstance(app.screen, ModalScreen):
             app.pop_screen()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input, Select
+from textual.widgets.select import InvalidSelectValueError
 
 from app.messages import FavoriteToggled
 from app.services.events import Event
@@ -32,6 +35,8 @@ class AniScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        self.kept_choices: dict[str, object] = {}
+        """Drop-down choices kept across a language switch until their options are back."""
         localize_bindings(self)
 
     @property
@@ -47,11 +52,36 @@ class AniScreen(Screen[None]):
         """Focus and load what the screen shows; called on mount and after a language switch."""
 
     async def relocalize(self) -> None:
-        """Show the screen again in the current UI language, its data reloaded (cache first)."""
-        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        """Show the screen again in the current UI language, its data reloaded (cache first);
+        what the user typed or chose in its inputs and drop-downs is kept."""
         localize_bindings(self)
+        typed = {i.id: i.value for i in self.query(Input) if i.id}
+        chosen = {s.id: s.value for s in self.query(Select) if s.id}
         await self.recompose()
+        for widget_id, text in typed.items():
+            for box in self.query(f"#{widget_id}").results(Input):
+                box.value = text
+        self.kept_choices = chosen
+        for select in self.query(Select):
+            self.restore_choice(select)
         self.start()
+
+    def restore_choice(self, select: Select[Any]) -> None:
+        """Choose again what `select` held before a language switch, once its options (some
+        arrive from the network after the switch) include it."""
+        value = self.kept_choices.get(select.id or "")
+        if value is not None and value != Select.BLANK:
+            with contextlib.suppress(InvalidSelectValueError):
+                select.value = value
+                del self.kept_choices[select.id or ""]
+
+    def leave_input(self) -> None:
+        """Esc in a text box: the keys go back to the screen, its list first if it has one."""
+        tables = self.query(KeyTable)
+        if tables:
+            tables.first().focus()
+        else:
+            self.set_focus(None)
 
     def now(self) -> float:
         return self.shell.clock()

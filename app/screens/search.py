@@ -51,6 +51,8 @@ class SearchScreen(TitleListScreen):
         self.advanced = False
         self.other_mode_text = ""
         """What the query box held in the other mode (plain search or advanced query)."""
+        self.results_wanted = False
+        """Enter asked for an advanced query's results: focus them once they arrive."""
         self.results: tuple[Title, ...] = ()
         self.debounce = Debounce(
             self,
@@ -93,9 +95,11 @@ class SearchScreen(TitleListScreen):
         self.start()
 
     def start(self) -> None:
-        self.advanced = False
-        self.set_class(False, "-advanced-mode")
-        self.query_one("#search-query", Input).focus()
+        # After a language switch the mode stays what it was; its placeholder is retranslated.
+        self.set_class(self.advanced, "-advanced-mode")
+        query = self.query_one("#search-query", Input)
+        query.placeholder = self.query_placeholder()
+        query.focus()
         self.query_one(StatusLine).info(t("Type to search titles."))
         self.load_filters()
 
@@ -113,12 +117,14 @@ class SearchScreen(TitleListScreen):
             self.fill_team((await catalog.team()).value)
 
     def fill_years(self, years: tuple[int, ...]) -> None:
-        self.query_one("#filter-year", Select).set_options(
-            (str(year), year) for year in sorted(years, reverse=True)
-        )
+        select = self.query_one("#filter-year", Select)
+        select.set_options((str(year), year) for year in sorted(years, reverse=True))
+        self.restore_choice(select)
 
     def fill_genres(self, genres: tuple[str, ...]) -> None:
-        self.query_one("#filter-genre", Select).set_options((g, g) for g in genres)
+        select = self.query_one("#filter-genre", Select)
+        select.set_options((g, g) for g in genres)
+        self.restore_choice(select)
 
     def fill_team(self, team: Team) -> None:
         labels = dict(
@@ -131,9 +137,11 @@ class SearchScreen(TitleListScreen):
                 ("timing", "Timing"),
             )
         )
-        self.query_one("#filter-team", Select).set_options(
+        select = self.query_one("#filter-team", Select)
+        select.set_options(
             (f"{name} · {labels[role]}", f"{role}:{name}") for role, name in team_members(team)
         )
+        self.restore_choice(select)
 
     # the request ---------------------------------------------------------------------------
 
@@ -177,7 +185,10 @@ class SearchScreen(TitleListScreen):
     @on(Input.Submitted, "#search-order")
     def query_submitted(self) -> None:
         self.debounce.now()
-        if self.results:
+        if self.advanced:
+            # A refused query must keep the keys in the box: the results go there on success.
+            self.results_wanted = True
+        elif self.results:
             self.query_one(KeyTable).focus()
 
     @on(Select.Changed)
@@ -210,6 +221,7 @@ class SearchScreen(TitleListScreen):
                 titles = await catalog.search(request.query, limit=limit)
         except SourceError as error:
             if request == self.current_request():
+                self.results_wanted = False
                 status.failed(error, hint_demo=False)
                 self.show_results(())
             return
@@ -218,6 +230,9 @@ class SearchScreen(TitleListScreen):
         if request != self.current_request():
             return
         self.show_results(titles)
+        if titles and self.results_wanted:
+            self.query_one(KeyTable).focus()
+        self.results_wanted = False
         if titles:
             status.info(t("{count} titles", count=len(titles)))
         else:
@@ -241,17 +256,18 @@ class SearchScreen(TitleListScreen):
     def action_focus_query(self) -> None:
         self.query_one("#search-query", Input).focus()
 
+    def query_placeholder(self) -> str:
+        if self.advanced:
+            return t("Advanced query, e.g. {season.year} == 2024 and {type.code} == 1")
+        return t("Search titles…")
+
     def action_toggle_advanced(self) -> None:
         self.advanced = not self.advanced
         self.set_class(self.advanced, "-advanced-mode")
         query = self.query_one("#search-query", Input)
         # A plain search is rarely a valid query and vice versa: each mode keeps its own text.
         query.value, self.other_mode_text = self.other_mode_text, query.value
-        query.placeholder = (
-            t("Advanced query, e.g. {season.year} == 2024 and {type.code} == 1")
-            if self.advanced
-            else t("Search titles…")
-        )
+        query.placeholder = self.query_placeholder()
         query.focus()
         self.show_results(())
         self.query_one(StatusLine).info(t("Type to search titles."))

@@ -241,10 +241,14 @@ class TorrentsScreen(AniScreen):
         self.load_languages()
 
     def start(self) -> None:
-        self.query_one("#torrents-query", Input).focus()
-        if self.query_one("#torrents-query", Input).value.strip():
+        query = self.query_one("#torrents-query", Input)
+        if query.value.strip():
+            # Opened with a query (a title's `t`): the results are what to read, and Esc goes
+            # straight back.
+            self.query_one(KeyTable).focus()
             self.search(self.current_request())
         else:
+            query.focus()
             self.query_one(StatusLine).info(t("Type a title, an info-hash or an IMDb id."))
 
     # the request ---------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""Keys and focus as a newcomer meets them (issue 12 §1): a language switch keeps every
+binding and what was typed or chosen; Esc leaves a query box; a refused advanced query keeps
+the keys in the box."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.widgets import Input, Select
+
+from app import i18n
+from app.screens.search import SearchScreen
+from app.widgets.status_line import StatusLine
+from app.widgets.title_table import KeyTable
+from tests.screens.conftest import AppFactory
+from tests.support import screen_of, wait_for
+
+
+async def test_a_language_switch_keeps_the_palette_key_the_query_and_the_filters(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = screen_of(app, SearchScreen)
+        genres = screen.query_one("#filter-genre", Select)
+        await wait_for(pilot, lambda: len(genres._options) > 1)
+        genre = genres._options[1][1]
+        genres.value = genre
+        screen.query_one("#search-query", Input).value = "кот"
+        for language in ("ru", "en"):
+            await app.action_switch_language()
+            await pilot.pause()
+            assert i18n.language() == language
+            assert screen.query_one("#search-query", Input).value == "кот"
+            regrown = screen.query_one("#filter-genre", Select)
+            await wait_for(pilot, lambda regrown=regrown: regrown.value == genre)
+            app.set_focus(None)
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+
+
+async def test_escape_leaves_the_query_so_digits_are_keys_again(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = screen_of(app, SearchScreen)
+        query = screen.query_one("#search-query", Input)
+        await pilot.press("k", "o")
+        await pilot.press("escape")
+        assert isinstance(app.focused, KeyTable)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.current_mode == "torrents")
+        box = app.screen.query_one("#torrents-query", Input)
+        assert app.focused is box
+        await pilot.press("escape", "2")
+        await wait_for(pilot, lambda: app.current_mode == "updates")
+        assert query.value == "ko" and box.value == ""
+
+
+async def test_a_refused_advanced_query_keeps_the_keys_in_the_box(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = screen_of(app, SearchScreen)
+        await pilot.press("ctrl+a")
+        query = screen.query_one("#search-query", Input)
+        table = screen.query_one(KeyTable)
+        query.value = "{season.year} >= 2020"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: table.row_count > 0 and app.focused is table)
+        query.focus()
+        query.value = "{season.year} == "
+        await pilot.press("enter")
+        status = screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.has_class("-error"))
+        assert app.focused is query
+        await pilot.press("1")  # typed, not the Schedule key
+        assert app.current_mode == "search" and query.value.endswith("1")
