@@ -378,7 +378,8 @@ def session_settings(settings: EngineSettings) -> dict[str, Any]:
         # A "stopped" announce may not hold up shutdown (libtorrent#2706).
         "stop_tracker_timeout": 1,
         "allow_multiple_connections_per_ip": settings.several_peers_per_address,
-        # storage_notification carries read_piece_alert (`read_piece`).
+        # read_piece_alert (`read_piece`) is a storage_notification; 2.1.1 was seen to post it
+        # even without that category, but the mask need not rely on it.
         "alert_mask": int(
             category.error_notification
             | category.status_notification
