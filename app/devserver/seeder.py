@@ -174,13 +174,15 @@ def make_torrent(
     name: str,
     piece_length: int = 16384,
     trackers: Sequence[str] = (),
+    v1_only: bool = False,
 ) -> bytes:
     """Write `files` under `root` and return a bencoded torrent of them (libtorrent's defaults).
 
     `files` are (path inside the torrent, bytes). With one file whose path equals `name` the
     torrent is single-file (`root/name`); otherwise it is multi-file and every file lands at
-    `root/name/path`, with pad files between files (libtorrent 2.x's v1 + v2 hybrid). Trackers
-    go one per tier, in order.
+    `root/name/path`, with pad files between files (libtorrent 2.x's v1 + v2 hybrid) unless
+    `v1_only`: then, as older tools make them, files start mid-piece. Trackers go one per tier,
+    in order.
     """
     if not files:
         raise ValueError("a torrent needs at least one file")
@@ -193,7 +195,7 @@ def make_torrent(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         entries.append(lt.create_file_entry(str(relative), len(data)))
-    creator = lt.create_torrent(entries, piece_length)
+    creator = lt.create_torrent(entries, piece_length, lt.create_torrent.v1_only if v1_only else 0)
     for tier, url in enumerate(trackers):
         creator.add_tracker(url, tier)
     creator.set_creator("anitui devserver")

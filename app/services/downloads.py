@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import shutil
 import time
@@ -536,7 +537,9 @@ class DownloadQueue:
             path = self._save_path(record) / entry.path
             return str(path) if path.is_file() else None
         try:
-            return streams.publish(handle, file_index, self._save_path(record))
+            return streams.publish(
+                handle, file_index, functools.partial(self._engine.read_piece, info_hash)
+            )
         except StreamError as error:
             log.info("cannot stream file %d of %s: %s", file_index, info_hash, error)
             return None

@@ -2,15 +2,21 @@
 
 mpv must never read a partly downloaded file (the pieces not yet there are holes of zeros or
 garbage). Instead it plays `http://127.0.0.1:<port>/<token>/<name>`, and this server answers
-GET / HEAD with `Range` support from the file on disk — but only bytes of pieces libtorrent
-*has* (hash-checked). For a read at offset X it:
+GET / HEAD with `Range` support — but only bytes of pieces libtorrent *has* (hash-checked). For
+a read at offset X it:
 
 * sets piece deadlines on the pieces from X on (a readahead window, nearest first), so
   libtorrent fetches them before anything else — and while a torrent has a published file it
   downloads in piece order (`sequential_download`, restored afterwards), so the bytes after
   the window come next;
 * waits until `handle.have_piece(i)` for the piece under X (a short poll, bounded by a
-  timeout, ended early when the client hangs up or the server closes), then sends it.
+  timeout, ended early when the client hangs up or the server closes);
+* reads that whole piece through libtorrent (the `PieceReader` given to `publish`:
+  `TorrentEngine.read_piece`), never from the file: a piece is had once its hash passes,
+  which can be before the disk thread has handed its bytes to the OS, and the file then still
+  reads as zeros there (libtorrent#7337: there is no notification of that moment; read_piece
+  reads libtorrent's own cache, as when serving peers). The file's part of the piece is sent,
+  and the piece is kept for the connection's next chunks.
 
 On `publish` it also puts deadlines on the file's first pieces and on its tail, where
 containers keep their index (MKV cues, an MP4 `moov` written last), so a player's probe is
@@ -37,12 +43,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import PurePosixPath
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 __all__ = [
     "VIDEO_EXTENSIONS",
+    "PieceReader",
     "RangeNotSatisfiable",
     "StreamError",
     "StreamSettings",
@@ -86,6 +93,15 @@ class StreamError(Exception):
     """A file cannot be published for streaming; str() is a user message."""
 
 
+class PieceReader(Protocol):
+    """Reads one whole piece (the torrent's byte space) of a published torrent through
+    libtorrent, as `TorrentEngine.read_piece` does for one info-hash."""
+
+    def __call__(self, piece: int, timeout: float) -> bytes | None:
+        """The piece's bytes; None when it cannot be read within `timeout` seconds."""
+        ...
+
+
 def content_type_for(name: str) -> str:
     """The Content-Type served for a file name (octet-stream when unknown)."""
     suffix = PurePosixPath(name).suffix.lower()
@@ -119,13 +135,15 @@ class StreamSettings:
     """The deadline of the first tail piece."""
     piece_timeout: float = 120.0
     """A read gives up (the connection closes) when its piece has not arrived by then."""
+    read_timeout: float = 30.0
+    """A piece libtorrent has must be read through it within this (the connection closes)."""
     poll_interval: float = 0.05
     """How often a waiting read checks for its piece, the client and the closing flag."""
     idle_timeout: float = 600.0
     """A connection that neither reads nor sends this long is dropped (a paused player
     reconnects with a Range request when it resumes)."""
     chunk_size: int = 256 * 1024
-    """The most bytes read from disk and sent at once."""
+    """The most bytes sent at once."""
 
 
 class _Torrent:
@@ -174,7 +192,7 @@ class _Published:
     torrent_key: str
     handle: Any
     file_index: int
-    path: Path
+    read_piece: PieceReader
     name: str
     offset: int
     """The file's first byte in the torrent's byte space (pad files counted)."""
@@ -194,6 +212,10 @@ class _Published:
 
     def piece_at(self, position: int) -> int:
         return (self.offset + position) // self.piece_length
+
+    def piece_start(self, piece: int) -> int:
+        """Where `piece` begins in the file (negative when it begins in an earlier file)."""
+        return piece * self.piece_length - self.offset
 
 
 class TorrentStreamServer:
@@ -265,9 +287,10 @@ class TorrentStreamServer:
 
     # --- publishing -------------------------------------------------------------------------
 
-    def publish(self, handle: Any, file_index: int, save_path: Path) -> str:
+    def publish(self, handle: Any, file_index: int, read_piece: PieceReader) -> str:
         """The URL that streams file `file_index` (a `TorrentFile.index`) of the torrent behind
-        `handle`, saved under `save_path`. Publishing the same file again gives the same URL.
+        `handle`, whose bytes `read_piece` reads. Publishing the same file again gives the same
+        URL (and keeps the first reader).
 
         Blocking (libtorrent round trips): call off the UI loop. `StreamError` when the torrent
         has no metadata yet, the index is not a real file, or the file is not selected.
@@ -305,7 +328,7 @@ class TorrentStreamServer:
                     torrent_key=torrent_key,
                     handle=handle,
                     file_index=file_index,
-                    path=Path(save_path) / relative,
+                    read_piece=read_piece,
                     name=name,
                     offset=layout.file_offset(file_index),
                     size=layout.file_size(file_index),
@@ -486,6 +509,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self._cached_piece: tuple[str, int, bytes] | None = None
+        """(token, piece, bytes) of the last piece this connection read."""
         self.connection.settimeout(self.server.owner.settings.idle_timeout)
         self.server.track(self.connection, add=True)
 
@@ -556,47 +581,34 @@ class _Handler(BaseHTTPRequestHandler):
         chunk_size = owner.settings.chunk_size
         position = start
         current_piece = -1
-        with _Lazy(entry.path) as source:
-            while position <= end:
-                piece = entry.piece_at(position)
-                if piece != current_piece:
-                    owner._prioritize_from(entry, piece)
-                    current_piece = piece
-                if not owner._wait_for_piece(entry, piece, self.connection):
-                    return False
-                piece_end = (piece + 1) * entry.piece_length - entry.offset
-                stop = min(end + 1, piece_end, position + chunk_size)
-                source.seek(position)
-                data = source.read(stop - position)
-                if len(data) != stop - position:
-                    log.warning("short read from %s at %d", entry.path.name, position)
-                    return False
-                self.wfile.write(data)
-                position = stop
+        while position <= end:
+            piece = entry.piece_at(position)
+            if piece != current_piece:
+                owner._prioritize_from(entry, piece)
+                current_piece = piece
+            if not owner._wait_for_piece(entry, piece, self.connection):
+                return False
+            data = self._piece(owner, entry, piece)
+            if data is None:
+                log.warning("piece %d of %s could not be read", piece, entry.name)
+                return False
+            piece_start = entry.piece_start(piece)
+            stop = min(end + 1, piece_start + entry.piece_length, position + chunk_size)
+            chunk = memoryview(data)[position - piece_start : stop - piece_start]
+            if len(chunk) != stop - position:
+                log.warning("piece %d of %s is short: %d bytes", piece, entry.name, len(data))
+                return False
+            self.wfile.write(chunk)
+            position = stop
         return True
 
-
-class _Lazy:
-    """Opens the file on the first read: before its first piece arrives it may not exist."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._file: Any = None
-        self._position = 0
-
-    def __enter__(self) -> _Lazy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
-
-    def seek(self, position: int) -> None:
-        self._position = position
-
-    def read(self, size: int) -> bytes:
-        if self._file is None:
-            self._file = self._path.open("rb")
-        self._file.seek(self._position)
-        data: bytes = self._file.read(size)
+    def _piece(self, owner: TorrentStreamServer, entry: _Published, piece: int) -> bytes | None:
+        """The piece's bytes; the last piece read stays with the connection, whose next chunks
+        (a sequential read sends a piece in several) are mostly in it."""
+        cached = self._cached_piece
+        if cached is not None and cached[:2] == (entry.token, piece):
+            return cached[2]
+        data = entry.read_piece(piece, owner.settings.read_timeout)
+        if data is not None:
+            self._cached_piece = (entry.token, piece, data)
         return data

@@ -22,6 +22,11 @@ session on a thread of its own, so a tracker that never answers cannot hang the 
 
 File indices are libtorrent's (`file_storage`, pad files counted); the file lists this engine
 returns skip the pad files 2.x torrents hold between real files (PITFALLS.md).
+
+`read_piece` hands the play-while-downloading server a piece's bytes through libtorrent (its
+`read_piece_alert`, answered by the alert thread): a piece counts as had once its hash passes,
+which can be before the disk thread has given the data to the OS, so the file on disk may
+still hold zeros there (libtorrent#7337).
 """
 
 from __future__ import annotations
@@ -287,6 +292,14 @@ class _Torrent:
         return self.seed_seconds + max(0.0, now - self.seed_seconds_at)
 
 
+@dataclass(eq=False)
+class _PieceRead:
+    """One caller of `read_piece` waiting for the alert thread."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    data: bytes | None = None
+
+
 def _key(hashes: Any) -> str:
     """The info-hash an `info_hash_t` is known by: v1 hex, or the truncated v2 for v2-only."""
     if hashes.has_v1():
@@ -365,6 +378,8 @@ def session_settings(settings: EngineSettings) -> dict[str, Any]:
         # A "stopped" announce may not hold up shutdown (libtorrent#2706).
         "stop_tracker_timeout": 1,
         "allow_multiple_connections_per_ip": settings.several_peers_per_address,
+        # read_piece_alert (`read_piece`) is a storage_notification; 2.1.1 was seen to post it
+        # even without that category, but the mask need not rely on it.
         "alert_mask": int(
             category.error_notification
             | category.status_notification
@@ -407,6 +422,8 @@ class TorrentEngine:
         self._torrents: dict[str, _Torrent] = {}
         self._discarded: dict[str, bool] = {}
         """Removed before libtorrent added them: info-hash -> delete files."""
+        self._piece_reads: dict[tuple[str, int], list[_PieceRead]] = {}
+        """(info-hash, piece) -> callers of `read_piece` waiting for its alert."""
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -446,6 +463,7 @@ class TorrentEngine:
                 return
             self._closed = True
             self._closing = True
+            self._finish_piece_reads(list(self._piece_reads), None)
             session = self._session
             records = [r for r in self._torrents.values() if r.handle is not None]
         if session is None:
@@ -658,6 +676,42 @@ class TorrentEngine:
             return {}
         return {f.index: int(progress[f.index]) for f in record.files if f.index < len(progress)}
 
+    def read_piece(self, info_hash: str, piece: int, timeout: float) -> bytes | None:
+        """The bytes of a piece the torrent has, read through libtorrent (its cache, else the
+        disk: the way peers are served) instead of the file, which may not hold them yet.
+
+        None at once when the torrent is unknown or not added yet; None when libtorrent cannot
+        read the piece (not had, removed), the engine closes, or `timeout` seconds pass.
+        Blocking: call it off the UI loop, and never on the alert thread, which answers it.
+        """
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("read_piece waits for the alert thread: not callable from it")
+        key = info_hash.lower()
+        waiter = _PieceRead()
+        with self._lock:
+            record = self._torrents.get(key)
+            if self._closing or record is None or record.handle is None:
+                return None
+            waiters = self._piece_reads.setdefault((key, piece), [])
+            waiters.append(waiter)
+            # One read answers every caller waiting for this piece.
+            ask = len(waiters) == 1
+            handle = record.handle
+        if ask:
+            try:
+                handle.read_piece(piece)
+            except RuntimeError:  # removed meanwhile
+                with self._lock:
+                    self._finish_piece_reads([(key, piece)], None)
+        if not waiter.done.wait(timeout):
+            with self._lock:
+                waiters = self._piece_reads.get((key, piece), [])
+                if waiter in waiters:
+                    waiters.remove(waiter)
+                    if not waiters:
+                        del self._piece_reads[(key, piece)]
+        return waiter.data
+
     def peers(self, info_hash: str) -> list[PeerSummary]:
         """The connected peers. Blocking: call it off the UI loop."""
         record = self._record(info_hash)
@@ -739,6 +793,7 @@ class TorrentEngine:
             session = self._session
             if record is not None and record.handle is None:
                 self._discarded[key] = delete_files
+            self._finish_piece_reads([r for r in self._piece_reads if r[0] == key], None)
             self._saved.notify_all()
         with self._io_lock:
             for path in (self._resume_path(key), self._resume_tmp(key)):
@@ -811,6 +866,13 @@ class TorrentEngine:
             call(record.handle)
         except RuntimeError as error:  # the handle died (removed meanwhile)
             log.debug("torrent call on %s failed: %s", record.info_hash, error)
+
+    def _finish_piece_reads(self, reads: list[tuple[str, int]], data: bytes | None) -> None:
+        """Hand `data` to every caller of `read_piece` waiting for `reads` (lock held)."""
+        for read in reads:
+            for waiter in self._piece_reads.pop(read, []):
+                waiter.data = data
+                waiter.done.set()
 
     def _pause_handle(self, record: _Torrent, handle: Any) -> None:
         handle.unset_flags(lt.torrent_flags.auto_managed)
@@ -935,6 +997,14 @@ class TorrentEngine:
             self._fail(alert, "The torrent's metadata is invalid: " + _error_reason(alert.error))
         elif isinstance(alert, lt.listen_failed_alert):
             log.warning("libtorrent cannot listen: %s", redact(alert.message()))
+        elif isinstance(alert, lt.read_piece_alert):
+            self._on_piece_read(alert)
+
+    def _on_piece_read(self, alert: Any) -> None:
+        # The buffer dies with the alert at the next pop: copy it now.
+        data = None if alert.error.value() else bytes(alert.buffer)
+        with self._lock:
+            self._finish_piece_reads([(_alert_key(alert), int(alert.piece))], data)
 
     def _on_resume_rejected(self, alert: Any) -> None:
         error, path = alert.error, alert.file_path()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -31,6 +32,34 @@ def payload(size: int, seed: int) -> bytes:
 def loopback_pack(**more: Any) -> lt.settings_pack:
     """The seeder's loopback session settings plus `more`, as libtorrent's typed settings pack."""
     return cast("lt.settings_pack", {**loopback_settings(), **more})
+
+
+class SessionPieceReader:
+    """`TorrentEngine.read_piece` for one torrent of a bare session (a `PieceReader`): asks
+    libtorrent for the piece and pops the session's alerts until its `read_piece_alert`.
+
+    One read at a time, because each pops (and drops) every alert of the session; concurrent
+    HTTP readers then queue here, which the tests' small pieces make quick.
+    """
+
+    def __init__(self, session: lt.session, handle: lt.torrent_handle) -> None:
+        self._session = session
+        self._handle = handle
+        self._lock = threading.Lock()
+
+    def __call__(self, piece: int, timeout: float) -> bytes | None:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            try:
+                self._handle.read_piece(piece)
+            except RuntimeError:
+                return None
+            while (left := deadline - time.monotonic()) > 0:
+                self._session.wait_for_alert(max(1, int(left * 1000)))
+                for alert in self._session.pop_alerts():
+                    if isinstance(alert, lt.read_piece_alert) and alert.piece == piece:
+                        return None if alert.error.value() else bytes(alert.buffer)
+            return None
 
 
 def engine_settings(**changes: Any) -> Any:

@@ -311,6 +311,55 @@ async def test_remove_keeps_or_deletes_the_files(
     engine.remove("0" * 40, delete_files=True)
 
 
+async def test_read_piece_reads_through_libtorrent(
+    tmp_path: Path, seeder: Seeder, engines: Engines, events: Events, monkeypatch: Any
+) -> None:
+    spec, files = _batch(tmp_path, seeder, (50_000,))
+    data = files[0][1]
+    engine = engines()
+    await _download(engine, events, spec, tmp_path / "dl", seeder.port)
+    pieces = await asyncio.gather(
+        *(asyncio.to_thread(engine.read_piece, spec.info_hash, n, 5.0) for n in (0, 1, 2, 3, 0))
+    )
+    assert pieces == [
+        data[0:16384],
+        data[16384:32768],
+        data[32768:49152],
+        data[49152:],
+        data[:16384],
+    ]
+    assert await asyncio.to_thread(engine.read_piece, spec.info_hash, 99, 5.0) is None
+    started = time.monotonic()
+    assert engine.read_piece("0" * 40, 0, 5.0) is None
+    assert time.monotonic() - started < 0.1
+
+    # Answers that never come (dropped here): a read ends at its timeout, removing the torrent
+    # wakes its readers, and close() wakes every reader still waiting.
+    answer = engine._on_alert
+    monkeypatch.setattr(
+        engine, "_on_alert", lambda a: None if isinstance(a, lt.read_piece_alert) else answer(a)
+    )
+    started = time.monotonic()
+    assert await asyncio.to_thread(engine.read_piece, spec.info_hash, 1, 0.2) is None
+    assert 0.2 <= time.monotonic() - started < 2.0
+    other, _ = _batch(tmp_path, seeder, (20_000,), name="Other")
+    await _download(engine, events, other, tmp_path / "dl", seeder.port)
+    removed = asyncio.ensure_future(asyncio.to_thread(engine.read_piece, other.info_hash, 0, 30.0))
+    await asyncio.sleep(0.3)
+    assert not removed.done()
+    engine.remove(other.info_hash, delete_files=False)
+    assert await asyncio.wait_for(removed, 1.0) is None
+    waiting = [asyncio.to_thread(engine.read_piece, spec.info_hash, n, 30.0) for n in (1, 1, 2)]
+    readers = asyncio.gather(*waiting)
+    await asyncio.sleep(0.3)
+    assert not readers.done()
+    closing = asyncio.ensure_future(asyncio.to_thread(engine.close))
+    # Released as close() begins, not after its bounded waits for resume data and shutdown.
+    assert await asyncio.wait_for(readers, 1.0) == [None, None, None]
+    await closing
+    assert engine.read_piece(spec.info_hash, 0, 5.0) is None
+
+
 async def test_a_duplicate_is_refused(tmp_path: Path, seeder: Seeder, engines: Engines) -> None:
     spec, _ = _batch(tmp_path, seeder, (10_000,))
     engine = engines()

@@ -38,7 +38,7 @@ from app.services.torrent_stream import (
     is_playable,
     parse_range,
 )
-from tests.torrents.conftest import loopback_pack
+from tests.torrents.conftest import SessionPieceReader, loopback_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = b"".join(
@@ -63,6 +63,7 @@ class Download:
     save_path: Path
     spec: TorrentSpec
     seeder_port: int
+    read_piece: SessionPieceReader
 
     def connect(self) -> None:
         """Connect to the seeder, repeating until a peer shows (the first try can be lost)."""
@@ -81,16 +82,22 @@ class Download:
 
 @pytest.fixture
 def swarm(tmp_path: Path) -> Iterator[Callable[..., Download]]:
-    """make(files, name, rate, connect=True): seed `files` (throttled to `rate` bytes/s, 0 =
-    unlimited) and add the torrent to a leecher session saving under its own folder."""
+    """make(files, name, rate, connect=True, v1_only=False): seed `files` (throttled to `rate`
+    bytes/s, 0 = unlimited) and add the torrent to a leecher session saving under its own
+    folder."""
     sessions: list[Any] = []
     seeders: list[Seeder] = []
 
     def make(
-        files: list[tuple[str, bytes]], name: str, rate: int, *, connect: bool = True
+        files: list[tuple[str, bytes]],
+        name: str,
+        rate: int,
+        *,
+        connect: bool = True,
+        v1_only: bool = False,
     ) -> Download:
         seed_root = tmp_path / f"seed{len(seeders)}"
-        torrent = make_torrent(seed_root, files, name=name, piece_length=PL)
+        torrent = make_torrent(seed_root, files, name=name, piece_length=PL, v1_only=v1_only)
         seeder = Seeder(seed_root, upload_rate_limit=rate)
         seeders.append(seeder)
         seeder.seed(torrent)
@@ -102,8 +109,13 @@ def swarm(tmp_path: Path) -> Iterator[Callable[..., Download]]:
         save_path = tmp_path / f"leech{len(sessions)}"
         params.save_path = str(save_path)
         params.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
+        handle = session.add_torrent(params)
         download = Download(
-            session.add_torrent(params), save_path, parse_torrent(torrent), seeder.port
+            handle,
+            save_path,
+            parse_torrent(torrent),
+            seeder.port,
+            SessionPieceReader(session, handle),
         )
         if connect:
             download.connect()
@@ -180,9 +192,9 @@ def test_throttled_download_read_with_ranges(
     download = swarm([("00 notes.bin", notes), ("Ep 01.ts", CLIP)], "Batch", rate=48 * 1024)
     episode = next(x for x in download.spec.files if x.path.endswith(".ts"))
     assert episode.index == 2  # a pad file sits between the two files
-    url = server.publish(download.handle, episode.index, download.save_path)
+    url = server.publish(download.handle, episode.index, download.read_piece)
     assert url.startswith(f"http://127.0.0.1:{server.port}/") and url.endswith("/Ep%2001.ts")
-    assert server.publish(download.handle, episode.index, download.save_path) == url
+    assert server.publish(download.handle, episode.index, download.read_piece) == url
     size = len(CLIP)
 
     status, headers, body = get(url, method="HEAD")
@@ -218,13 +230,51 @@ def test_throttled_download_read_with_ranges(
     assert (download.save_path / "Batch" / "Ep 01.ts").read_bytes() == CLIP
 
 
+def test_served_bytes_are_libtorrents_not_the_files(swarm: Callable[..., Download]) -> None:
+    """A had piece can still read as zeros from the file (libtorrent#7337), so the server sends
+    what libtorrent's read_piece gives: here a reader whose bytes differ from the (complete)
+    file's in two pieces, and the responses carry the reader's. The torrent has no pad files:
+    the episode starts mid-piece, and its first piece begins in the file before it. A piece
+    sent in several chunks is read once."""
+    notes = random.Random(2).randbytes(PL + 100)
+    download = swarm([("00 notes.bin", notes), ("Ep 01.ts", CLIP)], "Batch", rate=0, v1_only=True)
+    until(lambda: download.progress() == 1.0, what="the download")
+    episode = next(x for x in download.spec.files if x.path.endswith(".ts"))
+    assert episode.index == 1  # no pad file
+    marked = {1: b"\xa5" * PL, 3: b"\x5a" * PL}
+    asked: list[int] = []
+
+    def read_piece(piece: int, timeout: float) -> bytes | None:
+        asked.append(piece)
+        return marked.get(piece) or download.read_piece(piece, timeout)
+
+    server = TorrentStreamServer(StreamSettings(chunk_size=4096, poll_interval=0.02))
+    url = server.publish(download.handle, episode.index, read_piece)
+    torrent = bytearray(notes + CLIP)
+    for piece, data in marked.items():
+        torrent[piece * PL : (piece + 1) * PL] = data
+    expected = bytes(torrent[len(notes) :])
+    assert expected != CLIP
+    try:
+        status, _, body = get(url)
+        assert status == 200 and body == expected
+        assert asked == list(range(1, (len(notes) + len(CLIP) - 1) // PL + 1))
+        asked.clear()
+        status, _, body = get(url, "bytes=20000-60000")
+        assert status == 206 and body == expected[20000:60001]
+        assert asked == [2, 3, 4]
+    finally:
+        server.close()
+    assert (download.save_path / "Batch" / "Ep 01.ts").read_bytes() == CLIP
+
+
 def test_a_read_waits_for_its_piece(
     swarm: Callable[..., Download], server: TorrentStreamServer
 ) -> None:
     """Without peers nothing can be served: the read blocks (it never sends holes) and
     completes with the right bytes once the seeder is connected."""
     download = swarm([("Ep.ts", CLIP)], "Ep.ts", rate=0, connect=False)
-    url = server.publish(download.handle, 0, download.save_path)
+    url = server.publish(download.handle, 0, download.read_piece)
     results: list[tuple[int, dict[str, str], bytes]] = []
     reader = threading.Thread(target=lambda: results.append(get(url, "bytes=30000-")))
     reader.start()
@@ -248,7 +298,7 @@ def test_a_waiting_read_survives_descriptors_above_1023(
     filler = [open(os.devnull, "rb") for _ in range(1100)]  # noqa: SIM115
     try:
         download = swarm([("Ep.ts", CLIP)], "Ep.ts", rate=0, connect=False)
-        url = server.publish(download.handle, 0, download.save_path)
+        url = server.publish(download.handle, 0, download.read_piece)
         results: list[tuple[int, dict[str, str], bytes]] = []
         reader = threading.Thread(target=lambda: results.append(get(url, "bytes=30000-")))
         reader.start()
@@ -268,7 +318,7 @@ def test_hang_up_and_close_end_waiting_reads(swarm: Callable[..., Download]) -> 
     download = swarm([("Ep.ts", CLIP)], "Ep.ts", rate=0, connect=False)
     stream = TorrentStreamServer(StreamSettings(poll_interval=0.02))
     try:
-        url = stream.publish(download.handle, 0, download.save_path)
+        url = stream.publish(download.handle, 0, download.read_piece)
         port = stream.port
         path = "/" + url.split("/", 3)[3]
         # A client that hangs up while its piece is missing: the request ends at once.
@@ -299,7 +349,7 @@ def test_piece_timeout_closes_the_connection(swarm: Callable[..., Download]) -> 
     download = swarm([("Ep.ts", CLIP)], "Ep.ts", rate=0, connect=False)
     stream = TorrentStreamServer(StreamSettings(piece_timeout=0.3, poll_interval=0.02))
     try:
-        url = stream.publish(download.handle, 0, download.save_path)
+        url = stream.publish(download.handle, 0, download.read_piece)
         with pytest.raises(http.client.IncompleteRead):
             get(url, "bytes=0-99")
         assert stream.active_requests == 0
@@ -312,22 +362,22 @@ def test_publish_refuses_what_cannot_stream(
 ) -> None:
     download = swarm([("a.bin", b"a" * 100), ("b.ts", CLIP)], "Two", rate=0, connect=False)
     with pytest.raises(StreamError, match="not a file"):
-        server.publish(download.handle, 1, download.save_path)  # the pad file
+        server.publish(download.handle, 1, download.read_piece)  # the pad file
     with pytest.raises(StreamError, match="No such file"):
-        server.publish(download.handle, 99, download.save_path)
+        server.publish(download.handle, 99, download.read_piece)
     download.handle.file_priority(2, 0)
     until(lambda: download.handle.file_priority(2) == 0)
     with pytest.raises(StreamError, match="not selected"):
-        server.publish(download.handle, 2, download.save_path)
+        server.publish(download.handle, 2, download.read_piece)
     sequential = lt.torrent_flags.sequential_download
     assert not download.handle.flags() & sequential
-    url = server.publish(download.handle, 0, download.save_path)
+    url = server.publish(download.handle, 0, download.read_piece)
     # While a file is published its torrent comes head first; afterwards as before.
     assert download.handle.flags() & sequential
     server.unpublish(url)
     assert get(url, method="HEAD")[0] == 404
     assert not download.handle.flags() & sequential
-    server.publish(download.handle, 0, download.save_path)
+    server.publish(download.handle, 0, download.read_piece)
     server.close()
     assert not download.handle.flags() & sequential
 
@@ -385,7 +435,7 @@ def test_mpv_plays_a_throttled_download_from_zero(
     download is done, because published torrents are fetched head first."""
     mpv = mpv_module()
     download = swarm([("Episode 01.mkv", episode)], "Episode 01.mkv", rate=64 * 1024)
-    url = server.publish(download.handle, 0, download.save_path)
+    url = server.publish(download.handle, 0, download.read_piece)
     assert download.progress() < 0.1
 
     messages: list[tuple[str, str, str]] = []
