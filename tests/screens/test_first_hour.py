@@ -4,7 +4,11 @@ the keys in the box."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from textual.app import App
 from textual.command import CommandPalette
+from textual.widget import Widget
 from textual.widgets import Input, Select
 
 from app import i18n
@@ -13,6 +17,15 @@ from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.support import screen_of, wait_for
+
+
+def chosen(select: Select[object], value: object) -> Callable[[], bool]:
+    return lambda: select.value == value
+
+
+def focus_of(app: App[None]) -> Widget | None:
+    """What has the keys (a function: each call reads it afresh)."""
+    return app.focused
 
 
 async def test_a_language_switch_keeps_the_palette_key_the_query_and_the_filters(
@@ -33,8 +46,8 @@ async def test_a_language_switch_keeps_the_palette_key_the_query_and_the_filters
             await pilot.pause()
             assert i18n.language() == language
             assert screen.query_one("#search-query", Input).value == "кот"
-            regrown = screen.query_one("#filter-genre", Select)
-            await wait_for(pilot, lambda regrown=regrown: regrown.value == genre)
+            regrown: Select[object] = screen.query_one("#filter-genre", Select)
+            await wait_for(pilot, chosen(regrown, genre))
             app.set_focus(None)
             await pilot.press("ctrl+p")
             await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
@@ -51,11 +64,11 @@ async def test_escape_leaves_the_query_so_digits_are_keys_again(app_factory: App
         query = screen.query_one("#search-query", Input)
         await pilot.press("k", "o")
         await pilot.press("escape")
-        assert isinstance(app.focused, KeyTable)
+        assert isinstance(focus_of(app), KeyTable)
         await pilot.press("4")
         await wait_for(pilot, lambda: app.current_mode == "torrents")
         box = app.screen.query_one("#torrents-query", Input)
-        assert app.focused is box
+        assert focus_of(app) is box
         await pilot.press("escape", "2")
         await wait_for(pilot, lambda: app.current_mode == "updates")
         assert query.value == "ko" and box.value == ""
