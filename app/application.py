@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Input
@@ -286,7 +287,21 @@ class AniApp(App[None]):
         from app.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            self.push_screen(HelpScreen(self.screen, self.player_bindings()))
+
+    def player_bindings(self) -> list[Binding]:
+        """The player keys, in the UI language (live only while something plays)."""
+        return [
+            binding
+            for _key, binding in self._bindings
+            if binding.action.split("(")[0] in self.PLAYER_ACTIONS | {"skip"}
+        ]
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=t("Search for commands…"))
+            )
 
     def action_refresh(self) -> None:
         refresh = getattr(self.screen, "action_refresh_screen", None)
@@ -309,14 +324,30 @@ class AniApp(App[None]):
         await LanguageController(self).switch()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        from app.services.favorites import AccountState
+
         for entry in self.navigation:
             label = t(entry.label)
-            yield SystemCommand(label, label, lambda mode=entry.mode: self.action_open_mode(mode))
+            yield SystemCommand(
+                label,
+                t("Open the {name} screen (key {key})", name=label, key=entry.key)
+                if entry.key
+                else t("Open the {name} screen", name=label),
+                lambda mode=entry.mode: self.action_open_mode(mode),
+            )
         favorites = self.favorites
-        yield SystemCommand(
-            t("Log in to AniLibria"), t("Sync your favorites with your account"), favorites.log_in
-        )
-        yield SystemCommand(t("Log out"), t("Forget the AniLibria session"), favorites.log_out)
+        if self.runtime.favorites.account is AccountState.LOGGED_IN:
+            yield SystemCommand(
+                t("Log out of AniLibria"),
+                t("Forget the AniLibria session; your favorites stay here"),
+                favorites.log_out,
+            )
+        else:
+            yield SystemCommand(
+                t("Log in to AniLibria"),
+                t("Sync your favorites with your account"),
+                favorites.log_in,
+            )
         yield SystemCommand(
             t("Export favorites"), t("Save your favorites as a JSON file"), favorites.export_file
         )
@@ -325,12 +356,16 @@ class AniApp(App[None]):
             t("Add the favorites of an exported JSON file"),
             favorites.import_file,
         )
-        yield SystemCommand(t("Random title"), t("Random title"), self.action_random_title)
-        yield SystemCommand(t("Help"), t("Help"), self.action_help)
+        yield SystemCommand(
+            t("Random title"), t("Open a title chosen by chance"), self.action_random_title
+        )
+        yield SystemCommand(t("Help"), t("Every key of the screen you are on"), self.action_help)
         yield SystemCommand(
             t("Switch language"), t("English / Russian"), self.action_switch_language
         )
-        yield SystemCommand(t("Quit"), t("Quit"), self.exit)
+        yield SystemCommand(
+            t("Quit anitui"), t("Close the app (downloads resume next time)"), self.exit
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker is reported; screens handle what they expect."""

@@ -12,6 +12,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 
 from app import i18n
+from app.screens.help import HelpScreen
+from app.screens.login import DEMO_LOGIN
 from app.screens.search import SearchScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
@@ -96,3 +98,43 @@ async def test_a_refused_advanced_query_keeps_the_keys_in_the_box(
         assert app.focused is query
         await pilot.press("1")  # typed, not the Schedule key
         assert app.current_mode == "search" and query.value.endswith("1")
+
+
+async def test_help_writes_keys_as_people_do_and_always_lists_the_player_keys(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.now_playing is None
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        rows = screen_of(app, HelpScreen).rows
+        keys = {keys: (action, where) for keys, action, where in rows}
+        assert keys["["] == ("−10 s", "While playing")
+        assert keys["#"] == ("Audio track", "While playing")
+        assert keys["{"] == ("−85 s", "While playing")
+        assert keys["ctrl+p"][1] == "Everywhere"
+        shown = " ".join(k for k, _, _ in rows)
+        assert "square_bracket" not in shown and "number_sign" not in shown
+        assert "pageup" not in shown  # Textual's hidden table keys are its own business
+
+
+async def test_the_palette_names_each_command_once_and_offers_login_or_logout(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        commands = list(app.get_system_commands(app.screen))
+        titles = [command.title for command in commands]
+        assert len(titles) == len(set(titles))
+        assert all(command.help and command.help != command.title for command in commands)
+        assert "Log in to AniLibria" in titles and "Log out of AniLibria" not in titles
+        await app.runtime.favorites.login(*DEMO_LOGIN)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Log out of AniLibria" in titles and "Log in to AniLibria" not in titles
+        await app.action_switch_language()
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert app.screen.query_one(Input).placeholder == "Найти команду…"
