@@ -146,10 +146,12 @@ class AniApp(App[None]):
             Event, lambda event: self.post_message(ServiceEventReceived(event))
         )
         self.call_after_refresh(self.resume_saved_work)
+        from app.widgets.status_line import explain
+
         for notice in self.runtime.notices:
             tell(
                 self,
-                t(notice.message, **notice.values),
+                explain(notice.message, notice.values),
                 severity=notice.severity,  # type: ignore[arg-type]
                 timeout=10,
             )

@@ -12,6 +12,7 @@ from app.plaintext import one_line
 from app.services.events import DownloadEvent
 from app.sources.anilibria.models import Title, Torrent
 from app.sources.errors import SourceError
+from app.widgets.status_line import describe_error
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -129,7 +130,7 @@ class DownloadsController(Controller):
         existing = queue.find(spec.info_hash)
         if existing is not None:
             # Before the file picker: choosing files for a refused download would be wasted.
-            self.tell(str(DuplicateDownloadError(existing)), severity="warning")
+            self.tell(describe_error(DuplicateDownloadError(existing)), severity="warning")
             return
         if selected is None and len(spec.files) > 1:
             selected = await self.app.push_screen_wait(
@@ -149,7 +150,7 @@ class DownloadsController(Controller):
                 selected=selected,
             )
         except DownloadError as error:
-            self.tell(one_line(str(error)), severity="warning", timeout=8)
+            self.tell(describe_error(error), severity="warning", timeout=8)
             return
         self.tell(t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.name)))
 
@@ -163,7 +164,7 @@ class DownloadsController(Controller):
             return await asyncio.to_thread(parse_torrent, data)
         except (SourceError, TorrentInputError) as error:
             self.tell(
-                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
+                t("Cannot download this torrent: {reason}", reason=describe_error(error)),
                 severity="error",
             )
             return None

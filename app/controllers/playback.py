@@ -37,6 +37,7 @@ from app.shell import NowPlaying
 from app.sources.anilibria.models import Title
 from app.sources.errors import SourceError
 from app.widgets.now_playing import skip_prompt
+from app.widgets.status_line import explain
 
 if TYPE_CHECKING:
     from app.services.downloads import DownloadItem
@@ -91,9 +92,9 @@ class PlaybackController(Controller):
             self.tell(t("Skipped the {kind}.", kind=t(event.kind)), timeout=3)
         elif isinstance(event, PlaybackFailed):
             self.set_now_playing(None)
-            self.tell(event.message, severity="error", timeout=8)
+            self.tell(explain(event.message, event.values), severity="error", timeout=8)
         elif isinstance(event, PlayerUnavailable):
-            self.tell(event.reason, severity="error", timeout=10)
+            self.tell(explain(event.reason, event.values), severity="error", timeout=10)
 
     def set_now_playing(self, state: NowPlaying | None) -> None:
         shell = self.shell

@@ -26,10 +26,11 @@ from app.services.downloads import (
     DownloadStatus,
     QueueStatistics,
 )
+from app.services.errors import ExplainedError
 from app.services.events import Event
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
-from app.widgets.status_line import StatusLine
+from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, cell
 
 BAR_WIDTH = 10
@@ -290,6 +291,8 @@ class DownloadsScreen(AniScreen):
         """Run a queue operation; its refusal (ValueError etc.) becomes a message."""
         try:
             operation()
+        except ExplainedError as error:
+            tell(self, describe_error(error), severity="warning")
         except (ValueError, KeyError, OSError) as error:
             tell(self, one_line(str(error)), severity="warning")
 

@@ -14,7 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from app.plaintext import one_line
+from app.services.errors import ExplainedError
 from app.widgets.localized import localize_bindings
+from app.widgets.status_line import describe_error
 
 T = TypeVar("T")
 
@@ -72,6 +74,9 @@ class PromptScreen(ModalScreen[T | None], Generic[T]):
             result = await self.prompt_action(text)
         except OSError as error:
             self.show_problem(f"{error.filename or text}: {error.strerror or error}")
+            return
+        except ExplainedError as error:
+            self.show_problem(describe_error(error))
             return
         except ValueError as error:
             self.show_problem(str(error))

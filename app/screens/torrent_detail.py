@@ -28,7 +28,7 @@ from app.sources.torrentapi.models import PeersHistory
 from app.widgets.facts import fact
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
-from app.widgets.status_line import StatusLine
+from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, cell
 from app.widgets.torrent_text import level_text, problem_text
 
@@ -290,7 +290,7 @@ class TorrentDetailScreen(AniScreen):
         except (SourceError, TorrentInputError) as error:
             tell(
                 self,
-                t("Cannot download this torrent: {reason}", reason=one_line(str(error))),
+                t("Cannot download this torrent: {reason}", reason=describe_error(error)),
                 severity="error",
             )
             return

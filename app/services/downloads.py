@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.services.errors import ExplainedError, Phrase
 from app.services.events import DownloadEvent, EventBus
 from app.services.torrent_meta import (
     TorrentFile,
@@ -133,9 +134,9 @@ CallLater = Callable[[float, Callable[[], None]], Timer]
 """Runs a callback after a delay in seconds; `loop.call_later` by default (tests inject one)."""
 
 
-class DownloadError(ValueError):
+class DownloadError(ExplainedError, ValueError):
     """A queue operation was refused (duplicate, unsafe folder, no free space, a download in
-    the wrong state, a bad selection …); str() is a message for the user."""
+    the wrong state, a bad selection …); the UI explains it to the user."""
 
 
 class DuplicateDownloadError(DownloadError):
@@ -143,7 +144,11 @@ class DuplicateDownloadError(DownloadError):
 
     def __init__(self, item: DownloadItem) -> None:
         self.item = item
-        super().__init__(f"Already in the downloads: {item.name} ({item.status})")
+        super().__init__(
+            "Already in the downloads: {name} ({status})",
+            name=item.name,
+            status=Phrase(item.status),
+        )
 
 
 # -------------------------------------------------------------------------------------------
@@ -602,7 +607,7 @@ class DownloadQueue:
         self._check_open()
         _check_priority(priority)
         if source not in SOURCES:
-            raise DownloadError(f"unknown download source {source!r}")
+            raise DownloadError("unknown download source {source!r}", source=source)
         info_hash = spec.info_hash.lower()
         existing = self._by_hash.get(info_hash)
         if existing is not None:
@@ -613,7 +618,7 @@ class DownloadQueue:
             save_path = safe_save_path(self._root, folder or "", allow_outside=self._allow_outside)
             check_free_space(save_path, wanted)
         except TorrentInputError as error:
-            raise DownloadError(str(error)) from error
+            raise DownloadError(error.message, **error.values) from error
         now = self._clock()
         record = DownloadRecord(
             id=uuid.uuid4().hex,
@@ -709,7 +714,9 @@ class DownloadQueue:
         if record.status == "paused":
             return
         if record.status not in ("downloading", "seeding", "pending"):
-            raise DownloadError(f"A {record.status} download cannot be paused.")
+            raise DownloadError(
+                "A {status} download cannot be paused.", status=Phrase(record.status)
+            )
         if record.status != "pending" and self._engine.has(record.info_hash):
             self._engine.pause(record.info_hash)
         self._live_of(download_id).stop()
@@ -726,7 +733,9 @@ class DownloadQueue:
         if record.status != "paused":
             if record.status in ("pending", "downloading", "seeding"):
                 return
-            raise DownloadError(f"A {record.status} download cannot be resumed.")
+            raise DownloadError(
+                "A {status} download cannot be resumed.", status=Phrase(record.status)
+            )
         if record.completed_at is not None:
             if self._engine.has(record.info_hash):
                 self._engine.resume(record.info_hash)
@@ -831,7 +840,7 @@ class DownloadQueue:
             try:
                 check_free_space(self._save_path(record), sum(f.size for f in added))
             except TorrentInputError as error:
-                raise DownloadError(str(error)) from error
+                raise DownloadError(error.message, **error.values) from error
         wanted = _wanted_size(files, chosen)
         if self._engine.has(record.info_hash):
             self._engine.set_file_priorities(record.info_hash, _priorities(files, chosen))
@@ -1274,7 +1283,9 @@ class DownloadQueue:
 
 def _check_priority(priority: str) -> None:
     if priority not in _RANK:
-        raise DownloadError(f"unknown priority {priority!r} (LOW, NORMAL or HIGH)")
+        raise DownloadError(
+            "unknown priority {priority!r} (LOW, NORMAL or HIGH)", priority=priority
+        )
 
 
 def _normalize_selection(
@@ -1289,7 +1300,7 @@ def _normalize_selection(
     known = {f.index for f in files}
     unknown = [i for i in chosen if i not in known]
     if unknown:
-        raise DownloadError(f"The torrent has no file with index {unknown[0]}")
+        raise DownloadError("The torrent has no file with index {index}", index=unknown[0])
     if not chosen:
         raise DownloadError("Choose at least one file to download.")
     return None if set(chosen) == known else chosen

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from app.plaintext import one_line
+from app.services.errors import ExplainedError
 from app.services.events import EventBus, FavoritesEvent
 from app.services.secrets import SecretStore
 from app.sources.anilibria.client import AniLibriaClient
@@ -169,8 +170,9 @@ class ImportResult:
     already: int
 
 
-class FavoritesImportError(ValueError):
-    """An import file was refused; the message says why, in words for the user."""
+class FavoritesImportError(ExplainedError, ValueError):
+    """An import file was refused; the message says why, in words for the user (the UI
+    explains it)."""
 
 
 class FavoritesService:
@@ -453,15 +455,19 @@ class FavoritesService:
             with path.open("rb") as file:
                 data = file.read(MAX_IMPORT_BYTES + 1)
         except OSError as exc:
-            raise FavoritesImportError(f"{path.name}: cannot be read ({exc.strerror})") from None
+            raise FavoritesImportError(
+                "{file}: cannot be read ({reason})", file=path.name, reason=exc.strerror
+            ) from None
         if len(data) > MAX_IMPORT_BYTES:
             raise FavoritesImportError(
-                f"{path.name}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; not an export"
+                "{file}: larger than {limit} MiB; not an export",
+                file=path.name,
+                limit=MAX_IMPORT_BYTES // (1024 * 1024),
             )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise FavoritesImportError(f"{path.name}: not UTF-8 text") from None
+            raise FavoritesImportError("{file}: not UTF-8 text", file=path.name) from None
         return self.import_json(text)
 
     def import_json(self, text: str) -> ImportResult:
@@ -495,7 +501,7 @@ def _name(value: Any) -> str | None:
 
 
 def _reject_constant(name: str) -> Any:
-    raise FavoritesImportError(f"not a valid export: {name} is not allowed")
+    raise FavoritesImportError("not a valid export: {name} is not allowed", name=name)
 
 
 def _parse_export(text: str) -> list[tuple[int, str | None, str | None]]:
@@ -506,12 +512,14 @@ def _parse_export(text: str) -> list[tuple[int, str | None, str | None]]:
     except RecursionError:
         raise FavoritesImportError("not a valid export: nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise FavoritesImportError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+        raise FavoritesImportError(
+            "not JSON: {reason} at line {line}", reason=exc.msg, line=exc.lineno
+        ) from None
     except ValueError:  # e.g. an integer with more digits than Python converts
         raise FavoritesImportError("not a valid export: a number is out of range") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise FavoritesImportError(
-            f'not an anitui favorites export (no "format": "{EXPORT_FORMAT}")'
+            'not an anitui favorites export (no "format": "{format}")', format=EXPORT_FORMAT
         )
     if document.get("version") != 1:
         raise FavoritesImportError("unsupported export version (this anitui reads version 1)")
@@ -519,34 +527,39 @@ def _parse_export(text: str) -> list[tuple[int, str | None, str | None]]:
     if not isinstance(favorites, list):
         raise FavoritesImportError('not a valid export: "favorites" must be a list')
     if len(favorites) > MAX_IMPORT_ENTRIES:
-        raise FavoritesImportError(f"too many favorites (more than {MAX_IMPORT_ENTRIES})")
+        raise FavoritesImportError(
+            "too many favorites (more than {count})", count=MAX_IMPORT_ENTRIES
+        )
     entries: list[tuple[int, str | None, str | None]] = []
     for index, entry in enumerate(favorites, start=1):
-        where = f"favorite #{index}"
         if not isinstance(entry, dict):
-            raise FavoritesImportError(f"{where}: must be an object")
+            raise FavoritesImportError("favorite #{index}: must be an object", index=index)
         title_id = entry.get("id")
         if (
             not isinstance(title_id, int)
             or isinstance(title_id, bool)
             or not 0 < title_id <= _MAX_TITLE_ID
         ):
-            raise FavoritesImportError(f"{where}: id must be a positive whole number")
+            raise FavoritesImportError(
+                "favorite #{index}: id must be a positive whole number", index=index
+            )
         names = entry.get("names", {})
         if names is None:
             names = {}
         if not isinstance(names, dict):
-            raise FavoritesImportError(f"{where}: names must be an object")
+            raise FavoritesImportError("favorite #{index}: names must be an object", index=index)
         for key in ("ru", "en"):
             value = names.get(key)
             if value is not None and not isinstance(value, str):
-                raise FavoritesImportError(f"{where}: names.{key} must be text")
+                raise FavoritesImportError(
+                    "favorite #{index}: names.{key} must be text", index=index, key=key
+                )
         added_at = entry.get("added_at")
         if added_at is not None and (
             isinstance(added_at, bool)
             or not isinstance(added_at, (int, float))
             or not math.isfinite(added_at)
         ):
-            raise FavoritesImportError(f"{where}: added_at must be a number")
+            raise FavoritesImportError("favorite #{index}: added_at must be a number", index=index)
         entries.append((title_id, _name(names.get("ru")), _name(names.get("en"))))
     return entries

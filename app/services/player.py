@@ -23,12 +23,13 @@ import locale
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+from app.services.errors import ExplainedError
 from app.services.events import EventBus, PlayerEvent
 from app.sources.anilibria.models import Episode, Player, Title
 from app.store.history import HistoryStore
@@ -191,18 +192,22 @@ class PlaybackStopped(PlayerEvent):
 
 @dataclass(frozen=True)
 class PlaybackFailed(PlayerEvent):
-    """An episode cannot be played; `message` is plain text for the user."""
+    """An episode cannot be played; `message` (an English msgid) filled with `values` says
+    why (the UI translates it)."""
 
     title_id: int
     episode: int | float | None
     message: str
+    values: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class PlayerUnavailable(PlayerEvent):
-    """libmpv (or python-mpv) is missing; `reason` says how to install it."""
+    """libmpv (or python-mpv) is missing; `reason` (an English msgid) filled with `values`
+    says how to install it (the UI translates it)."""
 
     reason: str
+    values: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -328,7 +333,7 @@ class PlayerService:
         self._settings = settings
         self._clock = clock
         self._module: ModuleType | None = None
-        self._reason: str | None = None
+        self._unavailable: ExplainedError | None = None
         # The python-mpv MPV object; untyped library, so Any (only commands/properties used).
         self._mpv: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -357,7 +362,7 @@ class PlayerService:
     def unavailable_reason(self) -> str | None:
         """Why playback is impossible, with the install command; None when it is possible."""
         self._load_module()
-        return self._reason
+        return None if self._unavailable is None else str(self._unavailable)
 
     @property
     def settings(self) -> PlayerSettings:
@@ -370,13 +375,19 @@ class PlayerService:
         return self._session is not None
 
     def _load_module(self) -> ModuleType | None:
-        if self._module is None and self._reason is None:
+        if self._module is None and self._unavailable is None:
             try:
                 self._module = importlib.import_module("mpv")
             except OSError as exc:
-                self._reason = f"libmpv is not installed ({exc}). Install it: {INSTALL_COMMAND}"
+                self._unavailable = ExplainedError(
+                    "libmpv is not installed ({reason}). Install it: {command}",
+                    reason=str(exc),
+                    command=INSTALL_COMMAND,
+                )
             except ImportError as exc:
-                self._reason = f"python-mpv is missing ({exc}): reinstall anitui"
+                self._unavailable = ExplainedError(
+                    "python-mpv is missing ({reason}): reinstall anitui", reason=str(exc)
+                )
         return self._module
 
     async def prepare(self) -> None:
@@ -395,7 +406,10 @@ class PlayerService:
             # Importing python-mpv loads libmpv and its codecs: not on the event loop.
             module = await asyncio.to_thread(self._load_module)
             if module is None:
-                self._bus.publish(PlayerUnavailable(self._reason or "libmpv is unavailable"))
+                assert self._unavailable is not None  # _load_module says why it has none
+                self._bus.publish(
+                    PlayerUnavailable(self._unavailable.message, self._unavailable.values)
+                )
                 return False
             self._loop = asyncio.get_running_loop()
             # Loads of a previous instance that died will never report.
@@ -405,7 +419,9 @@ class PlayerService:
                 self._mpv = await asyncio.to_thread(self._create, module)
             except Exception as exc:
                 log.exception("libmpv could not start")
-                self._bus.publish(PlayerUnavailable(f"libmpv could not start: {exc}"))
+                self._bus.publish(
+                    PlayerUnavailable("libmpv could not start: {reason}", {"reason": str(exc)})
+                )
                 return False
             return True
 
@@ -712,18 +728,29 @@ class PlayerService:
         if session.loaded:
             self._save(session)
         self._end_session()
-        message = (
-            f"{session.label} could not be played: mpv cannot read it as a video"
-            if session.label
-            else f"Episode {session.number} of {session.title.display_name} "
-            f"could not be loaded from {', '.join(session.hosts)}"
-        )
-        self._bus.publish(PlaybackFailed(session.title.id, session.number, message))
+        if session.label:
+            self._fail(
+                session.title,
+                session.number,
+                "{label} could not be played: mpv cannot read it as a video",
+                label=session.label,
+            )
+        else:
+            self._fail(
+                session.title,
+                session.number,
+                "Episode {episode} of {title} could not be loaded from {hosts}",
+                hosts=", ".join(session.hosts),
+            )
 
     # --- loading --------------------------------------------------------------------------
 
-    def _fail(self, title: Title, episode: int | float | None, message: str) -> None:
-        self._bus.publish(PlaybackFailed(title.id, episode, message))
+    def _fail(
+        self, title: Title, episode: int | float | None, message: str, **values: object
+    ) -> None:
+        """Say `message` (a msgid that may name `{title}` and `{episode}`) failed playback."""
+        values = {"title": title.display_name, "episode": episode, **values}
+        self._bus.publish(PlaybackFailed(title.id, episode, message, values))
 
     def _pick_quality(self, episode: Episode) -> str | None:
         available = _available_qualities(episode)
@@ -752,8 +779,7 @@ class PlayerService:
             self._fail(
                 session.title,
                 episode.serie,
-                f"Episode {episode.serie} of {session.title.display_name} "
-                "has no stream in any quality",
+                "Episode {episode} of {title} has no stream in any quality",
             )
             return False
         skips = _episode_skips(episode, self._history.skip_offset(session.title.id))
@@ -784,7 +810,13 @@ class PlayerService:
             url = session.stream_url(dataclasses.replace(session.player, host=host), path)
         except Exception as exc:
             self._end_session(stop_mpv=True)
-            self._fail(session.title, session.number, f"No stream URL for {host}: {exc}")
+            self._fail(
+                session.title,
+                session.number,
+                "No stream URL for {host}: {reason}",
+                host=host,
+                reason=str(exc),
+            )
             return
         session.start = start
         session.loaded = False
@@ -800,7 +832,13 @@ class PlayerService:
         except Exception as exc:
             self._pending_starts -= 1
             self._end_session(stop_mpv=True)
-            self._fail(session.title, session.number, f"mpv refused {host}: {exc}")
+            self._fail(
+                session.title,
+                session.number,
+                "mpv refused {host}: {reason}",
+                host=host,
+                reason=str(exc),
+            )
 
     def _end_session(self, *, stop_mpv: bool = False) -> None:
         """Forget the current episode; `stop_mpv` also stops a file still playing."""
@@ -844,9 +882,9 @@ class PlayerService:
             self._fail(
                 title,
                 episode_number,
-                f"{title.display_name} is blocked: its episodes cannot be streamed"
+                "{title} is blocked: its episodes cannot be streamed"
                 if blocked
-                else f"{title.display_name} has no episodes to play yet",
+                else "{title} has no episodes to play yet",
             )
             return False
         index = next((i for i, e in enumerate(player.episodes) if e.serie == episode_number), None)
@@ -854,14 +892,14 @@ class PlayerService:
             self._fail(
                 title,
                 episode_number,
-                f"{title.display_name} has no episode {episode_number}",
+                "{title} has no episode {episode}",
             )
             return False
         if self._pick_quality(player.episodes[index]) is None:
             self._fail(
                 title,
                 episode_number,
-                f"Episode {episode_number} of {title.display_name} has no stream in any quality",
+                "Episode {episode} of {title} has no stream in any quality",
             )
             return False
         if not await self._ensure_mpv():
@@ -870,7 +908,7 @@ class PlayerService:
             self._save(self._session)
         hosts = tuple(dict.fromkeys(h for h in (player.host, *caching_nodes) if h))
         if not hosts:
-            self._fail(title, episode_number, f"{title.display_name} has no stream host")
+            self._fail(title, episode_number, "{title} has no stream host")
             return False
         session = _Session(
             title=title,
@@ -942,7 +980,7 @@ class PlayerService:
             self._fail(
                 title,
                 episode_number,
-                f"{title.display_name}: episode {episode_number} has no stream to play",
+                "{title}: episode {episode} has no stream to play",
             )
             return None
         return (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
@@ -47,7 +47,7 @@ class StartupNotice:
     """Something the user must be told once the UI is up (English msgid + values for i18n)."""
 
     message: str
-    values: dict[str, str] = field(default_factory=dict)
+    values: Mapping[str, object] = field(default_factory=dict)
     severity: str = "warning"
 
 
@@ -149,7 +149,7 @@ class Runtime:
             try:
                 keys = secrets.get("nekobt.api_key"), secrets.get("torrent_api.key")
             except SecretsError as error:
-                notices.append(StartupNotice("{error}", {"error": str(error)}, "error"))
+                notices.append(StartupNotice(error.message, error.values, "error"))
         bus = EventBus()
         history = HistoryStore(db)
         return cls(

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from app.services.errors import ExplainedError
 from app.sources.redaction import register_secret
 
 SECRETS_FILE = "secrets.json"
@@ -25,7 +26,7 @@ ENV_NAMES: Mapping[str, str] = {
 """The secrets anitui knows, by dotted name, and the environment variable that overrides each."""
 
 
-class SecretsError(Exception):
+class SecretsError(ExplainedError):
     """The secrets file could not be read or written; the message names the file, not values."""
 
 
@@ -62,13 +63,19 @@ class SecretStore:
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise SecretsError(f"{self.path}: cannot be read ({exc.strerror})") from None
+            raise SecretsError(
+                "{file}: cannot be read ({reason})", file=str(self.path), reason=exc.strerror
+            ) from None
         try:
             data = json.loads(text)
         except ValueError:
-            raise SecretsError(f"{self.path}: not valid JSON; fix or delete it") from None
+            raise SecretsError(
+                "{file}: not valid JSON; fix or delete it", file=str(self.path)
+            ) from None
         if not isinstance(data, dict):
-            raise SecretsError(f"{self.path}: expected a JSON object; fix or delete it")
+            raise SecretsError(
+                "{file}: expected a JSON object; fix or delete it", file=str(self.path)
+            )
         return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
 
     def _write(self, secrets: dict[str, str]) -> None:
@@ -84,4 +91,6 @@ class SecretStore:
             os.replace(temporary, self.path)
         except OSError as exc:
             Path(temporary).unlink(missing_ok=True)
-            raise SecretsError(f"{self.path}: cannot be written ({exc.strerror})") from None
+            raise SecretsError(
+                "{file}: cannot be written ({reason})", file=str(self.path), reason=exc.strerror
+            ) from None

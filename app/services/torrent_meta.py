@@ -42,6 +42,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from app.bencode import BencodeError, decode_with_spans
 from app.formatting import human_size
+from app.services.errors import ExplainedError, Phrase
 
 __all__ = [
     "MAX_TORRENT_BYTES",
@@ -82,8 +83,8 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _BASE32 = re.compile(r"[A-Za-z2-7]{32}")
 
 
-class TorrentInputError(ValueError):
-    """Bad or unsafe torrent input; str() is a clear user message (no passkeys)."""
+class TorrentInputError(ExplainedError, ValueError):
+    """Bad or unsafe torrent input, said plainly enough to show the user (no passkeys)."""
 
 
 @dataclass(frozen=True)
@@ -159,15 +160,18 @@ def parse_torrent(data: bytes) -> TorrentSpec:
     data = bytes(data)
     if len(data) > MAX_TORRENT_BYTES:
         raise TorrentInputError(
-            f"The .torrent file is too large ({human_size(len(data))}; "
-            f"at most {human_size(MAX_TORRENT_BYTES)})."
+            "The .torrent file is too large ({size}; at most {limit}).",
+            size=human_size(len(data)),
+            limit=human_size(MAX_TORRENT_BYTES),
         )
     if not data.startswith(b"d"):
         raise TorrentInputError("This is not a .torrent file.")
     try:
         decoded = decode_with_spans(data)
     except BencodeError as error:
-        raise TorrentInputError(f"This is not a .torrent file (damaged: {error}).") from None
+        raise TorrentInputError(
+            "This is not a .torrent file (damaged: {reason}).", reason=str(error)
+        ) from None
     top = decoded.value
     if not isinstance(top, dict):
         raise TorrentInputError("This is not a .torrent file.")
@@ -177,31 +181,36 @@ def parse_torrent(data: bytes) -> TorrentSpec:
     start, end = decoded.spans[b"info"]
     raw_info = data[start:end]
 
-    version = _optional_int(info, b"meta version", "meta version")
+    version = _optional_int(
+        info, b"meta version", Phrase("its meta version is missing or not a number")
+    )
     if version is not None and version > 2:
         raise TorrentInputError(
-            f"This torrent uses a newer format (version {version}) than anitui understands."
+            "This torrent uses a newer format (version {version}) than anitui understands.",
+            version=version,
         )
     if version is not None and version < 1:
-        raise _damaged("its meta version is not valid")
+        raise _damaged(Phrase("its meta version is not valid"))
     v2 = version == 2
     if v2 and any(start <= offset < end for offset in decoded.unsorted_at):
         # libtorrent refuses a v2 info dictionary whose keys are out of order.
-        raise _damaged("its info dictionary is not in canonical order")
+        raise _damaged(Phrase("its info dictionary is not in canonical order"))
     if not v2 and b"file tree" in info:
-        raise _damaged("it has a v2 file tree without meta version 2")
+        raise _damaged(Phrase("it has a v2 file tree without meta version 2"))
     has_v1 = b"files" in info or b"length" in info
     if not v2 and not has_v1:
-        raise _damaged("it lists no files")
+        raise _damaged(Phrase("it lists no files"))
 
-    piece_length = _required_int(info, b"piece length", "piece length")
+    piece_length = _required_int(
+        info, b"piece length", Phrase("its piece length is missing or not a number")
+    )
     if not 0 < piece_length <= _MAX_PIECE_LENGTH:
-        raise _damaged("its piece length is not valid")
+        raise _damaged(Phrase("its piece length is not valid"))
     if v2 and (piece_length < _V2_MIN_PIECE_LENGTH or piece_length & (piece_length - 1)):
-        raise _damaged("its piece length is not a power of two of at least 16 KiB")
+        raise _damaged(Phrase("its piece length is not a power of two of at least 16 KiB"))
 
     name_raw = _name_bytes(info)
-    name = _component(name_raw, what="name")
+    name = _component(name_raw, what=Phrase("name"))
 
     v1_entries = _v1_entries(info, name) if has_v1 else None
     v2_entries = _v2_entries(info) if v2 else None
@@ -212,7 +221,7 @@ def parse_torrent(data: bytes) -> TorrentSpec:
         and v2_entries is not None
         and (_real(v1_entries) != _real(v2_entries) or not _aligned(v1_entries, piece_length))
     ):
-        raise _damaged("its v1 and v2 file lists do not match")
+        raise _damaged(Phrase("its v1 and v2 file lists do not match"))
     entries = v1_entries if v1_entries is not None else v2_entries
     assert entries is not None
     multi = _v2_multi(info, has_v1) if v2 else b"files" in info
@@ -221,14 +230,14 @@ def parse_torrent(data: bytes) -> TorrentSpec:
     padded_total = sum(e.size for e in entries)
     total = sum(e.size for e in entries if not e.pad and e.symlink is None)
     if total == 0:
-        raise _damaged("it holds no data")
+        raise _damaged(Phrase("it holds no data"))
     pieces_count = -(-padded_total // piece_length)
     if pieces_count > _MAX_PIECES:
-        raise TorrentInputError(f"The torrent has more than {_MAX_PIECES} pieces.")
+        raise TorrentInputError("The torrent has more than {count} pieces.", count=_MAX_PIECES)
     if has_v1:
         pieces = info.get(b"pieces")
         if not isinstance(pieces, bytes) or len(pieces) != 20 * pieces_count:
-            raise _damaged("its piece hashes do not fit its size")
+            raise _damaged(Phrase("its piece hashes do not fit its size"))
     if v2:
         _check_piece_layers(top.get(b"piece layers"), info, piece_length)
 
@@ -250,21 +259,21 @@ def parse_torrent(data: bytes) -> TorrentSpec:
     )
 
 
-def _damaged(reason: str) -> TorrentInputError:
-    return TorrentInputError(f"This .torrent file is damaged: {reason}.")
+def _damaged(reason: Phrase) -> TorrentInputError:
+    return TorrentInputError("This .torrent file is damaged: {reason}.", reason=reason)
 
 
-def _required_int(d: Mapping[bytes, Any], key: bytes, label: str) -> int:
+def _required_int(d: Mapping[bytes, Any], key: bytes, missing: Phrase) -> int:
     value = d.get(key)
     if not isinstance(value, int):
-        raise _damaged(f"its {label} is missing or not a number")
+        raise _damaged(missing)
     return value
 
 
-def _optional_int(d: Mapping[bytes, Any], key: bytes, label: str) -> int | None:
+def _optional_int(d: Mapping[bytes, Any], key: bytes, missing: Phrase) -> int | None:
     if key not in d:
         return None
-    return _required_int(d, key, label)
+    return _required_int(d, key, missing)
 
 
 def _name_bytes(info: Mapping[bytes, Any]) -> bytes:
@@ -274,30 +283,36 @@ def _name_bytes(info: Mapping[bytes, Any]) -> bytes:
         if isinstance(value, bytes):
             return value
         if value is not None:
-            raise _damaged("its name is not a string")
-    raise _damaged("it has no name")
+            raise _damaged(Phrase("its name is not a string"))
+    raise _damaged(Phrase("it has no name"))
 
 
-def _component(raw: bytes, *, what: str) -> str:
+def _component(raw: bytes, *, what: Phrase) -> str:
     """One path component (or the torrent's name) checked against everything libtorrent
     would rewrite; returned as libtorrent stores it (long names shortened the same way)."""
     if not raw:
-        raise TorrentInputError(f"The torrent has an unsafe {what}: an empty name.")
+        raise TorrentInputError("The torrent has an unsafe {what}: an empty name.", what=what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise TorrentInputError(
-            f"The torrent has a {what} that is not valid UTF-8: {_shown(raw)}."
+            "The torrent has a {what} that is not valid UTF-8: {text}.", what=what, text=_shown(raw)
         ) from None
     if text in (".", ".."):
-        raise TorrentInputError(f"The torrent has an unsafe {what}: {_shown(text)}.")
+        raise TorrentInputError(
+            "The torrent has an unsafe {what}: {text}.", what=what, text=_shown(text)
+        )
     if "/" in text or "\\" in text:
         raise TorrentInputError(
-            f"The torrent has an unsafe {what} {_shown(text)}: it contains a path separator."
+            "The torrent has an unsafe {what} {text}: it contains a path separator.",
+            what=what,
+            text=_shown(text),
         )
     if any(ord(c) < 32 or c in _BIDI for c in text):
         raise TorrentInputError(
-            f"The torrent has an unsafe {what} {_shown(text)}: it contains control characters."
+            "The torrent has an unsafe {what} {text}: it contains control characters.",
+            what=what,
+            text=_shown(text),
         )
     return _shorten_like_libtorrent(raw).decode("utf-8")
 
@@ -338,35 +353,40 @@ def _shorten_like_libtorrent(raw: bytes) -> bytes:
     return bytes(out)
 
 
-def _path_parts(value: Any, *, what: str) -> tuple[str, ...]:
+def _path_parts(value: Any, *, what: Phrase) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        raise _damaged(f"a {what} is missing or not a list of names")
+        raise TorrentInputError(
+            "This .torrent file is damaged: a {what} is missing or not a list of names.",
+            what=what,
+        )
     parts: list[str] = []
     for element in value:
         if not isinstance(element, bytes):
-            raise _damaged(f"a {what} is not a list of names")
-        parts.append(_component(element, what="file path" if what == "path" else what))
+            raise TorrentInputError(
+                "This .torrent file is damaged: a {what} is not a list of names.", what=what
+            )
+        parts.append(_component(element, what=what))
     return tuple(parts)
 
 
 def _attr(d: Mapping[bytes, Any]) -> bytes:
     attr = d.get(b"attr", b"")
     if not isinstance(attr, bytes):
-        raise _damaged("a file's attributes are not a string")
+        raise _damaged(Phrase("a file's attributes are not a string"))
     return attr
 
 
 def _symlink_target(d: Mapping[bytes, Any]) -> tuple[str, ...]:
     target = d.get(b"symlink path")
     if not isinstance(target, list) or not target:
-        raise _damaged("a symbolic link has no target")
-    return _path_parts(target, what="symbolic link target")
+        raise _damaged(Phrase("a symbolic link has no target"))
+    return _path_parts(target, what=Phrase("symbolic link target"))
 
 
 def _size(d: Mapping[bytes, Any]) -> int:
     size = d.get(b"length")
     if not isinstance(size, int) or not 0 <= size <= _MAX_FILE_SIZE:
-        raise _damaged("a file's length is missing or not valid")
+        raise _damaged(Phrase("a file's length is missing or not valid"))
     return size
 
 
@@ -377,13 +397,13 @@ def _v1_entries(info: Mapping[bytes, Any], name: str) -> list[_Entry]:
             raise TorrentInputError("The torrent is a single symbolic link; anitui refuses it.")
         return [_Entry(path=(name,), size=_size(info))]
     if not isinstance(files, list) or not files:
-        raise _damaged("its file list is empty or not a list")
+        raise _damaged(Phrase("its file list is empty or not a list"))
     if len(files) > MAX_FILES:
-        raise TorrentInputError(f"The torrent lists more than {MAX_FILES} files.")
+        raise TorrentInputError("The torrent lists more than {count} files.", count=MAX_FILES)
     entries: list[_Entry] = []
     for item in files:
         if not isinstance(item, dict):
-            raise _damaged("a file entry is not a dictionary")
+            raise _damaged(Phrase("a file entry is not a dictionary"))
         attr = _attr(item)
         pad = b"p" in attr
         symlink = _symlink_target(item) if b"l" in attr else None
@@ -395,11 +415,11 @@ def _v1_entries(info: Mapping[bytes, Any], name: str) -> list[_Entry]:
             # BEP 47 pad files need no path; libtorrent files them under .pad/<size>.
             path: tuple[str, ...] = (".pad", str(size))
         else:
-            path = _path_parts(raw_path, what="path")
+            path = _path_parts(raw_path, what=Phrase("file path"))
         if "_____padding_file_" in "/".join(path):
             pad = True  # BitComet's pad files, which libtorrent recognises by name
         if pad and symlink is not None:
-            raise _damaged("a pad file is also a symbolic link")
+            raise _damaged(Phrase("a pad file is also a symbolic link"))
         entries.append(_Entry(path=path, size=size, pad=pad, symlink=symlink))
     return entries
 
@@ -407,27 +427,27 @@ def _v1_entries(info: Mapping[bytes, Any], name: str) -> list[_Entry]:
 def _v2_entries(info: Mapping[bytes, Any]) -> list[_Entry]:
     tree = info.get(b"file tree")
     if not isinstance(tree, dict) or not tree:
-        raise _damaged("its v2 file tree is missing or empty")
+        raise _damaged(Phrase("its v2 file tree is missing or empty"))
     piece_length = info[b"piece length"]
     entries: list[_Entry] = []
     for path, leaf in _walk_tree(tree, ()):
         attr = _attr(leaf)
         if b"p" in attr:
-            raise _damaged("its v2 file tree has a pad file")
+            raise _damaged(Phrase("its v2 file tree has a pad file"))
         if b"l" in attr:
             entries.append(_Entry(path=path, size=0, symlink=_symlink_target(leaf)))
             continue
         size = _size(leaf)
         root = leaf.get(b"pieces root")
         if (root is not None or size > 0) and (not isinstance(root, bytes) or len(root) != 32):
-            raise _damaged("a file in its v2 file tree has no valid pieces root")
+            raise _damaged(Phrase("a file in its v2 file tree has no valid pieces root"))
         entries.append(_Entry(path=path, size=size))
         if size % piece_length:
             # v2 files start on piece boundaries: libtorrent adds the pad file itself.
             pad = piece_length - size % piece_length
             entries.append(_Entry(path=(".pad", str(pad)), size=pad, pad=True))
         if len(entries) > MAX_FILES:
-            raise TorrentInputError(f"The torrent lists more than {MAX_FILES} files.")
+            raise TorrentInputError("The torrent lists more than {count} files.", count=MAX_FILES)
     return entries
 
 
@@ -435,13 +455,13 @@ def _walk_tree(
     tree: Mapping[bytes, Any], prefix: tuple[str, ...]
 ) -> Iterator[tuple[tuple[str, ...], Mapping[bytes, Any]]]:
     for key, node in tree.items():
-        part = _component(key, what="file path")
+        part = _component(key, what=Phrase("file path"))
         if not isinstance(node, dict):
-            raise _damaged("its v2 file tree is not a tree of dictionaries")
+            raise _damaged(Phrase("its v2 file tree is not a tree of dictionaries"))
         if len(node) == 1 and b"" in node:
             leaf = node[b""]
             if not isinstance(leaf, dict):
-                raise _damaged("a file in its v2 file tree is not a dictionary")
+                raise _damaged(Phrase("a file in its v2 file tree is not a dictionary"))
             yield (*prefix, part), leaf
         else:
             yield from _walk_tree(node, (*prefix, part))
@@ -484,7 +504,8 @@ def _check_entries(entries: list[_Entry], *, multi: bool) -> None:
         key = "/".join(entry.path).lower() if multi else entry.path[-1].lower()
         if key in files or key in folders:
             raise TorrentInputError(
-                f"The torrent lists {_shown('/'.join(entry.path))} twice; anitui refuses it."
+                "The torrent lists {path} twice; anitui refuses it.",
+                path=_shown("/".join(entry.path)),
             )
         files[key] = entry
         for depth in range(1, len(entry.path)):
@@ -492,8 +513,8 @@ def _check_entries(entries: list[_Entry], *, multi: bool) -> None:
     for folder in folders:
         if folder in files:
             raise TorrentInputError(
-                f"The torrent uses {_shown(folder)} both as a file and as a folder; "
-                "anitui refuses it."
+                "The torrent uses {path} both as a file and as a folder; anitui refuses it.",
+                path=_shown(folder),
             )
     exact_files = {"/".join(e.path) for e in real}
     exact_folders = {"/".join(e.path[:d]) for e in real for d in range(1, len(e.path))}
@@ -505,8 +526,9 @@ def _check_entries(entries: list[_Entry], *, multi: bool) -> None:
         candidates = ("/".join(entry.symlink), "/".join((*entry.path[:-1], *entry.symlink)))
         if not any(c in exact_files or c in exact_folders for c in candidates):
             raise TorrentInputError(
-                f"The torrent has a symbolic link {_shown('/'.join(entry.path))} that points "
-                "outside its files; anitui refuses it."
+                "The torrent has a symbolic link {path} that points outside its files; "
+                "anitui refuses it.",
+                path=_shown("/".join(entry.path)),
             )
 
 
@@ -516,7 +538,7 @@ def _check_piece_layers(layers: Any, info: Mapping[bytes, Any], piece_length: in
     if layers is None:
         return
     if not isinstance(layers, dict):
-        raise _damaged("its piece layers are not valid")
+        raise _damaged(Phrase("its piece layers are not valid"))
     for _path, leaf in _walk_tree(info[b"file tree"], ()):
         if b"l" in _attr(leaf):
             continue
@@ -525,7 +547,7 @@ def _check_piece_layers(layers: Any, info: Mapping[bytes, Any], piece_length: in
             continue
         layer = layers.get(leaf[b"pieces root"])
         if not isinstance(layer, bytes) or len(layer) != 32 * -(-size // piece_length):
-            raise _damaged("its piece layers do not fit its files")
+            raise _damaged(Phrase("its piece layers do not fit its files"))
 
 
 def _trackers(top: Mapping[bytes, Any]) -> tuple[str, ...]:
@@ -672,22 +694,26 @@ def _read_torrent_file(path: Path) -> bytes:
     shown = _shown(str(path), limit=80)
     try:
         if not path.exists():
-            raise TorrentInputError(f"No such file: {shown}.")
+            raise TorrentInputError("No such file: {path}.", path=shown)
         if path.is_dir():
-            raise TorrentInputError(f"{shown} is a folder, not a .torrent file.")
+            raise TorrentInputError("{path} is a folder, not a .torrent file.", path=shown)
         if not path.is_file():
-            raise TorrentInputError(f"{shown} is not a .torrent file.")
+            raise TorrentInputError("{path} is not a .torrent file.", path=shown)
         with path.open("rb") as handle:
             data = handle.read(MAX_TORRENT_BYTES + 1)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise TorrentInputError(f"Cannot read {shown}: {reason}.") from None
+        raise TorrentInputError(
+            "Cannot read {path}: {reason}.", path=shown, reason=reason
+        ) from None
     if len(data) > MAX_TORRENT_BYTES:
         raise TorrentInputError(
-            f"{shown} is too large for a .torrent file (over {human_size(MAX_TORRENT_BYTES)})."
+            "{path} is too large for a .torrent file (over {limit}).",
+            path=shown,
+            limit=human_size(MAX_TORRENT_BYTES),
         )
     if not data.startswith(b"d"):
-        raise TorrentInputError(f"{shown} is not a .torrent file.")
+        raise TorrentInputError("{path} is not a .torrent file.", path=shown)
     return data
 
 
@@ -709,8 +735,10 @@ def check_free_space(folder: Path, needed: int) -> None:
         return
     if free < needed:
         raise TorrentInputError(
-            f"Not enough free space: needs {human_size(needed)}, "
-            f"{human_size(free)} free in {_shown(str(folder), limit=80)}."
+            "Not enough free space: needs {needed}, {free} free in {folder}.",
+            needed=human_size(needed),
+            free=human_size(free),
+            folder=_shown(str(folder), limit=80),
         )
 
 
@@ -730,7 +758,8 @@ def safe_save_path(root: Path, folder_name: str, *, allow_outside: bool = False)
     parts = [p.strip() for p in re.split(r"[/\\]", text)]
     if any(p == ".." for p in parts):
         raise TorrentInputError(
-            f"The folder {_shown(folder_name)} leaves the download folder; choose one inside it."
+            "The folder {folder} leaves the download folder; choose one inside it.",
+            folder=_shown(folder_name),
         )
     if text.startswith(("/", "~")):
         candidate = Path(text).expanduser()
@@ -739,8 +768,9 @@ def safe_save_path(root: Path, folder_name: str, *, allow_outside: bool = False)
     resolved = candidate.resolve()
     if not allow_outside and not resolved.is_relative_to(base):
         raise TorrentInputError(
-            f"The folder {_shown(str(candidate), limit=80)} is outside the download folder "
-            f"{_shown(str(base), limit=80)}."
+            "The folder {folder} is outside the download folder {root}.",
+            folder=_shown(str(candidate), limit=80),
+            root=_shown(str(base), limit=80),
         )
     return resolved
 

@@ -46,6 +46,7 @@ from typing import Any, Literal, cast
 import libtorrent as lt
 
 from app.bencode import Bencodable, Raw, bencode
+from app.services.errors import ExplainedError
 from app.services.events import EventBus, TorrentEngineEvent
 from app.services.torrent_meta import TorrentFile, TorrentInputError, TorrentSpec, parse_torrent
 from app.sources.nekobt.client import mask_passkey
@@ -240,11 +241,13 @@ class TorrentErrored(TorrentEngineEvent):
     reason: str
 
 
-class DuplicateTorrentError(Exception):
+class DuplicateTorrentError(ExplainedError):
     """The torrent is already in the engine."""
 
     def __init__(self, info_hash: str) -> None:
-        super().__init__(f"This torrent is already in the downloads ({info_hash}).")
+        super().__init__(
+            "This torrent is already in the downloads ({info_hash}).", info_hash=info_hash
+        )
         self.info_hash = info_hash
 
 
@@ -525,7 +528,9 @@ class TorrentEngine:
             try:
                 info = lt.torrent_info(spec.torrent)
             except Exception as error:
-                raise TorrentInputError(f"libtorrent cannot read this torrent: {error}") from None
+                raise TorrentInputError(
+                    "libtorrent cannot read this torrent: {reason}", reason=str(error)
+                ) from None
             if _key(info.info_hashes()) != key:
                 raise TorrentInputError("The torrent's info-hash does not match its data.")
             params = lt.add_torrent_params()
@@ -547,7 +552,9 @@ class TorrentEngine:
             try:
                 params = lt.parse_magnet_uri(spec.magnet)
             except Exception as error:
-                raise TorrentInputError(f"libtorrent cannot read this magnet: {error}") from None
+                raise TorrentInputError(
+                    "libtorrent cannot read this magnet: {reason}", reason=str(error)
+                ) from None
             if _key(params.info_hashes) != key:
                 raise TorrentInputError("The magnet's info-hash does not match.")
             record = _Torrent(

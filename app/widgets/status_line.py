@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.content import Content
 from textual.widgets import Static
 
 from app.formatting import clock_time
 from app.i18n import t
 from app.plaintext import one_line
+from app.services.errors import ExplainedError, Phrase
 from app.sources.errors import ApiError, NetworkError, SourceError
+
+
+def explain(message: str, values: Mapping[str, object]) -> str:
+    """A service's English msgid in the user's language, filled with its values (a `Phrase`
+    among them translated too), on one plain line."""
+    filled = {
+        name: t(value) if isinstance(value, Phrase) else value for name, value in values.items()
+    }
+    return one_line(t(message, **filled))
 
 
 def describe_error(error: BaseException) -> str:
     """A short, plain, user-facing sentence for `error` (source errors are already redacted)."""
+    if isinstance(error, ExplainedError):
+        return explain(error.message, error.values)
     if isinstance(error, NetworkError):
         return t("Could not reach {server}: {reason}.", server=error.url_host, reason=error.reason)
     if isinstance(error, ApiError):

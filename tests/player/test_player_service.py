@@ -179,7 +179,7 @@ async def test_a_failing_playlist_falls_back_and_every_host_failing_is_reported(
         assert await player.play(title, 1, stream_url=api.stream_url, caching_nodes=[other])
         failed = await recorder.wait_for(PlaybackFailed, since=mark)
         assert title.player.host is not None
-        assert title.player.host in failed.message and other in failed.message
+        assert title.player.host in sentence(failed) and other in sentence(failed)
         assert not recorder.of(PlaybackStarted, since=mark)
     finally:
         await api.aclose()
@@ -284,7 +284,7 @@ async def test_missing_libmpv_is_reported_not_raised(
     title = await fetch_title(client, 9001)
     assert not await player.play(title, 1, stream_url=client.stream_url)
     event = await recorder.wait_for(PlayerUnavailable)
-    assert INSTALL_COMMAND in event.reason
+    assert INSTALL_COMMAND in sentence(event)
     await player.stop()
     await player.toggle_pause()
 
@@ -295,24 +295,24 @@ async def test_unplayable_titles_get_clear_messages(
     player = make_player()
     blocked = await fetch_title(client, 9031)
     assert not await player.play(blocked, 1, stream_url=client.stream_url)
-    assert "blocked" in (await recorder.wait_for(PlaybackFailed)).message
+    assert "blocked" in sentence(await recorder.wait_for(PlaybackFailed))
 
     normal = await fetch_title(client, 9001)
     assert normal.player is not None
     empty = dataclasses.replace(normal, player=dataclasses.replace(normal.player, episodes=()))
     mark = recorder.mark()
     assert not await player.play(empty, 1, stream_url=client.stream_url)
-    assert "no episodes" in (await recorder.wait_for(PlaybackFailed, since=mark)).message
+    assert "no episodes" in sentence(await recorder.wait_for(PlaybackFailed, since=mark))
 
     no_quality = with_episode_hls(normal, fhd=None, hd=None, sd=None)
     mark = recorder.mark()
     assert not await player.play(no_quality, 1, stream_url=client.stream_url)
-    message = (await recorder.wait_for(PlaybackFailed, since=mark)).message
+    message = sentence(await recorder.wait_for(PlaybackFailed, since=mark))
     assert "no stream in any quality" in message and "Episode 1" in message
 
     mark = recorder.mark()
     assert not await player.play(normal, 99, stream_url=client.stream_url)
-    assert "no episode 99" in (await recorder.wait_for(PlaybackFailed, since=mark)).message
+    assert "no episode 99" in sentence(await recorder.wait_for(PlaybackFailed, since=mark))
     assert player._mpv is None  # nothing was worth starting libmpv for
     assert no_quality.player is not None
     assert Hls(None, None, None) == no_quality.player.episodes[0].hls
@@ -454,9 +454,15 @@ async def test_switching_to_an_episode_without_streams_fails_and_stops(
     await recorder.wait_for(PlaybackStarted)
     assert not await player.next_episode()
     failed = await recorder.wait_for(PlaybackFailed)
-    assert failed.episode == 2 and "no stream in any quality" in failed.message
+    assert failed.episode == 2 and "no stream in any quality" in sentence(failed)
     assert not player.playing
     assert await _idle_soon(player)
+
+
+def sentence(event: PlaybackFailed | PlayerUnavailable) -> str:
+    """The English sentence an event's msgid and values make."""
+    msgid = event.message if isinstance(event, PlaybackFailed) else event.reason
+    return msgid.format(**event.values)
 
 
 async def _idle_soon(player: PlayerService) -> bool:

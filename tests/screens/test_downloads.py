@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Static
 
+from app import i18n
 from app.devserver.demo_seeding import DemoSeeding
-from app.messages import TitleOpened
+from app.messages import DownloadRequested, TitleOpened
 from app.screens.choice import ChoiceScreen
 from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
@@ -276,3 +277,28 @@ def test_downloads_snapshot(
     assert snap_compare(
         app_factory(server=fresh_devserver, lang=lang), terminal_size=size, run_before=fill_queue
     )
+
+
+async def test_the_russian_ui_refuses_bad_input_and_a_duplicate_in_russian(
+    app_factory: AppFactory,
+) -> None:
+    magnet = "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&dn=Added+by+hand"
+    app = app_factory(lang="ru")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: bool(app.screen.query("#prompt-input")))
+        prompt = app.screen
+        prompt.query_one(Input).value = "magnet:?xt=urn:btih:nothex"
+        await pilot.press("enter")
+        problem = prompt.query_one("#prompt-problem", Static)
+        await wait_for(pilot, lambda: bool(str(problem.render()).strip()))
+        assert str(problem.render()) == "Info-hash в magnet-ссылке недействителен."
+
+        prompt.query_one(Input).value = magnet
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(screen.items) == 1)
+        status = i18n.t(screen.items[0].status)
+        app.post_message(DownloadRequested(parse_magnet(magnet), source="magnet"))
+        expected = f"Уже в загрузках: Added by hand ({status})"
+        await wait_for(pilot, lambda: any(n.message == expected for n in notices(app)))

@@ -226,3 +226,21 @@ async def test_a_favorite_added_on_another_device_arrives_with_the_periodic_sync
             )
             assert added.json() == {"success": True}
         await wait_for(pilot, lambda: app.runtime.favorites.contains(9003))
+
+
+async def test_a_refused_import_is_explained_in_russian(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text('{"format": "anitui-favorites", "version": 1, "favorites": [{"id": -4}]}')
+    app = app_factory(lang="ru")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.favorites.import_file()
+        prompt = await prompt_screen(pilot)
+        prompt.query_one(Input).value = str(hostile)
+        await pilot.press("enter")
+        problem = prompt.query_one("#prompt-problem", Static)
+        await wait_for(pilot, lambda: bool(str(problem.render()).strip()))
+        assert str(problem.render()) == (
+            "запись избранного №1: id должен быть целым положительным числом"
+        )

@@ -314,3 +314,13 @@ async def test_p_on_the_schedule_continues_the_selected_title(player_app: AniApp
         await wait_for(pilot, lambda: schedule.selected_day == day)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+
+
+async def test_a_playback_failure_is_told_in_russian(app_factory: AppFactory) -> None:
+    app = app_factory(lang="ru")
+    async with app.run_test(size=(120, 40)) as pilot:
+        title = (await app.runtime.catalog.title(9001)).value
+        client = app.runtime.catalog.client
+        assert not await app.runtime.player.play(title, 99, stream_url=client.stream_url)
+        expected = f"У «{title.display_name}» нет серии 99"
+        await wait_for(pilot, lambda: any(n.message == expected for n in notices(app)))
