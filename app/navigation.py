@@ -61,13 +61,13 @@ def _feed() -> Screen[None]:
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
-    NavEntry("schedule", "Schedule", "1", _schedule, "schedule.tcss"),
-    NavEntry("updates", "Updates", "2", _updates, "updates.tcss"),
+    NavEntry("schedule", "Schedule", "1", _schedule, "schedule.tcss", "Sched"),
+    NavEntry("updates", "Updates", "2", _updates, "updates.tcss", "Upd"),
     NavEntry("search", "Search", "3", _search, "search.tcss"),
-    NavEntry("torrents", "Torrents", "4", _torrents, "torrents.tcss"),
-    NavEntry("favorites", "Favorites", "5", _favorites),
-    NavEntry("downloads", "Downloads", "6", _downloads, "downloads.tcss"),
-    NavEntry("history", "History", "7", _history),
+    NavEntry("torrents", "Torrents", "4", _torrents, "torrents.tcss", "Torr"),
+    NavEntry("favorites", "Favorites", "5", _favorites, None, "Fav"),
+    NavEntry("downloads", "Downloads", "6", _downloads, "downloads.tcss", "DL"),
+    NavEntry("history", "History", "7", _history, None, "Hist"),
     NavEntry("feed", "Feed", "8", _feed, "feed.tcss"),
 )
 """The first row is the screen anitui opens on."""

@@ -36,6 +36,8 @@ class NavEntry:
     """Builds the screen; imports its module on first use, for a faster first paint."""
     stylesheet: str | None = None
     """Its stylesheet's file name in `styles/`, if it has one."""
+    short_label: str | None = None
+    """A shorter name (an English msgid) for a narrow top bar; None: the label is short."""
 
 
 @dataclass(frozen=True)

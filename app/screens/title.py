@@ -95,21 +95,31 @@ def skip_offset_text(seconds: float) -> str:
 
 
 def title_facts(title: Title) -> list[Content]:
-    """The lines of the information block, in reading order, skipping what the API left empty."""
+    """The information block's first lines, what a short terminal still shows: names, announce,
+    status, type and episodes out, skipping what the API left empty."""
     lines: list[Content] = []
     names = title.names
     if names.ru:
         lines.append(Content.assemble((one_line(names.ru), "bold $accent")))
     if names.en:
         lines.append(Content.assemble((one_line(names.en), "italic")))
-    if names.alternative:
-        lines.append(fact("Alternative name", names.alternative))
     if title.announce:
         lines.append(fact("Announce", title.announce))
     if title.status and title.status.string:
         lines.append(fact("Status", title.status.string))
     if title.type and (title.type.full_string or title.type.string):
         lines.append(fact("Type", title.type.full_string or title.type.string or ""))
+    out = title.player.series.string if title.player and title.player.series else None
+    if out:
+        lines.append(fact("Episodes", out))
+    return lines
+
+
+def more_facts(title: Title) -> list[Content]:
+    """The rest of the information block, left out on a short terminal."""
+    lines: list[Content] = []
+    if title.names.alternative:
+        lines.append(fact("Alternative name", title.names.alternative))
     if title.genres:
         lines.append(fact("Genres", ", ".join(one_line(g) for g in title.genres)))
     season = title.season
@@ -118,11 +128,8 @@ def title_facts(title: Title) -> list[Content]:
         lines.append(fact("Season", f"{name} {season.year or ''}".strip()))
     if season and season.week_day is not None and 0 <= season.week_day < 7:
         lines.append(fact("Weekday", i18n.weekday(season.week_day)))
-    out = title.player.series.string if title.player and title.player.series else None
-    if out:
-        lines.append(fact("Episodes", out))
     if title.in_favorites is not None:
-        lines.append(fact("Favorites", f"{title.in_favorites:,}".replace(",", " ")))
+        lines.append(fact("Favorited by", f"{title.in_favorites:,}".replace(",", " ")))
     return lines
 
 
@@ -130,6 +137,9 @@ class TitleScreen(AniScreen):
     """One title. Tab moves between episodes and torrents; Esc goes back."""
 
     SCREEN_NAME = "Title"
+    # Textual declares it an instance attribute, so it cannot be a ClassVar here.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
+    """Below 32 lines the poster and the secondary facts give way to the episode list."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "continue", "Continue"),
         Binding("w", "toggle_watched", "Watched"),
@@ -157,6 +167,7 @@ class TitleScreen(AniScreen):
                 )
                 with Vertical(id="title-info"):
                     yield Static(id="title-facts")
+                    yield Static(id="title-more-facts")
                     yield Static(id="title-blocked", classes="-hidden")
                     yield Static(id="title-encoding", classes="-hidden", markup=False)
                     yield Static(id="title-team")
@@ -243,6 +254,7 @@ class TitleScreen(AniScreen):
         if offset:
             facts.append(fact("Skip offset", f"{skip_offset_text(offset)} s"))
         self.query_one("#title-facts", Static).update(Content("\n").join(facts))
+        self.query_one("#title-more-facts", Static).update(Content("\n").join(more_facts(title)))
         blocked = self.query_one("#title-blocked", Static)
         notices = []
         if title.blocked and title.blocked.blocked:

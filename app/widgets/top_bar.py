@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual.content import Content
 from textual.widgets import Static
@@ -20,6 +20,11 @@ LIVE_MARKS = {
 }
 """How the top bar shows each `LiveState` (by value; nothing while idle). The live module is
 not imported for it: websockets would slow the first paint."""
+
+
+CONTEXT_MARK = " › "
+MIN_CONTEXT = 12
+"""The fewest cells the open title's name keeps before the other screens shrink to keys."""
 
 
 class TopBar(Static):
@@ -66,25 +71,53 @@ class TopBar(Static):
         self.redraw()
 
     def redraw(self) -> None:
+        """The widest line that fits: full names, then short ones with the open title's name
+        cut short, then without it (the screen shows it anyway), and only as a last resort the
+        other screens as bare number keys."""
         width = self.content_region.width
-        line = self.line_content(compact=False)
-        if width and line.cell_length > width:
-            line = self.line_content(compact=True)
+        tries: list[tuple[Literal["full", "short", "keys"], int | None]] = [
+            ("full", None),
+            ("short", None),
+            ("short", self.context_room("short", width)),
+            ("short", 0),
+            ("keys", self.context_room("keys", width)),
+        ]
+        for labels, context_width in tries:
+            line = self.line_content(labels=labels, context_width=context_width)
+            if not width or line.cell_length <= width:
+                break
         self.update(line)
 
-    def line_content(self, *, compact: bool) -> Content:
+    def context_room(self, labels: Literal["full", "short", "keys"], width: int) -> int:
+        """How many cells the context may take so that the line fits `width`."""
+        without = self.line_content(labels=labels, context_width=0).cell_length
+        return max(MIN_CONTEXT, width - without - len(CONTEXT_MARK))
+
+    def line_content(
+        self,
+        *,
+        labels: Literal["full", "short", "keys"],
+        context_width: int | None = None,
+    ) -> Content:
+        """The bar's line; `context_width` cuts the context (None: whole)."""
         parts: list[Content | tuple[str, str] | str] = [("anitui", "bold $accent"), "  "]
         for entry in self.navigation:
             key = f"{entry.key} " if entry.key else ""
+            name = t(entry.label)
+            if labels != "full" and entry.short_label:
+                name = t(entry.short_label)
             if entry.mode == self.current:
                 parts.append((f" {key}{t(entry.label)} ", "reverse bold"))
-            elif compact and entry.key:
+            elif labels == "keys" and entry.key:
                 parts.append((f" {entry.key} ", "$text-muted"))
             else:
-                parts.append((f" {key}{t(entry.label)} ", "$text-muted"))
-        if self.context:
-            parts.append((" › ", "$text-muted"))
-            parts.append(Content(self.context))
+                parts.append((f" {key}{name} ", "$text-muted"))
+        if self.context and context_width != 0:
+            context = self.context
+            if context_width is not None and len(context) > context_width:
+                context = context[: max(1, context_width - 1)] + "…"
+            parts.append((CONTEXT_MARK, "$text-muted"))
+            parts.append(Content(context))
         if self.demo:
             parts.append("  ")
             parts.append((f" {t('DEMO')} ", "bold $text on $warning"))

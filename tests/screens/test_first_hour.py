@@ -12,9 +12,11 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 
 from app import i18n
+from app.messages import TitleOpened
 from app.screens.help import HelpScreen
 from app.screens.login import DEMO_LOGIN
 from app.screens.search import SearchScreen
+from app.screens.title import TitleScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
@@ -138,3 +140,20 @@ async def test_the_palette_names_each_command_once_and_offers_login_or_logout(
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         assert app.screen.query_one(Input).placeholder == "Найти команду…"
+
+
+async def test_the_title_at_80x24_shows_its_episode_list(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(TitleOpened(9001))
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        screen = screen_of(app, TitleScreen)
+        episodes = screen.query_one("#title-episodes", KeyTable)
+        await wait_for(pilot, lambda: episodes.row_count > 0)
+        await pilot.pause()
+        assert not screen.query_one("#title-poster").display
+        visible = episodes.region.intersection(screen.region)
+        assert visible.height >= 6  # the header and five episodes at least
+        await pilot.press("j", "j")
+        assert episodes.cursor_row == 2
+        assert visible.y + 1 + episodes.cursor_row < visible.bottom  # the cursor can be seen

@@ -56,7 +56,7 @@ async def test_the_navigation_table_makes_modes_keys_palette_and_top_bar(
                 app.set_focus(None)  # Search focuses its query, which takes digits.
                 await pilot.press(entry.key)
                 await wait_for(pilot, mode_is(app, entry.mode))
-        line = app.screen.query_one(TopBar).line_content(compact=False).plain
+        line = app.screen.query_one(TopBar).line_content(labels="full").plain
         for entry in NAVIGATION:
             assert f"{entry.key} {t(entry.label)}" in line
 
@@ -70,8 +70,21 @@ def test_a_row_without_a_number_key_is_named_in_full() -> None:
         NavEntry("library", "Library", None, screen),
     )
     bar = TopBar("schedule", navigation, demo=False, browse_only=False)
-    assert bar.line_content(compact=False).plain.split() == ["anitui", "1", "Schedule", "Library"]
-    assert bar.line_content(compact=True).plain.split() == ["anitui", "1", "Schedule", "Library"]
+    for labels in ("full", "short", "keys"):
+        line = bar.line_content(labels=labels).plain
+        assert line.split() == ["anitui", "1", "Schedule", "Library"]
+
+
+def test_a_narrow_top_bar_shortens_names_then_the_context_before_dropping_names() -> None:
+    bar = TopBar(
+        "schedule", NAVIGATION, demo=False, browse_only=False, context="Звёздный курьер: Посылка"
+    )
+    full = bar.line_content(labels="full").plain
+    short = bar.line_content(labels="short").plain
+    assert "2 Updates" in full and "2 Upd " in short and len(short) < len(full)
+    room = bar.context_room("short", len(short) - 10)
+    cut = bar.line_content(labels="short", context_width=room).plain
+    assert len(cut) == len(short) - 10 and cut.endswith("…") and "2 Upd " in cut
 
 
 def test_toasts_go_through_the_one_plain_text_helper() -> None:
