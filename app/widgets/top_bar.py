@@ -99,15 +99,17 @@ class TopBar(Static):
         labels: Literal["full", "short", "keys"],
         context_width: int | None = None,
     ) -> Content:
-        """The bar's line; `context_width` cuts the context (None: whole)."""
-        parts: list[Content | tuple[str, str] | str] = [("anitui", "bold $accent"), "  "]
+        """The bar's line; `context_width` cuts the context (None: whole). Short labels also
+        drop the app's name and keep only the live mark's symbol: every cell counts there."""
+        narrow = labels != "full"
+        parts: list[Content | tuple[str, str] | str] = (
+            [] if narrow else [("anitui", "bold $accent"), "  "]
+        )
         for entry in self.navigation:
             key = f"{entry.key} " if entry.key else ""
-            name = t(entry.label)
-            if labels != "full" and entry.short_label:
-                name = t(entry.short_label)
+            name = t(entry.short_label) if narrow and entry.short_label else t(entry.label)
             if entry.mode == self.current:
-                parts.append((f" {key}{t(entry.label)} ", "reverse bold"))
+                parts.append((f" {key}{name} ", "reverse bold"))
             elif labels == "keys" and entry.key:
                 parts.append((f" {entry.key} ", "$text-muted"))
             else:
@@ -119,13 +121,13 @@ class TopBar(Static):
             parts.append((CONTEXT_MARK, "$text-muted"))
             parts.append(Content(context))
         if self.demo:
-            parts.append("  ")
+            parts.append(" ")
             parts.append((f" {t('DEMO')} ", "bold $text on $warning"))
         if self.browse_only:
-            parts.append("  ")
+            parts.append(" ")
             parts.append((f" {t('browse-only')} ", "bold $text on $error"))
         if self.live in LIVE_MARKS:
             text, style = LIVE_MARKS[self.live]
-            parts.append("  ")
-            parts.append((t(text), style))
+            parts.append(" ")
+            parts.append((t(text).split()[0] if narrow else t(text), style))
         return Content.assemble(*parts)
