@@ -117,6 +117,18 @@ def test_a_folder_left_to_root_by_sudo(
     )
 
 
+def test_a_secrets_file_that_is_not_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = tmp_path / "data" / "secrets.json"
+    secrets.parent.mkdir()
+    secrets.write_bytes(b"\x80\x81 not utf-8")
+    secrets.chmod(0o600)
+    line = start(tmp_path, capsys)
+    assert line.startswith(f"anitui: {secrets}: not text (not UTF-8); delete it or move it")
+    assert secrets.read_bytes() == b"\x80\x81 not utf-8"
+
+
 def test_no_traceback_reaches_the_terminal(tmp_path: Path) -> None:
     blocker = tmp_path / "data"
     blocker.write_text("mine")
