@@ -8,11 +8,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.config import LANGUAGES, ConfigError, Settings, config_keys, load_settings
-from app.paths import default_config_file
+from app.paths import AppPaths, default_config_file
+
+if TYPE_CHECKING:
+    from app.paths import AppPaths
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,32 +59,77 @@ def configure_logging(log_file: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run anitui; returns the process exit code."""
+    """Run anitui; returns the process exit code (2: it could not start, said why on stderr)."""
     try:
         settings = parse_settings(argv)
     except ConfigError as error:
         print(f"anitui: {error}", file=sys.stderr)
         return 2
 
-    from app.paths import AppPaths
+    from app.services.secrets import SecretsError
+    from app.store.db import StoreError
     from app.widgets.poster import GRAPHIC_RENDERERS, resolve_renderer
 
     paths = AppPaths.resolve(
         settings.data_dir, settings.cache_dir, settings.download_dir, demo=settings.demo
     )
-    configure_logging(paths.log_file)
-    if resolve_renderer(settings.ui.poster_renderer, os.environ) in GRAPHIC_RENDERERS:
-        # textual-image asks the terminal for its cell size at import: only possible before
-        # Textual takes the terminal over.
-        import textual_image.widget  # noqa: F401
-
-    from app.bootstrap import make_app
-    from app.store.db import StoreError
-
     try:
+        configure_logging(paths.log_file)
+        if resolve_renderer(settings.ui.poster_renderer, os.environ) in GRAPHIC_RENDERERS:
+            # textual-image asks the terminal for its cell size at import: only possible before
+            # Textual takes the terminal over.
+            import textual_image.widget  # noqa: F401
+        from app.bootstrap import make_app
+
         app = make_app(settings)
-    except StoreError as error:
+    except (StoreError, SecretsError) as error:
         print(f"anitui: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        # A folder anitui cannot use (often left behind by one `sudo anitui`): one line that
+        # says what to do beats a traceback, and nothing is deleted to make room.
+        print(f"anitui: {folder_problem(error, paths)}", file=sys.stderr)
         return 2
     app.run()
     return 0
+
+
+def folder_problem(error: OSError, paths: AppPaths) -> str:
+    """What went wrong with the path in `error`, and what to do about it, in one line."""
+    if error.filename is None:
+        return f"cannot start: {error.strerror or error}"
+    path = Path(os.fsdecode(error.filename))
+    root, flag = next(
+        (
+            (root, flag)
+            for root, flag in (
+                (paths.data, "--data-dir"),
+                (paths.cache, "--cache-dir"),
+                (paths.downloads, "--download-dir"),
+            )
+            if path.is_relative_to(root)
+        ),
+        (path, "--data-dir / --cache-dir"),
+    )
+    elsewhere = f"or choose another folder with {flag}"
+    if isinstance(error, PermissionError):
+        return (
+            f"{path}: permission denied; make it yours again"
+            f' (sudo chown -R "$USER" {root}) {elsewhere}'
+        )
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        return (
+            f"{_file_in_the_way(path)}: a file is where anitui needs a folder;"
+            f" move it away {elsewhere}"
+        )
+    if isinstance(error, IsADirectoryError):
+        return f"{path}: a folder is where anitui needs a file; move it away {elsewhere}"
+    return f"{path}: {error.strerror or error}; {elsewhere}"
+
+
+def _file_in_the_way(path: Path) -> Path:
+    """The nearest of `path` and its parents that exists and is not a folder (else `path`)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists() and not candidate.is_dir():
+            return candidate
+    return path

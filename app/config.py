@@ -37,6 +37,36 @@ def _doc(text: str, **extra: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Range:
+    """The values a numeric key accepts, the same from the file, the environment and flags:
+    from `low` (allowed itself unless `above`) up to `high` (allowed), when there is one."""
+
+    low: float
+    high: float | None = None
+    above: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        # Written as what must hold, so that NaN (which compares false) is refused too.
+        above_low = value > self.low if self.above else value >= self.low
+        return above_low and (self.high is None or value <= self.high)
+
+    def __str__(self) -> str:
+        low = f"{self.low:g}"
+        if self.high is None:
+            return f"more than {low}" if self.above else f"{low} or more"
+        return (
+            f"more than {low} and at most {self.high:g}"
+            if self.above
+            else f"{low} to {self.high:g}"
+        )
+
+
+POSITIVE = Range(0, above=True)
+NOT_NEGATIVE = Range(0)
+AT_LEAST_ONE = Range(1)
+
+
+@dataclass(frozen=True)
 class AniLibriaSettings:
     """Where the AniLibria v2 API lives."""
 
@@ -99,10 +129,15 @@ class PlayerConfig:
         default=True, metadata=_doc("Start the next episode when one plays to its end.")
     )
     watched_threshold: float = field(
-        default=0.85, metadata=_doc("Fraction of an episode after which it counts as watched.")
+        default=0.85,
+        metadata=_doc(
+            "Fraction of an episode after which it counts as watched.",
+            range=Range(0, 1, above=True),
+        ),
     )
     save_interval: float = field(
-        default=10.0, metadata=_doc("Seconds between resume-position saves while playing.")
+        default=10.0,
+        metadata=_doc("Seconds between resume-position saves while playing.", range=POSITIVE),
     )
     mpv_config: bool = field(
         default=True,
@@ -134,23 +169,31 @@ class TorrentsConfig:
         metadata=_doc("Addresses and ports libtorrent listens on for peers."),
     )
     download_limit: int = field(
-        default=0, metadata=_doc("Download rate limit in KiB/s for all torrents; 0: none.")
+        default=0,
+        metadata=_doc(
+            "Download rate limit in KiB/s for all torrents; 0: none.", range=NOT_NEGATIVE
+        ),
     )
     upload_limit: int = field(
-        default=0, metadata=_doc("Upload rate limit in KiB/s for all torrents; 0: none.")
+        default=0,
+        metadata=_doc("Upload rate limit in KiB/s for all torrents; 0: none.", range=NOT_NEGATIVE),
     )
     max_active_seeds: int = field(
-        default=5, metadata=_doc("Finished downloads that seed at the same time.")
+        default=5,
+        metadata=_doc("Finished downloads that seed at the same time.", range=NOT_NEGATIVE),
     )
     seed_ratio: float = field(
         default=1.0,
-        metadata=_doc("Stop seeding at this upload / size ratio; 0: no ratio goal."),
+        metadata=_doc(
+            "Stop seeding at this upload / size ratio; 0: no ratio goal.", range=NOT_NEGATIVE
+        ),
     )
     seed_time: float = field(
         default=0.0,
         metadata=_doc(
             "Stop seeding after this many minutes; 0: no time goal. With neither goal a"
-            " finished download stops at once."
+            " finished download stops at once.",
+            range=NOT_NEGATIVE,
         ),
     )
     dht: bool = field(default=True, metadata=_doc("Find peers through the DHT."))
@@ -171,7 +214,8 @@ class TorrentsConfig:
         default=10.0,
         metadata=_doc(
             "Seconds between resume-data saves while a download progresses (the most a crash"
-            " can cost)."
+            " can cost).",
+            range=POSITIVE,
         ),
     )
 
@@ -180,13 +224,20 @@ class TorrentsConfig:
 class DownloadsConfig:
     """The download queue."""
 
-    max_active: int = field(default=3, metadata=_doc("Downloads that run at the same time."))
+    max_active: int = field(
+        default=3, metadata=_doc("Downloads that run at the same time.", range=AT_LEAST_ONE)
+    )
     max_retries: int = field(
-        default=5, metadata=_doc("Automatic retries of a failed download before it waits for you.")
+        default=5,
+        metadata=_doc(
+            "Automatic retries of a failed download before it waits for you.", range=NOT_NEGATIVE
+        ),
     )
     retry_backoff: float = field(
         default=30.0,
-        metadata=_doc("Seconds before the first automatic retry; doubles on each retry."),
+        metadata=_doc(
+            "Seconds before the first automatic retry; doubles on each retry.", range=NOT_NEGATIVE
+        ),
     )
     allow_outside_root: bool = field(
         default=False,
@@ -198,12 +249,16 @@ class DownloadsConfig:
 class HttpConfig:
     """How patient the HTTP clients are."""
 
-    timeout: float = field(default=10.0, metadata=_doc("Seconds to wait for an answer."))
+    timeout: float = field(
+        default=10.0, metadata=_doc("Seconds to wait for an answer.", range=POSITIVE)
+    )
     retries: int = field(
-        default=3, metadata=_doc("Retries of a read on connection errors, 5xx and 429.")
+        default=3,
+        metadata=_doc("Retries of a read on connection errors, 5xx and 429.", range=NOT_NEGATIVE),
     )
     backoff: float = field(
-        default=0.5, metadata=_doc("First retry delay in seconds; doubles on each retry.")
+        default=0.5,
+        metadata=_doc("First retry delay in seconds; doubles on each retry.", range=NOT_NEGATIVE),
     )
 
 
@@ -220,20 +275,27 @@ class LiveConfig:
     )
     reconnect_min: float = field(
         default=1.0,
-        metadata=_doc("Seconds before the first WebSocket reconnect; doubles up to the max."),
+        metadata=_doc(
+            "Seconds before the first WebSocket reconnect; doubles up to the max.", range=POSITIVE
+        ),
     )
     reconnect_max: float = field(
-        default=60.0, metadata=_doc("Longest wait in seconds between WebSocket reconnects.")
+        default=60.0,
+        metadata=_doc("Longest wait in seconds between WebSocket reconnects.", range=POSITIVE),
     )
     poll_interval: float = field(
         default=60.0,
-        metadata=_doc("Seconds between getUpdates / getChanges polls while the WebSocket is down."),
+        metadata=_doc(
+            "Seconds between getUpdates / getChanges polls while the WebSocket is down.",
+            range=POSITIVE,
+        ),
     )
     sync_interval: float = field(
         default=300.0,
         metadata=_doc(
             "Seconds between favorites syncs with the AniLibria account; 0: only at start-up"
-            " and after a change."
+            " and after a change.",
+            range=NOT_NEGATIVE,
         ),
     )
     desktop_notifications: bool = field(
@@ -254,10 +316,12 @@ class UiSettings:
         ),
     )
     search_debounce: float = field(
-        default=0.3, metadata=_doc("Seconds of quiet typing before Search asks the server.")
+        default=0.3,
+        metadata=_doc("Seconds of quiet typing before Search asks the server.", range=NOT_NEGATIVE),
     )
     page_size: int = field(
-        default=50, metadata=_doc("Titles fetched per page on Updates and Search.")
+        default=50,
+        metadata=_doc("Titles fetched per page on Updates and Search.", range=AT_LEAST_ONE),
     )
 
 
@@ -323,6 +387,7 @@ class ConfigKey:
     type: Any
     choices: tuple[str, ...] | None
     flag_name: str | None = None
+    range: Range | None = None
 
     @property
     def dotted(self) -> str:
@@ -369,6 +434,7 @@ def config_keys() -> list[ConfigKey]:
                     type=hint,
                     choices=f.metadata.get("choices"),
                     flag_name=f.metadata.get("flag"),
+                    range=f.metadata.get("range"),
                 )
             )
 
@@ -394,6 +460,13 @@ def _line_of(text: str, path: tuple[str, ...]) -> int | None:
 
 def _coerce(key: ConfigKey, value: Any, where: str) -> Any:
     """Turn a raw value (TOML value or env/flag string) into the key's type, or explain why not."""
+    coerced = _coerce_type(key, value, where)
+    if key.range is not None and coerced not in key.range:
+        raise ConfigError(f"{where}: {key.toml}: expected {key.range}, got {value!r}")
+    return coerced
+
+
+def _coerce_type(key: ConfigKey, value: Any, where: str) -> Any:
     target = key.type
     from_text = isinstance(value, str)
 

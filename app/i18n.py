@@ -198,6 +198,7 @@ RU: dict[str, str] = {
     "Favorites are not available yet.": "Избранное пока недоступно.",
     "Another anitui (PID {pid}) is running: browse-only mode, player and downloads are off.": "Уже запущен другой anitui (PID {pid}): только просмотр, плеер и загрузки отключены.",
     "The database was damaged and moved aside to {path}; a fresh one was created.": "База данных была повреждена и перемещена в {path}; создана новая.",
+    "{file} was readable by other users: it is now yours only (0600). Replace the keys and log in again if others may have read it.": "{file} был доступен другим пользователям: теперь он только ваш (0600). Замените ключи и войдите снова, если его могли прочитать.",
     "Query": "Запрос",
     "Order by": "Сортировать по",
     "Descending": "По убыванию",
@@ -505,6 +506,8 @@ RU: dict[str, str] = {
     "{file}: not valid JSON; fix or delete it": "{file}: неверный JSON; исправьте или удалите файл",
     "{file}: expected a JSON object; fix or delete it": "{file}: ожидался объект JSON; исправьте или удалите файл",
     "{file}: cannot be written ({reason})": "{file}: не удалось записать ({reason})",
+    "{file}: not text (not UTF-8); delete it or move it away, then set your keys and log in again": "{file}: не текст (не UTF-8); удалите или переместите его, затем снова задайте ключи и войдите",
+    "{file}: readable by others and cannot be made private ({reason}); make it yours with mode 0600 or delete it": "{file}: доступен другим, и закрыть его не удалось ({reason}); сделайте его своим с правами 0600 или удалите",
     # playback failures (app.services.player)
     "{label} could not be played: mpv cannot read it as a video": "Не удалось воспроизвести {label}: mpv не может прочитать это как видео",
     "Episode {episode} of {title} could not be loaded from {hosts}": "Серию {episode} «{title}» не удалось загрузить с {hosts}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -96,3 +97,43 @@ async def test_the_runtime_tells_the_demo_its_favorites_and_when_to_seed(
         await runtime.aclose()
     assert demo.server.seed_on_demand is None
     assert not demo.seeds.exists()
+
+
+async def test_a_demo_restart_starts_logged_out_not_expired(tmp_path: Path) -> None:
+    from app.screens.login import DEMO_LOGIN
+    from app.services.favorites import AccountState, SyncStatus
+
+    runtime = open_runtime(demo_flags(tmp_path))
+    try:
+        await runtime.favorites.login(*DEMO_LOGIN)
+        assert runtime.favorites.account is AccountState.LOGGED_IN
+    finally:
+        await runtime.aclose()
+    # The next run's demo server never issued that session: it is not presented again.
+    again = open_runtime(demo_flags(tmp_path))
+    try:
+        assert again.favorites.account is AccountState.LOGGED_OUT
+        assert (await again.favorites.sync()).status is SyncStatus.LOCAL
+    finally:
+        await again.aclose()
+
+
+async def test_a_secrets_file_others_can_read_is_made_private_and_told(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"data_dir": str(tmp_path / "data"), "cache_dir": str(tmp_path / "cache")},
+        environ={},
+        default_config_file=tmp_path / "no-config.toml",
+    )
+    secrets = tmp_path / "data" / "secrets.json"
+    secrets.parent.mkdir()
+    secrets.write_text('{"nekobt.api_key": "k-loose-123"}')
+    secrets.chmod(0o644)
+    runtime = Runtime.open(settings)
+    try:
+        assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+        (notice,) = runtime.notices
+        assert notice.severity == "warning" and notice.values == {"file": str(secrets)}
+        assert "readable by other users" in notice.message
+        assert runtime.api_keys_found[0] == "k-loose-123"
+    finally:
+        await runtime.aclose()

@@ -135,3 +135,68 @@ def test_readme_documents_every_key() -> None:
     assert table is not None
     for key in config_keys():
         assert f"`{key.toml}`" in table.group(1), key.toml
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[ui]\npage_size = 0\n", r"line 2: \[ui\] page_size: expected 1 or more, got 0"),
+        ("[http]\ntimeout = -1.5\n", r"line 2: \[http\] timeout: expected more than 0"),
+        ("[http]\nretries = -1\n", r"line 2: \[http\] retries: expected 0 or more, got -1"),
+        ("[downloads]\n\nmax_active = -3\n", r"line 3: \[downloads\] max_active: expected 1"),
+        ("[live]\npoll_interval = 0\n", r"line 2: \[live\] poll_interval: expected more than 0"),
+        (
+            "[player]\nwatched_threshold = 5\n",
+            r"line 2: \[player\] watched_threshold: expected more than 0 and at most 1, got 5",
+        ),
+    ],
+)
+def test_out_of_range_config_names_file_line_and_key(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=f"{re.escape(str(config))}, {expected}"):
+        load_settings({"config_file": config}, environ={})
+    assert config.read_text() == text
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("ANITUI_UI__PAGE_SIZE", "0", "1 or more"),
+        ("ANITUI_DOWNLOADS__MAX_ACTIVE", "-3", "1 or more"),
+        ("ANITUI_HTTP__TIMEOUT", "nan", "more than 0"),
+    ],
+)
+def test_out_of_range_environment_value_is_named(
+    tmp_path: Path, variable: str, value: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"environment {variable}: .*expected {expected}"):
+        load_settings({}, environ={variable: value}, default_config_file=tmp_path / "x")
+
+
+def test_out_of_range_flag_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"flag --player-watched-threshold: .*got '1.5'"):
+        load_settings(
+            {"player.watched_threshold": "1.5"}, environ={}, default_config_file=tmp_path / "x"
+        )
+
+
+def test_limits_are_kept_not_just_refused(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"player.watched_threshold": "1", "http.retries": "0", "ui.page_size": "1"},
+        environ={},
+        default_config_file=tmp_path / "x",
+    )
+    assert (settings.player.watched_threshold, settings.http.retries) == (1.0, 0)
+    assert settings.ui.page_size == 1
+
+
+def test_every_numeric_key_has_a_range_the_readme_states() -> None:
+    readme = (ROOT / "README.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in readme.splitlines() if line[:3] == "| `"}
+    for key in config_keys():
+        if key.type in (int, float):
+            assert key.range is not None, key.toml
+            assert f"Range: {key.range}." in rows[f"`{key.toml}`"], key.toml

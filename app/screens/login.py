@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Static
 
 from app.i18n import t
 from app.plaintext import one_line
+from app.services.secrets import SecretsError
 from app.shell import shell_of
 from app.sources.errors import LoginFailedError, SourceError
 from app.widgets.localized import localize_bindings
@@ -81,7 +82,9 @@ class LoginScreen(ModalScreen[bool]):
             # The server's own words, shown literally.
             problem.update(one_line(error.message) or t("The login was refused."))
             return
-        except SourceError as error:
+        except (SourceError, SecretsError) as error:
+            # A broken secrets file fails after the server said yes: the session cannot be
+            # kept, so the form says why instead of waiting forever.
             problem.update(describe_error(error))
             return
         self.dismiss(True)

@@ -52,7 +52,7 @@ from typing import Any
 from app.plaintext import one_line
 from app.services.errors import ExplainedError
 from app.services.events import EventBus, FavoritesEvent
-from app.services.secrets import SecretStore
+from app.services.secrets import SecretsError, SecretStore
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.errors import (
     AuthError,
@@ -396,7 +396,12 @@ class FavoritesService:
         )
 
     def _session(self) -> str | None:
-        session = self._secrets.get(SESSION_SECRET)
+        try:
+            session = self._secrets.get(SESSION_SECRET)
+        except SecretsError:
+            # No session can be read from a broken file; start-up told the user, and a login
+            # says it again, so asking whether we are logged in must not fail too.
+            return None
         if session is None or session == self._dead_session:
             return None
         return session

@@ -20,7 +20,7 @@ from app.services.catalog import CatalogService
 from app.services.events import EventBus
 from app.services.instance import InstanceLock
 from app.services.player import QUALITIES, PlayerService, PlayerSettings
-from app.services.secrets import SecretsError, SecretStore
+from app.services.secrets import SecretsError, SecretStore, UnusableSecretsError
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.cache import HttpCache
 from app.sources.http import HttpSettings
@@ -141,13 +141,27 @@ class Runtime:
             cache=cache,
             settings=http_settings,
         )
+        secrets = SecretStore(paths.data_dir())
+        if secrets.make_private():
+            notices.append(
+                StartupNotice(
+                    "{file} was readable by other users: it is now yours only (0600). Replace"
+                    " the keys and log in again if others may have read it.",
+                    {"file": str(secrets.path)},
+                )
+            )
         keys: tuple[str | None, str | None] = (None, None)
         if demo is not None:
             keys = demo.api_keys
+            # The demo server is new each run and knows no earlier run's session: presented,
+            # it would only be answered "session expired". A demo login lasts one run.
+            secrets.set("anilibria.session", None)
         else:
-            secrets = SecretStore(paths.data_dir())
             try:
                 keys = secrets.get("nekobt.api_key"), secrets.get("torrent_api.key")
+            except UnusableSecretsError:
+                # Start-up stops (see the class); only a file that is text is worth running with.
+                raise
             except SecretsError as error:
                 notices.append(StartupNotice(error.message, error.values, "error"))
         bus = EventBus()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,12 @@ ENV_NAMES: Mapping[str, str] = {
 
 class SecretsError(ExplainedError):
     """The secrets file could not be read or written; the message names the file, not values."""
+
+
+class UnusableSecretsError(SecretsError):
+    """The file cannot be read as text, or cannot be made private: start-up stops rather than
+    run beside it (and overwrite it at the next login). A file that is text but not the JSON
+    object anitui writes is only reported: a hand edit gone wrong, fixed without leaving."""
 
 
 class SecretStore:
@@ -53,9 +60,27 @@ class SecretStore:
         if value:
             register_secret(value)
             secrets[name] = value
-        else:
-            secrets.pop(name, None)
+        elif secrets.pop(name, None) is None:
+            return
         self._write(secrets)
+
+    def make_private(self) -> bool:
+        """Make the file readable by its owner only (0600); True if others could read it."""
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+            if not mode & 0o077:
+                return False
+            self.path.chmod(0o600)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise UnusableSecretsError(
+                "{file}: readable by others and cannot be made private ({reason}); make it"
+                " yours with mode 0600 or delete it",
+                file=str(self.path),
+                reason=exc.strerror,
+            ) from None
+        return True
 
     def _read(self) -> dict[str, str]:
         try:
@@ -63,8 +88,14 @@ class SecretStore:
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise SecretsError(
+            raise UnusableSecretsError(
                 "{file}: cannot be read ({reason})", file=str(self.path), reason=exc.strerror
+            ) from None
+        except UnicodeDecodeError:
+            raise UnusableSecretsError(
+                "{file}: not text (not UTF-8); delete it or move it away, then set your keys"
+                " and log in again",
+                file=str(self.path),
             ) from None
         try:
             data = json.loads(text)

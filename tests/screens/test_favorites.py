@@ -244,3 +244,32 @@ async def test_a_refused_import_is_explained_in_russian(
         assert str(problem.render()) == (
             "запись избранного №1: id должен быть целым положительным числом"
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "not valid JSON"),
+        ("{not json", "not valid JSON"),
+        ('["anilibria.session"]', "expected a JSON object"),
+    ],
+)
+async def test_login_with_a_broken_secrets_file_says_what_is_wrong(
+    app_factory: AppFactory, tmp_path: Path, text: str, expected: str
+) -> None:
+    secrets = tmp_path / "data" / "secrets.json"
+    secrets.parent.mkdir(parents=True)
+    secrets.write_text(text)
+    secrets.chmod(0o600)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")
+        app.favorites.log_in()
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        login = screen_of(app, LoginScreen)
+        await pilot.press(*DEMO_LOGIN[0], "enter", *DEMO_LOGIN[1], "enter")
+        problem = login.query_one("#login-problem")
+        await wait_for(pilot, lambda: expected in str(problem.render()))
+        assert str(secrets) in str(problem.render())
+        assert app.runtime.favorites.account is AccountState.LOGGED_OUT
+    assert secrets.read_text() == text  # told about, never overwritten

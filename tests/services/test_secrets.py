@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import configure_logging
-from app.services.secrets import SecretsError, SecretStore
+from app.services.secrets import SecretsError, SecretStore, UnusableSecretsError
 from app.sources.redaction import redact
 
 
@@ -60,3 +60,27 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("a file where the data dir should be")
     with pytest.raises((SecretsError, OSError)):
         SecretStore(blocker, environ={}).set("nekobt.api_key", "k-1")
+
+
+def test_a_file_that_is_not_text_cannot_be_used(tmp_path: Path) -> None:
+    store = SecretStore(tmp_path, environ={})
+    store.path.write_bytes(b'{"nekobt.api_key": "\xff\xfe"}')
+    with pytest.raises(UnusableSecretsError, match="not text") as caught:
+        store.get("nekobt.api_key")
+    assert str(store.path) in str(caught.value)
+
+
+def test_a_file_others_can_read_is_made_private(tmp_path: Path) -> None:
+    store = SecretStore(tmp_path, environ={})
+    assert store.make_private() is False  # no file yet
+    store.set("nekobt.api_key", "k-1234567")
+    assert store.make_private() is False
+    store.path.chmod(0o640)
+    assert store.make_private() is True
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_forgetting_a_secret_that_is_not_there_writes_nothing(tmp_path: Path) -> None:
+    store = SecretStore(tmp_path / "data", environ={})
+    store.set("anilibria.session", None)
+    assert not store.path.exists()
