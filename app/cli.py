@@ -8,14 +8,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app import __version__
 from app.config import LANGUAGES, ConfigError, Settings, config_keys, load_settings
 from app.paths import AppPaths, default_config_file
-
-if TYPE_CHECKING:
-    from app.paths import AppPaths
 
 
 def build_parser() -> argparse.ArgumentParser:
