@@ -33,14 +33,12 @@ class DownloadsController(Controller):
         from app.services.downloads import DownloadCompleted, DownloadFailed
 
         if isinstance(event, DownloadCompleted):
-            self.tell(
-                t("Downloaded: {name}", name=one_line(event.item.title_name or event.item.name))
-            )
+            self.tell(t("Downloaded: {name}", name=one_line(event.item.label)))
         elif isinstance(event, DownloadFailed):
             self.tell(
                 t(
                     "Download failed: {name}: {error}",
-                    name=one_line(event.item.title_name or event.item.name),
+                    name=one_line(event.item.label),
                     error=one_line(event.item.error or ""),
                 ),
                 severity="error",
@@ -103,9 +101,18 @@ class DownloadsController(Controller):
         spec: TorrentSpec,
         selected: tuple[int, ...] | None = None,
     ) -> None:
-        """Queue `spec`, the .torrent of one of `title`'s torrents, named after the title."""
-        name = title.names.ru or title.display_name
-        await self._add(spec, "anilibria", title.id, name, torrent.series.string, selected=selected)
+        """Queue `spec`, the .torrent of one of `title`'s torrents, named as the Torrents screen
+        names it."""
+        from app.services.torrent_search import release_name
+
+        await self._add(
+            spec,
+            "anilibria",
+            title.id,
+            release_name(title, torrent),
+            torrent.series.string,
+            selected=selected,
+        )
 
     async def _add(
         self,
@@ -152,7 +159,7 @@ class DownloadsController(Controller):
         except DownloadError as error:
             self.tell(describe_error(error), severity="warning", timeout=8)
             return
-        self.tell(t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.name)))
+        self.tell(t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.label)))
 
     async def _read_title_torrent(self, torrent: Torrent) -> TorrentSpec | None:
         """The checked .torrent of one of a title's torrents; None (and a message) when it

@@ -71,12 +71,8 @@ def eta_text(seconds: float | None) -> str:
 def item_cells(item: DownloadItem) -> list[Text]:
     """The row of one download: name, progress, size, speed, ETA, peers, status, priority."""
     active = item.status == "downloading"
-    name = cell(item.title_name or item.name, "bold")
-    if item.title_name and item.episodes:
-        name.append(" · ")
-        name.append(one_line(item.episodes), style="dim")
     return [
-        name,
+        cell(item.label, "bold"),
         progress_bar(item.done / item.wanted if item.wanted else 0.0),
         cell(human_size(item.wanted) if item.wanted else "—"),
         cell(rate_text(item.download_rate) if active else "—", "cyan"),
@@ -354,7 +350,7 @@ class DownloadsScreen(AniScreen):
                     Choice("keep", t("Remove, keep the files")),
                     Choice("delete", t("Remove and delete the files")),
                 ],
-                subject=item.title_name or item.name,
+                subject=item.label,
                 tone="error",
             ),
             removed,

@@ -146,7 +146,7 @@ class DuplicateDownloadError(DownloadError):
         self.item = item
         super().__init__(
             "Already in the downloads: {name} ({status})",
-            name=item.name,
+            name=item.label,
             status=Phrase(item.status),
         )
 
@@ -190,6 +190,12 @@ class DownloadItem:
     error: str | None
     retry_count: int
     next_retry_at: float | None
+
+    @property
+    def label(self) -> str:
+        """The name rows and messages call it by: what it was added as (a release name that
+        says title, quality and episodes), else the torrent's own name."""
+        return self.title_name or self.name
 
     @property
     def percent(self) -> float:

@@ -18,6 +18,8 @@ from app.screens.downloads import DownloadsScreen
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
 from app.services.torrent_meta import parse_magnet, parse_torrent
+from app.services.torrent_search import hit_from_anilibria, release_name
+from app.sources.anilibria.models import Title, Torrent
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.notifications import notices
@@ -242,6 +244,31 @@ async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(
         assert queue is not None and len(queue.items()) == 1
 
 
+async def test_two_torrents_of_a_title_are_named_apart_as_the_torrents_screen_names_them(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    title_id = 9003  # one episode, two qualities: the same episode range twice
+    data = fresh_devserver.catalog.title(title_id)
+    title = Title.parse(data)
+    torrents = [Torrent.parse(entry) for entry in data["torrents"]["list"][:2]]
+    expected = [hit_from_anilibria(title, torrent).title for torrent in torrents]
+    assert expected[0] != expected[1]
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        title_screen = await open_title(pilot, title_id)
+        rows = title_screen.query_one("#title-torrents", KeyTable)
+        rows.focus()
+        for index, name in enumerate(expected):
+            rows.move_cursor(row=index)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda n=name: any(n in x.message for x in notices(app)))  # type: ignore[misc]
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: len(screen.items) == 2)
+        assert [item.label for item in screen.items] == expected
+        table = screen.query_one(KeyTable)
+        assert [str(table.get_row_at(row)[0]) for row in (0, 1)] == expected
+
+
 @pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
 def test_downloads_snapshot(
     snap_compare: Any,
@@ -265,7 +292,7 @@ def test_downloads_snapshot(
             queue.add(
                 spec,
                 title_id=title["id"],
-                title_name=title["names"]["ru"],
+                title_name=release_name(Title.parse(title), Torrent.parse(entry)),
                 episodes=entry["series"]["string"],
                 source="anilibria",
             )
