@@ -114,7 +114,7 @@ class DownloadsScreen(AniScreen):
         Binding("J", "move(1)", "Move down", show=False),
         Binding("r", "retry", "Retry"),
         Binding("D", "remove", "Remove"),
-        Binding("C", "clear_completed", "Clear completed", show=False),
+        Binding("C", "clear_completed", "Clear done (seeding too)", show=False),
         Binding("F", "clear_failed", "Clear failed", show=False),
         Binding("P", "play", "Play while downloading"),
         Binding("a", "add", "Add torrent"),
@@ -359,7 +359,7 @@ class DownloadsScreen(AniScreen):
     def action_clear_completed(self) -> None:
         if self.queue is not None:
             count = self.queue.clear_completed()
-            tell(self, t("Cleared {count} completed.", count=str(count)))
+            tell(self, t("Cleared {count} done (seeding stopped, files kept).", count=str(count)))
 
     def action_clear_failed(self) -> None:
         if self.queue is not None:

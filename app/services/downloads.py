@@ -683,14 +683,15 @@ class DownloadQueue:
         self._publish_status()
 
     def clear_completed(self) -> int:
-        """Forget every completed download (files stay); how many."""
+        """Forget every finished download — `completed` and `seeding`, the ones
+        `QueueStatistics.completed_count` counts (seeding stops; files stay); how many."""
         self._check_open()
-        return self._clear("completed")
+        return self._clear({"completed", "seeding"})
 
     def clear_failed(self) -> int:
         """Forget every failed download (files stay); how many."""
         self._check_open()
-        return self._clear("failed")
+        return self._clear({"failed"})
 
     # the queue -----------------------------------------------------------------------------
 
@@ -1111,8 +1112,8 @@ class DownloadQueue:
             return False
         return bool(settings.seed_ratio > 0 or settings.seed_time > 0)
 
-    def _clear(self, status: DownloadStatus) -> int:
-        ids = [r.id for r in self._ordered() if r.status == status]
+    def _clear(self, statuses: set[DownloadStatus]) -> int:
+        ids = [r.id for r in self._ordered() if r.status in statuses]
         if not ids:
             return 0
         items = [self._item(self._records[i]) for i in ids]

@@ -96,6 +96,18 @@ async def test_seeding_until_the_goal_then_completed(harness: Harness) -> None:
     await until(lambda: one(queue, item.id).status == "completed")
 
 
+async def test_clear_completed_clears_what_the_done_count_counts(harness: Harness) -> None:
+    queue = harness.queue(engine={"seed_ratio": 100.0})
+    spec, by_path = harness.torrent()
+    harness.dial()
+    item = queue.add(spec, source="file")
+    await until(lambda: one(queue, item.id).status == "seeding")
+    assert queue.statistics().completed_count == 1
+    assert queue.clear_completed() == 1
+    assert queue.statistics().completed_count == 0 and queue.get(item.id) is None
+    assert harness.files_match(by_path)  # seeding stops, the files stay
+
+
 async def test_magnet_gets_its_name_and_torrent_then_completes(harness: Harness) -> None:
     queue = harness.queue()
     spec, files = harness.torrent(name="Magnet Show")
