@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -19,6 +20,7 @@ from app.i18n import t
 from app.messages import DownloadPlayRequested, DownloadRequested
 from app.plaintext import one_line
 from app.screens.base import AniScreen
+from app.screens.file_picker import CHECKED, UNCHECKED
 from app.services.downloads import (
     DownloadItem,
     DownloadPriority,
@@ -28,6 +30,7 @@ from app.services.downloads import (
 )
 from app.services.errors import ExplainedError
 from app.services.events import Event
+from app.services.torrents import TrackerSummary
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.status_line import StatusLine, describe_error
@@ -81,6 +84,35 @@ def item_cells(item: DownloadItem) -> list[Text]:
         cell(t(item.status), STATUS_STYLES.get(item.status, "")),
         cell(t(item.priority), PRIORITY_STYLES.get(item.priority, "")),
     ]
+
+
+TRACKER_STATES: dict[str, tuple[str, str]] = {
+    "working": ("working", "green"),
+    "updating": ("updating…", "cyan"),
+    "not contacted": ("not contacted yet", "dim"),
+    "error": ("error", "bold red"),
+}
+
+
+def tracker_line(tracker: TrackerSummary, now: float) -> Text:
+    """One tracker as qBittorrent lists it: URL, state (an error with its message), the
+    swarm it reports and when it is asked next."""
+    label, style = TRACKER_STATES.get(tracker.status, (tracker.status, ""))
+    line = Text(one_line(tracker.url))
+    line.append("  ")
+    line.append(t(label), style=style)
+    if tracker.message:
+        line.append(
+            ": " + one_line(tracker.message), style=style if tracker.status == "error" else "dim"
+        )
+    if tracker.seeds is not None:
+        line.append(" · " + t("{count} seeds", count=str(tracker.seeds)))
+    if tracker.peers is not None:
+        line.append(" · " + t("{count} peers", count=str(tracker.peers)))
+    if tracker.next_announce is not None:
+        wait = clock(max(0.0, tracker.next_announce - now))
+        line.append(" · " + t("next announce in {time}", time=wait), style="dim")
+    return line
 
 
 def inside_torrent(path: str) -> str:
@@ -481,7 +513,8 @@ class DownloadsScreen(AniScreen):
         for entry in details.files:
             done = details.file_progress.get(entry.index, 0)
             files.add_row(
-                Text("✓" if entry.index in details.selected else "·"),
+                # The file picker's marks: ✓ is what the Title screen says of a watched episode.
+                Text(CHECKED if entry.index in details.selected else UNCHECKED),
                 cell(inside_torrent(entry.path)),
                 cell(human_size(entry.size)),
                 progress_bar(done / entry.size if entry.size else 1.0, width=6),
@@ -491,12 +524,12 @@ class DownloadsScreen(AniScreen):
         network = Text()
         network.append(t("Trackers"), style="bold underline")
         for tracker in details.trackers:
-            network.append("\n" + one_line(tracker.url))
-            if tracker.message:
-                network.append("  " + one_line(tracker.message), style="dim")
+            network.append("\n")
+            network.append_text(tracker_line(tracker, time.time()))
         if not details.trackers:
             network.append("\n—")
-        network.append("\n" + t("Peers"), style="bold underline")
+        network.append("\n")
+        network.append(t("Peers ({count})", count=str(len(details.peers))), style="bold underline")
         for peer in details.peers[:20]:
             network.append(
                 f"\n{one_line(peer.address):<22} {one_line(peer.client)[:20]:<20}"

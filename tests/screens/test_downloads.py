@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from app import i18n
 from app.devserver.demo_seeding import DemoSeeding
 from app.messages import DownloadRequested, TitleOpened
 from app.screens.choice import ChoiceScreen
-from app.screens.downloads import DownloadsScreen
+from app.screens.downloads import DownloadsScreen, tracker_line
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
 from app.services.torrent_meta import parse_magnet, parse_torrent
 from app.services.torrent_search import hit_from_anilibria, release_name
+from app.services.torrents import TrackerSummary
 from app.sources.anilibria.models import Title, Torrent
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
@@ -267,6 +268,39 @@ async def test_two_torrents_of_a_title_are_named_apart_as_the_torrents_screen_na
         assert [item.label for item in screen.items] == expected
         table = screen.query_one(KeyTable)
         assert [str(table.get_row_at(row)[0]) for row in (0, 1)] == expected
+
+
+async def test_details_mark_wanted_files_unlike_watched_and_say_how_trackers_are(
+    app_factory: AppFactory, fresh_devserver: Any, seeding: DemoSeeding
+) -> None:
+    seeding.seeder.set_upload_rate_limit(8 * 1024)  # still in the engine while we look
+    app = app_factory(server=fresh_devserver, **NO_SEEDING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, 9001, 0)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("enter")
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: status_of(screen) == ["downloading"])
+        await pilot.press("enter")
+        network = screen.query_one("#detail-network", Static)
+        await wait_for(
+            pilot,
+            lambda: "working" in str(network.render()) and "Peers (1)" in str(network.render()),
+            DOWNLOAD_WAIT_S,
+        )
+        assert "next announce in" in str(network.render())
+        files = screen.query_one("#detail-files", DataTable)
+        marks = {str(files.get_row_at(row)[0]) for row in range(files.row_count)}
+        assert marks == {"☑"}
+
+
+def test_a_tracker_line_says_its_error_or_that_it_was_not_asked_yet() -> None:
+    failing = TrackerSummary("http://t/announce", 0, "error", "Connection refused", None, None)
+    assert str(tracker_line(failing, 0.0)) == "http://t/announce  error: Connection refused"
+    waiting = TrackerSummary("http://t/announce", 0, "not contacted", "", None, None, 95.0)
+    assert str(tracker_line(waiting, 5.0)) == (
+        "http://t/announce  not contacted yet · next announce in 01:30"
+    )
 
 
 @pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
