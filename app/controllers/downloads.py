@@ -39,7 +39,8 @@ class DownloadsController(Controller):
                 t(
                     "Download failed: {name}: {error}",
                     name=one_line(event.item.label),
-                    error=one_line(event.item.error or ""),
+                    # Engine errors are libtorrent's English; the queue's own are msgids.
+                    error=one_line(t(event.item.error or "")),
                 ),
                 severity="error",
                 timeout=10,

@@ -488,7 +488,7 @@ class DownloadsScreen(AniScreen):
             facts.append(one_line(value))
         if item.error:
             facts.append(f"\n{t('Error')}: ", style="bold red")
-            facts.append(one_line(item.error), style="red")
+            facts.append(one_line(t(item.error)), style="red")
         self.query_one("#detail-facts", Static).update(facts)
 
     @work(exclusive=True, group="downloads-detail", exit_on_error=False)
