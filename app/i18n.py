@@ -304,6 +304,7 @@ RU: dict[str, str] = {
     "{count} peers": "пиров: {count}",
     "next announce in {time}": "следующий анонс через {time}",
     "Peers ({count})": "Пиры ({count})",
+    "(+ / − change it)": "(+ / − меняют)",
     "Stalled: no peer sent the torrent's metadata": "Застряла: никто не прислал метаданные торрента",
     "Done": "Готово",
     "Downloads are unavailable: libtorrent could not start.": "Загрузки недоступны: libtorrent не запустился.",

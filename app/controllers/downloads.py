@@ -17,7 +17,7 @@ from app.widgets.status_line import describe_error
 if TYPE_CHECKING:
     from textual.app import App
 
-    from app.services.downloads import DownloadQueue
+    from app.services.downloads import DownloadPriority, DownloadQueue
     from app.services.torrent_meta import TorrentSpec
 
 
@@ -78,9 +78,14 @@ class DownloadsController(Controller):
         title_id: int | None = None,
         title_name: str | None = None,
         episodes: str | None = None,
+        priority: DownloadPriority = "NORMAL",
     ) -> None:
-        """Queue `spec`: the user picks its files first when it has several."""
-        self.run(self._add(spec, source, title_id, title_name, episodes), "add-download")
+        """Queue `spec` with `priority`: the user picks its files (and may change the priority)
+        first when it has several."""
+        self.run(
+            self._add(spec, source, title_id, title_name, episodes, priority=priority),
+            "add-download",
+        )
 
     def add_title_torrent(self, title: Title, torrent: Torrent) -> None:
         """Queue one of `title`'s torrents, its .torrent fetched and checked first."""
@@ -124,6 +129,7 @@ class DownloadsController(Controller):
         episodes: str | None,
         *,
         selected: tuple[int, ...] | None = None,
+        priority: DownloadPriority = "NORMAL",
     ) -> None:
         """Add `spec` to the queue; without `selected`, a batch opens the file picker first."""
         from app.screens.file_picker import FilePickerScreen
@@ -141,13 +147,16 @@ class DownloadsController(Controller):
             self.tell(describe_error(DuplicateDownloadError(existing)), severity="warning")
             return
         if selected is None and len(spec.files) > 1:
-            selected = await self.app.push_screen_wait(
-                FilePickerScreen(spec.name, spec.files, free_space=queue.free_space())
+            picked = await self.app.push_screen_wait(
+                FilePickerScreen(
+                    spec.name, spec.files, free_space=queue.free_space(), priority=priority
+                )
             )
-            if selected is None:
+            if picked is None:
                 return
-            if len(selected) == len(spec.files):
-                selected = None
+            priority = picked.priority
+            if len(picked.selected) < len(spec.files):
+                selected = picked.selected
         try:
             item = queue.add(
                 spec,
@@ -156,6 +165,7 @@ class DownloadsController(Controller):
                 episodes=episodes,
                 source=source,
                 selected=selected,
+                priority=priority,
             )
         except DownloadError as error:
             self.tell(describe_error(error), severity="warning", timeout=8)

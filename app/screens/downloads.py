@@ -21,6 +21,7 @@ from app.messages import DownloadPlayRequested, DownloadRequested
 from app.plaintext import one_line
 from app.screens.base import AniScreen
 from app.screens.file_picker import CHECKED, UNCHECKED
+from app.screens.prompt import PromptScreen
 from app.services.downloads import (
     DownloadItem,
     DownloadPriority,
@@ -30,9 +31,11 @@ from app.services.downloads import (
 )
 from app.services.errors import ExplainedError
 from app.services.events import Event
+from app.services.torrent_meta import TorrentSpec, parse_user_input
 from app.services.torrents import TrackerSummary
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
+from app.widgets.priority import PriorityChoice
 from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, cell
 
@@ -130,6 +133,34 @@ COLUMNS = (
     ("Status", "status"),
     ("Priority", "priority"),
 )
+
+
+class AddDownloadPrompt(PromptScreen[tuple[TorrentSpec, DownloadPriority]]):
+    """Asks for a magnet link, an info-hash or a .torrent file's path, and the priority."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("plus", "priority(1)", "Priority +"),
+        Binding("minus", "priority(-1)", "Priority −"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            t("Add a download: a magnet link, an info-hash or a .torrent file path"),
+            self.read,
+            placeholder="magnet:?xt=urn:btih:…  ·  ~/file.torrent",
+        )
+
+    async def read(self, text: str) -> tuple[TorrentSpec, DownloadPriority]:
+        # A path means reading a file: off the event loop. Bad input raises
+        # TorrentInputError (a ValueError), which the prompt shows.
+        spec = await asyncio.to_thread(parse_user_input, text)
+        return spec, self.query_one(PriorityChoice).priority
+
+    def compose_extra(self) -> ComposeResult:
+        yield PriorityChoice()
+
+    def action_priority(self, delta: int) -> None:
+        self.query_one(PriorityChoice).step(delta)
 
 
 class DownloadsScreen(AniScreen):
@@ -404,32 +435,19 @@ class DownloadsScreen(AniScreen):
 
     def action_add(self) -> None:
         """Add a download by hand: a magnet link, a bare info-hash or a .torrent file's path."""
-        from app.screens.prompt import PromptScreen
-        from app.services.torrent_meta import TorrentSpec, parse_user_input
 
-        async def read(text: str) -> TorrentSpec:
-            # A path means reading a file: off the event loop. Bad input raises
-            # TorrentInputError (a ValueError), which the prompt shows.
-            return await asyncio.to_thread(parse_user_input, text)
-
-        def add(spec: TorrentSpec | None) -> None:
-            if spec is not None:
+        def add(request: tuple[TorrentSpec, DownloadPriority] | None) -> None:
+            if request is not None:
+                spec, priority = request
                 source = "file" if spec.torrent is not None else "magnet"
-                self.post_message(DownloadRequested(spec, source=source))
+                self.post_message(DownloadRequested(spec, source=source, priority=priority))
 
         if self.queue is not None:
-            self.app.push_screen(
-                PromptScreen(
-                    t("Add a download: a magnet link, an info-hash or a .torrent file path"),
-                    read,
-                    placeholder="magnet:?xt=urn:btih:…  ·  ~/file.torrent",
-                ),
-                add,
-            )
+            self.app.push_screen(AddDownloadPrompt(), add)
 
     def action_choose_files(self) -> None:
         """Change which files of the download under the cursor are wanted."""
-        from app.screens.file_picker import FilePickerScreen
+        from app.screens.file_picker import FilePickerScreen, Picked
 
         found = self._with_item()
         if found is None:
@@ -440,14 +458,21 @@ class DownloadsScreen(AniScreen):
             tell(self, t("The file list is not known yet (waiting for metadata)."))
             return
 
-        def chosen(selected: tuple[int, ...] | None) -> None:
-            if selected is not None:
-                self._attempt(lambda: queue.set_selected_files(item.id, selected))
+        def chosen(picked: Picked | None) -> None:
+            if picked is not None:
+                self._attempt(lambda: queue.set_selected_files(item.id, picked.selected))
+                self._attempt(lambda: queue.set_priority(item.id, picked.priority))
                 if self.detail_id == item.id:
                     self.refresh_detail()
 
         self.app.push_screen(
-            FilePickerScreen(item.name, files, selected=item.selected, confirm_label="Apply"),
+            FilePickerScreen(
+                item.name,
+                files,
+                selected=item.selected,
+                confirm_label="Apply",
+                priority=item.priority,
+            ),
             chosen,
         )
 

@@ -198,6 +198,39 @@ async def test_a_adds_a_magnet_after_refusing_bad_input(app_factory: AppFactory)
         assert app.screen is screen
 
 
+async def test_a_magnet_is_added_with_the_priority_chosen_in_the_prompt(
+    app_factory: AppFactory,
+) -> None:
+    info_hash = "c9e15763f722f23e98a29decdfae341b98d53056"
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        await pilot.press("s")  # stopped: the download waits, its priority is what was chosen
+        await pilot.press("a")
+        await wait_for(pilot, lambda: bool(app.screen.query("#prompt-input")))
+        prompt = app.screen
+        await pilot.press(*f"magnet:?xt=urn:btih:{info_hash}&dn=a-b+c")  # typed, not keys
+        assert prompt.query_one(Input).value.endswith("&dn=a-b+c")
+        await pilot.press("tab", "plus", "shift+tab", "enter")
+        await wait_for(pilot, lambda: len(screen.items) == 1)
+        assert screen.items[0].priority == "HIGH"
+
+
+async def test_a_batch_is_added_with_the_priority_chosen_in_the_file_picker(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    title_id, index = multi_file_torrent(fresh_devserver)
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, title_id, index)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("minus", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FilePickerScreen))
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: len(screen.items) == 1)
+        assert screen.items[0].priority == "LOW" and screen.items[0].selected is None
+
+
 async def test_a_refused_queue_operation_becomes_a_warning(app_factory: AppFactory) -> None:
     """The download under the cursor is gone by the time the removal is confirmed: the queue
     refuses, and the screen says so instead of failing."""
