@@ -74,11 +74,18 @@ def eta_text(seconds: float | None) -> str:
     return clock(seconds)
 
 
-def item_cells(item: DownloadItem) -> list[Text]:
+MARK = "◆ "
+"""Before the name of a row marked with `t` (not ✓: the Title's "watched")."""
+
+
+def item_cells(item: DownloadItem, marked: bool = False) -> list[Text]:
     """The row of one download: name, progress, size, speed, ETA, peers, status, priority."""
     active = item.status == "downloading"
+    name = cell(item.label, "bold")
+    if marked:
+        name = Text(MARK, style="bold yellow") + name
     return [
-        cell(item.label, "bold"),
+        name,
         progress_bar(item.done / item.wanted if item.wanted else 0.0),
         cell(human_size(item.wanted) if item.wanted else "—"),
         cell(rate_text(item.download_rate) if active else "—", "cyan"),
@@ -176,7 +183,9 @@ class DownloadsScreen(AniScreen):
         Binding("K", "move(-1)", "Move up", show=False),
         Binding("J", "move(1)", "Move down", show=False),
         Binding("r", "retry", "Retry"),
+        Binding("t", "mark", "Mark", show=False),
         Binding("D", "remove", "Remove"),
+        Binding("X", "clear_pending", "Clear waiting", show=False),
         Binding("C", "clear_completed", "Clear done (seeding too)", show=False),
         Binding("F", "clear_failed", "Clear failed", show=False),
         Binding("P", "play", "Play while downloading"),
@@ -189,6 +198,8 @@ class DownloadsScreen(AniScreen):
         self.queue: DownloadQueue | None = None
         self.items: list[DownloadItem] = []
         self.detail_id: str | None = None
+        self.marked: set[str] = set()
+        """Ids of the rows marked with `t`, for `D`."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -272,7 +283,8 @@ class DownloadsScreen(AniScreen):
         by_id = {item.id: item for item in items}
         self.items = [by_id.get(item.id, item) for item in self.items]
         for item in items:
-            for (_, key), value in zip(COLUMNS, item_cells(item), strict=True):
+            cells = item_cells(item, item.id in self.marked)
+            for (_, key), value in zip(COLUMNS, cells, strict=True):
                 table.update_cell(item.id, key, value)
         self.show_summary()
         if self.detail_id in by_id:
@@ -283,9 +295,10 @@ class DownloadsScreen(AniScreen):
         table = self.query_one(KeyTable)
         current = self.current_item()
         self.items = list(self.queue.items())
+        self.marked &= {item.id for item in self.items}
         table.clear()
         for item in self.items:
-            table.add_row(*item_cells(item), key=item.id)
+            table.add_row(*item_cells(item, item.id in self.marked), key=item.id)
         if current is not None:
             self.select(current.id)
         self.show_summary()
@@ -394,29 +407,76 @@ class DownloadsScreen(AniScreen):
         else:
             tell(self, t("Nothing failed to retry."))
 
+    def action_mark(self) -> None:
+        """Mark or unmark the row under the cursor for `D`, then go to the next row."""
+        item = self.current_item()
+        if item is None:
+            return
+        self.marked ^= {item.id}
+        table = self.query_one(KeyTable)
+        table.update_cell(item.id, "name", item_cells(item, item.id in self.marked)[0])
+        table.action_cursor_down()
+
     def action_remove(self) -> None:
+        """Remove the marked downloads, or the one under the cursor when none is marked."""
         from app.screens.choice import Choice, ChoiceScreen
 
-        item = self.current_item()
         queue = self.queue
-        if queue is None or item is None:
+        current = self.current_item()
+        targets = [i for i in self.items if i.id in self.marked] or (
+            [current] if current is not None else []
+        )
+        if queue is None or not targets:
             return
 
         def removed(choice: str | None) -> None:
             if choice is not None:
-                self._attempt(lambda: queue.remove(item.id, delete_files=choice == "delete"))
+                ids = [item.id for item in targets]
+                self._attempt(lambda: queue.remove_many(ids, delete_files=choice == "delete"))
 
+        question = (
+            t("Remove this download?")
+            if len(targets) == 1
+            else t("Remove {count} marked downloads?", count=str(len(targets)))
+        )
+        names = " · ".join(item.label for item in targets[:3])
         self.app.push_screen(
             ChoiceScreen(
-                t("Remove this download?"),
+                question,
                 [
                     Choice("keep", t("Remove, keep the files")),
                     Choice("delete", t("Remove and delete the files")),
                 ],
-                subject=item.label,
+                subject=names + (" …" if len(targets) > 3 else ""),
                 tone="error",
             ),
             removed,
+        )
+
+    def action_clear_pending(self) -> None:
+        """Forget every waiting download, after asking."""
+        from app.screens.choice import Choice, ChoiceScreen
+
+        queue = self.queue
+        if queue is None:
+            return
+        waiting = queue.statistics().pending_count
+        if not waiting:
+            tell(self, t("Nothing is waiting."))
+            return
+
+        def cleared(choice: str | None) -> None:
+            if choice is not None:
+                count = queue.clear_pending()
+                tell(self, t("Cleared {count} waiting.", count=str(count)))
+
+        self.app.push_screen(
+            ChoiceScreen(
+                t("Clear all {count} waiting downloads?", count=str(waiting)),
+                [Choice("clear", t("Clear the waiting downloads"))],
+                tone="error",
+            ),
+            cleared,
         )
 
     def action_clear_completed(self) -> None:

@@ -693,6 +693,18 @@ class DownloadQueue:
         self._schedule()
         self._publish_status()
 
+    def remove_many(self, download_ids: Iterable[str], *, delete_files: bool) -> None:
+        """Aniworld's multi-remove: each download as `remove` takes it. The running ones go
+        last, so that a slot they free is not handed to one about to be removed."""
+        records = [self._require(i) for i in download_ids]
+        for record in sorted(records, key=lambda r: r.status == "downloading"):
+            self.remove(record.id, delete_files=delete_files)
+
+    def clear_pending(self) -> int:
+        """Forget every waiting (pending) download, Aniworld's "clear pending"; how many."""
+        self._check_open()
+        return self._clear({"pending"})
+
     def clear_completed(self) -> int:
         """Forget every finished download — `completed` and `seeding`, the ones
         `QueueStatistics.completed_count` counts (seeding stops; files stay); how many."""

@@ -231,6 +231,43 @@ async def test_a_batch_is_added_with_the_priority_chosen_in_the_file_picker(
         assert screen.items[0].priority == "LOW" and screen.items[0].selected is None
 
 
+async def test_t_marks_rows_d_removes_the_marked_and_x_clears_the_waiting_after_asking(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    catalog = fresh_devserver.catalog
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        queue = screen.queue
+        assert queue is not None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not queue.is_running)
+        for title in catalog.titles[:5]:
+            entry = title["torrents"]["list"][0]
+            queue.add(parse_torrent(catalog.torrent_file(entry["torrent_id"], [])), source="file")
+        await wait_for(pilot, lambda: len(screen.items) == 5)
+        ids = [item.id for item in screen.items]
+
+        await pilot.press("t", "j", "t")  # marks the first and the third
+        table = screen.query_one(KeyTable)
+        assert str(table.get_row_at(0)[0]).startswith("◆")
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")  # "Remove, keep the files"
+        await wait_for(pilot, lambda: [i.id for i in screen.items] == [ids[1], ids[3], ids[4]])
+
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("escape")  # asked first: nothing happens on Cancel
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert len(screen.items) == 3
+        queue.pause(ids[4])  # not waiting: X leaves it
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: [i.id for i in screen.items] == [ids[4]])
+
+
 async def test_a_refused_queue_operation_becomes_a_warning(app_factory: AppFactory) -> None:
     """The download under the cursor is gone by the time the removal is confirmed: the queue
     refuses, and the screen says so instead of failing."""
