@@ -83,7 +83,7 @@ def item_cells(item: DownloadItem, marked: bool = False) -> list[Text]:
     active = item.status == "downloading"
     name = cell(item.label, "bold")
     if marked:
-        name = Text(MARK, style="bold yellow") + name
+        name = Text.assemble((MARK, "bold yellow"), name, no_wrap=True, overflow="ellipsis")
     return [
         name,
         progress_bar(item.done / item.wanted if item.wanted else 0.0),
