@@ -210,6 +210,7 @@ class AniApp(App[None]):
             title_id=message.title_id,
             title_name=message.title_name,
             episodes=message.episodes,
+            priority=message.priority,
         )
 
     @on(TitleTorrentRequested)

@@ -243,6 +243,14 @@ class DownloadsConfig:
         default=False,
         metadata=_doc("Let a download's folder lie outside download_dir (off: refused)."),
     )
+    metadata_timeout: float = field(
+        default=300.0,
+        metadata=_doc(
+            "Seconds a magnet may wait for its metadata before it is stalled and retried "
+            "like a failure (0: waits forever).",
+            range=NOT_NEGATIVE,
+        ),
+    )
 
 
 @dataclass(frozen=True)

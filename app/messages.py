@@ -15,7 +15,7 @@ from app.services.events import Event
 from app.services.player import PlaybackProgressed
 
 if TYPE_CHECKING:
-    from app.services.downloads import DownloadItem
+    from app.services.downloads import DownloadItem, DownloadPriority
     from app.services.torrent_meta import TorrentSpec
     from app.sources.anilibria.models import Title, Torrent
 
@@ -82,6 +82,7 @@ class DownloadRequested(Message):
         title_id: int | None = None,
         title_name: str | None = None,
         episodes: str | None = None,
+        priority: DownloadPriority = "NORMAL",
     ) -> None:
         super().__init__()
         self.spec = spec
@@ -89,6 +90,7 @@ class DownloadRequested(Message):
         self.title_id = title_id
         self.title_name = title_name
         self.episodes = episodes
+        self.priority = priority
 
 
 class TitleTorrentRequested(Message):

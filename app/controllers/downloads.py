@@ -17,7 +17,7 @@ from app.widgets.status_line import describe_error
 if TYPE_CHECKING:
     from textual.app import App
 
-    from app.services.downloads import DownloadQueue
+    from app.services.downloads import DownloadPriority, DownloadQueue
     from app.services.torrent_meta import TorrentSpec
 
 
@@ -33,15 +33,14 @@ class DownloadsController(Controller):
         from app.services.downloads import DownloadCompleted, DownloadFailed
 
         if isinstance(event, DownloadCompleted):
-            self.tell(
-                t("Downloaded: {name}", name=one_line(event.item.title_name or event.item.name))
-            )
+            self.tell(t("Downloaded: {name}", name=one_line(event.item.label)))
         elif isinstance(event, DownloadFailed):
             self.tell(
                 t(
                     "Download failed: {name}: {error}",
-                    name=one_line(event.item.title_name or event.item.name),
-                    error=one_line(event.item.error or ""),
+                    name=one_line(event.item.label),
+                    # Engine errors are libtorrent's English; the queue's own are msgids.
+                    error=one_line(t(event.item.error or "")),
                 ),
                 severity="error",
                 timeout=10,
@@ -79,9 +78,14 @@ class DownloadsController(Controller):
         title_id: int | None = None,
         title_name: str | None = None,
         episodes: str | None = None,
+        priority: DownloadPriority = "NORMAL",
     ) -> None:
-        """Queue `spec`: the user picks its files first when it has several."""
-        self.run(self._add(spec, source, title_id, title_name, episodes), "add-download")
+        """Queue `spec` with `priority`: the user picks its files (and may change the priority)
+        first when it has several."""
+        self.run(
+            self._add(spec, source, title_id, title_name, episodes, priority=priority),
+            "add-download",
+        )
 
     def add_title_torrent(self, title: Title, torrent: Torrent) -> None:
         """Queue one of `title`'s torrents, its .torrent fetched and checked first."""
@@ -103,9 +107,18 @@ class DownloadsController(Controller):
         spec: TorrentSpec,
         selected: tuple[int, ...] | None = None,
     ) -> None:
-        """Queue `spec`, the .torrent of one of `title`'s torrents, named after the title."""
-        name = title.names.ru or title.display_name
-        await self._add(spec, "anilibria", title.id, name, torrent.series.string, selected=selected)
+        """Queue `spec`, the .torrent of one of `title`'s torrents, named as the Torrents screen
+        names it."""
+        from app.services.torrent_search import release_name
+
+        await self._add(
+            spec,
+            "anilibria",
+            title.id,
+            release_name(title, torrent),
+            torrent.series.string,
+            selected=selected,
+        )
 
     async def _add(
         self,
@@ -116,6 +129,7 @@ class DownloadsController(Controller):
         episodes: str | None,
         *,
         selected: tuple[int, ...] | None = None,
+        priority: DownloadPriority = "NORMAL",
     ) -> None:
         """Add `spec` to the queue; without `selected`, a batch opens the file picker first."""
         from app.screens.file_picker import FilePickerScreen
@@ -133,13 +147,16 @@ class DownloadsController(Controller):
             self.tell(describe_error(DuplicateDownloadError(existing)), severity="warning")
             return
         if selected is None and len(spec.files) > 1:
-            selected = await self.app.push_screen_wait(
-                FilePickerScreen(spec.name, spec.files, free_space=queue.free_space())
+            picked = await self.app.push_screen_wait(
+                FilePickerScreen(
+                    spec.name, spec.files, free_space=queue.free_space(), priority=priority
+                )
             )
-            if selected is None:
+            if picked is None:
                 return
-            if len(selected) == len(spec.files):
-                selected = None
+            priority = picked.priority
+            if len(picked.selected) < len(spec.files):
+                selected = picked.selected
         try:
             item = queue.add(
                 spec,
@@ -148,11 +165,12 @@ class DownloadsController(Controller):
                 episodes=episodes,
                 source=source,
                 selected=selected,
+                priority=priority,
             )
         except DownloadError as error:
             self.tell(describe_error(error), severity="warning", timeout=8)
             return
-        self.tell(t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.name)))
+        self.tell(t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.label)))
 
     async def _read_title_torrent(self, torrent: Torrent) -> TorrentSpec | None:
         """The checked .torrent of one of a title's torrents; None (and a message) when it

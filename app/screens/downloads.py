@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -19,6 +20,8 @@ from app.i18n import t
 from app.messages import DownloadPlayRequested, DownloadRequested
 from app.plaintext import one_line
 from app.screens.base import AniScreen
+from app.screens.file_picker import CHECKED, UNCHECKED
+from app.screens.prompt import PromptScreen
 from app.services.downloads import (
     DownloadItem,
     DownloadPriority,
@@ -28,8 +31,11 @@ from app.services.downloads import (
 )
 from app.services.errors import ExplainedError
 from app.services.events import Event
+from app.services.torrent_meta import TorrentSpec, parse_user_input
+from app.services.torrents import TrackerSummary
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
+from app.widgets.priority import PriorityChoice
 from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, cell
 
@@ -68,13 +74,16 @@ def eta_text(seconds: float | None) -> str:
     return clock(seconds)
 
 
-def item_cells(item: DownloadItem) -> list[Text]:
+MARK = "◆ "
+"""Before the name of a row marked with `t` (not ✓: the Title's "watched")."""
+
+
+def item_cells(item: DownloadItem, marked: bool = False) -> list[Text]:
     """The row of one download: name, progress, size, speed, ETA, peers, status, priority."""
     active = item.status == "downloading"
-    name = cell(item.title_name or item.name, "bold")
-    if item.title_name and item.episodes:
-        name.append(" · ")
-        name.append(one_line(item.episodes), style="dim")
+    name = cell(item.label, "bold")
+    if marked:
+        name = Text.assemble((MARK, "bold yellow"), name, no_wrap=True, overflow="ellipsis")
     return [
         name,
         progress_bar(item.done / item.wanted if item.wanted else 0.0),
@@ -85,6 +94,35 @@ def item_cells(item: DownloadItem) -> list[Text]:
         cell(t(item.status), STATUS_STYLES.get(item.status, "")),
         cell(t(item.priority), PRIORITY_STYLES.get(item.priority, "")),
     ]
+
+
+TRACKER_STATES: dict[str, tuple[str, str]] = {
+    "working": ("working", "green"),
+    "updating": ("updating…", "cyan"),
+    "not contacted": ("not contacted yet", "dim"),
+    "error": ("error", "bold red"),
+}
+
+
+def tracker_line(tracker: TrackerSummary, now: float) -> Text:
+    """One tracker as qBittorrent lists it: URL, state (an error with its message), the
+    swarm it reports and when it is asked next."""
+    label, style = TRACKER_STATES.get(tracker.status, (tracker.status, ""))
+    line = Text(one_line(tracker.url))
+    line.append("  ")
+    line.append(t(label), style=style)
+    if tracker.message:
+        line.append(
+            ": " + one_line(tracker.message), style=style if tracker.status == "error" else "dim"
+        )
+    if tracker.seeds is not None:
+        line.append(" · " + t("{count} seeds", count=str(tracker.seeds)))
+    if tracker.peers is not None:
+        line.append(" · " + t("{count} peers", count=str(tracker.peers)))
+    if tracker.next_announce is not None:
+        wait = clock(max(0.0, tracker.next_announce - now))
+        line.append(" · " + t("next announce in {time}", time=wait), style="dim")
+    return line
 
 
 def inside_torrent(path: str) -> str:
@@ -104,6 +142,34 @@ COLUMNS = (
 )
 
 
+class AddDownloadPrompt(PromptScreen[tuple[TorrentSpec, DownloadPriority]]):
+    """Asks for a magnet link, an info-hash or a .torrent file's path, and the priority."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("plus", "priority(1)", "Priority +"),
+        Binding("minus", "priority(-1)", "Priority −"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            t("Add a download: a magnet link, an info-hash or a .torrent file path"),
+            self.read,
+            placeholder="magnet:?xt=urn:btih:…  ·  ~/file.torrent",
+        )
+
+    async def read(self, text: str) -> tuple[TorrentSpec, DownloadPriority]:
+        # A path means reading a file: off the event loop. Bad input raises
+        # TorrentInputError (a ValueError), which the prompt shows.
+        spec = await asyncio.to_thread(parse_user_input, text)
+        return spec, self.query_one(PriorityChoice).priority
+
+    def compose_extra(self) -> ComposeResult:
+        yield PriorityChoice()
+
+    def action_priority(self, delta: int) -> None:
+        self.query_one(PriorityChoice).step(delta)
+
+
 class DownloadsScreen(AniScreen):
     """The download queue; Enter shows a download's files, trackers, peers and error."""
 
@@ -117,8 +183,10 @@ class DownloadsScreen(AniScreen):
         Binding("K", "move(-1)", "Move up", show=False),
         Binding("J", "move(1)", "Move down", show=False),
         Binding("r", "retry", "Retry"),
+        Binding("t", "mark", "Mark", show=False),
         Binding("D", "remove", "Remove"),
-        Binding("C", "clear_completed", "Clear completed", show=False),
+        Binding("X", "clear_pending", "Clear waiting", show=False),
+        Binding("C", "clear_completed", "Clear done (seeding too)", show=False),
         Binding("F", "clear_failed", "Clear failed", show=False),
         Binding("P", "play", "Play while downloading"),
         Binding("a", "add", "Add torrent"),
@@ -130,6 +198,8 @@ class DownloadsScreen(AniScreen):
         self.queue: DownloadQueue | None = None
         self.items: list[DownloadItem] = []
         self.detail_id: str | None = None
+        self.marked: set[str] = set()
+        """Ids of the rows marked with `t`, for `D`."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -213,7 +283,8 @@ class DownloadsScreen(AniScreen):
         by_id = {item.id: item for item in items}
         self.items = [by_id.get(item.id, item) for item in self.items]
         for item in items:
-            for (_, key), value in zip(COLUMNS, item_cells(item), strict=True):
+            cells = item_cells(item, item.id in self.marked)
+            for (_, key), value in zip(COLUMNS, cells, strict=True):
                 table.update_cell(item.id, key, value)
         self.show_summary()
         if self.detail_id in by_id:
@@ -224,9 +295,10 @@ class DownloadsScreen(AniScreen):
         table = self.query_one(KeyTable)
         current = self.current_item()
         self.items = list(self.queue.items())
+        self.marked &= {item.id for item in self.items}
         table.clear()
         for item in self.items:
-            table.add_row(*item_cells(item), key=item.id)
+            table.add_row(*item_cells(item, item.id in self.marked), key=item.id)
         if current is not None:
             self.select(current.id)
         self.show_summary()
@@ -335,35 +407,82 @@ class DownloadsScreen(AniScreen):
         else:
             tell(self, t("Nothing failed to retry."))
 
+    def action_mark(self) -> None:
+        """Mark or unmark the row under the cursor for `D`, then go to the next row."""
+        item = self.current_item()
+        if item is None:
+            return
+        self.marked ^= {item.id}
+        table = self.query_one(KeyTable)
+        table.update_cell(item.id, "name", item_cells(item, item.id in self.marked)[0])
+        table.action_cursor_down()
+
     def action_remove(self) -> None:
+        """Remove the marked downloads, or the one under the cursor when none is marked."""
         from app.screens.choice import Choice, ChoiceScreen
 
-        item = self.current_item()
         queue = self.queue
-        if queue is None or item is None:
+        current = self.current_item()
+        targets = [i for i in self.items if i.id in self.marked] or (
+            [current] if current is not None else []
+        )
+        if queue is None or not targets:
             return
 
         def removed(choice: str | None) -> None:
             if choice is not None:
-                self._attempt(lambda: queue.remove(item.id, delete_files=choice == "delete"))
+                ids = [item.id for item in targets]
+                self._attempt(lambda: queue.remove_many(ids, delete_files=choice == "delete"))
 
+        question = (
+            t("Remove this download?")
+            if len(targets) == 1
+            else t("Remove {count} marked downloads?", count=str(len(targets)))
+        )
+        names = " · ".join(item.label for item in targets[:3])
         self.app.push_screen(
             ChoiceScreen(
-                t("Remove this download?"),
+                question,
                 [
                     Choice("keep", t("Remove, keep the files")),
                     Choice("delete", t("Remove and delete the files")),
                 ],
-                subject=item.title_name or item.name,
+                subject=names + (" …" if len(targets) > 3 else ""),
                 tone="error",
             ),
             removed,
         )
 
+    def action_clear_pending(self) -> None:
+        """Forget every waiting download, after asking."""
+        from app.screens.choice import Choice, ChoiceScreen
+
+        queue = self.queue
+        if queue is None:
+            return
+        waiting = queue.statistics().pending_count
+        if not waiting:
+            tell(self, t("Nothing is waiting."))
+            return
+
+        def cleared(choice: str | None) -> None:
+            if choice is not None:
+                count = queue.clear_pending()
+                tell(self, t("Cleared {count} waiting.", count=str(count)))
+
+        self.app.push_screen(
+            ChoiceScreen(
+                t("Clear all {count} waiting downloads?", count=str(waiting)),
+                [Choice("clear", t("Clear the waiting downloads"))],
+                tone="error",
+            ),
+            cleared,
+        )
+
     def action_clear_completed(self) -> None:
         if self.queue is not None:
             count = self.queue.clear_completed()
-            tell(self, t("Cleared {count} completed.", count=str(count)))
+            tell(self, t("Cleared {count} done (seeding stopped, files kept).", count=str(count)))
 
     def action_clear_failed(self) -> None:
         if self.queue is not None:
@@ -376,32 +495,19 @@ class DownloadsScreen(AniScreen):
 
     def action_add(self) -> None:
         """Add a download by hand: a magnet link, a bare info-hash or a .torrent file's path."""
-        from app.screens.prompt import PromptScreen
-        from app.services.torrent_meta import TorrentSpec, parse_user_input
 
-        async def read(text: str) -> TorrentSpec:
-            # A path means reading a file: off the event loop. Bad input raises
-            # TorrentInputError (a ValueError), which the prompt shows.
-            return await asyncio.to_thread(parse_user_input, text)
-
-        def add(spec: TorrentSpec | None) -> None:
-            if spec is not None:
+        def add(request: tuple[TorrentSpec, DownloadPriority] | None) -> None:
+            if request is not None:
+                spec, priority = request
                 source = "file" if spec.torrent is not None else "magnet"
-                self.post_message(DownloadRequested(spec, source=source))
+                self.post_message(DownloadRequested(spec, source=source, priority=priority))
 
         if self.queue is not None:
-            self.app.push_screen(
-                PromptScreen(
-                    t("Add a download: a magnet link, an info-hash or a .torrent file path"),
-                    read,
-                    placeholder="magnet:?xt=urn:btih:…  ·  ~/file.torrent",
-                ),
-                add,
-            )
+            self.app.push_screen(AddDownloadPrompt(), add)
 
     def action_choose_files(self) -> None:
         """Change which files of the download under the cursor are wanted."""
-        from app.screens.file_picker import FilePickerScreen
+        from app.screens.file_picker import FilePickerScreen, Picked
 
         found = self._with_item()
         if found is None:
@@ -412,14 +518,21 @@ class DownloadsScreen(AniScreen):
             tell(self, t("The file list is not known yet (waiting for metadata)."))
             return
 
-        def chosen(selected: tuple[int, ...] | None) -> None:
-            if selected is not None:
-                self._attempt(lambda: queue.set_selected_files(item.id, selected))
+        def chosen(picked: Picked | None) -> None:
+            if picked is not None:
+                self._attempt(lambda: queue.set_selected_files(item.id, picked.selected))
+                self._attempt(lambda: queue.set_priority(item.id, picked.priority))
                 if self.detail_id == item.id:
                     self.refresh_detail()
 
         self.app.push_screen(
-            FilePickerScreen(item.name, files, selected=item.selected, confirm_label="Apply"),
+            FilePickerScreen(
+                item.name,
+                files,
+                selected=item.selected,
+                confirm_label="Apply",
+                priority=item.priority,
+            ),
             chosen,
         )
 
@@ -460,7 +573,7 @@ class DownloadsScreen(AniScreen):
             facts.append(one_line(value))
         if item.error:
             facts.append(f"\n{t('Error')}: ", style="bold red")
-            facts.append(one_line(item.error), style="red")
+            facts.append(one_line(t(item.error)), style="red")
         self.query_one("#detail-facts", Static).update(facts)
 
     @work(exclusive=True, group="downloads-detail", exit_on_error=False)
@@ -485,7 +598,8 @@ class DownloadsScreen(AniScreen):
         for entry in details.files:
             done = details.file_progress.get(entry.index, 0)
             files.add_row(
-                Text("✓" if entry.index in details.selected else "·"),
+                # The file picker's marks: ✓ is what the Title screen says of a watched episode.
+                Text(CHECKED if entry.index in details.selected else UNCHECKED),
                 cell(inside_torrent(entry.path)),
                 cell(human_size(entry.size)),
                 progress_bar(done / entry.size if entry.size else 1.0, width=6),
@@ -495,12 +609,12 @@ class DownloadsScreen(AniScreen):
         network = Text()
         network.append(t("Trackers"), style="bold underline")
         for tracker in details.trackers:
-            network.append("\n" + one_line(tracker.url))
-            if tracker.message:
-                network.append("  " + one_line(tracker.message), style="dim")
+            network.append("\n")
+            network.append_text(tracker_line(tracker, time.time()))
         if not details.trackers:
             network.append("\n—")
-        network.append("\n" + t("Peers"), style="bold underline")
+        network.append("\n")
+        network.append(t("Peers ({count})", count=str(len(details.peers))), style="bold underline")
         for peer in details.peers[:20]:
             network.append(
                 f"\n{one_line(peer.address):<22} {one_line(peer.client)[:20]:<20}"

@@ -1,4 +1,5 @@
-"""Choose which files of a torrent to download: a tree with sizes and checkboxes."""
+"""Choose which files of a torrent to download, and its priority: a tree with sizes and
+checkboxes."""
 
 from __future__ import annotations
 
@@ -19,11 +20,22 @@ from textual.widgets.tree import TreeNode
 from app.formatting import human_size
 from app.i18n import t
 from app.plaintext import one_line
+from app.services.downloads import DownloadPriority
 from app.services.torrent_meta import TorrentFile
 from app.widgets.localized import localize_bindings
 from app.widgets.notify import tell
+from app.widgets.priority import PriorityChoice
 
 CHECKED, PARTLY, UNCHECKED = "☑", "◩", "☐"
+
+
+@dataclass(frozen=True)
+class Picked:
+    """What the picker was confirmed with."""
+
+    selected: tuple[int, ...]
+    """`TorrentFile.index` of the checked files."""
+    priority: DownloadPriority
 
 
 @dataclass
@@ -148,10 +160,14 @@ class FileTree(Tree[TorrentFile | Folder]):
             self.move_cursor(node.parent)
 
 
-class FilePickerScreen(ModalScreen[tuple[int, ...] | None]):
-    """Dismisses with the indices of the checked files, or None when cancelled."""
+class FilePickerScreen(ModalScreen[Picked | None]):
+    """Dismisses with the checked files and the priority, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("plus", "priority(1)", "Priority +"),
+        Binding("minus", "priority(-1)", "Priority −"),
+    ]
 
     def __init__(
         self,
@@ -161,8 +177,10 @@ class FilePickerScreen(ModalScreen[tuple[int, ...] | None]):
         selected: Iterable[int] | None = None,
         free_space: int | None = None,
         confirm_label: str = "Download",
+        priority: DownloadPriority = "NORMAL",
     ) -> None:
         super().__init__()
+        self.priority = priority
         self.torrent_name = name
         self.files = tuple(files)
         self.selected = selected
@@ -175,6 +193,7 @@ class FilePickerScreen(ModalScreen[tuple[int, ...] | None]):
             yield Label(Text(one_line(self.torrent_name), style="bold"), id="picker-name")
             yield FileTree(self.files, self.selected)
             yield Static(id="picker-summary")
+            yield PriorityChoice(self.priority)
             yield Static(
                 t(
                     "space check · a all / none · Enter {action} · Esc cancel",
@@ -219,4 +238,7 @@ class FilePickerScreen(ModalScreen[tuple[int, ...] | None]):
         if not checked:
             tell(self, t("Choose at least one file."), severity="warning")
             return
-        self.dismiss(tuple(sorted(checked)))
+        self.dismiss(Picked(tuple(sorted(checked)), self.query_one(PriorityChoice).priority))
+
+    def action_priority(self, delta: int) -> None:
+        self.query_one(PriorityChoice).step(delta)

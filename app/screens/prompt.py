@@ -58,7 +58,12 @@ class PromptScreen(ModalScreen[T | None], Generic[T]):
         with Vertical():
             yield Label(self.question, markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield from self.compose_extra()
             yield Static(id="prompt-problem", markup=False)
+
+    def compose_extra(self) -> ComposeResult:
+        """What a kind of prompt asks besides the text (nothing here)."""
+        yield from ()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

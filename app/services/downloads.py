@@ -23,6 +23,8 @@ Statuses (Aniworld's, plus `seeding`):
 - Resuming a paused download that was still downloading makes it `pending` again: it starts at
   once when a slot is free (and the queue runs), else when its turn comes. A paused download
   whose files were complete goes back to `seeding`.
+- A magnet whose metadata has not arrived `metadata_timeout` seconds after it started
+  downloading is stalled: it fails with `STALLED` and is retried like any failure.
 - A failed download leaves the engine (its files stay). Automatic retries wait
   `retry_backoff * 2**n` seconds (n = retries so far) up to `max_retries` times; a retry by hand
   resets that count. A retried download starts again from its `.torrent` (or magnet):
@@ -92,6 +94,7 @@ from app.store.downloads import (
 __all__ = [
     "PRIORITIES",
     "SOURCES",
+    "STALLED",
     "STATUSES",
     "DownloadAdded",
     "DownloadChanged",
@@ -124,6 +127,10 @@ _PRIORITY_ON = 4  # libtorrent's default file priority
 _PRIORITY_OFF = 0
 
 
+STALLED = "Stalled: no peer sent the torrent's metadata"
+"""The error of a magnet whose metadata never arrived (a msgid: the UI translates it)."""
+
+
 class Timer(Protocol):
     """What `call_later` returns: something that can be cancelled (asyncio's `TimerHandle`)."""
 
@@ -146,7 +153,7 @@ class DuplicateDownloadError(DownloadError):
         self.item = item
         super().__init__(
             "Already in the downloads: {name} ({status})",
-            name=item.name,
+            name=item.label,
             status=Phrase(item.status),
         )
 
@@ -190,6 +197,12 @@ class DownloadItem:
     error: str | None
     retry_count: int
     next_retry_at: float | None
+
+    @property
+    def label(self) -> str:
+        """The name rows and messages call it by: what it was added as (a release name that
+        says title, quality and episodes), else the torrent's own name."""
+        return self.title_name or self.name
 
     @property
     def percent(self) -> float:
@@ -330,6 +343,7 @@ class DownloadQueue:
         max_active: int = 3,
         retry_backoff: float = 30.0,
         max_retries: int = 5,
+        metadata_timeout: float = 300.0,
         allow_outside_root: bool = False,
         clock: Callable[[], float] = time.time,
         call_later: CallLater | None = None,
@@ -339,10 +353,11 @@ class DownloadQueue:
         """A queue over `store` and `engine`; nothing happens until `open()`.
 
         `clock` gives Unix seconds (added / started / completed times, retry due times);
-        `call_later(delay, callback)` schedules automatic retries (default: the running loop's
-        `call_later`). `progress_save_interval`: the most seconds of progress a crash loses from
-        the store (libtorrent's resume data has its own interval). `speed_window`: seconds the
-        queue's average speed covers.
+        `call_later(delay, callback)` schedules automatic retries and metadata timeouts
+        (default: the running loop's `call_later`); `metadata_timeout` 0 lets a magnet wait for
+        its metadata forever. `progress_save_interval`: the most seconds of progress a crash
+        loses from the store (libtorrent's resume data has its own interval). `speed_window`:
+        seconds the queue's average speed covers.
         """
         if max_active < 1:
             raise ValueError("max_active must be at least 1")
@@ -353,6 +368,7 @@ class DownloadQueue:
         self._max_active = max_active
         self._retry_backoff = retry_backoff
         self._max_retries = max_retries
+        self._metadata_timeout = metadata_timeout
         self._allow_outside = allow_outside_root
         self._clock = clock
         self._call_later_fn = call_later
@@ -400,6 +416,7 @@ class DownloadQueue:
         for record in list(self._records.values()):
             if record.status in ("downloading", "seeding"):
                 self._bring_back(record, paused=False)
+                self._watch_metadata(record.id)
             elif record.status == "paused" and record.started_at is not None:
                 self._bring_back(record, paused=True)
             elif record.status == "failed" and record.next_retry_at is not None:
@@ -676,15 +693,28 @@ class DownloadQueue:
         self._schedule()
         self._publish_status()
 
-    def clear_completed(self) -> int:
-        """Forget every completed download (files stay); how many."""
+    def remove_many(self, download_ids: Iterable[str], *, delete_files: bool) -> None:
+        """Aniworld's multi-remove: each download as `remove` takes it. The running ones go
+        last, so that a slot they free is not handed to one about to be removed."""
+        records = [self._require(i) for i in download_ids]
+        for record in sorted(records, key=lambda r: r.status == "downloading"):
+            self.remove(record.id, delete_files=delete_files)
+
+    def clear_pending(self) -> int:
+        """Forget every waiting (pending) download, Aniworld's "clear pending"; how many."""
         self._check_open()
-        return self._clear("completed")
+        return self._clear({"pending"})
+
+    def clear_completed(self) -> int:
+        """Forget every finished download — `completed` and `seeding`, the ones
+        `QueueStatistics.completed_count` counts (seeding stops; files stay); how many."""
+        self._check_open()
+        return self._clear({"completed", "seeding"})
 
     def clear_failed(self) -> int:
         """Forget every failed download (files stay); how many."""
         self._check_open()
-        return self._clear("failed")
+        return self._clear({"failed"})
 
     # the queue -----------------------------------------------------------------------------
 
@@ -719,6 +749,7 @@ class DownloadQueue:
             )
         if record.status != "pending" and self._engine.has(record.info_hash):
             self._engine.pause(record.info_hash)
+        self._cancel_timer(download_id)  # a paused magnet is not stalled
         self._live_of(download_id).stop()
         self._set(download_id, status="paused", done=record.done, wanted=record.wanted)
         self._changed(download_id)
@@ -906,6 +937,7 @@ class DownloadQueue:
         download_id = self._download_of(event.info_hash)
         if download_id is None:
             return
+        self._cancel_timer(download_id)
         record = self._records[download_id]
         spec = event.spec
         if spec.torrent is not None:
@@ -1002,11 +1034,16 @@ class DownloadQueue:
         self._publish_status()
 
     def _arm_retry(self, download_id: str, delay: float) -> None:
+        self._arm(download_id, delay, self._auto_retry)
+
+    def _arm(self, download_id: str, delay: float, callback: Callable[[str], None]) -> None:
+        """Run `callback(download_id)` after `delay`; one timer per download (a failed one
+        waits for its retry, a downloading one for its metadata)."""
         self._cancel_timer(download_id)
         try:
-            timer = self._call_later(delay, lambda: self._auto_retry(download_id))
+            timer = self._call_later(delay, lambda: callback(download_id))
         except RuntimeError:
-            log.warning("no event loop: the automatic retry of %s is not planned", download_id)
+            log.warning("no event loop: %s for %s is not planned", callback.__name__, download_id)
             return
         self._timers[download_id] = timer
 
@@ -1032,6 +1069,19 @@ class DownloadQueue:
         self._changed(download_id)
         self._schedule()
         self._publish_status()
+
+    def _watch_metadata(self, download_id: str) -> None:
+        """Stall a magnet that gets no metadata in time."""
+        if self._metadata_timeout > 0 and self._store.torrent(download_id) is None:
+            self._arm(download_id, self._metadata_timeout, self._metadata_overdue)
+
+    def _metadata_overdue(self, download_id: str) -> None:
+        self._timers.pop(download_id, None)
+        record = None if self._closed else self._records.get(download_id)
+        if record is None or record.status != "downloading":
+            return
+        if self._store.torrent(download_id) is None:
+            self._fail(download_id, STALLED)
 
     def _cancel_timer(self, download_id: str) -> None:
         timer = self._timers.pop(download_id, None)
@@ -1067,6 +1117,7 @@ class DownloadQueue:
             self._bring_back(self._records[record.id], paused=False)
         if self._records[record.id].status == "downloading":
             log.info("download started: %s", record.info_hash)
+            self._watch_metadata(record.id)
             self._changed(record.id)
 
     def _bring_back(self, record: DownloadRecord, *, paused: bool) -> None:
@@ -1105,8 +1156,8 @@ class DownloadQueue:
             return False
         return bool(settings.seed_ratio > 0 or settings.seed_time > 0)
 
-    def _clear(self, status: DownloadStatus) -> int:
-        ids = [r.id for r in self._ordered() if r.status == status]
+    def _clear(self, statuses: set[DownloadStatus]) -> int:
+        ids = [r.id for r in self._ordered() if r.status in statuses]
         if not ids:
             return 0
         items = [self._item(self._records[i]) for i in ids]

@@ -331,6 +331,7 @@ class Runtime:
             max_active=config.max_active,
             retry_backoff=config.retry_backoff,
             max_retries=config.max_retries,
+            metadata_timeout=config.metadata_timeout,
             allow_outside_root=config.allow_outside_root,
         )
         queue.open()

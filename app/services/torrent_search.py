@@ -312,11 +312,17 @@ def hit_from_info(info: TorrentInfo) -> TorrentHit:
     )
 
 
+def release_name(title: Title, torrent: AniLibriaTorrent) -> str:
+    """What one of an AniLibria title's torrents is called wherever it is listed or queued:
+    the title, its quality and its episode range ("Драконья бухгалтерия · WEBRip 1080p · 1-6"),
+    so that two torrents of one title can be told apart."""
+    parts = (title.display_name, torrent.quality.string, torrent.series.string)
+    return " · ".join(p for p in parts if p)
+
+
 def hit_from_anilibria(title: Title, torrent: AniLibriaTorrent) -> TorrentHit:
     """A hit from one of an AniLibria title's torrents (AniLibria voices in Russian)."""
-    name = title.names.en or title.display_name
-    parts = [name, torrent.quality.string or "", torrent.series.string or ""]
-    label = " ".join(p for p in parts if p)
+    label = release_name(title, torrent)
     infohash = torrent.hash.lower() if torrent.hash and is_infohash(torrent.hash) else None
     return TorrentHit(
         title=label,

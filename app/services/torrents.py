@@ -195,8 +195,11 @@ class TrackerSummary:
     status: str
     """"working" | "updating" | "error" | "not contacted"."""
     message: str
+    """The tracker's own message; for "error", the error."""
     seeds: int | None
     peers: int | None
+    next_announce: float | None = None
+    """Unix seconds of the next announce; None when none is planned."""
 
 
 # -------------------------------------------------------------------------------------------
@@ -1304,6 +1307,8 @@ def _tracker_summary(entry: Mapping[str, Any]) -> TrackerSummary:
     message = next((m for m in messages if m), "")
     if status == "error":
         message = next((e for e in errors if e), message)
+    # libtorrent marks "no announce planned" with a time far in the past (INT_MIN + 1).
+    announces = [float(v["next_announce"]) for v in versions if v.get("next_announce", 0) > 0]
     seeds = [int(v["scrape_complete"]) for v in versions if v.get("scrape_complete", -1) >= 0]
     peers = [int(v["scrape_incomplete"]) for v in versions if v.get("scrape_incomplete", -1) >= 0]
     return TrackerSummary(
@@ -1313,4 +1318,5 @@ def _tracker_summary(entry: Mapping[str, Any]) -> TrackerSummary:
         message=mask_passkey(_clean(message)),
         seeds=max(seeds) if seeds else None,
         peers=max(peers) if peers else None,
+        next_announce=min(announces) if announces else None,
     )

@@ -112,6 +112,13 @@ MIGRATIONS: list[str] = [
         changed_at REAL NOT NULL
     );
     """,
+    # 5: a download added from a title is called by its release name (title · quality ·
+    # episodes, see `release_name`); older rows held the bare title, which two torrents of one
+    # title share. The quality is not stored: they get the episode range, as they showed it.
+    """
+    UPDATE downloads SET title_name = title_name || ' · ' || episodes
+    WHERE title_name IS NOT NULL AND episodes IS NOT NULL;
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 

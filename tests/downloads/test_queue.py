@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from app.services.downloads import (
+    STALLED,
     DownloadAdded,
     DownloadChanged,
     DownloadCompleted,
@@ -96,6 +97,18 @@ async def test_seeding_until_the_goal_then_completed(harness: Harness) -> None:
     await until(lambda: one(queue, item.id).status == "completed")
 
 
+async def test_clear_completed_clears_what_the_done_count_counts(harness: Harness) -> None:
+    queue = harness.queue(engine={"seed_ratio": 100.0})
+    spec, by_path = harness.torrent()
+    harness.dial()
+    item = queue.add(spec, source="file")
+    await until(lambda: one(queue, item.id).status == "seeding")
+    assert queue.statistics().completed_count == 1
+    assert queue.clear_completed() == 1
+    assert queue.statistics().completed_count == 0 and queue.get(item.id) is None
+    assert harness.files_match(by_path)  # seeding stops, the files stay
+
+
 async def test_magnet_gets_its_name_and_torrent_then_completes(harness: Harness) -> None:
     queue = harness.queue()
     spec, files = harness.torrent(name="Magnet Show")
@@ -111,6 +124,38 @@ async def test_magnet_gets_its_name_and_torrent_then_completes(harness: Harness)
     stored = store.torrent(item.id)
     assert stored is not None and parse_torrent(stored).info_hash == spec.info_hash
     assert [f.path for f in queue.files(item.id)] == [f.path for f in spec.files]
+
+
+async def test_a_magnet_without_metadata_stalls_and_is_retried_like_a_failure(
+    harness: Harness,
+) -> None:
+    queue = harness.queue(metadata_timeout=60.0, retry_backoff=2.0)
+    spec, files = harness.torrent(name="Nobody Has It", seed=False)
+    harness.dial()
+    item = queue.add(parse_magnet(f"magnet:?xt=urn:btih:{spec.info_hash}"), source="magnet")
+    (waiting,) = harness.timers.live()
+    assert waiting.delay == 60.0 and one(queue, item.id).status == "downloading"
+    harness.timers.fire(waiting)
+    stalled = one(queue, item.id)
+    assert stalled.status == "failed" and stalled.error == STALLED
+    await until(lambda: harness.events.of(DownloadFailed))
+    assert [e.item.error for e in harness.events.of(DownloadFailed)] == [STALLED]
+    (retry,) = harness.timers.live()
+    assert retry.delay == 2.0
+
+    harness.seed(spec, files)
+    harness.timers.fire(retry)
+    assert one(queue, item.id).status == "downloading"
+    await until(lambda: one(queue, item.id).status == "completed")
+    assert harness.files_match(files)
+    assert harness.timers.live() == [], "the metadata came: nothing is stalled"
+
+
+async def test_metadata_timeout_0_lets_a_magnet_wait(harness: Harness) -> None:
+    queue = harness.queue(metadata_timeout=0.0)
+    spec, _ = harness.torrent(seed=False)
+    item = queue.add(parse_magnet(f"magnet:?xt=urn:btih:{spec.info_hash}"), source="magnet")
+    assert one(queue, item.id).status == "downloading" and harness.timers.live() == []
 
 
 async def test_priority_then_order_pick_the_next_and_max_active_holds(harness: Harness) -> None:

@@ -185,6 +185,25 @@ def test_migration_from_version_2_keeps_history(
         db.close()
 
 
+def test_migration_5_names_old_title_downloads_with_their_episodes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "anitui.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(db_module, "MIGRATIONS", MIGRATIONS[:4])
+        old = Database.open(path)
+        DownloadStore(old).insert(record(1), None)
+        DownloadStore(old).insert(record(2, title_name=None, episodes=None, source="magnet"), None)
+        old.close()
+    db = Database.open(path)
+    try:
+        store = DownloadStore(db)
+        assert stored(store, "id-1").title_name == "Шоу · 1-12"
+        assert stored(store, "id-2").title_name is None
+    finally:
+        db.close()
+
+
 def test_has_unfinished_ignores_completed_downloads(db: Database) -> None:
     store = DownloadStore(db)
     assert not store.has_unfinished()

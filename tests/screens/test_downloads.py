@@ -8,16 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from app import i18n
 from app.devserver.demo_seeding import DemoSeeding
 from app.messages import DownloadRequested, TitleOpened
 from app.screens.choice import ChoiceScreen
-from app.screens.downloads import DownloadsScreen
+from app.screens.downloads import DownloadsScreen, tracker_line
 from app.screens.file_picker import FilePickerScreen
 from app.screens.title import TitleScreen
 from app.services.torrent_meta import parse_magnet, parse_torrent
+from app.services.torrent_search import hit_from_anilibria, release_name
+from app.services.torrents import TrackerSummary
+from app.sources.anilibria.models import Title, Torrent
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.notifications import notices
@@ -195,6 +198,76 @@ async def test_a_adds_a_magnet_after_refusing_bad_input(app_factory: AppFactory)
         assert app.screen is screen
 
 
+async def test_a_magnet_is_added_with_the_priority_chosen_in_the_prompt(
+    app_factory: AppFactory,
+) -> None:
+    info_hash = "c9e15763f722f23e98a29decdfae341b98d53056"
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        await pilot.press("s")  # stopped: the download waits, its priority is what was chosen
+        await pilot.press("a")
+        await wait_for(pilot, lambda: bool(app.screen.query("#prompt-input")))
+        prompt = app.screen
+        await pilot.press(*f"magnet:?xt=urn:btih:{info_hash}&dn=a-b+c")  # typed, not keys
+        assert prompt.query_one(Input).value.endswith("&dn=a-b+c")
+        await pilot.press("tab", "plus", "shift+tab", "enter")
+        await wait_for(pilot, lambda: len(screen.items) == 1)
+        assert screen.items[0].priority == "HIGH"
+
+
+async def test_a_batch_is_added_with_the_priority_chosen_in_the_file_picker(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    title_id, index = multi_file_torrent(fresh_devserver)
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, title_id, index)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("minus", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FilePickerScreen))
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: len(screen.items) == 1)
+        assert screen.items[0].priority == "LOW" and screen.items[0].selected is None
+
+
+async def test_t_marks_rows_d_removes_the_marked_and_x_clears_the_waiting_after_asking(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    catalog = fresh_devserver.catalog
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await downloads_screen(pilot)
+        queue = screen.queue
+        assert queue is not None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not queue.is_running)
+        for title in catalog.titles[:5]:
+            entry = title["torrents"]["list"][0]
+            queue.add(parse_torrent(catalog.torrent_file(entry["torrent_id"], [])), source="file")
+        await wait_for(pilot, lambda: len(screen.items) == 5)
+        ids = [item.id for item in screen.items]
+
+        await pilot.press("t", "j", "t")  # marks the first and the third
+        table = screen.query_one(KeyTable)
+        assert str(table.get_row_at(0)[0]).startswith("◆")
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")  # "Remove, keep the files"
+        await wait_for(pilot, lambda: [i.id for i in screen.items] == [ids[1], ids[3], ids[4]])
+
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("escape")  # asked first: nothing happens on Cancel
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert len(screen.items) == 3
+        queue.pause(ids[4])  # not waiting: X leaves it
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: [i.id for i in screen.items] == [ids[4]])
+
+
 async def test_a_refused_queue_operation_becomes_a_warning(app_factory: AppFactory) -> None:
     """The download under the cursor is gone by the time the removal is confirmed: the queue
     refuses, and the screen says so instead of failing."""
@@ -242,6 +315,64 @@ async def test_a_second_add_of_the_same_torrent_is_refused_with_a_pointer(
         assert queue is not None and len(queue.items()) == 1
 
 
+async def test_two_torrents_of_a_title_are_named_apart_as_the_torrents_screen_names_them(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    title_id = 9003  # one episode, two qualities: the same episode range twice
+    data = fresh_devserver.catalog.title(title_id)
+    title = Title.parse(data)
+    torrents = [Torrent.parse(entry) for entry in data["torrents"]["list"][:2]]
+    expected = [hit_from_anilibria(title, torrent).title for torrent in torrents]
+    assert expected[0] != expected[1]
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        title_screen = await open_title(pilot, title_id)
+        rows = title_screen.query_one("#title-torrents", KeyTable)
+        rows.focus()
+        for index, name in enumerate(expected):
+            rows.move_cursor(row=index)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda n=name: any(n in x.message for x in notices(app)))  # type: ignore[misc]
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: len(screen.items) == 2)
+        assert [item.label for item in screen.items] == expected
+        table = screen.query_one(KeyTable)
+        assert [str(table.get_row_at(row)[0]) for row in (0, 1)] == expected
+
+
+async def test_details_mark_wanted_files_unlike_watched_and_say_how_trackers_are(
+    app_factory: AppFactory, fresh_devserver: Any, seeding: DemoSeeding
+) -> None:
+    seeding.seeder.set_upload_rate_limit(8 * 1024)  # still in the engine while we look
+    app = app_factory(server=fresh_devserver, **NO_SEEDING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await download_from_title(pilot, 9001, 0)
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("enter")
+        screen = await downloads_screen(pilot)
+        await wait_for(pilot, lambda: status_of(screen) == ["downloading"])
+        await pilot.press("enter")
+        network = screen.query_one("#detail-network", Static)
+        await wait_for(
+            pilot,
+            lambda: "working" in str(network.render()) and "Peers (1)" in str(network.render()),
+            DOWNLOAD_WAIT_S,
+        )
+        assert "next announce in" in str(network.render())
+        files = screen.query_one("#detail-files", DataTable)
+        marks = {str(files.get_row_at(row)[0]) for row in range(files.row_count)}
+        assert marks == {"☑"}
+
+
+def test_a_tracker_line_says_its_error_or_that_it_was_not_asked_yet() -> None:
+    failing = TrackerSummary("http://t/announce", 0, "error", "Connection refused", None, None)
+    assert str(tracker_line(failing, 0.0)) == "http://t/announce  error: Connection refused"
+    waiting = TrackerSummary("http://t/announce", 0, "not contacted", "", None, None, 95.0)
+    assert str(tracker_line(waiting, 5.0)) == (
+        "http://t/announce  not contacted yet · next announce in 01:30"
+    )
+
+
 @pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
 def test_downloads_snapshot(
     snap_compare: Any,
@@ -265,7 +396,7 @@ def test_downloads_snapshot(
             queue.add(
                 spec,
                 title_id=title["id"],
-                title_name=title["names"]["ru"],
+                title_name=release_name(Title.parse(title), Torrent.parse(entry)),
                 episodes=entry["series"]["string"],
                 source="anilibria",
             )
