@@ -5,6 +5,7 @@ the keys in the box."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.app import App
 from textual.command import CommandPalette
@@ -23,6 +24,12 @@ from tests.screens.conftest import AppFactory
 from tests.support import screen_of, wait_for
 
 
+async def open_search(app: App[None], pilot: Any) -> SearchScreen:
+    await pilot.press("3")
+    await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+    return screen_of(app, SearchScreen)
+
+
 def chosen(select: Select[object], value: object) -> Callable[[], bool]:
     return lambda: select.value == value
 
@@ -37,9 +44,7 @@ async def test_a_language_switch_keeps_the_palette_key_the_query_and_the_filters
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
-        screen = screen_of(app, SearchScreen)
+        screen = await open_search(app, pilot)
         genres = screen.query_one("#filter-genre", Select)
         await wait_for(pilot, lambda: len(genres._options) > 1)
         genre = genres._options[1][1]
@@ -62,9 +67,7 @@ async def test_a_language_switch_keeps_the_palette_key_the_query_and_the_filters
 async def test_escape_leaves_the_query_so_digits_are_keys_again(app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
-        screen = screen_of(app, SearchScreen)
+        screen = await open_search(app, pilot)
         query = screen.query_one("#search-query", Input)
         await pilot.press("k", "o")
         await pilot.press("escape")
@@ -83,9 +86,7 @@ async def test_a_refused_advanced_query_keeps_the_keys_in_the_box(
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
-        screen = screen_of(app, SearchScreen)
+        screen = await open_search(app, pilot)
         await pilot.press("ctrl+a")
         query = screen.query_one("#search-query", Input)
         table = screen.query_one(KeyTable)
