@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from app.formatting import date_text, human_size
-from app.i18n import t
+from app.i18n import t, tn
 from app.plaintext import one_line
 from app.screens.base import AniScreen
 from app.screens.debounce import Debounce
@@ -370,7 +370,7 @@ class TorrentsScreen(AniScreen):
                 status.clear()
             return
         if self.results:
-            status.info(t("{count} torrents", count=len(self.results)))
+            status.info(tn("{count} torrent", "{count} torrents", len(self.results)))
         else:
             status.info(t("No torrents found."))
 
