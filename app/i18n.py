@@ -170,6 +170,7 @@ RU: dict[str, str] = {
     "Audio track": "Звуковая дорожка",
     "Stop": "Стоп",
     "muted": "без звука",
+    "{title} — episode {number}": "{title} — серия {number}",
     "vol": "громк.",
     "opening": "опенинг",
     "ending": "эндинг",
