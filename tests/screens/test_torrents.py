@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.services.torrent_search import FALLBACK_LANGUAGES, Language, Source, To
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
+from tests.screens.notifications import notices
 from tests.support import wait_for
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -227,6 +229,13 @@ def test_torrents_snapshot(
     assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)
 
 
+def steady_magnet(detail: TorrentDetailScreen) -> None:
+    """Show the magnet with the local server's port (which differs from run to run) as one
+    fixed five-digit port, so that the snapshot depends on neither."""
+    magnet = detail.query_one("#detail-magnet", Static)
+    magnet.update(Content(re.sub(r"127\.0\.0\.1%3A\d+", "127.0.0.1%3A40000", shown(magnet))))
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_torrent_detail_snapshot(
     snap_compare: Any, app_factory: AppFactory, fresh_devserver: Any, size: tuple[int, int]
@@ -239,6 +248,8 @@ def test_torrent_detail_snapshot(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TorrentDetailScreen))
         detail = pilot.app.screen
         await wait_for(pilot, lambda: detail.detail is not None)
+        assert isinstance(detail, TorrentDetailScreen)
+        steady_magnet(detail)
         await pilot.pause()
 
     assert snap_compare(app_factory(server=fresh_devserver), terminal_size=size, run_before=run)
@@ -258,6 +269,8 @@ def test_torrent_description_snapshot(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TorrentDetailScreen))
         detail = pilot.app.screen
         await wait_for(pilot, lambda: detail.detail is not None)
+        assert isinstance(detail, TorrentDetailScreen)
+        steady_magnet(detail)
         await pilot.pause()
         label = detail.query_one("#detail-description-label")
         detail.query_one("#detail-body").scroll_to_widget(label, top=True, animate=False)
@@ -278,6 +291,24 @@ async def test_validation_errors_are_shown_with_their_details(app_factory: AppFa
         assert "100" in shown(problems)
 
 
+async def test_the_detail_shows_the_whole_magnet(app_factory: AppFactory, devserver: Any) -> None:
+    neko, _tapi = apis(devserver)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_torrents(pilot)
+        await search(pilot, screen, neko.data.torrents[0].infohash)
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, TorrentDetailScreen)
+        await wait_for(pilot, lambda: detail.detail is not None)
+        await pilot.pause()
+        magnet = detail.query_one("#detail-magnet", Static)
+        lines = [strip.text.rstrip() for strip in magnet.render_lines(magnet.region.reset_offset)]
+        assert len(lines) > 1
+        assert detail.detail is not None
+        assert "".join(lines) == detail.detail.shown_magnet
+
+
 async def test_copy_magnet_and_add_to_downloads(app_factory: AppFactory, devserver: Any) -> None:
     from app.screens.file_picker import FilePickerScreen
 
@@ -293,6 +324,10 @@ async def test_copy_magnet_and_add_to_downloads(app_factory: AppFactory, devserv
         await wait_for(pilot, lambda: detail.detail is not None)
         await pilot.press("y")
         assert app.clipboard.startswith("magnet:?xt=urn:btih:" + target.infohash)
+        said = notices(app)[-1].message
+        start = "Magnet link copied to the clipboard: magnet:?xt=urn:btih:"
+        assert said.startswith(start) and "…" in said
+        assert len(said) == len(start) - len("magnet:?xt=urn:btih:") + 60
 
         await pilot.press("d")
         await wait_for(
