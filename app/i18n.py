@@ -253,6 +253,9 @@ RU: dict[str, str] = {
     "Subs": "Суб.",
     "Src": "Ист.",
     "No torrents found.": "Торренты не найдены.",
+    "No torrents in {sources}": "{sources}: торрентов нет",
+    "{sources} failed": "{sources}: ошибка",
+    "{sources} not configured": "{sources}: не настроен",
     "Too many requests: trying again in {seconds} s…": "Слишком много запросов: повтор через {seconds} с…",
     "nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file.": "Ключ nekoBT не задан или неверен: укажите ANITUI_NEKOBT__API_KEY или файл секретов.",
     "{source} refused the search: {details}": "{source} отклонил поиск: {details}",
@@ -537,7 +540,11 @@ RU: dict[str, str] = {
 # A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).
 RU_PLURALS: dict[str, tuple[str, str, str]] = {
     "{count} titles": ("{count} тайтл", "{count} тайтла", "{count} тайтлов"),
-    "{count} torrents": ("{count} торрент", "{count} торрента", "{count} торрентов"),
+    "{count} torrents from {sources}": (
+        "{count} торрент из {sources}",
+        "{count} торрента из {sources}",
+        "{count} торрентов из {sources}",
+    ),
     "{count} seeds": ("{count} сид", "{count} сида", "{count} сидов"),
     "{count} peers": ("{count} пир", "{count} пира", "{count} пиров"),
     "{count} favorites exported to {path}": (

@@ -20,8 +20,10 @@ from app.paths import STYLES_DIR
 from app.screens.torrent_detail import TorrentDetailScreen
 from app.screens.torrents import TorrentsScreen, language_options
 from app.services.torrent_search import FALLBACK_LANGUAGES, Language, Source, TorrentFilters
+from app.sources.errors import BadResponseError
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
+from app.widgets.torrent_text import problem_text
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.notifications import notices
 from tests.support import wait_for
@@ -212,6 +214,7 @@ async def test_bad_nekobt_key_says_so(app_factory: AppFactory, monkeypatch: Any)
         await search(pilot, screen, "1080")
         problems = screen.query_one("#torrents-problems", Static)
         await wait_for(pilot, lambda: "nekoBT key missing or invalid" in shown(problems))
+        assert shown(screen.query_one(StatusLine)) == "nekoBT failed"
 
 
 @pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
@@ -364,7 +367,7 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
 
 
 async def test_torrent_api_without_key_says_what_to_set(
-    app_factory: AppFactory, monkeypatch: Any
+    app_factory: AppFactory, devserver: Any, monkeypatch: Any
 ) -> None:
     monkeypatch.delenv("ANITUI_TORRENT_API__KEY")
     app = app_factory()
@@ -374,6 +377,21 @@ async def test_torrent_api_without_key_says_what_to_set(
         assert table.row_count == 0
         problems = shown(screen.query_one("#torrents-problems", Static))
         assert "Torrent API: set its URL and key" in problems
+        assert shown(screen.query_one(StatusLine)) == "Torrent API not configured"
+        target = apis(devserver)[0].data.torrents[0]
+        await search(pilot, screen, target.infohash)
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        await pilot.press("escape")
+        assert shown(screen.query_one(StatusLine)) == (
+            "1 torrent from nekoBT · Torrent API not configured"
+        )
+
+
+def test_a_problem_names_its_source_once() -> None:
+    error = BadResponseError("nekoBT: the download is not a .torrent file", api="nekoBT")
+    assert problem_text(Source.NEKOBT, error) == "nekoBT: the download is not a .torrent file"
+    other = BadResponseError("no answer", api="nekoBT")
+    assert problem_text(Source.NEKOBT, other) == "nekoBT: no answer"
 
 
 async def test_anilibria_torrent_detail_shows_its_files(
@@ -457,7 +475,9 @@ async def test_later_pages_merge_by_info_hash(
         again = hashes.index(first.hits[0].infohash)
         assert screen.results[again].seeders == 4242
         assert str(table.get_row_at(again)[2]).startswith("4242/")
-        assert shown(screen.query_one(StatusLine)) == f"{len(hashes)} torrents"
+        assert (
+            shown(screen.query_one(StatusLine)) == f"{len(hashes)} torrents from nekoBT, AniLibria"
+        )
 
 
 async def test_language_filter_offers_nekobts_languages(
