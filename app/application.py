@@ -38,6 +38,7 @@ from app.messages import (
 )
 from app.navigation import NAVIGATION, SHARED_STYLESHEETS
 from app.paths import STYLES_DIR
+from app.plaintext import one_line, shortened
 from app.screens.base import AniScreen
 from app.services.events import (
     DownloadEvent,
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("anitui")
 
 QUIT_CONFIRM_SECONDS = 3.0
+COPIED_TEXT_WIDTH = 60
+"""A copy's confirmation shows this much of what was copied: a magnet runs to hundreds."""
 
 
 class AniApp(App[None]):
@@ -233,7 +236,14 @@ class AniApp(App[None]):
     def copy_text(self, message: CopyRequested) -> None:
         # OSC 52: the terminal puts it on the clipboard, also over SSH.
         self.copy_to_clipboard(message.text)
-        tell(self, message.confirmation)
+        tell(
+            self,
+            t(
+                "{what} copied to the clipboard: {text}",
+                what=message.what,
+                text=shortened(one_line(message.text), COPIED_TEXT_WIDTH),
+            ),
+        )
 
     # the player keys -------------------------------------------------------------------------
 

@@ -120,7 +120,7 @@ RU: dict[str, str] = {
     "Copy the stream URL to the clipboard": "Скопировать адрес потока в буфер обмена",
     "Terminal video needs the mpv command: sudo apt-get install -y mpv": "Для видео в терминале нужна команда mpv: sudo apt-get install -y mpv",
     "Terminal video needs a real terminal.": "Для видео в терминале нужен настоящий терминал.",
-    "Stream URL copied to the clipboard.": "Адрес потока скопирован в буфер обмена.",
+    "Stream URL": "Адрес потока",
     "History": "История",
     "Feed": "Лента",
     "When": "Когда",
@@ -135,7 +135,9 @@ RU: dict[str, str] = {
     "yesterday {time}": "вчера {time}",
     "This title has no link.": "У этого тайтла нет ссылки.",
     "This video has no link.": "У этого видео нет ссылки.",
-    "Copied to the clipboard: {link}": "Скопировано в буфер обмена: {link}",
+    "{what} copied to the clipboard: {text}": "{what} — в буфере обмена: {text}",
+    "Title page link": "Ссылка на страницу тайтла",
+    "Video link": "Ссылка на видео",
     "◌ connecting": "◌ подключение",
     "● live": "● на связи",
     "○ polling": "○ опрос",
@@ -146,7 +148,6 @@ RU: dict[str, str] = {
     "Episode {episode} is ready to watch.": "Серия {episode} готова к просмотру.",
     "Episode {episode}: {quality} is ready, other qualities are encoding…": "Серия {episode}: {quality} готово, остальные качества кодируются…",
     "Episode {episode} is encoding: {percent}% ({quality})": "Серия {episode} кодируется: {percent}% ({quality})",
-    "{count} favorites exported to {path}": "Избранное ({count}) сохранено в {path}",
     "{added} favorites imported, {already} were already there": "Импортировано в избранное: {added}, уже были: {already}",
     "Export favorites to the file:": "Сохранить избранное в файл:",
     "Import favorites from the file:": "Загрузить избранное из файла:",
@@ -171,6 +172,7 @@ RU: dict[str, str] = {
     "Audio track": "Звуковая дорожка",
     "Stop": "Стоп",
     "muted": "без звука",
+    "{title} — episode {number}": "{title} — серия {number}",
     "vol": "громк.",
     "opening": "опенинг",
     "ending": "эндинг",
@@ -208,14 +210,12 @@ RU: dict[str, str] = {
     "Any season": "Любой сезон",
     "Any genre": "Любой жанр",
     "Any team member": "Любой участник",
-    "{count} titles": "{count} тайтлов",
     "episodes out {out} of {planned}": "вышло {out} из {planned}",
     "Poster": "Постер",
     "No poster.": "Нет постера.",
     "Keys": "Клавиши",
     "minutes": "мин",
     "Language: {lang}": "Язык: {lang}",
-    "Loaded {count} titles.": "Загружено тайтлов: {count}.",
     "The end of the list.": "Конец списка.",
     "Title": "Тайтл",
     "Could not load the title.": "Не удалось загрузить тайтл.",
@@ -252,8 +252,10 @@ RU: dict[str, str] = {
     "Group": "Группа",
     "Subs": "Суб.",
     "Src": "Ист.",
-    "{count} torrents": "Торрентов: {count}",
     "No torrents found.": "Торренты не найдены.",
+    "No torrents in {sources}": "{sources}: торрентов нет",
+    "{sources} failed": "{sources}: ошибка",
+    "{sources} not configured": "{sources}: не настроен",
     "Too many requests: trying again in {seconds} s…": "Слишком много запросов: повтор через {seconds} с…",
     "nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file.": "Ключ nekoBT не задан или неверен: укажите ANITUI_NEKOBT__API_KEY или файл секретов.",
     "{source} refused the search: {details}": "{source} отклонил поиск: {details}",
@@ -279,7 +281,7 @@ RU: dict[str, str] = {
     "Category": "Категория",
     "Few peers share this torrent.": "Этот торрент почти никто не раздаёт.",
     "No magnet link for this torrent.": "У этого торрента нет magnet-ссылки.",
-    "Magnet copied to the clipboard.": "Magnet-ссылка скопирована в буфер обмена.",
+    "Magnet link": "Magnet-ссылка",
     "Torrent API: set its URL and key to search info-hashes and IMDb ids there.": "Torrent API: задайте его адрес и ключ, чтобы искать там info-hash и IMDb id.",
     "Added to downloads: {name} (6 opens Downloads)": "Добавлено в загрузки: {name} (6 — к загрузкам)",
     "Downloads are unavailable: libtorrent could not start (see the log).": "Загрузки недоступны: libtorrent не запустился (подробности в журнале).",
@@ -302,17 +304,13 @@ RU: dict[str, str] = {
     "updating…": "обновляется…",
     "not contacted yet": "ещё не опрошен",
     "error": "ошибка",
-    "{count} seeds": "сидов: {count}",
-    "{count} peers": "пиров: {count}",
     "next announce in {time}": "следующий анонс через {time}",
     "Peers ({count})": "Пиры ({count})",
     "(+ / − change it)": "(+ / − меняют)",
     "Mark": "Отметить",
     "Clear waiting": "Убрать ждущие",
-    "Remove {count} marked downloads?": "Удалить отмеченные загрузки ({count})?",
     "Nothing is waiting.": "Ничего не ждёт.",
     "Cleared {count} waiting.": "Убрано ждущих: {count}.",
-    "Clear all {count} waiting downloads?": "Убрать все ждущие загрузки ({count})?",
     "Clear the waiting downloads": "Убрать ждущие загрузки",
     "Stalled: no peer sent the torrent's metadata": "Застряла: никто не прислал метаданные торрента",
     "Done": "Готово",
@@ -329,10 +327,8 @@ RU: dict[str, str] = {
     "Upload": "Отдача",
     "Retries": "Повторы",
     "ETA {eta}": "осталось {eta}",
-    "Retrying {count} failed downloads.": "Повторяем неудачные загрузки: {count}.",
     "Nothing failed to retry.": "Нечего повторять: ошибок нет.",
     "Error": "Ошибка",
-    "{chosen} of {total} files · {size}": "{chosen} из {total} файлов · {size}",
     "Choose at least one file.": "Выберите хотя бы один файл.",
     "space check · a all / none · Enter {action} · Esc cancel": "пробел — отметить · a — все / ни одного · Enter — {action} · Esc — отмена",
     "{free} free": "свободно {free}",
@@ -541,6 +537,43 @@ RU: dict[str, str] = {
     "libmpv could not start: {reason}": "libmpv не запустился: {reason}",
 }
 
+# A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).
+RU_PLURALS: dict[str, tuple[str, str, str]] = {
+    "{count} titles": ("{count} тайтл", "{count} тайтла", "{count} тайтлов"),
+    "{count} torrents from {sources}": (
+        "{count} торрент из {sources}",
+        "{count} торрента из {sources}",
+        "{count} торрентов из {sources}",
+    ),
+    "{count} seeds": ("{count} сид", "{count} сида", "{count} сидов"),
+    "{count} peers": ("{count} пир", "{count} пира", "{count} пиров"),
+    "{count} favorites exported to {path}": (
+        "{count} тайтл из избранного сохранён в {path}",
+        "{count} тайтла из избранного сохранены в {path}",
+        "{count} тайтлов из избранного сохранены в {path}",
+    ),
+    "Remove {count} marked downloads?": (
+        "Удалить {count} отмеченную загрузку?",
+        "Удалить {count} отмеченные загрузки?",
+        "Удалить {count} отмеченных загрузок?",
+    ),
+    "Clear all {count} waiting downloads?": (
+        "Убрать {count} ждущую загрузку?",
+        "Убрать все {count} ждущие загрузки?",
+        "Убрать все {count} ждущих загрузок?",
+    ),
+    "Retrying {count} failed downloads.": (
+        "Повторяем {count} неудачную загрузку.",
+        "Повторяем {count} неудачные загрузки.",
+        "Повторяем {count} неудачных загрузок.",
+    ),
+    "{chosen} of {count} files · {size}": (
+        "{chosen} из {count} файла · {size}",
+        "{chosen} из {count} файлов · {size}",
+        "{chosen} из {count} файлов · {size}",
+    ),
+}
+
 _TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}
 
 
@@ -577,6 +610,28 @@ def t(msgid: str, /, **values: object) -> str:
     """`msgid` in the current language, with `{name}` placeholders filled from `values`."""
     text = _TABLES[_current].get(msgid, msgid)
     return text.format(**values) if values else text
+
+
+def tn(singular: str, plural: str, count: int, /, **values: object) -> str:
+    """The form of a message about `count` things that fits `count`, with `{count}` and the
+    other placeholders filled.
+
+    English picks `singular` for 1 and `plural` otherwise; Russian looks `plural` up in
+    `RU_PLURALS` and picks the form for 1 (1, 21, 101…), for 2–4 (2, 23…) or for the rest
+    (0, 5–20, 25…).
+    """
+    if _current == "ru" and plural in RU_PLURALS:
+        one, few, many = RU_PLURALS[plural]
+        tens, units = count % 100, count % 10
+        if units == 1 and tens != 11:
+            text = one
+        elif 2 <= units <= 4 and not 12 <= tens <= 14:
+            text = few
+        else:
+            text = many
+    else:
+        text = singular if count == 1 else plural
+    return text.format(count=count, **values)
 
 
 def weekday(day: int, *, short: bool = False) -> str:

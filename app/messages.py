@@ -124,9 +124,10 @@ class FavoritesSyncRequested(Message):
 
 
 class CopyRequested(Message):
-    """Copy `text` to the clipboard (OSC 52, also over SSH) and say so with `confirmation`."""
+    """Copy `text` to the clipboard (OSC 52, also over SSH); the confirmation names it with
+    `what` (translated, e.g. "Magnet link") and shows it shortened."""
 
-    def __init__(self, text: str, confirmation: str) -> None:
+    def __init__(self, text: str, what: str) -> None:
         super().__init__()
         self.text = text
-        self.confirmation = confirmation
+        self.what = what

@@ -41,6 +41,16 @@ def one_line(text: str | None) -> str:
     return " ".join(clean(text).split())
 
 
+def shortened(text: str, width: int) -> str:
+    """`text` cut in the middle to at most `width` characters, so that both its start (a
+    scheme, a name) and its end (an id, a file) still show."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + text[len(text) - tail :]
+
+
 class _TextExtractor(HTMLParser):
     _BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import app.services
-from app.i18n import RU
+from app.i18n import RU, RU_PLURALS
 from app.services.errors import ExplainedError
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -88,6 +88,17 @@ def shown_msgids() -> dict[str, str]:
 def test_every_shown_string_has_a_russian_translation() -> None:
     missing = {msgid: where for msgid, where in shown_msgids().items() if msgid not in RU}
     assert missing == {}
+
+
+def test_every_plural_has_its_russian_forms() -> None:
+    plurals: dict[str, str] = {}
+    for path in sorted(APP.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tn":
+                for msgid in literals(node.args[1]):
+                    plurals.setdefault(msgid, path.name)
+    assert "{count} titles" in plurals
+    assert {msgid: where for msgid, where in plurals.items() if msgid not in RU_PLURALS} == {}
 
 
 def test_the_scan_sees_every_kind_of_msgid() -> None:

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from app.controllers.base import Controller
-from app.i18n import t
+from app.i18n import t, tn
 from app.plaintext import one_line
 from app.services.events import FavoritesEvent
 from app.sources.anilibria.models import Title
@@ -81,7 +81,12 @@ class FavoritesController(Controller):
         async def export(text: str) -> str:
             path = Path(text).expanduser()
             count = await asyncio.to_thread(favorites.export_to, path)
-            return t("{count} favorites exported to {path}", count=str(count), path=str(path))
+            return tn(
+                "{count} favorite exported to {path}",
+                "{count} favorites exported to {path}",
+                count,
+                path=str(path),
+            )
 
         self.app.push_screen(
             PromptScreen(t("Export favorites to the file:"), export, value=FAVORITES_FILE),

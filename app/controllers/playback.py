@@ -12,7 +12,7 @@ from textual.app import SuspendNotSupported
 
 from app.controllers.base import Controller
 from app.i18n import t
-from app.messages import EpisodeDownloadRequested
+from app.messages import CopyRequested, EpisodeDownloadRequested
 from app.plaintext import one_line
 from app.services.events import PlayerEvent
 from app.services.player import (
@@ -262,8 +262,7 @@ class PlaybackController(Controller):
             title, episode, stream_url=self.runtime.catalog.client.stream_url
         )
         if stream is not None:
-            self.app.copy_to_clipboard(stream[0])
-            self.tell(t("Stream URL copied to the clipboard."))
+            self.app.post_message(CopyRequested(stream[0], t("Stream URL")))
 
     async def _play(self, title: Title, episode: int | float) -> None:
         catalog = self.runtime.catalog

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowKey
 
 from app.formatting import date_text, human_size
-from app.i18n import t
+from app.i18n import t, tn
 from app.messages import DownloadPlayRequested, DownloadRequested
 from app.plaintext import one_line
 from app.screens.base import AniScreen
@@ -116,9 +116,9 @@ def tracker_line(tracker: TrackerSummary, now: float) -> Text:
             ": " + one_line(tracker.message), style=style if tracker.status == "error" else "dim"
         )
     if tracker.seeds is not None:
-        line.append(" · " + t("{count} seeds", count=str(tracker.seeds)))
+        line.append(" · " + tn("{count} seed", "{count} seeds", tracker.seeds))
     if tracker.peers is not None:
-        line.append(" · " + t("{count} peers", count=str(tracker.peers)))
+        line.append(" · " + tn("{count} peer", "{count} peers", tracker.peers))
     if tracker.next_announce is not None:
         wait = clock(max(0.0, tracker.next_announce - now))
         line.append(" · " + t("next announce in {time}", time=wait), style="dim")
@@ -403,7 +403,12 @@ class DownloadsScreen(AniScreen):
             queue.retry([item.id])
         elif any(i.status == "failed" for i in self.items):
             count = len(queue.retry(None))
-            tell(self, t("Retrying {count} failed downloads.", count=str(count)))
+            tell(
+                self,
+                tn(
+                    "Retrying {count} failed download.", "Retrying {count} failed downloads.", count
+                ),
+            )
         else:
             tell(self, t("Nothing failed to retry."))
 
@@ -437,7 +442,9 @@ class DownloadsScreen(AniScreen):
         question = (
             t("Remove this download?")
             if len(targets) == 1
-            else t("Remove {count} marked downloads?", count=str(len(targets)))
+            else tn(
+                "Remove {count} marked download?", "Remove {count} marked downloads?", len(targets)
+            )
         )
         names = " · ".join(item.label for item in targets[:3])
         self.app.push_screen(
@@ -472,7 +479,11 @@ class DownloadsScreen(AniScreen):
 
         self.app.push_screen(
             ChoiceScreen(
-                t("Clear all {count} waiting downloads?", count=str(waiting)),
+                tn(
+                    "Clear the {count} waiting download?",
+                    "Clear all {count} waiting downloads?",
+                    waiting,
+                ),
                 [Choice("clear", t("Clear the waiting downloads"))],
                 tone="error",
             ),

@@ -16,7 +16,6 @@ from app import i18n
 from app.formatting import clock_time, same_day
 from app.i18n import t
 from app.messages import CopyRequested, TitleOpened
-from app.plaintext import one_line
 from app.screens.base import AniScreen
 from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
 from app.services.catalog import title_page_url, video_url
@@ -241,14 +240,14 @@ class FeedScreen(AniScreen):
         """Put the row's link on the clipboard (OSC 52) and show it."""
         if row.title is not None:
             link = title_page_url(self.runtime.settings.anilibria.site, row.title)
+            what = t("Title page link")
             missing = t("This title has no link.")
         else:
             assert row.video is not None
             link = video_url(row.video)
+            what = t("Video link")
             missing = t("This video has no link.")
         if link is None:
             tell(self, missing, severity="warning")
             return
-        self.post_message(
-            CopyRequested(link, t("Copied to the clipboard: {link}", link=one_line(link)))
-        )
+        self.post_message(CopyRequested(link, what))

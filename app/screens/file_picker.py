@@ -18,7 +18,7 @@ from textual.widgets import Label, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from app.formatting import human_size
-from app.i18n import t
+from app.i18n import t, tn
 from app.plaintext import one_line
 from app.services.downloads import DownloadPriority
 from app.services.torrent_meta import TorrentFile
@@ -219,10 +219,11 @@ class FilePickerScreen(ModalScreen[Picked | None]):
         chosen = [f for f in self.files if f.index in tree.checked]
         size = sum(f.size for f in chosen)
         summary = Text(
-            t(
-                "{chosen} of {total} files · {size}",
+            tn(
+                "{chosen} of {count} file · {size}",
+                "{chosen} of {count} files · {size}",
+                len(self.files),
                 chosen=str(len(chosen)),
-                total=str(len(self.files)),
                 size=human_size(size),
             )
         )

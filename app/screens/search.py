@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Checkbox, DataTable, Footer, Input, Select
 
 from app import i18n
-from app.i18n import t
+from app.i18n import t, tn
 from app.messages import TitleOpened
 from app.screens.base import TitleListScreen
 from app.screens.debounce import Debounce
@@ -234,7 +234,7 @@ class SearchScreen(TitleListScreen):
             self.query_one(KeyTable).focus()
         self.results_wanted = False
         if titles:
-            status.info(t("{count} titles", count=len(titles)))
+            status.info(tn("{count} title", "{count} titles", len(titles)))
         else:
             status.info(t("No titles found."))
 

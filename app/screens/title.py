@@ -420,6 +420,8 @@ class TitleScreen(AniScreen):
         favorite = self.runtime.favorites.contains(self.title_id)
         button = self.query_one("#title-favorite", Button)
         button.label = f"{'★' if favorite else '☆'} {t('In favorites' if favorite else 'Favorite')}"
+        # A Button keeps the width of its first label ("★ In" for "★ In favorites") otherwise.
+        button.refresh(layout=True)
 
     @on(Button.Pressed, "#title-download")
     def action_download(self) -> None:

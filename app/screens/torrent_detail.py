@@ -261,7 +261,7 @@ class TorrentDetailScreen(AniScreen):
         if not magnet:
             tell(self, t("No magnet link for this torrent."), severity="warning")
             return
-        self.post_message(CopyRequested(magnet, t("Magnet copied to the clipboard.")))
+        self.post_message(CopyRequested(magnet, t("Magnet link")))
 
     @on(Button.Pressed, "#detail-download")
     @work(group="detail-download", exit_on_error=False)

@@ -40,7 +40,7 @@ from app.sources.nekobt.client import TorrentSort
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, RowItems, cell
-from app.widgets.torrent_text import level_text, problem_text
+from app.widgets.torrent_text import answer_text, level_text, problem_text
 
 SORTS: tuple[tuple[str, TorrentSort], ...] = (
     ("Newest", "latest"),
@@ -152,6 +152,9 @@ class TorrentsScreen(AniScreen):
         """The request the results on screen answer."""
         self.page = 0
         self.more = False
+        self.replies: dict[Source, SourceError | None] = {}
+        """What each source asked for the results on screen said: None for an answer, else
+        its error; a later page's reply replaces an earlier one's."""
         self.paging = False
         self.debounce = Debounce(
             self,
@@ -366,13 +369,12 @@ class TorrentsScreen(AniScreen):
             networks = [e for e in result.errors.values() if isinstance(e, NetworkError)]
             if len(networks) == len(result.errors):
                 status.failed(networks[0], hint_demo=not self.runtime.settings.demo)
-            else:
-                status.clear()
-            return
-        if self.results:
-            status.info(t("{count} torrents", count=len(self.results)))
-        else:
-            status.info(t("No torrents found."))
+                return
+        if page == 0:
+            self.replies = {}
+        self.replies.update(dict.fromkeys(result.answered))
+        self.replies.update(result.errors)
+        status.info(answer_text(len(self.results), self.replies))
 
     def show_results(self, hits: list[TorrentHit], *, append: bool) -> None:
         """Show `hits`; appended, a hit already listed (same info-hash) completes its row."""

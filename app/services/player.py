@@ -29,6 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+from app.i18n import t
 from app.services.errors import ExplainedError
 from app.services.events import EventBus, PlayerEvent
 from app.sources.anilibria.models import Episode, Player, Title
@@ -294,7 +295,8 @@ def _media_title(session: _Session) -> str:
 
 
 def _episode_media_title(title: Title, number: int | float) -> str:
-    return f"{title.display_name} — episode {number}"
+    # Shown as is by the Now-playing bar and mpv's own title: a value, not an error to explain.
+    return t("{title} — episode {number}", title=title.display_name, number=number)
 
 
 def _quote(value: str) -> str:

@@ -194,7 +194,10 @@ class TorrentSearchResult:
     """nekoBT's recommended / similar media and the filters it read from the query; the
     Torrent API's movie title."""
     errors: Mapping[Source, SourceError] = field(default_factory=dict)
-    """Sources that failed; the hits are the others'."""
+    """Sources that failed or cannot be asked (`SourceUnavailableError`); the hits are the
+    others'."""
+    answered: tuple[Source, ...] = ()
+    """The sources asked that answered (with hits or without)."""
     jump: TorrentHit | None = None
     """The hit an info-hash query matched, when one did."""
 
@@ -503,6 +506,7 @@ class TorrentSearchService:
         hits: list[TorrentHit] = []
         hints: list[str] = []
         errors: dict[Source, SourceError] = {}
+        answered: list[Source] = []
         more = False
         for source, answer in zip(asked, answers, strict=True):
             if isinstance(answer, SourceError):
@@ -513,6 +517,7 @@ class TorrentSearchService:
             found, source_more, source_hints = answer
             if source is not Source.NEKOBT:
                 found = [h for h in found if passes(h, filters)]
+            answered.append(source)
             hits.extend(found)
             more = more or source_more
             hints.extend(source_hints)
@@ -522,7 +527,9 @@ class TorrentSearchService:
         jump = None
         if kind == "infohash":
             jump = next((h for h in merged if h.infohash == text.lower()), None)
-        return TorrentSearchResult(kind, tuple(merged), more, tuple(hints), errors, jump)
+        return TorrentSearchResult(
+            kind, tuple(merged), more, tuple(hints), errors, tuple(answered), jump
+        )
 
     async def _nekobt(self, text: str, filters: TorrentFilters, page: int) -> _Hits:
         languages = filters.languages or None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from app.i18n import t
+from collections.abc import Mapping
+
+from app.i18n import t, tn
 from app.plaintext import one_line
-from app.services.torrent_search import SOURCE_NAMES, Source, SourceUnavailableError
+from app.services.torrent_search import (
+    SOURCE_NAMES,
+    Source,
+    SourceUnavailableError,
+)
 from app.sources.errors import SourceError
 from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
 from app.sources.torrentapi.models import TorrentApiError
@@ -34,4 +40,35 @@ def problem_text(source: Source, error: SourceError) -> str:
     if isinstance(error, TorrentApiError):
         # Its own text names the error word and what to do; "The server answered" would not.
         return one_line(str(error))
-    return f"{name}: {describe_error(error)}"
+    text = describe_error(error)
+    # A source error's own text may already start with its source's name.
+    return text if text.startswith(f"{name}:") else f"{name}: {text}"
+
+
+def answer_text(count: int, replies: Mapping[Source, SourceError | None]) -> str:
+    """How a search went, on one line: the `count` torrents listed and the sources that
+    answered (`replies` None), failed (`problem_text` says why) or are not configured."""
+
+    def names(sources: list[Source]) -> str:
+        return ", ".join(SOURCE_NAMES[s] for s in sources)
+
+    answered = [s for s, e in replies.items() if e is None]
+    unconfigured = [s for s, e in replies.items() if isinstance(e, SourceUnavailableError)]
+    failed = [s for s in replies if s not in answered and s not in unconfigured]
+    parts = []
+    if answered:
+        parts.append(
+            tn(
+                "{count} torrent from {sources}",
+                "{count} torrents from {sources}",
+                count,
+                sources=names(answered),
+            )
+            if count
+            else t("No torrents in {sources}", sources=names(answered))
+        )
+    if failed:
+        parts.append(t("{sources} failed", sources=names(failed)))
+    if unconfigured:
+        parts.append(t("{sources} not configured", sources=names(unconfigured)))
+    return " · ".join(parts) or t("No torrents found.")

@@ -39,6 +39,18 @@ async def prompt_screen(pilot: Any) -> PromptScreen[Any]:
     return screen_of(pilot.app, PromptScreen)
 
 
+async def test_the_favorite_button_fits_its_new_label(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_title(pilot, 9001)
+        await pilot.press("f")
+        await wait_for(pilot, partial(app.runtime.favorites.contains, 9001))
+        await pilot.pause()
+        button = screen.query_one("#title-favorite", Button)
+        assert str(button.label) == "★ In favorites"
+        assert button.content_region.width >= len("★ In favorites")
+
+
 async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
     app_factory: AppFactory,
 ) -> None:

@@ -125,7 +125,8 @@ async def test_enter_and_y_copy_links(app_factory: AppFactory, devserver: Any) -
         await pilot.press("enter")
         assert app.clipboard == link_of(videos[0])
         assert isinstance(app.screen, FeedScreen)  # a video does not open anything
-        assert any(link_of(videos[0]) in n.message for n in notices(app))
+        said = f"Video link copied to the clipboard: {link_of(videos[0])}"
+        assert said in [n.message for n in notices(app)]
 
         await move_to(pilot, screen, videos[1])
         await pilot.press("y")

@@ -120,6 +120,19 @@ async def test_search_as_you_type(app_factory: AppFactory, devserver: Any) -> No
         assert searches[-1] == word
 
 
+async def test_search_counts_its_titles_in_russian(app_factory: AppFactory, devserver: Any) -> None:
+    name = devserver.catalog.titles[3]["names"]["en"]
+    app = app_factory(lang="ru")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press(*name)
+        status = app.screen.query_one(StatusLine)
+        table = app.screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: str(status.render()) == f"{table.row_count} тайтла")
+        assert table.row_count == 4
+
+
 async def test_search_filter_by_genre(app_factory: AppFactory, devserver: Any) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -16,6 +16,7 @@ import pytest
 
 from app.screens.choice import ChoiceScreen
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
 from tests.screens.test_playback import HEADLESS_PLAYER, open_title
 from tests.support import wait_for
 
@@ -38,6 +39,8 @@ async def test_copy_the_stream_url(over_ssh: None, app_factory: AppFactory) -> N
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: "/videos/media/ts/9001/1/1080/" in app.clipboard)
         assert app.now_playing is None
+        said = notices(app)[-1].message
+        assert said.startswith("Stream URL copied to the clipboard: http") and "…" in said
 
 
 async def test_download_the_episode_instead(over_ssh: None, app_factory: AppFactory) -> None:

@@ -45,6 +45,20 @@ def mark(screen: TitleScreen, row: int) -> str:
     return str(screen.query_one("#title-episodes", KeyTable).get_row_at(row)[0])
 
 
+async def test_the_now_playing_bar_speaks_russian(app_factory: AppFactory) -> None:
+    app = app_factory(lang="ru", **HEADLESS_PLAYER)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: playing(app).muted, timeout=10)
+        text = str(screen.query_one(NowPlayingBar).render())
+        assert "— серия 1" in text and "без звука" in text
+        assert "episode" not in text
+        await pilot.press("x")
+
+
 async def test_play_pause_stop_and_marks(player_app: AniApp) -> None:
     app = player_app
     async with app.run_test(size=(120, 40)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,9 +20,12 @@ from app.paths import STYLES_DIR
 from app.screens.torrent_detail import TorrentDetailScreen
 from app.screens.torrents import TorrentsScreen, language_options
 from app.services.torrent_search import FALLBACK_LANGUAGES, Language, Source, TorrentFilters
+from app.sources.errors import BadResponseError
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
+from app.widgets.torrent_text import problem_text
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
+from tests.screens.notifications import notices
 from tests.support import wait_for
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -210,6 +214,7 @@ async def test_bad_nekobt_key_says_so(app_factory: AppFactory, monkeypatch: Any)
         await search(pilot, screen, "1080")
         problems = screen.query_one("#torrents-problems", Static)
         await wait_for(pilot, lambda: "nekoBT key missing or invalid" in shown(problems))
+        assert shown(screen.query_one(StatusLine)) == "nekoBT failed"
 
 
 @pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
@@ -227,6 +232,13 @@ def test_torrents_snapshot(
     assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)
 
 
+def steady_magnet(detail: TorrentDetailScreen) -> None:
+    """Show the magnet with the local server's port (which differs from run to run) as one
+    fixed five-digit port, so that the snapshot depends on neither."""
+    magnet = detail.query_one("#detail-magnet", Static)
+    magnet.update(Content(re.sub(r"127\.0\.0\.1%3A\d+", "127.0.0.1%3A40000", shown(magnet))))
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_torrent_detail_snapshot(
     snap_compare: Any, app_factory: AppFactory, fresh_devserver: Any, size: tuple[int, int]
@@ -239,6 +251,8 @@ def test_torrent_detail_snapshot(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TorrentDetailScreen))
         detail = pilot.app.screen
         await wait_for(pilot, lambda: detail.detail is not None)
+        assert isinstance(detail, TorrentDetailScreen)
+        steady_magnet(detail)
         await pilot.pause()
 
     assert snap_compare(app_factory(server=fresh_devserver), terminal_size=size, run_before=run)
@@ -258,6 +272,8 @@ def test_torrent_description_snapshot(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TorrentDetailScreen))
         detail = pilot.app.screen
         await wait_for(pilot, lambda: detail.detail is not None)
+        assert isinstance(detail, TorrentDetailScreen)
+        steady_magnet(detail)
         await pilot.pause()
         label = detail.query_one("#detail-description-label")
         detail.query_one("#detail-body").scroll_to_widget(label, top=True, animate=False)
@@ -278,6 +294,24 @@ async def test_validation_errors_are_shown_with_their_details(app_factory: AppFa
         assert "100" in shown(problems)
 
 
+async def test_the_detail_shows_the_whole_magnet(app_factory: AppFactory, devserver: Any) -> None:
+    neko, _tapi = apis(devserver)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_torrents(pilot)
+        await search(pilot, screen, neko.data.torrents[0].infohash)
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, TorrentDetailScreen)
+        await wait_for(pilot, lambda: detail.detail is not None)
+        await pilot.pause()
+        magnet = detail.query_one("#detail-magnet", Static)
+        lines = [strip.text.rstrip() for strip in magnet.render_lines(magnet.region.reset_offset)]
+        assert len(lines) > 1
+        assert detail.detail is not None
+        assert "".join(lines) == detail.detail.shown_magnet
+
+
 async def test_copy_magnet_and_add_to_downloads(app_factory: AppFactory, devserver: Any) -> None:
     from app.screens.file_picker import FilePickerScreen
 
@@ -293,6 +327,10 @@ async def test_copy_magnet_and_add_to_downloads(app_factory: AppFactory, devserv
         await wait_for(pilot, lambda: detail.detail is not None)
         await pilot.press("y")
         assert app.clipboard.startswith("magnet:?xt=urn:btih:" + target.infohash)
+        said = notices(app)[-1].message
+        start = "Magnet link copied to the clipboard: magnet:?xt=urn:btih:"
+        assert said.startswith(start) and "…" in said
+        assert len(said) == len(start) - len("magnet:?xt=urn:btih:") + 60
 
         await pilot.press("d")
         await wait_for(
@@ -329,7 +367,7 @@ async def test_no_key_is_bound_twice_or_dead(app_factory: AppFactory, devserver:
 
 
 async def test_torrent_api_without_key_says_what_to_set(
-    app_factory: AppFactory, monkeypatch: Any
+    app_factory: AppFactory, devserver: Any, monkeypatch: Any
 ) -> None:
     monkeypatch.delenv("ANITUI_TORRENT_API__KEY")
     app = app_factory()
@@ -339,6 +377,21 @@ async def test_torrent_api_without_key_says_what_to_set(
         assert table.row_count == 0
         problems = shown(screen.query_one("#torrents-problems", Static))
         assert "Torrent API: set its URL and key" in problems
+        assert shown(screen.query_one(StatusLine)) == "Torrent API not configured"
+        target = apis(devserver)[0].data.torrents[0]
+        await search(pilot, screen, target.infohash)
+        await wait_for(pilot, lambda: isinstance(app.screen, TorrentDetailScreen))
+        await pilot.press("escape")
+        assert shown(screen.query_one(StatusLine)) == (
+            "1 torrent from nekoBT · Torrent API not configured"
+        )
+
+
+def test_a_problem_names_its_source_once() -> None:
+    error = BadResponseError("nekoBT: the download is not a .torrent file", api="nekoBT")
+    assert problem_text(Source.NEKOBT, error) == "nekoBT: the download is not a .torrent file"
+    other = BadResponseError("no answer", api="nekoBT")
+    assert problem_text(Source.NEKOBT, other) == "nekoBT: no answer"
 
 
 async def test_anilibria_torrent_detail_shows_its_files(
@@ -422,7 +475,9 @@ async def test_later_pages_merge_by_info_hash(
         again = hashes.index(first.hits[0].infohash)
         assert screen.results[again].seeders == 4242
         assert str(table.get_row_at(again)[2]).startswith("4242/")
-        assert shown(screen.query_one(StatusLine)) == f"{len(hashes)} torrents"
+        assert (
+            shown(screen.query_one(StatusLine)) == f"{len(hashes)} torrents from nekoBT, AniLibria"
+        )
 
 
 async def test_language_filter_offers_nekobts_languages(

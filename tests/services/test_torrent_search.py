@@ -172,8 +172,10 @@ async def test_one_source_failing_leaves_the_others(devserver: Any) -> None:
         result = await search.search("Starlight")
         assert isinstance(result.errors[Source.NEKOBT], NekoBtAuthError)
         assert result.hits and all(h.sources == (Source.ANILIBRIA,) for h in result.hits)
+        assert result.answered == (Source.ANILIBRIA,)
         imdb = await search.search("tt9000001")
         assert isinstance(imdb.errors[Source.TORRENT_API], SourceUnavailableError)
+        assert imdb.answered == ()
     finally:
         await close(search)
 
