@@ -798,6 +798,9 @@ class PlayerService:
             offered=None,
             saved_at=self._clock(),
         )
+        # `pause` is a global mpv property: it outlives the file it was set on, so an episode
+        # paused then stopped would leave the next one waiting on a paused first frame.
+        self._command("set", "pause", "no")
         self._load(self._session, start=start)
         return True
 
