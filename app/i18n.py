@@ -539,6 +539,15 @@ RU: dict[str, str] = {
     "libmpv is not installed ({reason}). Install it: {command}": "libmpv не установлен ({reason}). Установите его: {command}",
     "python-mpv is missing ({reason}): reinstall anitui": "Нет python-mpv ({reason}): переустановите anitui",
     "libmpv could not start: {reason}": "libmpv не запустился: {reason}",
+    "Always": "Всегда",
+    "Ask each time": "Спрашивать каждый раз",
+    "In this terminal (mpv's terminal video)": "В этом терминале (видео mpv в терминале)",
+    "Your settings decide this: [player] no_display = {how}.": "Это решают ваши настройки: [player] no_display = {how}.",
+    "Without a display: {how}.": "Без экрана: {how}.",
+    "Without a display, how should episodes play?": "Как воспроизводить серии без экрана?",
+    "Always play this way (a; the palette changes it)": "Всегда так (a; изменить — в палитре команд)",
+    "Playback without a display": "Воспроизведение без экрана",
+    "Ask each time, or always play one way (over SSH)": "Спрашивать каждый раз или всегда одним способом (по SSH)",
 }
 
 _TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}

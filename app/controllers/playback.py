@@ -36,6 +36,7 @@ from app.services.terminal_video import (
 from app.shell import NowPlaying
 from app.sources.anilibria.models import Title
 from app.sources.errors import SourceError
+from app.store.kv import KeyValueStore
 from app.widgets.now_playing import skip_prompt
 from app.widgets.status_line import explain
 
@@ -43,6 +44,18 @@ if TYPE_CHECKING:
     from app.services.downloads import DownloadItem
 
 PLAYBACK_OFF = "Playback is off: another anitui owns the player."
+
+NO_DISPLAY_KEY = "player.no_display"
+"""The kv key of the no-display answer chosen "always" (`[player] no_display` values)."""
+
+NO_DISPLAY_CHOICES = {
+    "ask": "Ask each time",
+    "terminal": "In this terminal (mpv's terminal video)",
+    "audio": "Audio only",
+    "url": "Copy the stream URL to the clipboard",
+    "download": "Download the episode instead",
+}
+"""The palette's answers to "how should episodes play without a display?" (msgids)."""
 
 
 class PlaybackController(Controller):
@@ -111,13 +124,48 @@ class PlaybackController(Controller):
         if self.runtime.browse_only:
             self.tell(t(PLAYBACK_OFF))
             return
-        config = self.runtime.settings.player
-        if config.vo or not without_display(os.environ):
+        how = self._no_display()
+        if self.runtime.settings.player.vo or not without_display(os.environ):
             self.play_as("audio", title, episode)
-        elif config.no_display != "ask":
-            self.play_as(config.no_display, title, episode)
+        elif how != "ask":
+            self.play_as(how, title, episode)
         else:
             self.run(self._ask_how_to_play(title, episode), "play")
+
+    def _no_display(self) -> str:
+        """How to play without a display: the user's settings win over a remembered answer."""
+        settings = self.runtime.settings
+        if settings.is_explicit("player.no_display"):
+            return settings.player.no_display
+        return KeyValueStore(self.runtime.db).get(NO_DISPLAY_KEY) or "ask"
+
+    def choose_no_display(self) -> None:
+        """The palette's question: ask each time, or always play one way without a display."""
+        from app.screens.choice import Choice, ChoiceScreen
+
+        settings = self.runtime.settings
+        if settings.is_explicit("player.no_display"):
+            self.tell(
+                t(
+                    "Your settings decide this: [player] no_display = {how}.",
+                    how=settings.player.no_display,
+                )
+            )
+            return
+        current = self._no_display()
+        choices = [
+            Choice(how, ("● " if how == current else "  ") + t(label))
+            for how, label in NO_DISPLAY_CHOICES.items()
+        ]
+
+        def chosen(how: str | None) -> None:
+            if how is not None:
+                KeyValueStore(self.runtime.db).set(NO_DISPLAY_KEY, how)
+                self.tell(t("Without a display: {how}.", how=t(NO_DISPLAY_CHOICES[how])))
+
+        self.app.push_screen(
+            ChoiceScreen(t("Without a display, how should episodes play?"), choices), chosen
+        )
 
     def continue_title(self, title_id: int, title: Title | None) -> None:
         """Play the next unwatched episode of a title, resuming a started one."""
@@ -189,10 +237,20 @@ class PlaybackController(Controller):
             Choice("url", t("Copy the stream URL to the clipboard")),
             Choice("download", t("Download the episode instead")),
         ]
-        self.app.push_screen(
-            ChoiceScreen(t("No display here: how should the episode play?"), choices),
-            lambda choice: self.play_as(choice, title, episode) if choice else None,
+        screen = ChoiceScreen(
+            t("No display here: how should the episode play?"),
+            choices,
+            remember=t("Always play this way (a; the palette changes it)"),
         )
+
+        def chosen(how: str | None) -> None:
+            if how is None:
+                return
+            if screen.remembered:
+                KeyValueStore(self.runtime.db).set(NO_DISPLAY_KEY, how)
+            self.play_as(how, title, episode)
+
+        self.app.push_screen(screen, chosen)
 
     def play_as(self, how: str, title: Title, episode: int | float) -> None:
         """`audio`: libmpv in-process (a window where a display exists); `terminal`: the mpv

@@ -80,6 +80,62 @@ async def test_a_chosen_output_in_config_skips_the_question(
         await pilot.press("x")
 
 
+async def test_an_answer_chosen_always_is_remembered_and_the_settings_override_it(
+    over_ssh: None, app_factory: AppFactory
+) -> None:
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+        await pilot.press("a", "down", "enter")  # always, audio only
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        assert not isinstance(app.screen, ChoiceScreen)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None)
+
+    # Set in the settings (here a flag), `no_display` wins over the remembered answer.
+    app = app_factory(
+        **{"player.ao": "null", "player.mpv_config": "false", "player.no_display": "ask"}
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9001)
+        assert screen.title_data is not None
+        app.playback.play_episode(screen.title_data, 1)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+
+
+async def test_the_palette_changes_the_remembered_answer(
+    over_ssh: None, app_factory: AppFactory
+) -> None:
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        (command,) = [
+            c
+            for c in app.get_system_commands(app.screen)
+            if c.title == "Playback without a display"
+        ]
+        command.callback()
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("down", "down", "down", "enter")  # copy the stream URL
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "/videos/media/ts/9001/1/1080/" in app.clipboard)
+        assert not isinstance(app.screen, ChoiceScreen)
+
+        command.callback()
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")  # ask each time
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+
+
 def capture(session: str) -> str:
     return subprocess.run(
         ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
