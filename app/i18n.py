@@ -114,7 +114,6 @@ RU: dict[str, str] = {
     "Continue": "Продолжить",
     "Torrents elsewhere": "Торренты в других местах",
     "No display here: how should the episode play?": "Экрана нет: как воспроизвести серию?",
-    "In this terminal (mpv --vo={vo})": "В этом терминале (mpv --vo={vo})",
     "In this terminal — needs the mpv command: sudo apt-get install -y mpv": "В этом терминале — нужна команда mpv: sudo apt-get install -y mpv",
     "Audio only": "Только звук",
     "Copy the stream URL to the clipboard": "Скопировать адрес потока в буфер обмена",
@@ -548,6 +547,8 @@ RU: dict[str, str] = {
     "Always play this way (a; the palette changes it)": "Всегда так (a; изменить — в палитре команд)",
     "Playback without a display": "Воспроизведение без экрана",
     "Ask each time, or always play one way (over SSH)": "Спрашивать каждый раз или всегда одним способом (по SSH)",
+    "In this terminal (mpv --vo={vo}; q comes back)": "В этом терминале (mpv --vo={vo}; q — назад)",
+    "{title} in mpv: q comes back to anitui.": "{title} в mpv: q — назад в anitui.",
 }
 
 _TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}

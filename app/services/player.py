@@ -1170,6 +1170,8 @@ class ExternalPlayback:
         """The latest position reported; None before the first frame."""
         self.duration: float | None = None
         self.watched = False
+        self.reached_end = False
+        """Whether the player ended at the end of the file (the next episode may follow)."""
         self._saved_at = clock()
 
     def progressed(self, position: float, duration: float | None) -> float | None:
@@ -1197,6 +1199,7 @@ class ExternalPlayback:
     def ended(self, reason: str | None) -> None:
         """The player stopped; `reason` is mpv's end-file reason (`eof` at the end of the file,
         `quit`, `error`…; None when unknown). Saves the last position."""
+        self.reached_end = reason == "eof"
         if reason == "eof" and self.duration:
             self.position = self.duration
         if self.position is None:
