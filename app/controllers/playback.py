@@ -26,6 +26,7 @@ from app.services.player import (
     SkipApplied,
     SkipOffered,
 )
+from app.services.stderr_log import terminal_stderr
 from app.services.terminal_video import (
     ipc_socket_path,
     pick_output,
@@ -291,7 +292,7 @@ class PlaybackController(Controller):
         await player.stop()
         code: int | None = 0
         try:
-            with self.app.suspend():
+            with self.app.suspend(), terminal_stderr():
                 # The terminal stays mpv's from one episode to the next, as autoplay goes on
                 # in-process; `q` (or an error) gives it back.
                 while True:

@@ -78,6 +78,16 @@ _SHUTDOWN = 1
 
 _OBSERVED = ("time-pos", "duration", "pause", "volume", "mute", "aid", "sid")
 
+mpv_log = logging.getLogger("anitui.mpv")
+
+_MPV_LOG_LEVELS = {"fatal": logging.ERROR, "error": logging.ERROR, "warn": logging.WARNING}
+
+
+def _log_mpv(level: str, prefix: str, text: str) -> None:
+    """libmpv's messages (`terminal=no` keeps them off the screen) into the app's log. On
+    libmpv's event thread: logging is thread-safe and quick."""
+    mpv_log.log(_MPV_LOG_LEVELS.get(level, logging.INFO), "%s: %s", prefix, text.rstrip())
+
 
 @dataclass(frozen=True)
 class PlayerSettings:
@@ -472,7 +482,11 @@ class PlayerService:
         # libmpv segfaults with a non-C LC_NUMERIC (PITFALLS.md): set it right before MPV().
         # (Unknown or bad lines in the user's mpv.conf are logged by mpv, not raised.)
         locale.setlocale(locale.LC_NUMERIC, "C")
-        handle = module.MPV(**{k.replace("-", "_"): v for k, v in options.items()})
+        handle = module.MPV(
+            log_handler=_log_mpv,
+            loglevel="warn",
+            **{k.replace("-", "_"): v for k, v in options.items()},
+        )
         # Again after initialisation: a profile or script of the user's may have changed them.
         for name, value in essential.items():
             handle[name] = value
