@@ -377,6 +377,11 @@ class AniApp(App[None]):
             t("Switch language"), t("English / Russian"), self.action_switch_language
         )
         yield SystemCommand(
+            t("Playback without a display"),
+            t("Ask each time, or always play one way (over SSH)"),
+            self.playback.choose_no_display,
+        )
+        yield SystemCommand(
             t("Quit anitui"), t("Close the app (downloads resume next time)"), self.exit
         )
 

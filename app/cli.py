@@ -87,7 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # says what to do beats a traceback, and nothing is deleted to make room.
         print(f"anitui: {folder_problem(error, paths)}", file=sys.stderr)
         return 2
-    app.run()
+    from app.services.stderr_log import StderrToLog
+
+    stderr = StderrToLog(paths.log_file)
+    try:
+        app.run()
+    finally:
+        stderr.close()
     return 0
 
 

@@ -114,7 +114,6 @@ RU: dict[str, str] = {
     "Continue": "Продолжить",
     "Torrents elsewhere": "Торренты в других местах",
     "No display here: how should the episode play?": "Экрана нет: как воспроизвести серию?",
-    "In this terminal (mpv --vo={vo})": "В этом терминале (mpv --vo={vo})",
     "In this terminal — needs the mpv command: sudo apt-get install -y mpv": "В этом терминале — нужна команда mpv: sudo apt-get install -y mpv",
     "Audio only": "Только звук",
     "Copy the stream URL to the clipboard": "Скопировать адрес потока в буфер обмена",
@@ -535,6 +534,17 @@ RU: dict[str, str] = {
     "libmpv is not installed ({reason}). Install it: {command}": "libmpv не установлен ({reason}). Установите его: {command}",
     "python-mpv is missing ({reason}): reinstall anitui": "Нет python-mpv ({reason}): переустановите anitui",
     "libmpv could not start: {reason}": "libmpv не запустился: {reason}",
+    "Always": "Всегда",
+    "Ask each time": "Спрашивать каждый раз",
+    "In this terminal (mpv's terminal video)": "В этом терминале (видео mpv в терминале)",
+    "Your settings decide this: [player] no_display = {how}.": "Это решают ваши настройки: [player] no_display = {how}.",
+    "Without a display: {how}.": "Без экрана: {how}.",
+    "Without a display, how should episodes play?": "Как воспроизводить серии без экрана?",
+    "Always play this way (a; the palette changes it)": "Всегда так (a; изменить — в палитре команд)",
+    "Playback without a display": "Воспроизведение без экрана",
+    "Ask each time, or always play one way (over SSH)": "Спрашивать каждый раз или всегда одним способом (по SSH)",
+    "In this terminal (mpv --vo={vo}; q comes back)": "В этом терминале (mpv --vo={vo}; q — назад)",
+    "{title} in mpv: q comes back to anitui.": "{title} в mpv: q — назад в anitui.",
 }
 
 # A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).

@@ -26,8 +26,10 @@ from app.services.player import (
     SkipApplied,
     SkipOffered,
 )
+from app.services.stderr_log import terminal_stderr
 from app.services.terminal_video import (
     ipc_socket_path,
+    pick_output,
     run_mpv,
     terminal_command,
     terminal_outputs,
@@ -36,13 +38,37 @@ from app.services.terminal_video import (
 from app.shell import NowPlaying
 from app.sources.anilibria.models import Title
 from app.sources.errors import SourceError
+from app.store.kv import KeyValueStore
 from app.widgets.now_playing import skip_prompt
 from app.widgets.status_line import explain
 
 if TYPE_CHECKING:
     from app.services.downloads import DownloadItem
 
+
+def next_episode(title: Title, episode: int | float) -> int | float | None:
+    """The episode after `episode` in the title's playlist, None after the last."""
+    episodes = [e.serie for e in title.player.episodes] if title.player else []
+    index = episodes.index(episode) if episode in episodes else len(episodes)
+    return episodes[index + 1] if index + 1 < len(episodes) else None
+
+
 PLAYBACK_OFF = "Playback is off: another anitui owns the player."
+
+HINT_SECONDS = 1.5
+"""How long terminal video's "q comes back" line stays before mpv draws over it."""
+
+NO_DISPLAY_KEY = "player.no_display"
+"""The kv key of the no-display answer chosen "always" (`[player] no_display` values)."""
+
+NO_DISPLAY_CHOICES = {
+    "ask": "Ask each time",
+    "terminal": "In this terminal (mpv's terminal video)",
+    "audio": "Audio only",
+    "url": "Copy the stream URL to the clipboard",
+    "download": "Download the episode instead",
+}
+"""The palette's answers to "how should episodes play without a display?" (msgids)."""
 
 
 class PlaybackController(Controller):
@@ -111,13 +137,48 @@ class PlaybackController(Controller):
         if self.runtime.browse_only:
             self.tell(t(PLAYBACK_OFF))
             return
-        config = self.runtime.settings.player
-        if config.vo or not without_display(os.environ):
+        how = self._no_display()
+        if self.runtime.settings.player.vo or not without_display(os.environ):
             self.play_as("audio", title, episode)
-        elif config.no_display != "ask":
-            self.play_as(config.no_display, title, episode)
+        elif how != "ask":
+            self.play_as(how, title, episode)
         else:
             self.run(self._ask_how_to_play(title, episode), "play")
+
+    def _no_display(self) -> str:
+        """How to play without a display: the user's settings win over a remembered answer."""
+        settings = self.runtime.settings
+        if settings.is_explicit("player.no_display"):
+            return settings.player.no_display
+        return KeyValueStore(self.runtime.db).get(NO_DISPLAY_KEY) or "ask"
+
+    def choose_no_display(self) -> None:
+        """The palette's question: ask each time, or always play one way without a display."""
+        from app.screens.choice import Choice, ChoiceScreen
+
+        settings = self.runtime.settings
+        if settings.is_explicit("player.no_display"):
+            self.tell(
+                t(
+                    "Your settings decide this: [player] no_display = {how}.",
+                    how=settings.player.no_display,
+                )
+            )
+            return
+        current = self._no_display()
+        choices = [
+            Choice(how, ("● " if how == current else "  ") + t(label))
+            for how, label in NO_DISPLAY_CHOICES.items()
+        ]
+
+        def chosen(how: str | None) -> None:
+            if how is not None:
+                KeyValueStore(self.runtime.db).set(NO_DISPLAY_KEY, how)
+                self.tell(t("Without a display: {how}.", how=t(NO_DISPLAY_CHOICES[how])))
+
+        self.app.push_screen(
+            ChoiceScreen(t("Without a display, how should episodes play?"), choices), chosen
+        )
 
     def continue_title(self, title_id: int, title: Title | None) -> None:
         """Play the next unwatched episode of a title, resuming a started one."""
@@ -177,22 +238,32 @@ class PlaybackController(Controller):
     async def _ask_how_to_play(self, title: Title, episode: int | float) -> None:
         from app.screens.choice import Choice, ChoiceScreen
 
-        outputs = await asyncio.to_thread(terminal_outputs)
+        vo = pick_output(await asyncio.to_thread(terminal_outputs), os.environ)
         terminal = (
-            t("In this terminal (mpv --vo={vo})", vo=outputs[0])
-            if outputs
+            t("In this terminal (mpv --vo={vo}; q comes back)", vo=vo)
+            if vo
             else t("In this terminal — needs the mpv command: sudo apt-get install -y mpv")
         )
         choices = [
-            Choice("terminal", terminal, disabled=not outputs),
+            Choice("terminal", terminal, disabled=vo is None),
             Choice("audio", t("Audio only")),
             Choice("url", t("Copy the stream URL to the clipboard")),
             Choice("download", t("Download the episode instead")),
         ]
-        self.app.push_screen(
-            ChoiceScreen(t("No display here: how should the episode play?"), choices),
-            lambda choice: self.play_as(choice, title, episode) if choice else None,
+        screen = ChoiceScreen(
+            t("No display here: how should the episode play?"),
+            choices,
+            remember=t("Always play this way (a; the palette changes it)"),
         )
+
+        def chosen(how: str | None) -> None:
+            if how is None:
+                return
+            if screen.remembered:
+                KeyValueStore(self.runtime.db).set(NO_DISPLAY_KEY, how)
+            self.play_as(how, title, episode)
+
+        self.app.push_screen(screen, chosen)
 
     def play_as(self, how: str, title: Title, episode: int | float) -> None:
         """`audio`: libmpv in-process (a window where a display exists); `terminal`: the mpv
@@ -210,43 +281,31 @@ class PlaybackController(Controller):
         self.run(work, "play", exclusive=True)
 
     async def _play_in_terminal(self, title: Title, episode: int | float) -> None:
-        outputs = await asyncio.to_thread(terminal_outputs)
-        if not outputs:
+        vo = pick_output(await asyncio.to_thread(terminal_outputs), os.environ)
+        if vo is None:
             self.tell(
                 t("Terminal video needs the mpv command: sudo apt-get install -y mpv"),
                 severity="error",
             )
             return
         player = self.runtime.player
-        stream = player.external_stream(
-            title, episode, stream_url=self.runtime.catalog.client.stream_url
-        )
-        if stream is None:
-            return
-        url, start, media_title = stream
         await player.stop()
-        # Positions and the watched mark reach history as from the in-process player.
-        playback = player.external_playback(title, episode)
-        code = 0
-        with ipc_socket_path() as socket_path:
-            command = terminal_command(
-                url,
-                outputs[0],
-                start=start,
-                title=media_title,
-                ao=self.runtime.settings.player.ao or None,
-                ipc_server=socket_path,
-            )
-            try:
-                with self.app.suspend():
-                    # Awaited, not run: the event loop (and every service on it) keeps going
-                    # while mpv has the terminal, and follows it over the IPC socket.
-                    code = await run_mpv(command, socket_path, playback)
-            except SuspendNotSupported:
-                self.tell(t("Terminal video needs a real terminal."), severity="error")
+        code: int | None = 0
+        try:
+            with self.app.suspend(), terminal_stderr():
+                # The terminal stays mpv's from one episode to the next, as autoplay goes on
+                # in-process; `q` (or an error) gives it back.
+                while True:
+                    code, finished = await self._terminal_episode(title, episode, vo)
+                    upcoming = next_episode(title, episode)
+                    if not (finished and player.settings.autoplay and upcoming is not None):
+                        break
+                    episode = upcoming
+        except SuspendNotSupported:
+            self.tell(t("Terminal video needs a real terminal."), severity="error")
         self.app.refresh(layout=True)
         # 4: quit by a signal (the user's ctrl+c in mpv).
-        if code not in (0, 4):
+        if code not in (None, 0, 4):
             self.tell(
                 t(
                     "mpv could not play episode {episode} (exit code {code}).",
@@ -256,6 +315,37 @@ class PlaybackController(Controller):
                 severity="error",
                 timeout=8,
             )
+
+    async def _terminal_episode(
+        self, title: Title, episode: int | float, vo: str
+    ) -> tuple[int | None, bool]:
+        """Play `episode` with the mpv command in the (suspended) terminal: mpv's exit code
+        (None: no stream, a `PlaybackFailed` says why) and whether it reached the end."""
+        player = self.runtime.player
+        stream = player.external_stream(
+            title, episode, stream_url=self.runtime.catalog.client.stream_url
+        )
+        if stream is None:
+            return None, False
+        url, start, media_title = stream
+        # Positions and the watched mark reach history as from the in-process player.
+        playback = player.external_playback(title, episode)
+        # mpv's own screen has no word on leaving it.
+        print("\n" + t("{title} in mpv: q comes back to anitui.", title=media_title), flush=True)
+        await asyncio.sleep(HINT_SECONDS)
+        with ipc_socket_path() as socket_path:
+            command = terminal_command(
+                url,
+                vo,
+                start=start,
+                title=media_title,
+                ao=self.runtime.settings.player.ao or None,
+                ipc_server=socket_path,
+            )
+            # Awaited, not run: the event loop (and every service on it) keeps going while mpv
+            # has the terminal, and follows it over the IPC socket.
+            code = await run_mpv(command, socket_path, playback)
+        return code, playback.reached_end
 
     async def _copy_stream_url(self, title: Title, episode: int | float) -> None:
         stream = self.runtime.player.external_stream(

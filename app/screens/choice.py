@@ -1,5 +1,5 @@
 """The one choice modal: a question, maybe about one named thing (shown literally), and a
-short list of answers; Esc or "Cancel" answers None."""
+short list of answers; Esc or "Cancel" answers None. It may offer to remember the answer."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Checkbox, Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.i18n import t
@@ -45,8 +45,12 @@ class ChoiceScreen(ModalScreen[str | None]):
     ChoiceScreen.-error > Vertical { border: round $error; }
     ChoiceScreen Label { margin-bottom: 1; }
     ChoiceScreen OptionList { height: auto; }
+    ChoiceScreen Checkbox { border: none; padding: 0; margin-top: 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("a", "remember", "Always"),
+    ]
 
     def __init__(
         self,
@@ -55,11 +59,16 @@ class ChoiceScreen(ModalScreen[str | None]):
         *,
         subject: str = "",
         tone: Literal["accent", "warning", "error"] = "accent",
+        remember: str = "",
     ) -> None:
+        """`remember` labels a checkbox (toggled by `a` from the list too) whose state
+        `remembered` holds once an answer is chosen."""
         super().__init__(classes=f"-{tone}")
         self.question = question
         self.subject = subject
         self.choices = (*choices, Choice(CANCEL, t("Cancel")))
+        self.remember = remember
+        self.remembered = False
         localize_bindings(self)
 
     def compose(self) -> ComposeResult:
@@ -69,7 +78,17 @@ class ChoiceScreen(ModalScreen[str | None]):
                 question.append("\n" + one_line(self.subject), style="bold")
             yield Label(question)
             yield OptionList(*(Option(c.label, id=c.id, disabled=c.disabled) for c in self.choices))
+            if self.remember:
+                yield Checkbox(self.remember)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self.remember) if action == "remember" else True
+
+    def action_remember(self) -> None:
+        self.query_one(Checkbox).toggle()
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
+        if self.remember:
+            self.remembered = self.query_one(Checkbox).value
         self.dismiss(None if event.option.id == CANCEL else event.option.id)

@@ -79,6 +79,16 @@ _SHUTDOWN = 1
 
 _OBSERVED = ("time-pos", "duration", "pause", "volume", "mute", "aid", "sid")
 
+mpv_log = logging.getLogger("anitui.mpv")
+
+_MPV_LOG_LEVELS = {"fatal": logging.ERROR, "error": logging.ERROR, "warn": logging.WARNING}
+
+
+def _log_mpv(level: str, prefix: str, text: str) -> None:
+    """libmpv's messages (`terminal=no` keeps them off the screen) into the app's log. On
+    libmpv's event thread: logging is thread-safe and quick."""
+    mpv_log.log(_MPV_LOG_LEVELS.get(level, logging.INFO), "%s: %s", prefix, text.rstrip())
+
 
 @dataclass(frozen=True)
 class PlayerSettings:
@@ -474,7 +484,11 @@ class PlayerService:
         # libmpv segfaults with a non-C LC_NUMERIC (PITFALLS.md): set it right before MPV().
         # (Unknown or bad lines in the user's mpv.conf are logged by mpv, not raised.)
         locale.setlocale(locale.LC_NUMERIC, "C")
-        handle = module.MPV(**{k.replace("-", "_"): v for k, v in options.items()})
+        handle = module.MPV(
+            log_handler=_log_mpv,
+            loglevel="warn",
+            **{k.replace("-", "_"): v for k, v in options.items()},
+        )
         # Again after initialisation: a profile or script of the user's may have changed them.
         for name, value in essential.items():
             handle[name] = value
@@ -800,6 +814,9 @@ class PlayerService:
             offered=None,
             saved_at=self._clock(),
         )
+        # `pause` is a global mpv property: it outlives the file it was set on, so an episode
+        # paused then stopped would leave the next one waiting on a paused first frame.
+        self._command("set", "pause", "no")
         self._load(self._session, start=start)
         return True
 
@@ -1169,6 +1186,8 @@ class ExternalPlayback:
         """The latest position reported; None before the first frame."""
         self.duration: float | None = None
         self.watched = False
+        self.reached_end = False
+        """Whether the player ended at the end of the file (the next episode may follow)."""
         self._saved_at = clock()
 
     def progressed(self, position: float, duration: float | None) -> float | None:
@@ -1196,6 +1215,7 @@ class ExternalPlayback:
     def ended(self, reason: str | None) -> None:
         """The player stopped; `reason` is mpv's end-file reason (`eof` at the end of the file,
         `quit`, `error`…; None when unknown). Saves the last position."""
+        self.reached_end = reason == "eof"
         if reason == "eof" and self.duration:
             self.position = self.duration
         if self.position is None:

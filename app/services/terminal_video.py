@@ -31,6 +31,13 @@ _EXIT_WAIT = 5.0
 # are what there is. Best picture first.
 PREFERRED_OUTPUTS = ("kitty", "sixel", "tct")
 
+# Terminals known to draw these graphics; the rest get tct, which every true-colour terminal
+# draws. Detected from what SSH forwards (TERM) and what the terminal sets locally.
+_KITTY_TERMS = ("xterm-kitty", "xterm-ghostty")
+_KITTY_PROGRAMS = ("WezTerm", "ghostty")
+_SIXEL_TERMS = ("foot", "foot-extra", "mlterm", "yaft-256color", "contour")
+_SIXEL_PROGRAMS = ("WezTerm", "mintty", "iTerm.app")
+
 
 def without_display(environ: Mapping[str, str]) -> bool:
     """True over SSH or where no X11 / Wayland display exists: a window cannot open here."""
@@ -53,6 +60,27 @@ def terminal_outputs() -> tuple[str, ...]:
         return ()
     offered = set(re.findall(r"^\s+(\w+)\s", listing, re.MULTILINE))
     return tuple(vo for vo in PREFERRED_OUTPUTS if vo in offered)
+
+
+def pick_output(outputs: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The output of `outputs` (what the mpv command offers) that this terminal can show:
+    Kitty graphics or Sixel only where the terminal is known to draw them, tct otherwise and
+    always under tmux or screen (they pass neither through). None: no terminal output."""
+    term = environ.get("TERM", "")
+    program = environ.get("TERM_PROGRAM", "")
+    multiplexed = bool(environ.get("TMUX")) or term.startswith(("tmux", "screen"))
+    if not multiplexed:
+        if "kitty" in outputs and (
+            term in _KITTY_TERMS or environ.get("KITTY_WINDOW_ID") or program in _KITTY_PROGRAMS
+        ):
+            return "kitty"
+        if "sixel" in outputs and (
+            term in _SIXEL_TERMS or "sixel" in term or program in _SIXEL_PROGRAMS
+        ):
+            return "sixel"
+    if "tct" in outputs:
+        return "tct"
+    return outputs[0] if outputs else None
 
 
 def terminal_command(

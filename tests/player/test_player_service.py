@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import importlib.abc
+import logging
 import socket
 import sys
 from collections.abc import Callable
@@ -529,3 +530,42 @@ async def test_a_missing_audio_device_plays_silently_to_the_end(
     assert len(recorder.of(PlaybackStarted)) == 1  # no other host tried
     progress = history.progress(9001, 1)
     assert progress is not None and progress.watched
+
+
+async def test_an_episode_paused_then_stopped_leaves_the_next_one_playing(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    title = await fetch_title(client, 9001)
+    player = make_player(autoplay=False)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackStarted)
+    mark = recorder.mark()
+    await player.toggle_pause()
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.paused, since=mark)
+    await player.stop()
+
+    mark = recorder.mark()
+    assert await player.play(title, 2, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackStarted, since=mark)
+    playing = await recorder.wait_for(
+        PlaybackProgressed, lambda e: e.position > 0.5, since=mark, timeout=5.0
+    )
+    assert not playing.paused
+
+
+async def test_libmpv_messages_go_to_the_log(
+    make_player: MakePlayer,
+    client: AniLibriaClient,
+    recorder: Recorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # No sound card here: ALSA and JACK fail to open, and libmpv says so.
+    title = await fetch_title(client, 9001)
+    player = make_player(ao="alsa,jack", autoplay=False)
+    with caplog.at_level(logging.WARNING, logger="anitui.mpv"):
+        assert await player.play(title, 1, stream_url=client.stream_url)
+        # The audio output opens once the stream's first frames are decoded.
+        await recorder.wait_for(PlaybackProgressed, lambda e: e.position > 0.5)
+    messages = [r.getMessage() for r in caplog.records if r.name == "anitui.mpv"]
+    assert any(m.startswith("ao/alsa: ") for m in messages), messages
+    assert any(m.startswith("ao/jack: ") for m in messages), messages

@@ -20,7 +20,12 @@ from app.services.player import (
     PlayerService,
     PlayerSettings,
 )
-from app.services.terminal_video import ipc_socket_path, run_mpv, terminal_command
+from app.services.terminal_video import (
+    ipc_socket_path,
+    pick_output,
+    run_mpv,
+    terminal_command,
+)
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.anilibria.models import Title
 from app.store.history import HistoryStore
@@ -295,3 +300,27 @@ async def test_nothing_reported_leaves_history_alone(
     progress = history.progress(9001, 5)
     assert progress is not None and progress.position == 300.0 and not progress.watched
     assert not recorder.of(PlaybackStopped)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "environ", "expected"),
+    [
+        # Debian's mpv 0.35 offers sixel, but most terminals draw no Sixel: tct.
+        (("sixel", "tct"), {"TERM": "xterm-256color"}, "tct"),
+        (("sixel", "tct"), {"TERM": "foot"}, "sixel"),
+        (("sixel", "tct"), {"TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"}, "sixel"),
+        # Kitty graphics only where the mpv command lists them.
+        (("sixel", "tct"), {"TERM": "xterm-kitty"}, "tct"),
+        (("kitty", "sixel", "tct"), {"TERM": "xterm-kitty"}, "kitty"),
+        (("kitty", "sixel", "tct"), {"TERM": "xterm-256color", "KITTY_WINDOW_ID": "1"}, "kitty"),
+        # tmux and screen pass neither through.
+        (("kitty", "sixel", "tct"), {"TERM": "tmux-256color", "KITTY_WINDOW_ID": "1"}, "tct"),
+        (("kitty", "sixel", "tct"), {"TERM": "foot", "TMUX": "/tmp/tmux-0/default,1,0"}, "tct"),
+        (("sixel", "tct"), {"TERM": "screen-256color"}, "tct"),
+        ((), {"TERM": "xterm-256color"}, None),
+    ],
+)
+def test_the_output_fits_the_terminal(
+    outputs: tuple[str, ...], environ: dict[str, str], expected: str | None
+) -> None:
+    assert pick_output(outputs, environ) == expected

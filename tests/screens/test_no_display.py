@@ -3,6 +3,7 @@ download of the episode."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -83,6 +84,86 @@ async def test_a_chosen_output_in_config_skips_the_question(
         await pilot.press("x")
 
 
+async def test_an_answer_chosen_always_is_remembered_and_the_settings_override_it(
+    over_ssh: None, app_factory: AppFactory
+) -> None:
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+        await pilot.press("a", "down", "enter")  # always, audio only
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
+        assert not isinstance(app.screen, ChoiceScreen)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.now_playing is None)
+
+    # Set in the settings (here a flag), `no_display` wins over the remembered answer.
+    app = app_factory(
+        **{"player.ao": "null", "player.mpv_config": "false", "player.no_display": "ask"}
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_title(app, pilot, 9001)
+        assert screen.title_data is not None
+        app.playback.play_episode(screen.title_data, 1)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+
+
+async def test_the_palette_changes_the_remembered_answer(
+    over_ssh: None, app_factory: AppFactory
+) -> None:
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        (command,) = [
+            c
+            for c in app.get_system_commands(app.screen)
+            if c.title == "Playback without a display"
+        ]
+        command.callback()
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("down", "down", "down", "enter")  # copy the stream URL
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "/videos/media/ts/9001/1/1080/" in app.clipboard)
+        assert not isinstance(app.screen, ChoiceScreen)
+
+        command.callback()
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")  # ask each time
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+
+
+async def test_terminal_video_goes_on_with_the_next_episode(
+    over_ssh: None, app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The controller's side of terminal video without a terminal: the suspension is a no-op
+    and mpv shows nothing (the tmux test below has the real terminal)."""
+    from app.controllers import playback
+
+    if shutil.which("mpv") is None:
+        pytest.fail("the mpv command is missing: `make test` installs it")
+    monkeypatch.setattr(playback, "pick_output", lambda outputs, environ: "null")
+    monkeypatch.setattr(playback, "HINT_SECONDS", 0.0)
+    app = app_factory(**{"player.ao": "null", "player.mpv_config": "false"})
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, 9001)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=15)
+        await pilot.press("enter")  # in this terminal
+        history = app.runtime.history
+        await wait_for(pilot, lambda: history.progress(9001, 2) is not None, timeout=30)
+        progress = history.progress(9001, 1)
+        assert progress is not None and progress.watched
+
+
 def capture(session: str) -> str:
     return subprocess.run(
         ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
@@ -132,11 +213,15 @@ def test_terminal_video_over_ssh_gives_the_screen_back(tmp_path: Path) -> None:
         keys("Enter")
         wait_screen(lambda s: "Continue" in s and "Episodes:" in s)
         keys("Enter")  # the episodes list has the focus: episode 1
-        wait_screen(lambda s: "In this terminal (mpv --vo=" in s)
+        # Under tmux, whatever the mpv command offers, tct: tmux passes no Sixel through.
+        wait_screen(lambda s: "In this terminal (mpv --vo=tct; q comes back)" in s)
         keys("Enter")
-        # mpv owns the terminal: the app's screen is gone while the clip plays...
-        wait_screen(lambda s: "Continue" not in s, timeout=15)
-        # ...and comes back intact when the 4-second clip ends.
+        # mpv owns the terminal: the app's screen is gone, the way back said first...
+        wait_screen(lambda s: "episode 1 in mpv: q comes back" in s and "Continue" not in s)
+        # ...and the 4-second clip ends into the next episode, as autoplay does in-process.
+        wait_screen(lambda s: "episode 2 in mpv: q comes back" in s, timeout=30)
+        time.sleep(2.5)  # the line's pause, then mpv reads the keys
+        keys("q")
         screen = wait_screen(lambda s: "Continue" in s and "Torrents" in s, timeout=30)
         assert "1 Sched" in screen and "Episodes:" in screen
         # mpv was followed over its IPC socket: the episode played to its end is recorded
@@ -147,9 +232,9 @@ def test_terminal_video_over_ssh_gives_the_screen_back(tmp_path: Path) -> None:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     with sqlite3.connect(tmp_path / "d" / "anitui.sqlite") as db:
         rows = db.execute(
-            "SELECT episode, position, duration, watched FROM watch_progress"
+            "SELECT episode, position, duration, watched FROM watch_progress ORDER BY episode"
         ).fetchall()
-    assert len(rows) == 1
-    episode, position, duration, watched = rows[0]
-    assert (episode, watched) == (1.0, 1)
+    assert [(episode, watched) for episode, _, _, watched in rows] == [(1.0, 1), (2.0, 0)]
+    _, position, duration, _ = rows[0]
     assert position == duration == pytest.approx(4.0, abs=0.2)
+    assert 0 < rows[1][1] < 4.0
