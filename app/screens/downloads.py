@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
 from app.formatting import date_text, human_size
@@ -33,6 +33,7 @@ from app.services.errors import ExplainedError
 from app.services.events import Event
 from app.services.torrent_meta import TorrentSpec, parse_user_input
 from app.services.torrents import TrackerSummary
+from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.priority import PriorityChoice
@@ -219,7 +220,7 @@ class DownloadsScreen(AniScreen):
             yield files
             yield Static(id="detail-network")
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.shell.download_events.subscribe(self, self.on_download_event)
