@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import ClassVar, Generic, TypeVar
 
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
@@ -80,6 +80,8 @@ class KeyTable(DataTable[Text]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.flexible = flexible
         """Column keys that shrink (ellipsis) so the other columns stay on a narrow screen."""
+        self._fit_pending = False
+        """A fit is scheduled for after the next refresh."""
         localize_bindings(self)
 
     def on_resize(self) -> None:
@@ -93,6 +95,7 @@ class KeyTable(DataTable[Text]):
 
     def fit_columns(self) -> None:
         """Share the width left by the fixed columns among the flexible ones, by their need."""
+        self._fit_pending = False
         if not self.flexible or not self.size.width:
             return
         padding = 2 * self.cell_padding
@@ -120,11 +123,20 @@ class KeyTable(DataTable[Text]):
         self._require_update_dimensions = True
         self.refresh()
 
-    def add_rows(self, rows: Iterable[Iterable[Text]]) -> list[RowKey]:
-        keys = super().add_rows(rows)
-        if self.flexible:
+    def add_row(
+        self,
+        *cells: Text,
+        height: int | None = 1,
+        key: str | None = None,
+        label: TextType | None = None,
+    ) -> RowKey:
+        # Every row comes through here (add_rows too): a long name added one row at a time
+        # must shrink its column as well. One fit per refresh however many rows came.
+        row_key = super().add_row(*cells, height=height, key=key, label=label)
+        if self.flexible and not self._fit_pending:
+            self._fit_pending = True
             self.call_after_refresh(self.fit_columns)
-        return keys
+        return row_key
 
 
 class RowItems(Generic[T]):
