@@ -38,7 +38,7 @@ from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.priority import PriorityChoice
 from app.widgets.status_line import StatusLine, describe_error
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, MiddleCut, cell
 
 BAR_WIDTH = 10
 DETAIL_REFRESH_SECONDS = 1.0
@@ -82,11 +82,12 @@ MARK = "◆ "
 def item_cells(item: DownloadItem, marked: bool = False) -> list[Text]:
     """The row of one download: name, progress, size, speed, ETA, peers, status, priority."""
     active = item.status == "downloading"
-    name = cell(item.label, "bold")
-    if marked:
-        name = Text.assemble((MARK, "bold yellow"), name, no_wrap=True, overflow="ellipsis")
+    label = one_line(item.label)
+    name = Text.assemble((MARK, "bold yellow") if marked else "", (label, "bold"))
+    # "title · quality · episodes": a narrow column cuts the title, not what tells rows apart.
+    rest = label.find(" · ")
     return [
-        name,
+        MiddleCut(name, keep=len(label) - rest if rest > 0 else 0),
         progress_bar(item.done / item.wanted if item.wanted else 0.0),
         cell(human_size(item.wanted) if item.wanted else "—"),
         cell(rate_text(item.download_rate) if active else "—", "cyan"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import ClassVar, Generic, TypeVar
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
@@ -21,6 +22,31 @@ T = TypeVar("T")
 def cell(text: str | None, style: str = "") -> Text:
     """API text as a table cell: plain text, never markup, one line."""
     return Text(one_line(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+class MiddleCut(Text):
+    """A one-line cell that, when its column is too narrow, loses its middle rather than its
+    end: the end tells rows apart (a download's quality and episodes), so up to `keep` cells of
+    it stay, and the start keeps at least a third of the column."""
+
+    def __init__(self, text: Text, keep: int) -> None:
+        super().__init__(
+            text.plain, style=text.style, spans=text.spans, no_wrap=True, overflow="ellipsis"
+        )
+        self.keep = keep
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if self.cell_len <= width:
+            yield from super().__rich_console__(console, options)
+            return
+        tail = max(min(self.keep, width - max(width // 3, 2)), 0)
+        head = width - tail - 1
+        cut = Text.assemble(
+            self[:head], "…", self[len(self) - tail :] if tail else "", no_wrap=True
+        )
+        cut.truncate(width, overflow="ellipsis")
+        yield from cut.__rich_console__(console, options)
 
 
 def episodes_text(title: Title) -> str:

@@ -81,12 +81,13 @@ async def test_a_long_favorite_name_is_cut_in_its_column_and_the_others_stay(
         assert all("Thursday" in row or "Friday" in row for row in rows)  # the last column
 
 
-async def test_a_long_download_name_keeps_the_priority_column(
-    app_factory: AppFactory, fresh_devserver: Any
+@pytest.mark.parametrize(("width", "kept"), [(80, "…p · 1-12"), (120, "… · WEBRip 1080p · 1-12")])
+async def test_a_long_download_name_keeps_priority_and_loses_its_middle(
+    app_factory: AppFactory, fresh_devserver: Any, width: int, kept: str
 ) -> None:
     catalog = fresh_devserver.catalog
     app = app_factory(server=fresh_devserver)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(width, 24)) as pilot:
         screen = await downloads_screen(pilot)
         queue = screen.queue
         assert queue is not None
@@ -104,4 +105,4 @@ async def test_a_long_download_name_keeps_the_priority_column(
         await wait_for(pilot, lambda: fits(table))
         header, row = header_and_rows(table)
         assert "Priority" in header and "NORMAL" in row
-        assert "…" in row
+        assert row.startswith(" Оче") and f"{kept} " in row
