@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar, Generic, TypeVar
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
 from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
@@ -35,7 +36,7 @@ class MiddleCut(Text):
         )
         self.keep = keep
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         width = options.max_width
         if self.cell_len <= width:
             yield from super().__rich_console__(console, options)
