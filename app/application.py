@@ -79,8 +79,9 @@ class AniApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "go_back", "Back", show=False),
+        # The top bar already names every number key: the footer keeps its room for the rest.
         *(
-            Binding(entry.key, f"open_mode('{entry.mode}')", entry.label)
+            Binding(entry.key, f"open_mode('{entry.mode}')", entry.label, show=False)
             for entry in NAVIGATION
             if entry.key
         ),

@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
 from app.formatting import date_text, human_size
@@ -33,11 +33,12 @@ from app.services.errors import ExplainedError
 from app.services.events import Event
 from app.services.torrent_meta import TorrentSpec, parse_user_input
 from app.services.torrents import TrackerSummary
+from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.priority import PriorityChoice
 from app.widgets.status_line import StatusLine, describe_error
-from app.widgets.title_table import KeyTable, cell
+from app.widgets.title_table import KeyTable, MiddleCut, cell
 
 BAR_WIDTH = 10
 DETAIL_REFRESH_SECONDS = 1.0
@@ -81,11 +82,12 @@ MARK = "◆ "
 def item_cells(item: DownloadItem, marked: bool = False) -> list[Text]:
     """The row of one download: name, progress, size, speed, ETA, peers, status, priority."""
     active = item.status == "downloading"
-    name = cell(item.label, "bold")
-    if marked:
-        name = Text.assemble((MARK, "bold yellow"), name, no_wrap=True, overflow="ellipsis")
+    label = one_line(item.label)
+    name = Text.assemble((MARK, "bold yellow") if marked else "", (label, "bold"))
+    # "title · quality · episodes": a narrow column cuts the title, not what tells rows apart.
+    rest = label.find(" · ")
     return [
-        name,
+        MiddleCut(name, keep=len(label) - rest if rest > 0 else 0),
         progress_bar(item.done / item.wanted if item.wanted else 0.0),
         cell(human_size(item.wanted) if item.wanted else "—"),
         cell(rate_text(item.download_rate) if active else "—", "cyan"),
@@ -219,7 +221,7 @@ class DownloadsScreen(AniScreen):
             yield files
             yield Static(id="detail-network")
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.shell.download_events.subscribe(self, self.on_download_event)

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from app import i18n
 from app.formatting import date_text
@@ -18,6 +18,7 @@ from app.screens.base import AniScreen
 from app.services.events import Event
 from app.services.live import EpisodeReleased, TitleChanged
 from app.sources.anilibria.models import Fetched, Title
+from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
@@ -64,7 +65,7 @@ class FavoritesScreen(AniScreen):
         table.add_column(t("Weekday"), key="weekday")
         yield table
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.shell.history_changed.subscribe(self, lambda _title_id: self.show())

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from app import i18n
 from app.formatting import clock_time, same_day
@@ -21,6 +21,7 @@ from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
 from app.services.catalog import title_page_url, video_url
 from app.services.events import Event
 from app.sources.anilibria.models import FeedItem, Fetched, Title, YouTubeVideo
+from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
@@ -144,7 +145,7 @@ class FeedScreen(AniScreen):
         table.add_column(t("Detail"), key="detail")
         yield table
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.shell.title_news.subscribe(self, self.news_arrived)

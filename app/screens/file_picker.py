@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -100,7 +101,7 @@ class FileTree(Tree[TorrentFile | Folder]):
             node.add_leaf(entry.path.rsplit("/", 1)[-1], data=entry)
 
     def render_label(
-        self, node: TreeNode[TorrentFile | Folder], base_style: object, style: object
+        self, node: TreeNode[TorrentFile | Folder], base_style: Style, style: Style
     ) -> Text:
         data = node.data
         if isinstance(data, Folder):
@@ -119,7 +120,13 @@ class FileTree(Tree[TorrentFile | Folder]):
         label = Text(f"{mark} ", style="bold")
         label.append(name, style="" if mark != UNCHECKED else "dim")
         label.append(f"  {size}", style="dim")
-        return label
+        # `style` carries the cursor's highlight: without it every row looks the same.
+        label.stylize(style)
+        if not node.allow_expand:
+            return label
+        icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        # The toggle meta makes a click on the icon open or close the folder, as in Tree.
+        return Text.assemble((icon, base_style + Style.from_meta({"toggle": True})), label)
 
     def _toggle(self, files: Iterable[TorrentFile]) -> None:
         indices = {f.index for f in files}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from app.formatting import date_text
 from app.i18n import t
 from app.messages import TitleOpened
 from app.screens.base import AniScreen
 from app.store.history import RecentTitle
+from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, RowItems, cell
@@ -51,7 +52,7 @@ class HistoryScreen(AniScreen):
         table.add_column(t("Last played"), key="when")
         yield table
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.shell.history_changed.subscribe(self, lambda _title_id: self.fill())

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Tab, Tabs
+from textual.widgets import DataTable, Tab, Tabs
 
 from app import i18n
 from app.i18n import t
@@ -17,6 +17,7 @@ from app.messages import ContinueRequested, TitleOpened
 from app.screens.base import TitleListScreen
 from app.services.events import Event
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
+from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
@@ -69,7 +70,7 @@ class ScheduleScreen(TitleListScreen):
         table.add_column(t("Watched"), key="watched")
         yield table
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def day_label(self, day: int) -> str:
         name = i18n.weekday(day)

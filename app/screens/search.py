@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, DataTable, Footer, Input, Select
+from textual.widgets import Checkbox, DataTable, Input, Select
 
 from app import i18n
 from app.i18n import t, tn
@@ -20,6 +20,7 @@ from app.screens.debounce import Debounce
 from app.services.catalog import SearchQuery, team_members
 from app.sources.anilibria.models import Team, Title
 from app.sources.errors import SourceError
+from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
@@ -89,7 +90,7 @@ class SearchScreen(TitleListScreen):
         table.add_column(t("Updated"), key="updated")
         yield table
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.start()

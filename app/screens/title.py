@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from app import i18n
 from app.formatting import date_text, human_size
@@ -31,6 +31,7 @@ from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
 from app.sources.errors import SourceError
 from app.store.history import EpisodeProgress
 from app.widgets.facts import fact
+from app.widgets.footer import KeyFooter
 from app.widgets.localized import localize_bindings
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
@@ -195,7 +196,7 @@ class TitleScreen(AniScreen):
             torrents.add_column(t("Date"), key="date")
             yield torrents
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.shell.history_changed.subscribe(self, self.history_changed)

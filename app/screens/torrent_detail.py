@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from app.formatting import date_text, human_size
 from app.i18n import t
@@ -26,6 +26,7 @@ from app.sources.errors import SourceError
 from app.sources.nekobt.models import Comment
 from app.sources.torrentapi.models import PeersHistory
 from app.widgets.facts import fact
+from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine, describe_error
@@ -141,7 +142,7 @@ class TorrentDetailScreen(AniScreen):
                 yield Label(t(label), classes="section -hidden", id=f"detail-{name}-label")
                 yield Static(id=f"detail-{name}", classes="-hidden")
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.start()

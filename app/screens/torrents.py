@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from app.formatting import date_text, human_size
 from app.i18n import t
@@ -37,6 +37,7 @@ from app.services.torrent_search import (
 )
 from app.sources.errors import NetworkError, RateLimitedError, SourceError
 from app.sources.nekobt.client import TorrentSort
+from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, RowItems, cell
@@ -237,7 +238,7 @@ class TorrentsScreen(AniScreen):
         table.add_column(t("Src"), key="sources")
         yield table
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.start()

@@ -7,7 +7,7 @@ from functools import cached_property
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from app.i18n import t
 from app.messages import TitleOpened
@@ -16,6 +16,7 @@ from app.screens.paging import PREFETCH_ROWS, PageLoader, new_at_the_head
 from app.services.catalog import unique_titles
 from app.services.events import Event
 from app.sources.anilibria.models import Fetched, Title
+from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
@@ -45,7 +46,7 @@ class UpdatesScreen(TitleListScreen):
         table.add_column(t("Updated"), key="updated")
         yield table
         yield NowPlayingBar()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.previous_visit = self.runtime.visits.record_visit("updates", self.now())

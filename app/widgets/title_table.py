@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar, Generic, TypeVar
 
-from rich.text import Text
+from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
+from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
@@ -21,6 +23,31 @@ T = TypeVar("T")
 def cell(text: str | None, style: str = "") -> Text:
     """API text as a table cell: plain text, never markup, one line."""
     return Text(one_line(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+class MiddleCut(Text):
+    """A one-line cell that, when its column is too narrow, loses its middle rather than its
+    end: the end tells rows apart (a download's quality and episodes), so up to `keep` cells of
+    it stay, and the start keeps at least a third of the column."""
+
+    def __init__(self, text: Text, keep: int) -> None:
+        super().__init__(
+            text.plain, style=text.style, spans=text.spans, no_wrap=True, overflow="ellipsis"
+        )
+        self.keep = keep
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        width = options.max_width
+        if self.cell_len <= width:
+            yield from super().__rich_console__(console, options)
+            return
+        tail = max(min(self.keep, width - max(width // 3, 2)), 0)
+        head = width - tail - 1
+        cut = Text.assemble(
+            self[:head], "…", self[len(self) - tail :] if tail else "", no_wrap=True
+        )
+        cut.truncate(width, overflow="ellipsis")
+        yield from cut.__rich_console__(console, options)
 
 
 def episodes_text(title: Title) -> str:
@@ -80,6 +107,8 @@ class KeyTable(DataTable[Text]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.flexible = flexible
         """Column keys that shrink (ellipsis) so the other columns stay on a narrow screen."""
+        self._fit_pending = False
+        """A fit is scheduled for after the next refresh."""
         localize_bindings(self)
 
     def on_resize(self) -> None:
@@ -93,6 +122,7 @@ class KeyTable(DataTable[Text]):
 
     def fit_columns(self) -> None:
         """Share the width left by the fixed columns among the flexible ones, by their need."""
+        self._fit_pending = False
         if not self.flexible or not self.size.width:
             return
         padding = 2 * self.cell_padding
@@ -120,11 +150,20 @@ class KeyTable(DataTable[Text]):
         self._require_update_dimensions = True
         self.refresh()
 
-    def add_rows(self, rows: Iterable[Iterable[Text]]) -> list[RowKey]:
-        keys = super().add_rows(rows)
-        if self.flexible:
+    def add_row(
+        self,
+        *cells: Text,
+        height: int | None = 1,
+        key: str | None = None,
+        label: TextType | None = None,
+    ) -> RowKey:
+        # Every row comes through here (add_rows too): a long name added one row at a time
+        # must shrink its column as well. One fit per refresh however many rows came.
+        row_key = super().add_row(*cells, height=height, key=key, label=label)
+        if self.flexible and not self._fit_pending:
+            self._fit_pending = True
             self.call_after_refresh(self.fit_columns)
-        return keys
+        return row_key
 
 
 class RowItems(Generic[T]):

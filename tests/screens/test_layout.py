@@ -1,0 +1,108 @@
+"""Layout at every size and in both languages (issue 12 §2): the footer never overflows; a
+long name is cut in its own column and never pushes the others off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from app import i18n
+from app.messages import TitleOpened
+from app.screens.title import TitleScreen
+from app.services.torrent_meta import parse_torrent
+from app.widgets.title_table import KeyTable
+from tests.screens.conftest import AppFactory
+from tests.screens.test_downloads import downloads_screen
+from tests.screens.test_favorites import favorites_screen
+from tests.support import wait_for
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_footer_shows_whole_keys_only_and_always_help(
+    app_factory: AppFactory, language: str, width: int
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(width, 30)) as pilot:
+        if i18n.language() != language:
+            await app.action_switch_language()
+        for key in [*"12345678", "title"]:
+            if key == "title":
+                app.post_message(TitleOpened(9001))
+                await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+            else:
+                await pilot.press("escape", key)  # escape: out of a query box first
+            await pilot.pause(0.3)
+            footer = app.screen.query_one(Footer)
+            keys = list(footer.query(FooterKey))
+            palette = footer.query_one(".-command-palette", FooterKey).region
+            shown = [k for k in keys if not k.has_class("-command-palette")]
+            where = f"{type(app.screen).__name__} {width} {language}"
+            help_works = "question_mark" in app.screen.active_bindings  # not while typing
+            assert any(k.action == "help" for k in shown) == help_works, where
+            assert all(k.region.width > 0 and k.region.right < palette.x for k in shown), where
+            assert footer.virtual_size.width <= footer.size.width, where
+
+
+LONG_NAME = "Очень длинное название " * 10  # 230 characters
+
+
+def header_and_rows(table: KeyTable) -> list[str]:
+    """The table's lines as drawn: the header, then the rows."""
+    return [table.render_line(y).text for y in range(table.row_count + 1)]
+
+
+def fits(table: KeyTable) -> bool:
+    widths = [column.get_render_width(table) for column in table.columns.values()]
+    return sum(widths) <= table.scrollable_content_region.width
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_a_long_favorite_name_is_cut_in_its_column_and_the_others_stay(
+    app_factory: AppFactory, fresh_devserver: Any, width: int
+) -> None:
+    data = fresh_devserver.catalog.title(9001)
+    data["names"]["ru"] = LONG_NAME
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(width, 24)) as pilot:
+        for title_id in (9001, 9002):
+            app.runtime.favorites.add(title_id)
+        favorites = await favorites_screen(pilot)
+        await wait_for(pilot, lambda: len(favorites.titles) == 2)
+        table = favorites.query_one(KeyTable)
+        await wait_for(pilot, lambda: fits(table))
+        header, *rows = header_and_rows(table)
+        for column in ("Episodes", "New", "Updated", "Weekday"):
+            assert column in header
+        assert any("Очень длинное" in row and "…" in row for row in rows)
+        assert all("Thursday" in row or "Friday" in row for row in rows)  # the last column
+
+
+@pytest.mark.parametrize(("width", "kept"), [(80, "…p · 1-12"), (120, "… · WEBRip 1080p · 1-12")])
+async def test_a_long_download_name_keeps_priority_and_loses_its_middle(
+    app_factory: AppFactory, fresh_devserver: Any, width: int, kept: str
+) -> None:
+    catalog = fresh_devserver.catalog
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(width, 24)) as pilot:
+        screen = await downloads_screen(pilot)
+        queue = screen.queue
+        assert queue is not None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not queue.is_running)
+        entry = catalog.titles[0]["torrents"]["list"][0]
+        queue.add(
+            parse_torrent(catalog.torrent_file(entry["torrent_id"], [])),
+            title_id=catalog.titles[0]["id"],
+            title_name=f"{LONG_NAME} · WEBRip 1080p · 1-12",
+            source="anilibria",
+        )
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await wait_for(pilot, lambda: fits(table))
+        header, row = header_and_rows(table)
+        assert "Priority" in header and "NORMAL" in row
+        assert row.startswith(" Оче") and f"{kept} " in row
