@@ -161,6 +161,11 @@ class AniApp(App[None]):
             )
 
     async def on_unmount(self) -> None:
+        # The shell's workers (an mpv in the terminal among them) stop and clean up before
+        # the services they use close: Textual only cancels them, and a child process left
+        # running when the loop ends would outlive the app.
+        stopping = self.workers.cancel_node(self)
+        await asyncio.gather(*(worker.wait() for worker in stopping), return_exceptions=True)
         await self.runtime.aclose()
 
     def resume_saved_work(self) -> None:

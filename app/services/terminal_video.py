@@ -175,6 +175,7 @@ async def run_mpv(
             follower.cancel()
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
+            await process.wait()
         finally:
             sink.ended(reason)
 

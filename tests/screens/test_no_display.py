@@ -162,6 +162,22 @@ async def test_terminal_video_goes_on_with_the_next_episode(
         await wait_for(pilot, lambda: history.progress(9001, 2) is not None, timeout=30)
         progress = history.progress(9001, 1)
         assert progress is not None and progress.watched
+        assert children_named("mpv")
+    # Quitting while mpv plays episode 2 stops it and reaps it: no mpv, not even a zombie.
+    assert not children_named("mpv")
+
+
+def children_named(command: str) -> list[int]:
+    """This process's child processes running `command`, zombies included."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+            if fields.get("PPid", "").strip() == str(os.getpid()) and fields.get("Name") == command:
+                found.append(int(status.parent.name))
+    return found
 
 
 def capture(session: str) -> str:
