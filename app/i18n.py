@@ -545,6 +545,7 @@ RU: dict[str, str] = {
     "Ask each time, or always play one way (over SSH)": "Спрашивать каждый раз или всегда одним способом (по SSH)",
     "In this terminal (mpv --vo={vo}; q comes back)": "В этом терминале (mpv --vo={vo}; q — назад)",
     "{title} in mpv: q comes back to anitui.": "{title} в mpv: q — назад в anitui.",
+    "No sound device here: picture only.": "Здесь нет звукового устройства: только изображение.",
 }
 
 # A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).

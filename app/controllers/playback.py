@@ -31,6 +31,7 @@ from app.services.terminal_video import (
     ipc_socket_path,
     pick_output,
     run_mpv,
+    terminal_audio,
     terminal_command,
     terminal_outputs,
     without_display,
@@ -330,8 +331,13 @@ class PlaybackController(Controller):
         url, start, media_title = stream
         # Positions and the watched mark reach history as from the in-process player.
         playback = player.external_playback(title, episode)
+        configured = self.runtime.settings.player.ao
+        ao = terminal_audio(configured, os.environ)
+        hint = t("{title} in mpv: q comes back to anitui.", title=media_title)
+        if ao == "null" and not configured:
+            hint += " " + t("No sound device here: picture only.")
         # mpv's own screen has no word on leaving it.
-        print("\n" + t("{title} in mpv: q comes back to anitui.", title=media_title), flush=True)
+        print("\n" + hint, flush=True)
         await asyncio.sleep(HINT_SECONDS)
         with ipc_socket_path() as socket_path:
             command = terminal_command(
@@ -339,7 +345,7 @@ class PlaybackController(Controller):
                 vo,
                 start=start,
                 title=media_title,
-                ao=self.runtime.settings.player.ao or None,
+                ao=ao,
                 ipc_server=socket_path,
             )
             # Awaited, not run: the event loop (and every service on it) keeps going while mpv

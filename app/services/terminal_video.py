@@ -83,6 +83,34 @@ def pick_output(outputs: Sequence[str], environ: Mapping[str, str]) -> str | Non
     return outputs[0] if outputs else None
 
 
+def sound_reachable(
+    environ: Mapping[str, str], *, cards: Path = Path("/proc/asound/cards")
+) -> bool:
+    """Whether mpv could reach a sound device here: a PulseAudio or PipeWire server, or a
+    local sound card. Where none is, each of mpv's audio outputs fails in turn, and ALSA and
+    JACK write their complaints straight onto the terminal mpv is drawing the video on."""
+    if environ.get("PULSE_SERVER"):
+        return True
+    runtime_dir = environ.get("XDG_RUNTIME_DIR")
+    if runtime_dir and any(
+        (Path(runtime_dir) / socket).exists() for socket in ("pulse/native", "pipewire-0")
+    ):
+        return True
+    try:
+        listing = cards.read_text(errors="replace")
+    except OSError:
+        return False
+    return bool(listing.strip()) and "no soundcards" not in listing
+
+
+def terminal_audio(configured: str, environ: Mapping[str, str]) -> str | None:
+    """The audio output terminal video asks mpv for: `[player] ao` when set, `null` where no
+    sound device is reachable, else None (mpv's choice)."""
+    if configured:
+        return configured
+    return None if sound_reachable(environ) else "null"
+
+
 def terminal_command(
     url: str,
     vo: str,

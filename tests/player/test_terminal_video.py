@@ -24,6 +24,8 @@ from app.services.terminal_video import (
     ipc_socket_path,
     pick_output,
     run_mpv,
+    sound_reachable,
+    terminal_audio,
     terminal_command,
 )
 from app.sources.anilibria.client import AniLibriaClient
@@ -324,3 +326,61 @@ def test_the_output_fits_the_terminal(
     outputs: tuple[str, ...], environ: dict[str, str], expected: str | None
 ) -> None:
     assert pick_output(outputs, environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("cards", "environ", "expected"),
+    [
+        (None, {}, False),
+        (" --- no soundcards ---\n", {}, False),
+        ("", {}, False),
+        (" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n", {}, True),
+        (None, {"PULSE_SERVER": "tcp:localhost:4713"}, True),
+    ],
+)
+def test_a_sound_device_is_reachable_through_a_card_or_a_sound_server(
+    tmp_path: Path, cards: str | None, environ: dict[str, str], expected: bool
+) -> None:
+    listing = tmp_path / "cards"
+    if cards is not None:
+        listing.write_text(cards)
+    assert sound_reachable(environ, cards=listing) is expected
+
+
+@pytest.mark.parametrize("socket", ["pulse/native", "pipewire-0"])
+def test_a_sound_server_socket_in_the_runtime_dir_is_a_sound_device(
+    tmp_path: Path, socket: str
+) -> None:
+    (tmp_path / socket).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / socket).touch()
+    environ = {"XDG_RUNTIME_DIR": str(tmp_path)}
+    assert sound_reachable(environ, cards=tmp_path / "no-cards")
+
+
+def test_a_configured_audio_output_is_always_used() -> None:
+    assert terminal_audio("pulse", {}) == "pulse"
+
+
+@needs_mpv
+async def test_without_a_sound_device_nothing_writes_over_the_terminal_video(
+    client: AniLibriaClient, tmp_path: Path
+) -> None:
+    """ALSA and JACK print their failures straight to the terminal mpv draws on: where no
+    sound device can be reached, mpv is not sent to try them."""
+    if sound_reachable({}) or sound_reachable({"XDG_RUNTIME_DIR": "/run/user/0"}):
+        pytest.skip("this machine has a sound device")
+    title = await fetch_title(client, 9001)
+    assert title.player is not None
+    hls = next(e for e in title.player.episodes if e.serie == 1).hls.sd
+    assert hls is not None
+    ao = terminal_audio("", {})
+    command = terminal_command(
+        client.stream_url(title.player, hls), "null", start=0.0, title="t", ao=ao
+    )
+    command[-2:-2] = ["--length=1"]
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _out, err = await process.communicate()
+    assert process.returncode == 0
+    assert b"ALSA lib" not in err and b"jack" not in err.lower(), err.decode(errors="replace")
