@@ -51,9 +51,11 @@ info-hashes, posters and accounts. Favorites are shared with v2 too (one list pe
   {episode UUID: (seconds, watched)}); `expire_token(token=None)`.
 - Clocks and lifetimes: `clock` (wall time for codes), `otp_lifetime` (seconds, default 120),
   `schedule_clock` (default: noon of the demo catalog's "today", `DEMO_NOW`).
-- Shape variants of the notes: `variants.schedule_week_bare` (the week as a bare array instead of
-  `{data}`), `variants.release_torrents_single` (`/anime/torrents/release/{id}` as one object,
-  the first torrent, instead of an array). Both off by default: the file's shapes.
+- Shape variants: `variants.schedule_week_bare` (the week as a bare array instead of `{data}`)
+  and `variants.release_torrents_single` (`/anime/torrents/release/{id}` as one object, the first
+  torrent, instead of an array), the notes' readings, off by default (the file's shapes);
+  `variants.release_as_array` (`/anime/releases/{aliasOrId}` as a one-item array, what the
+  file's schema says), off by default: the object the notes and every client read.
 - Run-time additions go through the shared catalog: a release with
   `server.catalog.add_title(TitleSeed(...).build())`, a new episode with
   `server.live.new_episode(id)`, a torrent re-issued under a new id with
@@ -190,6 +192,9 @@ class ShapeVariants:
     """`/anime/schedule/week` as a bare array (the official clients' reading)."""
     release_torrents_single: bool = False
     """`/anime/torrents/release/{id}` as one torrent object instead of an array."""
+    release_as_array: bool = False
+    """`/anime/releases/{aliasOrId}` as a one-item array, as the file's schema has it (the
+    notes and the clients read one object: the default)."""
 
 
 @dataclass
@@ -563,12 +568,13 @@ class AniLibertyApi:
             ),
         )
 
-    def release(self, call: _Call) -> Json:
+    def release(self, call: _Call) -> Json | list[Json]:
         """`GET /anime/releases/{aliasOrId}` with genres, members, episodes and torrents."""
         title = self._title(call.request.match_info["alias_or_id"])
-        return self.views.release_with(
+        release = self.views.release_with(
             title, "genres", "members", "episodes", "torrents", authorized=self._authorized(call)
         )
+        return [release] if self.variants.release_as_array else release
 
     def release_members(self, call: _Call) -> list[Json]:
         """`GET /anime/releases/{aliasOrId}/members`."""

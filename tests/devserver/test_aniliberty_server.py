@@ -472,6 +472,15 @@ def test_a_torrent_by_id_or_hash_matches_the_catalog(
     assert v1.get("/anime/torrents/999999999").status_code == 404
 
 
+def test_a_release_as_the_file_schema_array_is_a_switch(
+    v1_client: httpx.Client, v1_server: DevServer
+) -> None:
+    release = ok(v1_client, "/anime/releases/9001")
+    v1_server.aniliberty.variants.release_as_array = True
+    assert ok(v1_client, "/anime/releases/starlight-courier") == [release]
+    assert ok(v1_client, "/anime/releases/9001", include="id") == [{"id": 9001}]
+
+
 def test_release_torrents_as_an_array_or_one_object(
     v1_client: httpx.Client, v1_server: DevServer
 ) -> None:
