@@ -366,6 +366,10 @@ class AniLibertyApi:
                     result = _shape(result, call.params)
             except V1Error as exc:
                 return v1_error_response(exc.status, exc.message, errors=exc.errors)
+            except Exception:
+                # This API's 500 shape, not the v2 one the DevServer would send.
+                log.exception("AniLiberty devserver: %s %s failed", request.method, request.path)
+                return v1_error_response(500, "Server Error")
             response = json_response(result)
             if "gzip" in request.headers.get("Accept-Encoding", ""):
                 response.enable_compression()
@@ -601,9 +605,7 @@ class AniLibertyApi:
 
     def franchises(self, call: _Call) -> Json:
         """`GET /anime/franchises`: every franchise, one page."""
-        franchises = self.views.franchises()
-        page = self._paged(call, franchises, self.views.franchise)
-        return page
+        return self._paged(call, self.views.franchises(), self.views.franchise)
 
     def random_franchises(self, call: _Call) -> Json:
         """`GET /anime/franchises/random?limit=`."""

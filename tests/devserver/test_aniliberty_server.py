@@ -625,3 +625,15 @@ def test_the_fault_injector_fails_a_v1_path_with_the_v1_error_body(
     assert v1_client.get("/anime/genres").json() == {"message": "Too Many Attempts."}
     paths = [r.path for r in v1_server.requests]
     assert paths.count("/api/v1/anime/releases/latest") == 2
+
+
+def test_a_broken_catalog_entry_fails_with_the_v1_error_body(
+    v1_client: httpx.Client, v1_server: DevServer
+) -> None:
+    title = v1_server.catalog.title(9001)
+    assert title is not None
+    title["type"] = "not an object"
+    broken = v1_client.get("/anime/releases/9001")
+    assert broken.status_code == 500
+    assert broken.json() == {"message": "Server Error"}
+    assert v1_client.get("/anime/releases/9002").status_code == 200
