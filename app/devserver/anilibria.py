@@ -1071,6 +1071,12 @@ def _similarity(query: str, word: str) -> float:
     return matcher.ratio()
 
 
+def search_score(title: Title, text: str) -> float | None:
+    """How well `text` matches the title as searchTitles' `search` does (fuzzy words over
+    names and description): higher is better, None when a word matches nothing."""
+    return _match_score(title, _words(text))
+
+
 def _match_score(title: Title, words: list[str]) -> float | None:
     """Sum of each word's best match (names count more than description), None on a miss."""
     names = title.get("names") or {}

@@ -318,6 +318,31 @@ class Catalog:
         title["last_change"] = timestamp
         return int(old["torrent_id"]), new_id
 
+    def grow_torrent(self, torrent_id: int, timestamp: int) -> str:
+        """Update a torrent in place up to the title's last episode out (as AniLiberty does
+        when an episode arrives): the same torrent id, uploaded at `timestamp`; with episodes
+        added since, new files and so a new info-hash. Returns the info-hash; KeyError for an
+        unknown torrent."""
+        title = self.title_by_torrent(torrent_id)
+        if title is None:
+            raise KeyError(torrent_id)
+        entry = next(e for e in _torrent_entries(title) if e["torrent_id"] == torrent_id)
+        series = entry.get("series") or {}
+        numbers = [
+            int(e["serie"]) for e in _playlist(title).values() if isinstance(e.get("serie"), int)
+        ]
+        last = max([*numbers, series.get("last") or 1])
+        entry.update(series=series_object(series.get("first") or 1, last))
+        entry.update(uploaded_timestamp=timestamp, metadata=None, raw_base64_file=None)
+        entries = _torrent_entries(title)
+        title["torrents"]["series"] = series_object(
+            min(e["series"].get("first") or 1 for e in entries),
+            max(e["series"].get("last") or 1 for e in entries),
+        )
+        self._index_torrent(title, entry)
+        title["last_change"] = timestamp
+        return str(entry["hash"])
+
     def title(self, title_id: int) -> Title | None:
         """The title with this id, or None."""
         return next((t for t in self.titles if t.get("id") == title_id), None)

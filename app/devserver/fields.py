@@ -6,6 +6,8 @@ every key) segments: `names.alternative`, `team.voice[0]`, `player.playlist.24`,
 `torrents.list[*].torrent_id`, `genres[0]`. A numeric name addresses a list element and `[n]` a
 dict key `"n"`, so `player.playlist.24` and `player.playlist[24]` mean the same in object form.
 
+`through_lists` rewrites paths for APIs that step into lists implicitly (AniLiberty's).
+
 `filter` keeps only what the paths select, with their parents, in the original order; several
 paths into one list merge element-wise (`torrents.list[*].torrent_id,torrents.list[*].hash`
 gives one list of two-key objects). `remove` drops what they select. Neither mutates its input:
@@ -82,6 +84,32 @@ def apply_remove(value: Any, paths: list[Path]) -> Any:
     if isinstance(trie, _Full):
         return {} if isinstance(value, dict) else []
     return _drop(value, trie)
+
+
+def through_lists(value: Any, paths: list[Path]) -> list[Path]:
+    """`paths` with a `[*]` wherever a key meets a list in `value`, so `episodes.hls_720`
+    addresses that key in every episode (how AniLiberty's `include`/`exclude` read paths).
+    The lists of one response are taken to hold alike items: the first one is followed."""
+    return [_through_lists(value, path) for path in paths]
+
+
+def _through_lists(node: Any, path: Path) -> Path:
+    out: list[Segment] = []
+    for segment in path:
+        while isinstance(node, list) and isinstance(segment, str) and segment != STAR:
+            if segment.isdigit():
+                break
+            out.append(STAR)
+            node = node[0] if node else None
+        out.append(segment)
+        node = _representative(node, segment)
+    return tuple(out)
+
+
+def _representative(node: Any, segment: Segment) -> Any:
+    """The child of `node` that `segment` leads to (the first one for `[*]`), or None."""
+    children = _children(node, segment)
+    return node[children[0]] if children else None
 
 
 def render_description(description: str | None, kind: str) -> str | None:

@@ -1,6 +1,7 @@
 """`DevServer`: the local AniLibria API and site on loopback, in a thread with its own loop.
 
-Tests and `anitui --demo` start one, point the client at `anilibria_api` / `anilibria_site`,
+Tests and `anitui --demo` start one, point the client at `anilibria_api` / `anilibria_site`
+(v2) or `aniliberty_api` / `aniliberty_site` (v1, `app.devserver.aniliberty`),
 and can script failures through `faults`, inspect `requests` afterwards, and drive the API's
 WebSocket (`/v2/ws/`) through `live`. Because the server has its own thread and event loop, a
 test's loop is never blocked by it (and vice versa).
@@ -20,6 +21,8 @@ from typing import Any, Protocol
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from app.devserver.aniliberty import PREFIX as ANILIBERTY_PREFIX
+from app.devserver.aniliberty import AniLibertyApi, v1_error_response
 from app.devserver.anilibria import (
     AniLibriaApi,
     Origin,
@@ -152,6 +155,7 @@ class DevServer:
         self.requests: list[RecordedRequest] = []
         self._origin = Origin(host, port)
         self._api = AniLibriaApi(catalog or Catalog.demo(), self._origin, api_version)
+        self._aniliberty = AniLibertyApi(self._api)
         self._live = LiveHub(self._api)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -194,6 +198,22 @@ class DevServer:
     @property
     def anilibria_site(self) -> str:
         """The site root (login, posters, .torrent files, HLS): `base_url`."""
+        return self.base_url
+
+    @property
+    def aniliberty(self) -> AniLibertyApi:
+        """The AniLiberty API v1 over the same catalog: its state (tokens, login codes,
+        collections, timecodes), clocks and shape variants (see `app.devserver.aniliberty`)."""
+        return self._aniliberty
+
+    @property
+    def aniliberty_api(self) -> str:
+        """The AniLiberty v1 API root: `base_url + "/api/v1"`."""
+        return self.base_url + ANILIBERTY_PREFIX
+
+    @property
+    def aniliberty_site(self) -> str:
+        """The AniLiberty site root (images, the code confirmation page): `base_url`."""
         return self.base_url
 
     @property
@@ -280,6 +300,7 @@ class DevServer:
         app = web.Application(middlewares=[self._middleware])
         self._live.add_routes(app, self._api.prefix_pattern())
         self._api.add_routes(app)
+        self._aniliberty.add_routes(app)
         for api in self.extra_apis:
             api.add_routes(app)
         # A short shutdown grace: tests stop servers with keep-alive clients still connected.
@@ -334,6 +355,8 @@ def _failure_response(path: str, failure: _Fault) -> web.Response:
             reason = HTTPStatus(failure.status).phrase
         except ValueError:
             reason = "Injected failure"
+        if path.startswith(ANILIBERTY_PREFIX + "/"):
+            return v1_error_response(failure.status, reason, headers=headers)
         if path.startswith(_API_PREFIXES):
             return error_response(failure.status, f"{reason}!", headers)
         return web.Response(status=failure.status, body=reason.encode(), headers=headers)
