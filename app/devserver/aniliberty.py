@@ -380,7 +380,7 @@ class AniLibertyApi:
     async def _call(self, request: web.Request) -> _Call:
         params = _php_params((key, value) for key, value in request.query.items())
         body: Any = None
-        if request.method in ("POST", "DELETE") and request.can_read_body:
+        if request.method in ("POST", "DELETE") and request.body_exists:
             try:
                 body = await request.json()
             except ValueError:
