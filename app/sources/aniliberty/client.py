@@ -453,10 +453,13 @@ class AniLibertyClient:
     async def schedule_now(
         self, *, include: Fields = SCHEDULE_FIELDS, cache_only: bool = False
     ) -> Fetched[ScheduleNow]:
-        """`/anime/schedule/now`: yesterday's, today's and tomorrow's releases."""
+        """`/anime/schedule/now`: yesterday's, today's and tomorrow's releases (`include`
+        names an item's fields, as for the week; each day's list is addressed here)."""
+        days = ("yesterday", "today", "tomorrow")
+        day_fields = None if include is None else [f"{d}.{f}" for d in days for f in include]
         return await self._read(
             "anime/schedule/now",
-            {"include": _join(include)},
+            {"include": _join(day_fields)},
             lambda body: ScheduleNow.parse(expect_object(body, "the schedule")),
             cacheable=True,
             cache_only=cache_only,
