@@ -72,9 +72,23 @@ __all__ = [
     "ScheduleEntry",
     "ScheduleNow",
     "Timecode",
+    "data_list",
+    "expect_list",
+    "expect_object",
+    "merge_feed",
+    "one_object",
+    "paged",
+    "parse_collection_ids",
     "parse_episode",
+    "parse_ids",
     "parse_release",
-    "parse_torrent",
+    "parse_release_episode",
+    "parse_timecodes",
+    "parse_video",
+    "schedule_days",
+    "team_of",
+    "timestamp",
+    "torrent_file_path",
 ]
 
 _T = TypeVar("_T")
@@ -576,11 +590,6 @@ class ReleaseTorrent:
             is_hardsub=_bool(data.get("is_hardsub")),
             title=maybe(data.get("release"), parse_release),
         )
-
-
-def parse_torrent(data: Json) -> Torrent:
-    """The domain `Torrent` of one v1 torrent."""
-    return _torrent(data)
 
 
 @dataclass(frozen=True, slots=True)
