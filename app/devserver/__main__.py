@@ -1,9 +1,10 @@
 """`python -m app.devserver [--host H] [--port N]`: serve the demo catalog until SIGINT/SIGTERM.
 
-Serves every API the project implements (AniLibria, nekoBT, the Torrent API) on one port and
-prints one JSON line with the URLs to give the app (`base_url`, `anilibria_api`,
-`anilibria_site`, `nekobt_api`, `torrent_api`) once the port listens, so a parent process can
-read it and connect.
+Serves every API the project implements (AniLibria v2, AniLiberty v1, nekoBT, the Torrent API)
+on one port and prints one JSON line with the URLs to give the app (`base_url`,
+`anilibria_api`, `anilibria_site`, `anilibria_ws`, `aniliberty_api`, `aniliberty_site`,
+`nekobt_api`, `torrent_api`) once the port listens, so a parent process can read it and
+connect.
 """
 
 from __future__ import annotations

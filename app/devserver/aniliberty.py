@@ -51,9 +51,11 @@ info-hashes, posters and accounts. Favorites are shared with v2 too (one list pe
   {episode UUID: (seconds, watched)}); `expire_token(token=None)`.
 - Clocks and lifetimes: `clock` (wall time for codes), `otp_lifetime` (seconds, default 120),
   `schedule_clock` (default: noon of the demo catalog's "today", `DEMO_NOW`).
-- Shape variants of the notes: `variants.schedule_week_bare` (the week as a bare array instead of
-  `{data}`), `variants.release_torrents_single` (`/anime/torrents/release/{id}` as one object,
-  the first torrent, instead of an array). Both off by default: the file's shapes.
+- Shape variants: `variants.schedule_week_bare` (the week as a bare array instead of `{data}`)
+  and `variants.release_torrents_single` (`/anime/torrents/release/{id}` as one object, the first
+  torrent, instead of an array), the notes' readings, off by default (the file's shapes);
+  `variants.release_as_array` (`/anime/releases/{aliasOrId}` as a one-item array, what the
+  file's schema says), off by default: the object the notes and every client read.
 - Run-time additions go through the shared catalog: a release with
   `server.catalog.add_title(TitleSeed(...).build())`, a new episode with
   `server.live.new_episode(id)`, a torrent re-issued under a new id with
@@ -66,7 +68,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import logging
 import math
 import random
@@ -109,7 +110,7 @@ from app.devserver.aniliberty_models import (
     type_of,
     year_of,
 )
-from app.devserver.anilibria import AniLibriaApi, search_score
+from app.devserver.anilibria import AniLibriaApi, json_response, search_score
 from app.devserver.catalog import DEMO_NOW, LOCAL_HOST, Account, Title, assets_dir, token
 
 log = logging.getLogger("anitui.devserver.aniliberty")
@@ -131,6 +132,8 @@ OTP_LIFETIME = 120.0
 _WEEK = 7 * 86_400
 _DAY = 86_400
 _PHP_KEY = re.compile(r"\[([^\[\]]*)\]")
+_COLLECTION_REFERENCES = ("age-ratings", "genres", "types", "years")
+_FAVORITE_REFERENCES = (*_COLLECTION_REFERENCES, "sorting")
 
 Handler = Callable[["_Call"], Any]
 
@@ -158,13 +161,7 @@ def v1_error_response(
     body: Json = {"message": message}
     if errors:
         body["errors"] = dict(errors)
-    return web.Response(
-        text=json.dumps(body, ensure_ascii=False),
-        status=status,
-        content_type="application/json",
-        charset="utf-8",
-        headers=headers,
-    )
+    return json_response(body, status=status, headers=dict(headers or {}))
 
 
 @dataclass
@@ -195,6 +192,9 @@ class ShapeVariants:
     """`/anime/schedule/week` as a bare array (the official clients' reading)."""
     release_torrents_single: bool = False
     """`/anime/torrents/release/{id}` as one torrent object instead of an array."""
+    release_as_array: bool = False
+    """`/anime/releases/{aliasOrId}` as a one-item array, as the file's schema has it (the
+    notes and the clients read one object: the default)."""
 
 
 @dataclass
@@ -366,11 +366,7 @@ class AniLibertyApi:
                     result = _shape(result, call.params)
             except V1Error as exc:
                 return v1_error_response(exc.status, exc.message, errors=exc.errors)
-            response = web.Response(
-                text=json.dumps(result, ensure_ascii=False),
-                content_type="application/json",
-                charset="utf-8",
-            )
+            response = json_response(result)
             if "gzip" in request.headers.get("Accept-Encoding", ""):
                 response.enable_compression()
             return response
@@ -572,12 +568,13 @@ class AniLibertyApi:
             ),
         )
 
-    def release(self, call: _Call) -> Json:
+    def release(self, call: _Call) -> Json | list[Json]:
         """`GET /anime/releases/{aliasOrId}` with genres, members, episodes and torrents."""
         title = self._title(call.request.match_info["alias_or_id"])
-        return self.views.release_with(
+        release = self.views.release_with(
             title, "genres", "members", "episodes", "torrents", authorized=self._authorized(call)
         )
+        return [release] if self.variants.release_as_array else release
 
     def release_members(self, call: _Call) -> list[Json]:
         """`GET /anime/releases/{aliasOrId}/members`."""
@@ -1117,8 +1114,7 @@ class AniLibertyApi:
 
     def favorite_releases(self, call: _Call) -> Json:
         """`GET|POST …/favorites/releases`: filters, sorting (default newest added), paged."""
-        favorites = self._favorites_of(self._me(call))
-        titles = [t for i in favorites if (t := self._v2.catalog.title(i)) is not None]
+        titles = self._titles_of(self._favorites_of(self._me(call)))
         filters = _filters(call.params)
         sorting = _one_of(filters.get("sorting"), FAVORITE_SORTING, "f.sorting")
         titles = self._filter(titles, filters)
@@ -1127,21 +1123,28 @@ class AniLibertyApi:
             titles.reverse()
         elif sorting != "CREATED_AT_ASC":
             titles = _sort(titles, sorting)
+        return self._user_releases(call, titles)
+
+    def favorite_reference(self, call: _Call) -> Any:
+        """`GET …/favorites/references/{name}` over the caller's favorites."""
+        name = call.request.match_info["name"]
+        if name not in _FAVORITE_REFERENCES:
+            raise V1Error(404, "Not found")
+        titles = self._titles_of(self._favorites_of(self._me(call)))
+        return self._reference(name, titles, FAVORITE_SORTING)
+
+    def _titles_of(self, release_ids: Iterable[int]) -> list[Title]:
+        found = (self._v2.catalog.title(i) for i in release_ids)
+        return [title for title in found if title is not None]
+
+    def _user_releases(self, call: _Call, titles: list[Title]) -> Json:
+        """A page of a user's list: releases with genres and episodes."""
         authorized = self._authorized(call)
         return self._paged(
             call,
             titles,
             lambda t: self.views.release_with(t, "genres", "episodes", authorized=authorized),
         )
-
-    def favorite_reference(self, call: _Call) -> Any:
-        """`GET …/favorites/references/{name}` over the caller's favorites."""
-        favorites = self._favorites_of(self._me(call))
-        titles = [t for i in favorites if (t := self._v2.catalog.title(i)) is not None]
-        name = call.request.match_info["name"]
-        if name not in ("age-ratings", "genres", "sorting", "types", "years"):
-            raise V1Error(404, "Not found")
-        return self._reference(name, titles, FAVORITE_SORTING)
 
     # --- collections -----------------------------------------------------------------------
 
@@ -1182,23 +1185,15 @@ class AniLibertyApi:
         kind = call.text("type_of_collection")
         if kind not in COLLECTIONS:
             raise invalid("type_of_collection", "The selected type_of_collection is invalid.")
-        ids = [i for i, k in held.items() if k == kind]
-        titles = [t for i in ids if (t := self._v2.catalog.title(i)) is not None]
-        titles = self._filter(titles, _filters(call.params))
-        authorized = self._authorized(call)
-        return self._paged(
-            call,
-            titles,
-            lambda t: self.views.release_with(t, "genres", "episodes", authorized=authorized),
-        )
+        titles = self._titles_of(i for i, k in held.items() if k == kind)
+        return self._user_releases(call, self._filter(titles, _filters(call.params)))
 
     def collection_reference(self, call: _Call) -> Any:
         """`GET …/collections/references/{age-ratings,genres,types,years}`."""
-        held = self._collection_of(self._me(call))
-        titles = [t for i in held if (t := self._v2.catalog.title(i)) is not None]
         name = call.request.match_info["name"]
-        if name not in ("age-ratings", "genres", "types", "years"):
+        if name not in _COLLECTION_REFERENCES:
             raise V1Error(404, "Not found")
+        titles = self._titles_of(self._collection_of(self._me(call)))
         return self._reference(name, titles, SORTING)
 
     # --- view timecodes --------------------------------------------------------------------

@@ -44,6 +44,8 @@ def service_urls(server: DevServer) -> dict[str, str]:
         "anilibria_api": server.anilibria_api,
         "anilibria_site": server.anilibria_site,
         "anilibria_ws": server.anilibria_api.replace("http", "ws", 1) + "/ws/",
+        "aniliberty_api": server.aniliberty_api,
+        "aniliberty_site": server.aniliberty_site,
         "nekobt_api": server.base_url + nekobt.PREFIX,
         "torrent_api": server.base_url + torrentapi.PREFIX,
     }

@@ -47,19 +47,6 @@ def v1(devserver: DevServer) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def server() -> Iterator[DevServer]:
-    """A v1 server of the test's own, for tests that change the catalog or the switches."""
-    with DevServer() as made:
-        yield made
-
-
-@pytest.fixture
-def own(server: DevServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.aniliberty_api, timeout=5) as client:
-        yield client
-
-
 def ok(client: httpx.Client, path: str, **params: Any) -> Any:
     response = client.get(path, params=params)
     assert response.status_code == 200, response.text
@@ -149,9 +136,9 @@ def test_episodes_link_absolute_hls_and_relative_images_the_site_serves(
 
 
 def test_missing_qualities_are_null_and_odd_ordinals_keep_their_value(
-    own: httpx.Client, server: DevServer
+    v1_client: httpx.Client, v1_server: DevServer
 ) -> None:
-    title = server.catalog.title(9001)
+    title = v1_server.catalog.title(9001)
     assert title is not None
     playlist = title["player"]["playlist"]
     playlist["1"]["hls"]["fhd"] = None
@@ -161,14 +148,14 @@ def test_missing_qualities_are_null_and_odd_ordinals_keep_their_value(
     recap = copy.deepcopy(playlist["1"])
     recap.update(serie=0, uuid=None)
     playlist["0"] = recap
-    episodes = ok(own, "/anime/releases/9001")["episodes"]
+    episodes = ok(v1_client, "/anime/releases/9001")["episodes"]
     assert [e["ordinal"] for e in episodes][:2] == [0, 1]
     assert episodes[-1]["ordinal"] == 12.5
     assert [e["sort_order"] for e in episodes] == list(range(1, len(episodes) + 1))
     assert episodes[1]["hls_1080"] is None and episodes[1]["hls_720"] is not None
     derived = str(uuid.uuid5(NAMESPACE, "episode:9001:12.5"))
     assert episodes[-1]["id"] == derived
-    assert ok(own, f"/anime/releases/episodes/{derived}")["ordinal"] == 12.5
+    assert ok(v1_client, f"/anime/releases/episodes/{derived}")["ordinal"] == 12.5
 
 
 def test_one_episode_comes_with_its_release(v1: httpx.Client) -> None:
@@ -260,15 +247,19 @@ def test_now_is_the_demo_monday_with_its_neighbours(v1: httpx.Client) -> None:
         assert {i["release"]["publish_day"]["value"] for i in now[name]} == {day}
 
 
-def test_the_week_as_a_bare_array_is_a_switch(own: httpx.Client, server: DevServer) -> None:
-    wrapped = ok(own, "/anime/schedule/week")["data"]
-    server.aniliberty.variants.schedule_week_bare = True
-    assert ok(own, "/anime/schedule/week") == wrapped
+def test_the_week_as_a_bare_array_is_a_switch(
+    v1_client: httpx.Client, v1_server: DevServer
+) -> None:
+    wrapped = ok(v1_client, "/anime/schedule/week")["data"]
+    v1_server.aniliberty.variants.schedule_week_bare = True
+    assert ok(v1_client, "/anime/schedule/week") == wrapped
 
 
-def test_the_schedule_clock_moves_today(own: httpx.Client, server: DevServer) -> None:
-    server.aniliberty.schedule_clock = lambda: DEMO_NOW + 2 * 86_400 + 3600
-    days = {i["release"]["publish_day"]["value"] for i in ok(own, "/anime/schedule/now")["today"]}
+def test_the_schedule_clock_moves_today(v1_client: httpx.Client, v1_server: DevServer) -> None:
+    v1_server.aniliberty.schedule_clock = lambda: DEMO_NOW + 2 * 86_400 + 3600
+    days = {
+        i["release"]["publish_day"]["value"] for i in ok(v1_client, "/anime/schedule/now")["today"]
+    }
     assert days == {3}
 
 
@@ -355,7 +346,7 @@ def test_catalog_sorting_and_paging(v1: httpx.Client, devserver: DevServer) -> N
     assert [r["fresh_at"] for r in fresh] == sorted((r["fresh_at"] for r in fresh), reverse=True)
     pages = [ok(v1, "/anime/catalog/releases", page=n, limit=20) for n in (1, 2, 3)]
     assert [p["meta"]["pagination"]["count"] for p in pages] == [20, 20, 10]
-    assert sum((p["data"] for p in pages), []) == fresh
+    assert [r for p in pages for r in p["data"]] == fresh
     assert pages[2]["meta"]["pagination"]["links"]["next"] is None
 
 
@@ -366,7 +357,10 @@ def test_catalog_post_body_means_the_same_as_the_query(v1: httpx.Client) -> None
         **{"f[types][]": "TV", "f[years][from_year]": 2020, "f[sorting]": "YEAR_DESC"},
         limit=5,
     )
-    body = {"limit": 5, "f": {"types": ["TV"], "years": {"from_year": 2020}, "sorting": "YEAR_DESC"}}
+    body = {
+        "limit": 5,
+        "f": {"types": ["TV"], "years": {"from_year": 2020}, "sorting": "YEAR_DESC"},
+    }
     posted = v1.post("/anime/catalog/releases", json=body)
     assert posted.status_code == 200
     assert posted.json()["data"] == query["data"]
@@ -429,9 +423,7 @@ def test_include_and_exclude_reach_into_lists_and_page_items(v1: httpx.Client) -
     page = ok(v1, "/anime/catalog/releases", include="id,alias", limit=3)
     assert [set(r) for r in page["data"]] == [{"id", "alias"}] * 3
     assert page["meta"]["pagination"]["count"] == 3
-    assert ok(v1, "/anime/catalog/releases", include="data.id", limit=2)["data"][0].keys() == {
-        "id"
-    }
+    assert ok(v1, "/anime/catalog/releases", include="data.id", limit=2)["data"][0].keys() == {"id"}
     bare = ok(v1, "/anime/releases/latest", limit=2, exclude="latest_episode,genres")
     assert all("latest_episode" not in r and "genres" not in r for r in bare)
     assert "include" in errors(v1.get("/anime/releases/9001", params={"include": "name..main"}))
@@ -480,37 +472,50 @@ def test_a_torrent_by_id_or_hash_matches_the_catalog(
     assert v1.get("/anime/torrents/999999999").status_code == 404
 
 
-def test_release_torrents_as_an_array_or_one_object(own: httpx.Client, server: DevServer) -> None:
-    torrents = ok(own, "/anime/torrents/release/9002")
+def test_a_release_as_the_file_schema_array_is_a_switch(
+    v1_client: httpx.Client, v1_server: DevServer
+) -> None:
+    release = ok(v1_client, "/anime/releases/9001")
+    v1_server.aniliberty.variants.release_as_array = True
+    assert ok(v1_client, "/anime/releases/starlight-courier") == [release]
+    assert ok(v1_client, "/anime/releases/9001", include="id") == [{"id": 9001}]
+
+
+def test_release_torrents_as_an_array_or_one_object(
+    v1_client: httpx.Client, v1_server: DevServer
+) -> None:
+    torrents = ok(v1_client, "/anime/torrents/release/9002")
     assert [t["id"] for t in torrents] == [
-        e["torrent_id"] for e in (server.catalog.title(9002) or {})["torrents"]["list"]
+        e["torrent_id"] for e in (v1_server.catalog.title(9002) or {})["torrents"]["list"]
     ]
-    server.aniliberty.variants.release_torrents_single = True
-    assert ok(own, "/anime/torrents/release/9002") == torrents[0]
-    assert own.get("/anime/torrents/release/1").status_code == 404
+    v1_server.aniliberty.variants.release_torrents_single = True
+    assert ok(v1_client, "/anime/torrents/release/9002") == torrents[0]
+    assert v1_client.get("/anime/torrents/release/1").status_code == 404
 
 
 def test_torrent_files_carry_the_catalog_info_hash_and_the_asked_passkey(
-    own: httpx.Client, server: DevServer
+    v1_client: httpx.Client, v1_server: DevServer
 ) -> None:
-    entry = (server.catalog.title(9001) or {})["torrents"]["list"][0]
-    response = own.get(f"/anime/torrents/{entry['hash']}/file")
+    entry = (v1_server.catalog.title(9001) or {})["torrents"]["list"][0]
+    response = v1_client.get(f"/anime/torrents/{entry['hash']}/file")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/x-bittorrent"
     assert info_hash(response.content) == entry["hash"]
-    assert bdecode(response.content)[b"announce"] == f"{server.base_url}/announce".encode()
-    token = own.post(
+    assert bdecode(response.content)[b"announce"] == f"{v1_server.base_url}/announce".encode()
+    token = v1_client.post(
         "/accounts/users/auth/login", json={"login": "demo", "password": "demo-password"}
     ).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    passkey = own.get("/accounts/users/me/profile", headers=headers).json()["torrents"]["passkey"]
-    mine = own.get(f"/anime/torrents/{entry['torrent_id']}/file", headers=headers)
+    passkey = v1_client.get("/accounts/users/me/profile", headers=headers).json()["torrents"][
+        "passkey"
+    ]
+    mine = v1_client.get(f"/anime/torrents/{entry['torrent_id']}/file", headers=headers)
     assert bdecode(mine.content)[b"announce"].endswith(f"?passkey={passkey}".encode())
     assert info_hash(mine.content) == entry["hash"]
-    given = own.get(f"/anime/torrents/{entry['torrent_id']}/file", params={"pk": passkey})
+    given = v1_client.get(f"/anime/torrents/{entry['torrent_id']}/file", params={"pk": passkey})
     assert given.content == mine.content
-    assert own.get(f"/anime/torrents/{entry['torrent_id']}/file?pk=nobody").status_code == 403
-    assert own.get("/anime/torrents/123456789/file").status_code == 404
+    assert v1_client.get(f"/anime/torrents/{entry['torrent_id']}/file?pk=nobody").status_code == 403
+    assert v1_client.get("/anime/torrents/123456789/file").status_code == 404
 
 
 def test_torrent_rss_feeds_link_the_files(v1: httpx.Client, devserver: DevServer) -> None:
@@ -552,35 +557,43 @@ def test_videos_are_the_catalog_youtube_entries_newest_first(
 # --- run-time additions ---------------------------------------------------------------------
 
 
-def test_a_new_episode_tops_latest_and_the_schedule(own: httpx.Client, server: DevServer) -> None:
-    before = ok(own, "/anime/releases/9013")["episodes"]
-    assert server.live.new_episode(9013) == str(len(before) + 1)
-    latest = ok(own, "/anime/releases/latest", limit=1)[0]
+def test_a_new_episode_tops_latest_and_the_schedule(
+    v1_client: httpx.Client, v1_server: DevServer
+) -> None:
+    before = ok(v1_client, "/anime/releases/9013")["episodes"]
+    assert v1_server.live.new_episode(9013) == str(len(before) + 1)
+    latest = ok(v1_client, "/anime/releases/latest", limit=1)[0]
     assert latest["id"] == 9013
     assert latest["latest_episode"]["ordinal"] == len(before) + 1
-    assert latest["latest_episode"] == ok(own, "/anime/releases/9013")["episodes"][-1]
-    today = next(i for i in ok(own, "/anime/schedule/week")["data"] if i["release"]["id"] == 9013)
+    assert latest["latest_episode"] == ok(v1_client, "/anime/releases/9013")["episodes"][-1]
+    today = next(
+        i for i in ok(v1_client, "/anime/schedule/week")["data"] if i["release"]["id"] == 9013
+    )
     assert today["published_release_episode"]["ordinal"] == len(before) + 1
 
 
 def test_a_torrent_updated_in_place_keeps_its_id_with_a_new_hash(
-    own: httpx.Client, server: DevServer
+    v1_client: httpx.Client, v1_server: DevServer
 ) -> None:
-    torrents = ok(own, "/anime/torrents/release/9013")
+    torrents = ok(v1_client, "/anime/torrents/release/9013")
     newest = max(torrents, key=lambda t: t["description"])
-    server.live.new_episode(9013)
-    new_hash = server.aniliberty.grow_torrent(newest["id"])
-    grown = ok(own, f"/anime/torrents/{newest['id']}")
+    v1_server.live.new_episode(9013)
+    new_hash = v1_server.aniliberty.grow_torrent(newest["id"])
+    grown = ok(v1_client, f"/anime/torrents/{newest['id']}")
     assert grown["hash"] == new_hash != newest["hash"]
     assert grown["updated_at"] > newest["updated_at"]
-    assert grown["description"].endswith(str(len(ok(own, "/anime/releases/9013")["episodes"])))
-    assert ok(own, "/anime/torrents", limit=1)["data"][0]["id"] == newest["id"]
-    assert info_hash(own.get(f"/anime/torrents/{newest['id']}/file").content) == new_hash
-    assert own.get(f"/anime/torrents/{newest['hash']}").status_code == 404
+    assert grown["description"].endswith(
+        str(len(ok(v1_client, "/anime/releases/9013")["episodes"]))
+    )
+    assert ok(v1_client, "/anime/torrents", limit=1)["data"][0]["id"] == newest["id"]
+    assert info_hash(v1_client.get(f"/anime/torrents/{newest['id']}/file").content) == new_hash
+    assert v1_client.get(f"/anime/torrents/{newest['hash']}").status_code == 404
 
 
-def test_a_release_added_to_the_catalog_is_served(own: httpx.Client, server: DevServer) -> None:
-    stamp = server.catalog.fresh_timestamp()
+def test_a_release_added_to_the_catalog_is_served(
+    v1_client: httpx.Client, v1_server: DevServer
+) -> None:
+    stamp = v1_server.catalog.fresh_timestamp()
     seed = TitleSeed(
         id=9901, code="late-arrival", ru="Опоздавший", en="Late Arrival",
         description_html="Новый тайтл.", status=1, type_code=3, planned=12, length=12,
@@ -588,27 +601,27 @@ def test_a_release_added_to_the_catalog_is_served(own: httpx.Client, server: Dev
         week_day=0, in_favorites=1, updated=stamp, last_change=stamp,
         episode_times=[stamp], torrents=[TorrentSeed(991_001, "1080", 1, 1, stamp)],
     )  # fmt: skip
-    server.catalog.add_title(seed.build())
-    assert ok(own, "/anime/releases/latest", limit=1)[0]["alias"] == "late-arrival"
-    assert ok(own, "/anime/releases/late-arrival")["type"]["value"] == "ONA"
-    newest = ok(own, "/anime/torrents", limit=1)["data"][0]
+    v1_server.catalog.add_title(seed.build())
+    assert ok(v1_client, "/anime/releases/latest", limit=1)[0]["alias"] == "late-arrival"
+    assert ok(v1_client, "/anime/releases/late-arrival")["type"]["value"] == "ONA"
+    newest = ok(v1_client, "/anime/torrents", limit=1)["data"][0]
     assert newest["id"] == 991_001
-    assert newest["hash"] == (server.catalog.title(9901) or {})["torrents"]["list"][0]["hash"]
+    assert newest["hash"] == (v1_server.catalog.title(9901) or {})["torrents"]["list"][0]["hash"]
 
 
 # --- faults and records ---------------------------------------------------------------------
 
 
 def test_the_fault_injector_fails_a_v1_path_with_the_v1_error_body(
-    own: httpx.Client, server: DevServer
+    v1_client: httpx.Client, v1_server: DevServer
 ) -> None:
-    server.faults.fail_next("/api/v1/anime/releases/latest", 503, headers={"Retry-After": "1"})
-    failed = own.get("/anime/releases/latest")
+    v1_server.faults.fail_next("/api/v1/anime/releases/latest", 503, headers={"Retry-After": "1"})
+    failed = v1_client.get("/anime/releases/latest")
     assert failed.status_code == 503
     assert failed.headers["Retry-After"] == "1"
     assert failed.json() == {"message": "Service Unavailable"}
-    assert own.get("/anime/releases/latest").status_code == 200
-    server.faults.fail_next("/api/v1/", 429, body={"message": "Too Many Attempts."})
-    assert own.get("/anime/genres").json() == {"message": "Too Many Attempts."}
-    paths = [r.path for r in server.requests]
+    assert v1_client.get("/anime/releases/latest").status_code == 200
+    v1_server.faults.fail_next("/api/v1/", 429, body={"message": "Too Many Attempts."})
+    assert v1_client.get("/anime/genres").json() == {"message": "Too Many Attempts."}
+    paths = [r.path for r in v1_server.requests]
     assert paths.count("/api/v1/anime/releases/latest") == 2

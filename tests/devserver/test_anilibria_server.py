@@ -885,6 +885,8 @@ def test_command_line_prints_its_urls() -> None:
                 "anilibria_api",
                 "anilibria_site",
                 "anilibria_ws",
+                "aniliberty_api",
+                "aniliberty_site",
                 "nekobt_api",
                 "torrent_api",
             }
@@ -892,8 +894,9 @@ def test_command_line_prints_its_urls() -> None:
             assert urls["anilibria_ws"] == urls["base_url"].replace("http", "ws", 1) + "/v2/ws/"
             assert urls["anilibria_site"] == urls["base_url"]
             assert httpx.get(urls["anilibria_api"] + "/getYears").json()[0] == 2015
-            # One port serves every API: nekoBT and the Torrent API answer there too.
+            # One port serves every API: AniLiberty v1, nekoBT and the Torrent API answer too.
             assert httpx.get(urls["nekobt_api"] + "/langs").status_code == 200
+            assert httpx.get(urls["aniliberty_api"] + "/app/status").json()["is_alive"]
             unknown_key = httpx.get(urls["torrent_api"] + "/movie", params={"imdb": "tt9000001"})
             assert "API_KEY_UNKNOWN" in unknown_key.text
         finally:
