@@ -52,6 +52,7 @@ def server(devserver: DevServer) -> Iterator[DevServer]:
     devserver.faults.clear()
     devserver.aniliberty.variants.schedule_week_bare = False
     devserver.aniliberty.variants.release_torrents_single = False
+    devserver.aniliberty.variants.release_as_array = False
 
 
 @pytest.fixture
@@ -112,6 +113,14 @@ async def test_a_release_by_id_and_alias_with_trimmed_fields(
     whole = await client.release(title.id, include=None)
     assert "include" not in calls(server, f"anime/releases/{title.id}")[-1].query
     assert whole.value.description
+
+
+async def test_a_release_sent_as_a_one_item_array_reads_the_same(
+    client: AniLibertyClient, server: DevServer
+) -> None:
+    title = await some_release(client)
+    server.aniliberty.variants.release_as_array = True
+    assert (await client.release(title.id)).value == title
 
 
 async def test_an_unknown_release_is_not_found_with_the_server_s_text(
