@@ -7,6 +7,7 @@ data, and servers send worse).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -38,6 +39,23 @@ def integer(value: Any) -> int | None:
             return int(value.strip())
         except ValueError:
             return None
+    return None
+
+
+def number(value: Any) -> int | float | None:
+    """An episode number: 12, 12.0, "12" -> 12; 12.5 (a recap between episodes) stays a float;
+    never a bool, NaN or infinity."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value) if value.is_integer() else value
     return None
 
 

@@ -8,7 +8,9 @@ One `ApiHttp` per API owns one `httpx.AsyncClient` and adds what httpx leaves ou
   a 4xx body carries the API's own error code; waits go through an injected `sleep`;
 * mirrors: the configured base URL first, then the others in order on a network error; the one
   that answered is remembered (in memory and in the cache db) and tried first next time;
-* the disk cache (`HttpCache`) for allow-listed reads only, with cache-only reads for offline use;
+* the disk cache (`HttpCache`) for allow-listed reads only, with cache-only reads for offline use
+  (never for a read sent with an `Authorization` header: its answer belongs to one user);
+* per-request headers and JSON bodies, for APIs that take a bearer token and JSON arrays;
 * the `API-Version` check, logged once per instance when the major.minor differs.
 
 Secrets are masked with `app.sources.redaction.redact` in its log lines, cache keys and URLs it
@@ -52,8 +54,24 @@ _log = logging.getLogger("anitui.http")
 
 T = TypeVar("T")
 
-Params = Mapping[str, str | int | None]
-"""Query parameters; a None value is not sent."""
+Params = Mapping[str, str | int | Sequence[str | int] | None]
+"""Query parameters; a None value is not sent, a sequence is sent as the key repeated
+(`f[types][]=TV&f[types][]=ONA`, the array form PHP servers read)."""
+
+Headers = Mapping[str, str]
+"""Extra request headers for one call (an `Authorization: Bearer ...`, say)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    """What a request carries besides its URL: a form or a JSON body, and extra headers."""
+
+    data: Mapping[str, str] | None = None
+    json: Any = None
+    headers: Headers | None = None
+
+
+_NO_PAYLOAD = _Payload()
 
 # --------------------------------------------------------------------------------------------
 # Redacted logs
@@ -266,6 +284,7 @@ class ApiHttp:
         cacheable: bool = False,
         cache_only: bool = False,
         timeout: float | None = None,
+        headers: Headers | None = None,
     ) -> Fetched[Any]:
         """GET `path` (relative to the base URL, or absolute) and parse the JSON body.
 
@@ -280,6 +299,7 @@ class ApiHttp:
             cacheable=cacheable,
             cache_only=cache_only,
             timeout=timeout,
+            headers=headers,
             decode=self._decode_json,
         )
 
@@ -291,6 +311,7 @@ class ApiHttp:
         cacheable: bool = False,
         cache_only: bool = False,
         timeout: float | None = None,
+        headers: Headers | None = None,
     ) -> Fetched[bytes]:
         """GET a binary body (a poster, a .torrent file, an RSS feed) with the same rules."""
         return await self._get(
@@ -299,6 +320,7 @@ class ApiHttp:
             cacheable=cacheable,
             cache_only=cache_only,
             timeout=timeout,
+            headers=headers,
             decode=bytes,
         )
 
@@ -309,9 +331,13 @@ class ApiHttp:
         *,
         params: Params | None = None,
         data: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Headers | None = None,
         timeout: float | None = None,
     ) -> Any:
         """Send a request and parse the JSON answer (None for an empty body); never cached.
+
+        The body is `data` as a form, or `json` (any JSON value, arrays included) as JSON.
 
         PUT, POST and DELETE change state on the server, so they are repeated (on the same or
         the next mirror) only after a failure to connect, when nothing can have been sent.
@@ -321,7 +347,7 @@ class ApiHttp:
             method,
             path_or_absolute_url,
             params=params,
-            data=data,
+            payload=_Payload(data=data, json=json, headers=headers),
             timeout=timeout,
             idempotent=method in ("GET", "HEAD"),
         )
@@ -345,9 +371,11 @@ class ApiHttp:
         cacheable: bool,
         cache_only: bool,
         timeout: float | None,
+        headers: Headers | None,
         decode: Callable[[bytes], T],
     ) -> Fetched[T]:
-        use_cache = self._may_cache(target, cacheable)
+        personal = any(name.lower() == "authorization" for name in headers or {})
+        use_cache = self._may_cache(target, cacheable) and not personal
         key = self._cache_key(target, params)
         if cache_only:
             if self._cache is None:
@@ -359,7 +387,12 @@ class ApiHttp:
                 raise NotCachedError(f"{self.api}: nothing cached for this yet", api=self.api)
             return Fetched(decode(hit.body), hit.fetched_at, from_cache=True)
         response = await self._send(
-            "GET", target, params=params, data=None, timeout=timeout, idempotent=True
+            "GET",
+            target,
+            params=params,
+            payload=_Payload(headers=headers) if headers else _NO_PAYLOAD,
+            timeout=timeout,
+            idempotent=True,
         )
         body = response.content
         value = decode(body)  # before caching: a body the parser refuses is never stored
@@ -380,7 +413,7 @@ class ApiHttp:
     def _cache_key(self, target: str, params: Params | None) -> str:
         split = urlsplit(target)
         pairs = parse_qsl(split.query, keep_blank_values=True)
-        pairs += [(k, str(v)) for k, v in (params or {}).items() if v is not None]
+        pairs += list(_query_pairs(params))
         if split.scheme:
             where = f"{split.scheme}://{split.netloc}{split.path}"
         else:
@@ -404,18 +437,18 @@ class ApiHttp:
         target: str,
         *,
         params: Params | None,
-        data: Mapping[str, str] | None,
+        payload: _Payload,
         timeout: float | None,
         idempotent: bool,
     ) -> httpx.Response:
         """Send with retries; returns a 2xx response or raises a `SourceError`."""
         await self._load_mirror()
-        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        query = _query_pairs(params)
         attempt = 0
         while True:
             try:
                 response = await self._send_once(
-                    method, target, query, data, timeout, idempotent=idempotent
+                    method, target, query, payload, timeout, idempotent=idempotent
                 )
             except _Unreachable as failure:
                 if attempt >= self.settings.retries or not (idempotent or failure.before_send):
@@ -460,8 +493,8 @@ class ApiHttp:
         self,
         method: str,
         target: str,
-        query: dict[str, str],
-        data: Mapping[str, str] | None,
+        query: tuple[tuple[str, str], ...],
+        payload: _Payload,
         timeout: float | None,
         *,
         idempotent: bool,
@@ -482,7 +515,12 @@ class ApiHttp:
                 # httpx's `params=` would replace a query already in `target` (download.php?id=).
                 full_url = httpx.URL(url).copy_merge_params(query) if query else url
                 response = await client.request(
-                    method, full_url, data=data, timeout=self._timeout(timeout)
+                    method,
+                    full_url,
+                    data=payload.data,
+                    json=payload.json,
+                    headers=payload.headers,
+                    timeout=self._timeout(timeout),
                 )
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 failure = self._unreachable(url, exc, timeout)
@@ -581,6 +619,18 @@ class ApiHttp:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _query_pairs(params: Params | None) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, str | int):
+            pairs.append((key, str(value)))
+        else:
+            pairs += [(key, str(item)) for item in value]
+    return tuple(pairs)
 
 
 def _major_minor(version: str) -> tuple[int, int] | None:

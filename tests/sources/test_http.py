@@ -407,6 +407,37 @@ async def test_cacheable_reads_are_served_cache_only(
     assert fetched.from_cache and fetched.fetched_at == NOW
 
 
+async def test_a_read_with_an_authorization_header_is_never_cached(
+    sleeps: Sleeps, fast: HttpSettings, cache: HttpCache
+) -> None:
+    recorder = Recorder(ok({"id": 1}))
+    http = make(recorder, sleeps, fast, cache=cache)
+    headers = {"Authorization": "Bearer personal-token"}
+    await http.get_json("getTitle", {"id": 1}, cacheable=True, headers=headers)
+    assert recorder.requests[0].headers["Authorization"] == "Bearer personal-token"
+    with pytest.raises(NotCachedError):
+        await http.get_json("getTitle", {"id": 1}, cacheable=True, cache_only=True)
+
+
+async def test_json_bodies_headers_and_repeated_query_keys_are_sent(
+    sleeps: Sleeps, fast: HttpSettings
+) -> None:
+    recorder = Recorder(ok([1]))
+    http = make(recorder, sleeps, fast)
+    answer = await http.request_json(
+        "DELETE",
+        "favorites",
+        params={"f[types][]": ["TV", "WEB"], "page": 1},
+        json=[{"release_id": 1}],
+        headers={"X-Test": "yes"},
+    )
+    assert answer == [1]
+    request = recorder.requests[0]
+    assert request.url.query == b"f%5Btypes%5D%5B%5D=TV&f%5Btypes%5D%5B%5D=WEB&page=1"
+    assert request.content == b'[{"release_id":1}]'
+    assert request.headers["X-Test"] == "yes"
+
+
 async def test_cache_only_never_touches_the_network(
     sleeps: Sleeps, fast: HttpSettings, cache: HttpCache
 ) -> None:

@@ -653,11 +653,17 @@ class AniLibriaClient:
 
     def stream_url(self, player: Player, hls_path: str) -> str:
         """The URL of an HLS stream: `<scheme of the API URL>://<player.host><hls_path>`."""
-        if urlsplit(hls_path).scheme:
-            return hls_path
-        scheme = urlsplit(self._http.active_base_url).scheme or "https"
-        if hls_path.startswith("//"):
-            return f"{scheme}:{hls_path}"
-        if not player.host:
-            raise BadResponseError(f"{API}: the title has no stream host", api=API)
-        return f"{scheme}://{player.host}/{hls_path.lstrip('/')}"
+        return stream_url_for(player, hls_path, api_url=self._http.active_base_url, api=API)
+
+
+def stream_url_for(player: Player, hls_path: str, *, api_url: str, api: str) -> str:
+    """A playable URL for `hls_path`: itself when absolute (AniLiberty v1 gives whole URLs),
+    else on `player.host` with the scheme of `api_url` (v2 gives paths)."""
+    if urlsplit(hls_path).scheme:
+        return hls_path
+    scheme = urlsplit(api_url).scheme or "https"
+    if hls_path.startswith("//"):
+        return f"{scheme}:{hls_path}"
+    if not player.host:
+        raise BadResponseError(f"{api}: the title has no stream host", api=api)
+    return f"{scheme}://{player.host}/{hls_path.lstrip('/')}"

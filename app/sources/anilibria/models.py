@@ -21,6 +21,7 @@ from app.sources.fields import boolean as _bool
 from app.sources.fields import each as _each
 from app.sources.fields import integer as _int
 from app.sources.fields import maybe as _maybe
+from app.sources.fields import number as _number
 from app.sources.fields import obj as _obj
 from app.sources.fields import string as _str
 from app.sources.http import Fetched
@@ -74,22 +75,6 @@ _Json = Mapping[str, Any]
 def _count(value: Any) -> int:
     """A number the spec says is 0 when unknown."""
     return _int(value) or 0
-
-
-def _number(value: Any) -> int | float | None:
-    """An episode number: 12, 12.0 -> 12; 12.5 (a recap between episodes) stays a float."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value == value and abs(value) != float("inf"):
-        return int(value) if value.is_integer() else value
-    return None
 
 
 def _leading_int(value: Any, pattern: re.Pattern[str]) -> int | None:

@@ -1,0 +1,521 @@
+"""AniLiberty API v1 under the v2 client's names: `V2CompatClient` has the methods, signatures
+and return types `CatalogService`, the live and favorites services and the playback controller
+call on `AniLibriaClient`, mapped onto v1 endpoints, so they can take either API.
+
+How v2's parameters are read:
+
+- `filter` (v2 field paths: "names", "player.series", "title.code" in the feed) becomes v1's
+  `include` through `V2_FIELDS`; an unknown v2 field is dropped. `remove` is accepted and
+  ignored (nothing calls it; v1's defaults are already trimmed).
+- `after` + `limit` (an offset) become v1's `page` + `limit`; an offset that is not a multiple of
+  the limit costs one more page.
+- `include` (v2's raw_poster, raw_torrent, torrent_meta), `description_type` and `playlist_type`
+  have no v1 counterpart and are accepted and ignored: v1 gives no torrent file lists, plain
+  descriptions and an episode list.
+- `since` is applied to what v1 answers (releases by `fresh_at`, videos by `created_at`).
+- A `session` is v1's bearer token, as `login` returns it.
+
+What v1 cannot do raises `ApiV2OnlyError`: `get_changes`, `advanced_search`, searching by team
+member, `get_team`, `get_seed_stats`, and an RSS feed other than RSS 2.0 or paged by time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from app.sources.aniliberty.client import RELEASE_LIST_FIELDS, VIDEO_FIELDS, AniLibertyClient
+from app.sources.aniliberty.errors import API, ApiV2OnlyError
+from app.sources.aniliberty.models import Genre, Paged, merge_feed, schedule_days
+from app.sources.anilibria.client import Strings, Values, stream_url_for
+from app.sources.anilibria.models import (
+    FeedItem,
+    Fetched,
+    Player,
+    ScheduleDay,
+    SeedStat,
+    Team,
+    Title,
+    YouTubeVideo,
+)
+from app.sources.errors import ApiError, LoginFailedError, NotFoundError, ServerError, SourceError
+from app.sources.http import ApiHttp
+
+V2_FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "code": ("alias",),
+    "names": ("name",),
+    "announce": ("notification",),
+    "status": ("is_ongoing", "is_in_production"),
+    "posters": ("poster",),
+    "updated": ("fresh_at",),
+    "last_change": ("updated_at",),
+    "type": ("type", "episodes_total", "average_duration_of_episode"),
+    "genres": ("genres.id", "genres.name"),
+    "team": ("members",),
+    "season": ("season", "year", "publish_day"),
+    "description": ("description",),
+    "in_favorites": ("added_in_users_favorites",),
+    "blocked": ("is_blocked_by_geo", "is_blocked_by_copyrights"),
+    "player": ("episodes", "external_player"),
+    "torrents": ("torrents",),
+}
+"""v1's fields for each top-level v2 title field (v2's `player.series` is `episodes.ordinal`)."""
+
+SEASON_NAMES = {1: "winter", 2: "spring", 3: "summer", 4: "autumn"}
+"""v1's season for v2's `season_code`."""
+UPDATES_SORTING = "FRESH_AT_DESC"
+"""v2's getUpdates order: newest episode first."""
+DEFAULT_PAGE = 20
+"""The page size when v2's caller gave no `limit`."""
+FAVORITES_PAGE = 50
+
+_TORRENT_PATH_RE = re.compile(r"(?:^|/)anime/torrents/([^/?#]+)/file(?:$|[?#])")
+
+
+def v1_fields(v2_paths: Strings, *, prefix: str = "") -> tuple[str, ...] | None:
+    """v1's `include` for v2 `filter` paths (None: no filter, the whole object). With `prefix`
+    ("title.") only the paths under it count, as in getFeed's filter."""
+    if v2_paths is None:
+        return None
+    paths = [v2_paths] if isinstance(v2_paths, str) else list(v2_paths)
+    fields: dict[str, None] = {}
+    for path in paths:
+        if prefix:
+            if not path.startswith(prefix):
+                continue
+            path = path.removeprefix(prefix)
+        head, _, rest = path.partition(".")
+        if head == "player" and rest.startswith("series"):
+            fields["episodes.ordinal"] = None
+        else:
+            fields.update(dict.fromkeys(V2_FIELDS.get(head, ())))
+    return tuple(fields)
+
+
+def _with(fields: tuple[str, ...] | None, *needed: str) -> tuple[str, ...] | None:
+    return None if fields is None else tuple(dict.fromkeys((*fields, *needed)))
+
+
+def _ints(values: Values) -> list[int]:
+    if values is None:
+        return []
+    items = [values] if isinstance(values, str | int) else list(values)
+    return [int(v) for v in items if str(v).strip().lstrip("-").isdigit()]
+
+
+def _names(values: Strings) -> list[str]:
+    if values is None:
+        return []
+    return [values] if isinstance(values, str) else [v for v in values if v]
+
+
+def _newer(titles: Sequence[Title], since: int | None) -> tuple[Title, ...]:
+    if since is None:
+        return tuple(titles)
+    return tuple(t for t in titles if (t.updated or 0) > since)
+
+
+async def _window(
+    fetch: Callable[[int, int], Awaitable[Fetched[Paged[Title]]]], after: int | None, limit: int
+) -> Fetched[tuple[Title, ...]]:
+    """Titles `after`..`after + limit` of a paged list, from one page or two."""
+    offset = max(0, after or 0)
+    page = offset // limit + 1
+    skip = offset % limit
+    first = await fetch(page, limit)
+    titles = list(first.value.items[skip:])
+    if skip and first.value.page.has_next:
+        titles += (await fetch(page + 1, limit)).value.items[:skip]
+    return Fetched(tuple(titles[:limit]), first.fetched_at, first.from_cache)
+
+
+class V2CompatClient:
+    """`AniLibriaClient`'s interface answered by AniLiberty API v1 (see the module)."""
+
+    def __init__(self, client: AniLibertyClient) -> None:
+        self.v1 = client
+
+    @property
+    def http(self) -> ApiHttp:
+        """The API's HTTP client (active mirror)."""
+        return self.v1.http
+
+    async def aclose(self) -> None:
+        """Close the connection pools."""
+        await self.v1.aclose()
+
+    # -- titles ------------------------------------------------------------------------------
+
+    async def get_title(
+        self,
+        *,
+        id: int | None = None,
+        code: str | None = None,
+        torrent_id: int | None = None,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[Title]:
+        """One release by `id`, `code` (v1's alias) or the id of one of its torrents."""
+        key: int | str | None = id if id is not None else code
+        if key is None and torrent_id is not None:
+            found = await self.v1.torrent(torrent_id, include=("id", "release.id"))
+            if found.value.title is None or not found.value.title.id:
+                raise NotFoundError(
+                    api=API, code=404, message=f"no release for torrent {torrent_id}", status=404
+                )
+            key = found.value.title.id
+        if key is None:
+            raise ValueError("get_title needs an id, a code or a torrent_id")
+        fields = v1_fields(filter)
+        if fields is None:
+            return await self.v1.release(key, cache_only=cache_only)
+        return await self.v1.release(key, include=fields, cache_only=cache_only)
+
+    async def get_titles(
+        self,
+        *,
+        id_list: Values = None,
+        code_list: Strings = None,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[Title, ...]]:
+        """Several releases by id or alias (`/anime/releases/list`, every page)."""
+        ids, aliases = _ints(id_list), _names(code_list)
+        fields = v1_fields(filter)
+        titles: list[Title] = []
+        page = 1
+        while True:
+            fetched = await self.v1.releases(
+                ids=ids,
+                aliases=aliases,
+                page=page,
+                limit=FAVORITES_PAGE,
+                include=fields or RELEASE_LIST_FIELDS,
+                cache_only=cache_only,
+            )
+            if page == 1:
+                first = fetched
+            titles += fetched.value.items
+            if not fetched.value.page.has_next or not fetched.value.items:
+                break
+            page += 1
+        return Fetched(tuple(titles), first.fetched_at, first.from_cache)
+
+    async def get_updates(
+        self,
+        *,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        limit: int | None = None,
+        since: int | None = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+        after: int | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[Title, ...]]:
+        """Releases by their newest episode, newest first: the catalog sorted `FRESH_AT_DESC`.
+
+        With `since`, only releases raised after it (never cached, as in v2).
+        """
+        fields = _with(v1_fields(filter) or RELEASE_LIST_FIELDS, "id", "fresh_at")
+
+        async def fetch(page: int, size: int) -> Fetched[Paged[Title]]:
+            return await self.v1.catalog(
+                page=page,
+                limit=size,
+                sorting=UPDATES_SORTING,
+                include=fields,
+                cacheable=since is None,
+                cache_only=cache_only,
+            )
+
+        window = await _window(fetch, after, limit or DEFAULT_PAGE)
+        return Fetched(_newer(window.value, since), window.fetched_at, window.from_cache)
+
+    async def get_changes(self, **_: Any) -> Fetched[tuple[Title, ...]]:
+        """v2's getChanges: v1 cannot list releases by their last change."""
+        raise ApiV2OnlyError(api=API, feature="listing titles by their last change")
+
+    async def get_schedule(
+        self,
+        *,
+        days: Values = None,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[ScheduleDay, ...]]:
+        """The week's schedule per weekday (0 Monday … 6 Sunday), from `/anime/schedule/week`."""
+        fields = v1_fields(filter)
+        include_v1 = None
+        if fields is not None:
+            release = _with(fields, "publish_day")
+            include_v1 = tuple(f"release.{name}" for name in release or ())
+        fetched = await self.v1.schedule_week(include=include_v1, cache_only=cache_only)
+        wanted = set(_ints(days))
+        schedule = tuple(
+            day for day in schedule_days(fetched.value) if not wanted or day.day in wanted
+        )
+        return Fetched(schedule, fetched.fetched_at, fetched.from_cache)
+
+    async def get_random_title(
+        self,
+        *,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+    ) -> Title:
+        """A random release (`/anime/releases/random?limit=1`); never cached."""
+        titles = await self.v1.random(limit=1, include=v1_fields(filter))
+        if not titles:
+            raise NotFoundError(api=API, code=404, message="no releases to choose from", status=404)
+        return titles[0]
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    async def get_youtube(
+        self,
+        *,
+        filter: Strings = None,
+        remove: Strings = None,
+        limit: int | None = None,
+        since: int | None = None,
+        after: int | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[YouTubeVideo, ...]]:
+        """The project's videos, newest first (`/media/videos`; v1 has no paging: the first
+        `after + limit` are asked for and cut)."""
+        start, size = max(0, after or 0), limit or DEFAULT_PAGE
+        fetched = await self.v1.videos(
+            limit=start + size, include=VIDEO_FIELDS, cache_only=cache_only
+        )
+        videos = [v for v in fetched.value if since is None or (v.timestamp or 0) > since]
+        return Fetched(tuple(videos[start : start + size]), fetched.fetched_at, fetched.from_cache)
+
+    async def get_feed(
+        self,
+        *,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        limit: int | None = None,
+        since: int | None = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+        after: int | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[FeedItem, ...]]:
+        """Release updates (`/anime/releases/latest`) and videos (`/media/videos`) mixed, newest
+        first; neither pages, so the first `after + limit` of each are asked for and cut."""
+        start, size = max(0, after or 0), limit or DEFAULT_PAGE
+        fields = _with(v1_fields(filter, prefix="title."), "id", "fresh_at")
+        latest = await self.v1.latest(
+            limit=start + size, include=fields or None, cache_only=cache_only
+        )
+        videos = await self.v1.videos(
+            limit=start + size, include=VIDEO_FIELDS, cache_only=cache_only
+        )
+        items = merge_feed(
+            _newer(latest.value, since),
+            [v for v in videos.value if since is None or (v.timestamp or 0) > since],
+        )
+        return Fetched(
+            items[start : start + size],
+            min(latest.fetched_at, videos.fetched_at),
+            latest.from_cache and videos.from_cache,
+        )
+
+    # -- reference lists ---------------------------------------------------------------------
+
+    async def get_years(self, *, cache_only: bool = False) -> Fetched[tuple[int, ...]]:
+        """Years releases came out in, ascending (`/anime/catalog/references/years`)."""
+        fetched = await self.v1.catalog_years(cache_only=cache_only)
+        return Fetched(tuple(sorted(set(fetched.value))), fetched.fetched_at, fetched.from_cache)
+
+    async def get_genres(
+        self, *, sorting_type: int = 0, cache_only: bool = False
+    ) -> Fetched[tuple[str, ...]]:
+        """Genre names: `sorting_type` 0 alphabetical; 1 — v1 has no genre rating, so by number
+        of releases, most first (`/anime/genres`)."""
+        if sorting_type == 1:
+            genres = await self.v1.genres(cache_only=cache_only)
+            ordered = sorted(genres.value, key=lambda g: -(g.total_releases or 0))
+        else:
+            genres = await self.v1.catalog_genres(cache_only=cache_only)
+            ordered = sorted(genres.value, key=lambda g: g.name.casefold())
+        names = tuple(g.name for g in ordered if g.name)
+        return Fetched(names, genres.fetched_at, genres.from_cache)
+
+    async def get_caching_nodes(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
+        """None: v1's HLS links are whole URLs, there are no stream hosts to choose from."""
+        return Fetched((), 0.0, from_cache=cache_only)
+
+    async def get_team(self, *, cache_only: bool = False) -> Fetched[Team]:
+        """v2's getTeam: v1 lists each release's members, not the project's team by role."""
+        raise ApiV2OnlyError(api=API, feature="the project's team by role")
+
+    async def get_seed_stats(self, **_: Any) -> tuple[SeedStat, ...]:
+        """v2's getSeedStats: v1 publishes no tracker statistics."""
+        raise ApiV2OnlyError(api=API, feature="tracker statistics")
+
+    async def get_rss(
+        self,
+        *,
+        rss_type: str = "rss",
+        session: str | None = None,
+        limit: int | None = None,
+        since: int | None = None,
+        after: int | None = None,
+    ) -> str:
+        """The torrent feed as RSS 2.0 text (`/anime/torrents/rss`). With a `session` (token)
+        its links count to the user: v1 wants their passkey, read from the profile."""
+        if rss_type != "rss" or since is not None or after is not None:
+            raise ApiV2OnlyError(api=API, feature="an Atom / JSON feed or one paged by time")
+        passkey = (await self.v1.profile(token=session)).passkey if session else None
+        return await self.v1.torrents_rss(limit=limit, passkey=passkey)
+
+    # -- search ------------------------------------------------------------------------------
+
+    async def search_titles(
+        self,
+        *,
+        search: str | None = None,
+        year: Values = None,
+        season_code: Values = None,
+        genres: Strings = None,
+        voice: Strings = None,
+        translator: Strings = None,
+        editing: Strings = None,
+        decor: Strings = None,
+        timing: Strings = None,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+        limit: int | None = None,
+        after: int | None = None,
+    ) -> tuple[Title, ...]:
+        """The catalog filtered like v2's searchTitles, newest first.
+
+        v1 filters years by a range: years that are not one run (2010, 2020) are asked as the
+        whole range and the page is cut to them, so it may come out short. Genres are names, as
+        in v2 (v1 filters by id: a name v1 does not know finds nothing). Team members cannot be
+        searched for in v1 (`ApiV2OnlyError`).
+        """
+        if any(_names(role) for role in (voice, translator, editing, decor, timing)):
+            raise ApiV2OnlyError(api=API, feature="searching by team member")
+        years = sorted(set(_ints(year)))
+        genre_ids: list[int] = []
+        if genre_names := _names(genres):
+            known = {g.name.casefold(): g.id for g in (await self._catalog_genres())}
+            if any(name.casefold() not in known for name in genre_names):
+                return ()
+            genre_ids = [known[name.casefold()] for name in genre_names]
+        seasons = [SEASON_NAMES[c] for c in _ints(season_code) if c in SEASON_NAMES]
+        fields = _with(v1_fields(filter) or RELEASE_LIST_FIELDS, "id", "year")
+
+        async def fetch(page: int, size: int) -> Fetched[Paged[Title]]:
+            return await self.v1.catalog(
+                page=page,
+                limit=size,
+                genres=genre_ids,
+                seasons=seasons,
+                from_year=years[0] if years else None,
+                to_year=years[-1] if years else None,
+                search=search,
+                sorting=UPDATES_SORTING,
+                include=fields,
+                cacheable=False,
+            )
+
+        titles = (await _window(fetch, after, limit or DEFAULT_PAGE)).value
+        if years and len(years) != years[-1] - years[0] + 1:
+            titles = tuple(t for t in titles if t.season is not None and t.season.year in years)
+        return titles
+
+    async def _catalog_genres(self) -> tuple[Genre, ...]:
+        try:
+            return (await self.v1.catalog_genres(cache_only=True)).value
+        except SourceError:
+            return (await self.v1.catalog_genres()).value
+
+    async def advanced_search(self, **_: Any) -> tuple[Title, ...]:
+        """v2's advancedSearch: v1 has no query language."""
+        raise ApiV2OnlyError(api=API, feature="advanced search queries")
+
+    # -- user --------------------------------------------------------------------------------
+
+    async def login(self, *, mail: str, passwd: str) -> str:
+        """Log in with a login or e-mail and a password; the bearer token stands where v2 had
+        the session id. A refusal raises `LoginFailedError` with the server's text."""
+        try:
+            return await self.v1.login(login=mail, password=passwd)
+        except ApiError as exc:
+            if isinstance(exc, ServerError):
+                raise
+            raise LoginFailedError(api=API, message=exc.message) from None
+
+    async def get_favorites(
+        self,
+        *,
+        session: str,
+        filter: Strings = None,
+        remove: Strings = None,
+        include: Strings = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+    ) -> tuple[Title, ...]:
+        """The user's favorite releases, every page; never cached."""
+        fields = v1_fields(filter)
+        titles: list[Title] = []
+        page = 1
+        while True:
+            favorites = await self.v1.favorite_releases(
+                token=session, page=page, limit=FAVORITES_PAGE, include=fields
+            )
+            titles += favorites.items
+            if not favorites.page.has_next or not favorites.items:
+                return tuple(titles)
+            page += 1
+
+    async def add_favorite(self, *, session: str, title_id: int) -> None:
+        """Add a release to the user's favorites."""
+        await self.v1.add_favorites([title_id], token=session)
+
+    async def del_favorite(self, *, session: str, title_id: int) -> None:
+        """Remove a release from the user's favorites."""
+        await self.v1.remove_favorites([title_id], token=session)
+
+    # -- files and streams -------------------------------------------------------------------
+
+    async def poster(self, url_path: str, *, cache_only: bool = False) -> Fetched[bytes]:
+        """A poster (`Poster.url`, relative to the site) over the mirrors; cached."""
+        return await self.v1.image(url_path, cache_only=cache_only)
+
+    async def torrent_file(self, url_path: str, *, session: str | None = None) -> bytes:
+        """The .torrent at `Torrent.url` (`anime/torrents/<id>/file`); with `session` (a token)
+        the server writes the user's passkey into it."""
+        match = _TORRENT_PATH_RE.search(url_path)
+        if match is None:
+            raise SourceError(f"{API}: {url_path} is not a v1 torrent file path", api=API)
+        return await self.v1.torrent_file(match.group(1), token=session)
+
+    def stream_url(self, player: Player, hls_path: str) -> str:
+        """The URL of an HLS stream: v1's links are whole URLs and come back as they are."""
+        return stream_url_for(player, hls_path, api_url=self.http.active_base_url, api=API)
