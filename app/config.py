@@ -23,9 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-DEFAULT_ANILIBRIA_API = "https://api.anilibria.tv/v2"
-DEFAULT_ANILIBRIA_SITE = "https://www.anilibria.tv"
+# AniLibria's API v2 is switched off upstream; today's service is AniLiberty API v1.
+DEFAULT_ANILIBRIA_API = "https://anilibria.top/api/v1"
+DEFAULT_ANILIBRIA_SITE = "https://aniliberty.top"
 DEFAULT_ANILIBRIA_WS = "wss://api.anilibria.tv/v2/ws/"
+DEFAULT_ANILIBRIA_MIRRORS = tuple(
+    f"https://{host}/api/v1"
+    for host in ("aniliberty.top", "api.anilibria.app", "aniliberty.wtf", "anilibria.wtf")
+)
+API_VERSIONS = ("auto", "v1", "v2")
 DEFAULT_NEKOBT_API = "https://nekobt.to/api/v1"
 
 LANGUAGES = ("auto", "en", "ru")
@@ -68,21 +74,45 @@ AT_LEAST_ONE = Range(1)
 
 @dataclass(frozen=True)
 class AniLibriaSettings:
-    """Where the AniLibria v2 API lives."""
+    """Where AniLibria's API lives, and which of its versions it speaks."""
 
-    api: str = field(default=DEFAULT_ANILIBRIA_API, metadata=_doc("AniLibria v2 API base URL."))
+    api: str = field(
+        default=DEFAULT_ANILIBRIA_API,
+        metadata=_doc("AniLibria API base URL: AniLiberty API v1 (`…/api/v1`) or API v2 (`…/v2`)."),
+    )
+    api_version: str = field(
+        default="auto",
+        metadata=_doc(
+            "Which API `api` speaks: auto (read from the URL: a `/v2` or `/v3` path is v2,"
+            " anything else v1), v1 or v2.",
+            choices=API_VERSIONS,
+        ),
+    )
     site: str = field(
         default=DEFAULT_ANILIBRIA_SITE,
-        metadata=_doc("AniLibria site URL: posters, .torrent files and login."),
+        metadata=_doc(
+            "AniLibria site URL: title pages and where a login code is confirmed (v1);"
+            " posters, .torrent files and login (v2)."
+        ),
     )
-    ws: str = field(default=DEFAULT_ANILIBRIA_WS, metadata=_doc("AniLibria WebSocket URL."))
+    ws: str = field(
+        default=DEFAULT_ANILIBRIA_WS,
+        metadata=_doc("AniLibria WebSocket URL (API v2 only: v1 has no push, it is polled)."),
+    )
     mirrors: tuple[str, ...] = field(
-        default=("https://api.wwnd.space/v2",),
+        default=DEFAULT_ANILIBRIA_MIRRORS,
         metadata=_doc(
             "Mirror API URLs tried in order when the API cannot be reached; used only when no"
             " API URL was set explicitly and never in demo mode."
         ),
     )
+
+    @property
+    def speaks_v1(self) -> bool:
+        """Whether `api` is AniLiberty API v1 (`api_version`, or read from the URL)."""
+        if self.api_version != "auto":
+            return self.api_version == "v1"
+        return re.search(r"/v[23]$", self.api.rstrip("/")) is None
 
 
 @dataclass(frozen=True)

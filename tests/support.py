@@ -19,11 +19,13 @@ S = TypeVar("S", bound=Screen[Any])
 FIXED_NOW = 1795392000 + 12 * 3600
 
 
-def settings_for(server: Any, home: Path, **flags: Any) -> Settings:
-    """Settings pointing at `server` with every directory under `home`."""
+def settings_for(server: Any, home: Path, *, api: str = "v2", **flags: Any) -> Settings:
+    """Settings pointing at `server` (AniLibria through its API `api`, "v1" or "v2") with every
+    directory under `home`."""
+    v1 = api == "v1"
     values: dict[str, Any] = {
-        "anilibria.api": server.anilibria_api,
-        "anilibria.site": server.anilibria_site,
+        "anilibria.api": server.aniliberty_api if v1 else server.anilibria_api,
+        "anilibria.site": server.aniliberty_site if v1 else server.anilibria_site,
         "anilibria.ws": service_urls(server)["anilibria_ws"],
         "nekobt.api": service_urls(server)["nekobt_api"],
         "torrent_api.url": service_urls(server)["torrent_api"],

@@ -17,9 +17,44 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_defaults_without_any_source(tmp_path: Path) -> None:
     settings = load_settings({}, environ={}, default_config_file=tmp_path / "missing.toml")
-    assert settings.anilibria.api == "https://api.anilibria.tv/v2"
+    # AniLibria's v2 is switched off upstream: out of the box anitui speaks AniLiberty v1.
+    assert settings.anilibria.api == "https://anilibria.top/api/v1"
+    assert settings.anilibria.speaks_v1
     assert settings.http.timeout == 10.0
     assert settings.explicit == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("api", "version", "v1"),
+    [
+        ("https://anilibria.top/api/v1", "auto", True),
+        ("http://127.0.0.1:8080/api/v1/", "auto", True),
+        ("https://api.anilibria.tv/v2", "auto", False),
+        ("https://api.anilibria.tv/v3/", "auto", False),
+        ("http://mirror.example/anything", "auto", True),
+        # An explicit version wins over what the URL looks like.
+        ("https://api.anilibria.tv/v2", "v1", True),
+        ("https://anilibria.top/api/v1", "v2", False),
+    ],
+)
+def test_the_api_version_is_read_from_the_url_unless_set(
+    tmp_path: Path, api: str, version: str, v1: bool
+) -> None:
+    settings = load_settings(
+        {"anilibria.api": api, "anilibria.api_version": version},
+        environ={},
+        default_config_file=tmp_path / "missing.toml",
+    )
+    assert settings.anilibria.speaks_v1 is v1
+
+
+def test_an_unknown_api_version_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="api_version"):
+        load_settings(
+            {"anilibria.api_version": "v9"},
+            environ={},
+            default_config_file=tmp_path / "missing.toml",
+        )
 
 
 def test_file_then_env_then_flag(tmp_path: Path) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from app.sources.anilibria.client import AniLibriaClient
 from app.sources.anilibria.models import (
     API,
     FeedItem,
@@ -19,6 +19,7 @@ from app.sources.anilibria.models import (
     Torrent,
     YouTubeVideo,
 )
+from app.sources.catalog_api import CatalogApi
 from app.sources.errors import SourceError
 
 # Lists never need the player playlist or torrents (the spec recommends filtering them out);
@@ -72,11 +73,19 @@ class SearchQuery:
 class CatalogService:
     """Reads for the browsing screens; cacheable ones can be asked of the cache alone."""
 
-    def __init__(self, client: AniLibriaClient) -> None:
+    def __init__(self, client: CatalogApi) -> None:
         self.client = client
 
     async def schedule(self, *, cache_only: bool = False) -> Fetched[tuple[ScheduleDay, ...]]:
-        return await self.client.get_schedule(filter=LIST_FIELDS, cache_only=cache_only)
+        """The week, each day's titles newest episode first: neither API promises an order."""
+        fetched = await self.client.get_schedule(filter=LIST_FIELDS, cache_only=cache_only)
+        days = tuple(
+            dataclasses.replace(
+                day, titles=tuple(sorted(day.titles, key=lambda t: (-(t.updated or 0), t.id)))
+            )
+            for day in fetched.value
+        )
+        return dataclasses.replace(fetched, value=days)
 
     async def updates(
         self, *, after: int, limit: int, cache_only: bool = False

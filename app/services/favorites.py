@@ -53,7 +53,7 @@ from app.plaintext import one_line
 from app.services.errors import ExplainedError
 from app.services.events import EventBus, FavoritesEvent
 from app.services.secrets import SecretsError, SecretStore
-from app.sources.anilibria.client import AniLibriaClient
+from app.sources.catalog_api import CatalogApi
 from app.sources.errors import (
     AuthError,
     BadRequestError,
@@ -181,7 +181,7 @@ class FavoritesService:
     def __init__(
         self,
         db: Database,
-        client: AniLibriaClient,
+        client: CatalogApi,
         secrets: SecretStore,
         bus: EventBus | None = None,
         *,

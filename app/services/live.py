@@ -72,8 +72,8 @@ from websockets.exceptions import (
 import app
 from app.plaintext import one_line
 from app.services.events import EventBus, LiveEvent
-from app.sources.anilibria.client import AniLibriaClient
 from app.sources.anilibria.models import Episode, Fetched, Title
+from app.sources.catalog_api import CatalogApi
 from app.sources.errors import SourceError
 from app.sources.redaction import redact
 from app.store.kv import KeyValueStore
@@ -500,7 +500,7 @@ class LiveService:
     def __init__(
         self,
         url: str,
-        client: AniLibriaClient,
+        client: CatalogApi,
         bus: EventBus,
         kv: KeyValueStore,
         *,

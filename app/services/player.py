@@ -891,7 +891,7 @@ class PlayerService:
         """Play `episode_number` of `title`, resuming where it was left.
 
         `stream_url` builds a URL from a player (its `host`) and an HLS path
-        (`AniLibriaClient.stream_url`); `caching_nodes` (getCachingNodes order) are tried in
+        (`CatalogApi.stream_url`); `caching_nodes` (getCachingNodes order) are tried in
         turn after `player.host` when a host fails. False when playback could not start (an
         event says why).
         """

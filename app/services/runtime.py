@@ -21,8 +21,8 @@ from app.services.events import EventBus
 from app.services.instance import InstanceLock
 from app.services.player import QUALITIES, PlayerService, PlayerSettings
 from app.services.secrets import SecretsError, SecretStore, UnusableSecretsError
-from app.sources.anilibria.client import AniLibriaClient
 from app.sources.cache import HttpCache
+from app.sources.catalog_api import CatalogApi
 from app.sources.http import HttpSettings
 from app.store.db import Database
 from app.store.history import HistoryStore
@@ -134,13 +134,7 @@ class Runtime:
             retries=settings.http.retries,
             backoff=settings.http.backoff,
         )
-        client = AniLibriaClient.create(
-            settings.anilibria.api,
-            settings.anilibria.site,
-            mirrors=cls.mirrors_for(settings),
-            cache=cache,
-            settings=http_settings,
-        )
+        client = cls.catalog_api(settings, cache, http_settings)
         secrets = SecretStore(paths.data_dir())
         if secrets.make_private():
             notices.append(
@@ -278,6 +272,32 @@ class Runtime:
             use_user_mpv_config=config.mpv_config,
             vo=config.vo or None,
             ao=config.ao or None,
+        )
+
+    @classmethod
+    def catalog_api(
+        cls, settings: Settings, cache: HttpCache, http_settings: HttpSettings
+    ) -> CatalogApi:
+        """The client of AniLibria's API in the version `[anilibria]` names."""
+        # Only the client in use is imported: start-up pays for one.
+        mirrors = cls.mirrors_for(settings)
+        if settings.anilibria.speaks_v1:
+            from app.sources.aniliberty.client import AniLibertyClient
+            from app.sources.aniliberty.compat import V2CompatClient
+
+            return V2CompatClient(
+                AniLibertyClient.create(
+                    settings.anilibria.api, mirrors=mirrors, cache=cache, settings=http_settings
+                )
+            )
+        from app.sources.anilibria.client import AniLibriaClient
+
+        return AniLibriaClient.create(
+            settings.anilibria.api,
+            settings.anilibria.site,
+            mirrors=mirrors,
+            cache=cache,
+            settings=http_settings,
         )
 
     @staticmethod

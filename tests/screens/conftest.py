@@ -79,12 +79,17 @@ def recorded_notices(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app_factory(devserver: Any, tmp_path: Path) -> AppFactory:
-    """`app_factory(server=..., **flags)` builds a real app against the local server."""
+    """`app_factory(server=..., api="v1", **flags)` builds a real app against the local server
+    (AniLibria through API v2 unless `api` says v1)."""
 
     def build(
-        server: Any = None, home: Path | None = None, now: float = FIXED_NOW, **flags: Any
+        server: Any = None,
+        home: Path | None = None,
+        now: float = FIXED_NOW,
+        api: str = "v2",
+        **flags: Any,
     ) -> AniApp:
-        settings = settings_for(server or devserver, home or tmp_path, **flags)
+        settings = settings_for(server or devserver, home or tmp_path, api=api, **flags)
         return make_app(settings, clock=lambda: now)
 
     return build

@@ -263,7 +263,13 @@ class V2CompatClient:
         include_v1 = None
         if fields is not None:
             release = _with(fields, "publish_day")
-            include_v1 = tuple(f"release.{name}" for name in release or ())
+            # Without these the answer cannot say how many episodes are out: a schedule's
+            # releases come without their episode lists.
+            include_v1 = (
+                *(f"release.{name}" for name in release or ()),
+                "published_release_episode.ordinal",
+                "next_release_episode_number",
+            )
         fetched = await self.v1.schedule_week(include=include_v1, cache_only=cache_only)
         wanted = set(_ints(days))
         schedule = tuple(

@@ -17,6 +17,7 @@ fetches them over whichever mirror answers (`AniLibertyClient.image`). HLS links
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -519,6 +520,30 @@ class ScheduleEntry:
     published_episode: Episode | None
     next_episode_number: int | float | None
 
+    def with_episodes_out(self) -> Title:
+        """The release, saying how many episodes are out even when the answer left its
+        episode list out (as a trimmed schedule does): from the newest published episode,
+        else the number of the next one."""
+        title = self.title
+        if title.player is not None and title.player.series.last is not None:
+            return title
+        if self.published_episode is not None:
+            last = self.published_episode.serie
+            episodes: tuple[Episode, ...] = (self.published_episode,)
+        elif self.next_episode_number is not None:
+            last, episodes = self.next_episode_number - 1, ()
+        else:
+            return title
+        if last < 1:
+            return title
+        player = Player(
+            alternative_player=None,
+            host=_stream_host(episodes),
+            series=_series_of((1, last)),
+            episodes=episodes,
+        )
+        return dataclasses.replace(title, player=player)
+
     @classmethod
     def parse(cls, data: Json) -> ScheduleEntry:
         """Read one schedule item (`{release, full_season_is_released, ...}`)."""
@@ -555,7 +580,7 @@ def schedule_days(entries: Iterable[ScheduleEntry]) -> tuple[ScheduleDay, ...]:
     for entry in entries:
         season = entry.title.season
         if season is not None and season.week_day is not None:
-            days.setdefault(season.week_day, []).append(entry.title)
+            days.setdefault(season.week_day, []).append(entry.with_episodes_out())
     return tuple(ScheduleDay(day, tuple(days[day])) for day in sorted(days))
 
 

@@ -1,0 +1,142 @@
+"""`CatalogApi`: what the services ask of AniLibria, whichever of its APIs answers.
+
+Two clients implement it: `AniLibriaClient` (API v2, the original calls) and
+`V2CompatClient` (today's AniLiberty API v1 behind the same calls). Above `sources/`, nothing
+knows which one answered: a call v1 cannot answer raises `ApiV2OnlyError`, a `SourceError`
+like any other, whose message says so.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from app.sources.anilibria.client import Strings, Values
+from app.sources.anilibria.models import FeedItem, Fetched, Player, ScheduleDay, Team, Title
+
+
+class CatalogApi(Protocol):
+    """The catalog, the account's favorites and the streams, as the services use them."""
+
+    async def get_schedule(
+        self, *, filter: Strings = None, cache_only: bool = False
+    ) -> Fetched[tuple[ScheduleDay, ...]]:
+        """The week's schedule, one day per weekday (0 = Monday)."""
+
+    async def get_updates(
+        self,
+        *,
+        filter: Strings = None,
+        limit: int | None = None,
+        since: int | None = None,
+        after: int | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[Title, ...]]:
+        """Titles by their last new episode, newest first."""
+
+    async def get_changes(
+        self,
+        *,
+        filter: Strings = None,
+        limit: int | None = None,
+        since: int | None = None,
+        after: int | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[Title, ...]]:
+        """Titles by their last change of any kind, newest first (v2 only)."""
+
+    async def get_feed(
+        self,
+        *,
+        filter: Strings = None,
+        limit: int | None = None,
+        after: int | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[tuple[FeedItem, ...]]:
+        """New episodes and videos, newest first."""
+
+    async def get_title(
+        self,
+        *,
+        id: int | None = None,
+        code: str | None = None,
+        filter: Strings = None,
+        include: Strings = None,
+        description_type: str | None = None,
+        playlist_type: str | None = None,
+        cache_only: bool = False,
+    ) -> Fetched[Title]:
+        """One title by id or code."""
+
+    async def get_titles(
+        self, *, id_list: Values = None, cache_only: bool = False
+    ) -> Fetched[tuple[Title, ...]]:
+        """Several titles by id."""
+
+    async def get_random_title(self, *, filter: Strings = None) -> Title:
+        """Any title."""
+
+    async def search_titles(
+        self,
+        *,
+        search: str | None = None,
+        year: Values = None,
+        season_code: Values = None,
+        genres: Strings = None,
+        voice: Strings = None,
+        translator: Strings = None,
+        editing: Strings = None,
+        decor: Strings = None,
+        timing: Strings = None,
+        filter: Strings = None,
+        limit: int | None = None,
+        after: int | None = None,
+    ) -> tuple[Title, ...]:
+        """Titles matching every given part."""
+
+    async def advanced_search(
+        self,
+        *,
+        query: str,
+        order_by: str | None = None,
+        sort_direction: int | None = None,
+        filter: Strings = None,
+        limit: int | None = None,
+        after: int | None = None,
+    ) -> tuple[Title, ...]:
+        """Titles matching an expression over their fields (v2 only)."""
+
+    async def get_years(self, *, cache_only: bool = False) -> Fetched[tuple[int, ...]]:
+        """The years titles came out in."""
+
+    async def get_genres(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
+        """The genres' names."""
+
+    async def get_team(self, *, cache_only: bool = False) -> Fetched[Team]:
+        """Everyone who works on the releases, by role (v2 only)."""
+
+    async def get_caching_nodes(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
+        """Other hosts that serve the streams."""
+
+    async def poster(self, url_path: str, *, cache_only: bool = False) -> Fetched[bytes]:
+        """An image by the path a title gives."""
+
+    async def torrent_file(self, url_path: str, *, session: str | None = None) -> bytes:
+        """A .torrent by the path one of a title's torrents gives."""
+
+    def stream_url(self, player: Player, hls_path: str) -> str:
+        """The playable URL of an episode's HLS playlist."""
+
+    async def login(self, *, mail: str, passwd: str) -> str:
+        """A session for the account (v1: its token)."""
+
+    async def get_favorites(self, *, session: str, filter: Strings = None) -> tuple[Title, ...]:
+        """The account's favorite titles."""
+
+    async def add_favorite(self, *, session: str, title_id: int) -> None:
+        """Add a favorite to the account."""
+
+    async def del_favorite(self, *, session: str, title_id: int) -> None:
+        """Remove a favorite from the account."""
+
+    async def aclose(self) -> None:
+        """Close the connections."""
