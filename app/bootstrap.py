@@ -61,13 +61,15 @@ def open_runtime(settings: Settings) -> Runtime:
 
 def demo_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
     """A copy of `settings` whose API URLs are the demo servers' `urls` (as
-    `app.devserver.demo.service_urls` names them)."""
+    `app.devserver.demo.service_urls` names them); AniLibria through API v1 when
+    `[anilibria] api_version` says so."""
+    v1 = settings.anilibria.api_version == "v1"
     return dataclasses.replace(
         settings,
         anilibria=dataclasses.replace(
             settings.anilibria,
-            api=urls["anilibria_api"],
-            site=urls["anilibria_site"],
+            api=urls["aniliberty_api" if v1 else "anilibria_api"],
+            site=urls["aniliberty_site" if v1 else "anilibria_site"],
             ws=urls["anilibria_ws"],
         ),
         nekobt=dataclasses.replace(settings.nekobt, api=urls["nekobt_api"]),
