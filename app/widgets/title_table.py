@@ -51,12 +51,14 @@ class MiddleCut(Text):
 
 
 def episodes_text(title: Title) -> str:
-    """ "out / planned" episodes, e.g. "7 / 12", "7 / ?" or "—"."""
+    """ "out / planned" episodes, e.g. "7 / 12", "7 / ?", "? / 12" or "—". Without its
+    episodes (a v1 list leaves them out) how many are out is unknown, not zero."""
     out = title.player.series.last if title.player and title.player.series else None
     planned = title.type.series if title.type else None
     if out is None and not planned:
         return "—"
-    return f"{out or 0} / {planned or '?'}"
+    shown_out = "?" if title.player is None else (out or 0)
+    return f"{shown_out} / {planned or '?'}"
 
 
 def status_cell(title: Title) -> Text:

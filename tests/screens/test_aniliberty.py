@@ -42,3 +42,16 @@ async def test_a_title_opens_and_plays_on_v1(app_factory: AppFactory) -> None:
         state = app.now_playing
         assert state is not None and state.title_id == 9001
         await pilot.press("x")
+
+
+async def test_updates_on_v1_never_claim_zero_episodes_out(app_factory: AppFactory) -> None:
+    """v1's catalog lists releases without their episodes: how many are out is unknown there,
+    which the Episodes column says instead of a false 0."""
+    app = app_factory(api="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.screen.query_one(KeyTable).row_count > 0, timeout=15)
+        table = app.screen.query_one(KeyTable)
+        episodes = [str(table.get_row_at(row)[3]) for row in range(table.row_count)]
+        assert episodes and all(not cell.startswith("0 /") for cell in episodes), episodes
+        assert "? / 12" in episodes
