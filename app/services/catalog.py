@@ -134,7 +134,15 @@ class CatalogService:
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
 
-    async def search(self, query: SearchQuery, *, limit: int, after: int = 0) -> tuple[Title, ...]:
+    async def search(
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        after: int = 0,
+        fields: Sequence[str] = LIST_FIELDS,
+    ) -> tuple[Title, ...]:
+        """Titles matching `query` (searchTitles), with `fields` of each."""
         team = {role: list(query.team.get(role, ())) or None for role in TEAM_ROLES}
         return await self.client.search_titles(
             search=query.text.strip() or None,
@@ -146,7 +154,7 @@ class CatalogService:
             editing=team["editing"],
             decor=team["decor"],
             timing=team["timing"],
-            filter=LIST_FIELDS,
+            filter=fields,
             limit=limit,
             after=after,
         )
