@@ -564,7 +564,8 @@ class TorrentSearchService:
         nekoBT only (the other sources answer everything at once on page 0).
 
         With `resume` (an earlier result of the same page), only its rate-limited sources are
-        asked again and their hits join the ones it has.
+        asked again and their hits join the ones it has; the first result is `resume`'s own,
+        with those sources pending.
         """
         filters = filters or TorrentFilters()
         text = query.strip()
@@ -578,6 +579,9 @@ class TorrentSearchService:
         }
         answers: dict[Source, _Hits | SourceError] = {}
         try:
+            if resume is not None and asked:
+                # Where the resumed search stands: its answers, with the sources asked again.
+                yield _collect(text, kind, filters, page, sources, answers, resume)
             waiting: set[asyncio.Future[_Hits]] = set(asked.values())
             while waiting:
                 done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)

@@ -286,13 +286,14 @@ async def test_a_rate_limited_source_alone_is_asked_again(fresh_devserver: Any) 
         assert isinstance(error, RateLimitedError) and error.retry_after == 5
         assert limited.answered == (Source.NEKOBT,) and limited.hits
         searches = nekobt_searches(fresh_devserver)
-        resumed = [
-            r async for r in search.search_progressively("Starlight Courier", resume=limited)
-        ][-1]
+        steps = [r async for r in search.search_progressively("Starlight Courier", resume=limited)]
         complete = await search.search("Starlight Courier")
     finally:
         await close(search)
     assert nekobt_searches(fresh_devserver) == searches + 1  # only the complete search's
+    waiting, resumed = steps
+    assert waiting.pending == (Source.ANILIBRIA,) and waiting.hits == limited.hits
+    assert not waiting.errors and waiting.answered == (Source.NEKOBT,)
     assert not resumed.errors and set(resumed.answered) == {Source.NEKOBT, Source.ANILIBRIA}
     assert resumed.hits == complete.hits
 
