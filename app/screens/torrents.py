@@ -485,7 +485,10 @@ class TorrentsScreen(AniScreen):
                 return
             cursor_row = table.cursor_row
         near_end = cursor_row >= len(self.results) - PAGE_AHEAD
-        if near_end and self.more and not self.paging and self.request is not None:
+        # While a countdown waits to ask a rate-limited source again, a next page would stop
+        # it: the countdown's search pages on when it is done.
+        waiting = self.countdown is not None
+        if near_end and self.more and not (self.paging or waiting) and self.request is not None:
             self.paging = True
             self.search(self.request, self.page + 1)
 

@@ -269,6 +269,38 @@ async def test_other_sources_show_while_anilibria_is_rate_limited(
     assert anilibria_calls(fresh_devserver, "getTitle") == 0
 
 
+@pytest.mark.parametrize(
+    ("retries", "meanwhile"),
+    [
+        pytest.param(0, "trying again in", id="no-retries"),
+        pytest.param(HttpConfig().retries, "waiting for AniLibria", id="default-retries"),
+    ],
+)
+async def test_the_next_page_waits_for_a_rate_limited_first_page(
+    app_factory: AppFactory, fresh_devserver: Any, retries: int, meanwhile: str
+) -> None:
+    # Reaching the end of nekoBT's rows must neither cancel AniLibria's part of page 0 nor
+    # stop its countdown: the next page is for once page 0 is complete.
+    fresh_devserver.faults.fail_next(
+        "/v2/searchTitles", 429, headers={"Retry-After": "1"}, times=1000
+    )
+    app = app_factory(server=fresh_devserver, **{"http.retries": retries, "ui.page_size": 2})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        table = await search(pilot, screen, "Starlight Courier")
+        await wait_for(pilot, lambda: meanwhile in shown(screen.query_one(StatusLine)))
+        assert screen.more
+        table.focus()
+        await pilot.press("G")
+        fresh_devserver.faults.clear()
+        await wait_for(pilot, lambda: "A" in "".join(cells(table, 6)), timeout=15)
+        await pilot.press("G")
+        await wait_for(
+            pilot,
+            lambda: any(r.query.get("offset") == "2" for r in search_requests(fresh_devserver)),
+        )
+
+
 async def test_bad_nekobt_key_says_so(app_factory: AppFactory, monkeypatch: Any) -> None:
     monkeypatch.setenv("ANITUI_NEKOBT__API_KEY", "not-a-key")
     app = app_factory()
