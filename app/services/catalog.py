@@ -85,7 +85,7 @@ class CatalogService:
 
     def __init__(self, client: AniLibriaClient) -> None:
         self.client = client
-        self.feed_filter = 0
+        self._feed_form = 0
         """The index in `FEED_FILTERS` of the first form the server may read: the forms
         before it came back emptied this session."""
 
@@ -109,7 +109,7 @@ class CatalogService:
         reads the other way: the same page is asked with the next form, and the forms that
         failed are not asked again this session.
         """
-        form = self.feed_filter
+        form = self._feed_form
         while True:
             page = await self.client.get_feed(
                 filter=FEED_FILTERS[form], after=after, limit=limit, cache_only=cache_only
@@ -117,7 +117,7 @@ class CatalogService:
             if form == len(FEED_FILTERS) - 1 or not _emptied(page.value):
                 return page
             # Another page may have moved past this form meanwhile: never step back to it.
-            form = self.feed_filter = max(self.feed_filter, form + 1)
+            form = self._feed_form = max(self._feed_form, form + 1)
 
     async def title(self, title_id: int, *, cache_only: bool = False) -> Fetched[Title]:
         """The whole title (html description, playlist, torrents) for the Title screen."""

@@ -592,7 +592,8 @@ class TorrentSearchService:
             if not asked:
                 yield _collect(text, kind, filters, page, sources, answers, resume)
         finally:
-            # The caller stopped listening (a newer query): nobody wants the other answers.
+            # Left early (the caller stopped listening, or a source failed in a way that is a
+            # bug): nobody wants the other answers.
             for call in asked.values():
                 call.cancel()
 
