@@ -40,10 +40,21 @@ LIST_FIELDS = (
 
 TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
 
-# getFeed entries are {"title": {...}} or {"youtube": {...}}: filter paths address each kind.
-FEED_FIELDS = (
-    *(f"title.{name}" for name in ("id", "code", "names", "updated", "type", "player.series")),
-    *(f"youtube.{name}" for name in ("id", "title", "youtube_id", "timestamp")),
+FEED_TITLE_FIELDS = ("id", "code", "names", "updated", "type", "player.series")
+FEED_VIDEO_FIELDS = ("id", "title", "youtube_id", "timestamp")
+
+# getFeed entries are {"title": {...}} or {"youtube": {...}}, and the spec leaves open whether
+# filter paths start at the entry (`title.id`) or inside the object it wraps (`id`); a server
+# that reads them the other way keeps nothing of an entry (`{"title": {}}`). The forms are
+# tried in this order and the first one whose answer names its entries is kept for the
+# session; the last resort asks for everything.
+FEED_FILTERS: tuple[tuple[str, ...] | None, ...] = (
+    (
+        *(f"title.{name}" for name in FEED_TITLE_FIELDS),
+        *(f"youtube.{name}" for name in FEED_VIDEO_FIELDS),
+    ),
+    tuple(dict.fromkeys((*FEED_TITLE_FIELDS, *FEED_VIDEO_FIELDS))),
+    None,
 )
 
 YOUTUBE_LINK = "https://youtu.be/"
@@ -75,6 +86,9 @@ class CatalogService:
 
     def __init__(self, client: CatalogApi) -> None:
         self.client = client
+        self._feed_form = 0
+        """The index in `FEED_FILTERS` of the first form the server may read: the forms
+        before it came back emptied this session."""
 
     async def schedule(self, *, cache_only: bool = False) -> Fetched[tuple[ScheduleDay, ...]]:
         """The week, each day's titles newest episode first: neither API promises an order."""
@@ -98,10 +112,21 @@ class CatalogService:
         self, *, after: int, limit: int, cache_only: bool = False
     ) -> Fetched[tuple[FeedItem, ...]]:
         """One page of getFeed (title updates and YouTube videos, newest first), with only the
-        fields the Feed screen shows."""
-        return await self.client.get_feed(
-            filter=FEED_FIELDS, after=after, limit=limit, cache_only=cache_only
-        )
+        fields the Feed screen shows when the server reads one of the `FEED_FILTERS` forms.
+
+        A page whose entries all came back without an id was emptied by a filter the server
+        reads the other way: the same page is asked with the next form, and the forms that
+        failed are not asked again this session.
+        """
+        form = self._feed_form
+        while True:
+            page = await self.client.get_feed(
+                filter=FEED_FILTERS[form], after=after, limit=limit, cache_only=cache_only
+            )
+            if form == len(FEED_FILTERS) - 1 or not _emptied(page.value):
+                return page
+            # Another page may have moved past this form meanwhile: never step back to it.
+            form = self._feed_form = max(self._feed_form, form + 1)
 
     async def title(self, title_id: int, *, cache_only: bool = False) -> Fetched[Title]:
         """The whole title (html description, playlist, torrents) for the Title screen."""
@@ -118,7 +143,15 @@ class CatalogService:
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
 
-    async def search(self, query: SearchQuery, *, limit: int, after: int = 0) -> tuple[Title, ...]:
+    async def search(
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        after: int = 0,
+        fields: Sequence[str] = LIST_FIELDS,
+    ) -> tuple[Title, ...]:
+        """Titles matching `query` (searchTitles), with `fields` of each."""
         team = {role: list(query.team.get(role, ())) or None for role in TEAM_ROLES}
         return await self.client.search_titles(
             search=query.text.strip() or None,
@@ -130,7 +163,7 @@ class CatalogService:
             editing=team["editing"],
             decor=team["decor"],
             timing=team["timing"],
-            filter=LIST_FIELDS,
+            filter=fields,
             limit=limit,
             after=after,
         )
@@ -184,6 +217,15 @@ class CatalogService:
         if not torrent.url:
             raise SourceError("this torrent has no .torrent file to download", api=API)
         return await self.client.torrent_file(torrent.url)
+
+
+def _emptied(items: Sequence[FeedItem]) -> bool:
+    """Whether getFeed's entries all lack the id of the object they wrap (an entry of no known
+    kind counts too): what a filter the server reads differently leaves of them."""
+    return bool(items) and not any(
+        (item.title is not None and item.title.id) or (item.youtube is not None and item.youtube.id)
+        for item in items
+    )
 
 
 def team_members(team: Team) -> list[tuple[str, str]]:
