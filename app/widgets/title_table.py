@@ -86,6 +86,42 @@ def title_row(title: Title, *, with_status: bool = True, favorite: bool = False)
     return cells
 
 
+FLEXIBLE_MINIMUM = 8
+"""Cells a flexible column keeps however narrow the table (fewer if it needs fewer)."""
+
+
+def flexible_widths(needs: Sequence[int], room: int) -> list[int]:
+    """The widths of flexible columns that need `needs` cells and share `room` (padding
+    excluded): what they need when it fits; else shares of `room` in proportion to the need,
+    none below `FLEXIBLE_MINIMUM` (or its need, when smaller), together never wider than
+    `room`. Only when even those minimums do not fit do the columns get just them (the table
+    then scrolls sideways: a fixed column is never cut)."""
+    if sum(needs) <= room:
+        return list(needs)
+    floors = [min(need, FLEXIBLE_MINIMUM) for need in needs]
+    if sum(floors) >= room:
+        return floors
+    widths = list(floors)
+    # A column whose share would fall below its floor is held there, and the others share
+    # what is left: a fixed floor on top of a proportional share overflowed the room.
+    sharing = set(range(len(needs)))
+    left = room
+    while sharing:
+        total = sum(needs[i] for i in sharing)
+        starved = {i for i in sharing if left * needs[i] // total < floors[i]}
+        if not starved:
+            for i in sharing:
+                widths[i] = min(needs[i], left * needs[i] // total)
+            break
+        sharing -= starved
+        left -= sum(floors[i] for i in starved)
+    # Shares are rounded down: the cells that leaves go to the columns missing the most.
+    for _ in range(room - sum(widths)):
+        shortest = max(range(len(needs)), key=lambda i: needs[i] - widths[i])
+        widths[shortest] += 1
+    return widths
+
+
 class KeyTable(DataTable[Text]):
     """A row-cursor DataTable with vi keys: j/k, g/G; Enter selects."""
 
@@ -134,15 +170,15 @@ class KeyTable(DataTable[Text]):
         )
         available = self.size.width - fixed - self.styles.scrollbar_size_vertical
         needed = [max(c.content_width, 1) for c in columns]
+        widths = flexible_widths(needed, available - padding * len(columns))
         before = [(c.auto_width, c.width) for c in columns]
-        if sum(needed) + padding * len(columns) <= available:
+        if widths == needed:
             for column in columns:
                 column.auto_width = True
         else:
-            room = max(available - padding * len(columns), 8 * len(columns))
-            for column, need in zip(columns, needed, strict=True):
+            for column, width in zip(columns, widths, strict=True):
                 column.auto_width = False
-                column.width = max(8, room * need // sum(needed))
+                column.width = width
         if before == [(c.auto_width, c.width) for c in columns]:
             return
         # DataTable has no public way to re-lay columns out; its caches hold the old widths.

@@ -1,0 +1,69 @@
+"""The rule that fits a table's flexible (long-name) columns to its width."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from app.widgets.title_table import FLEXIBLE_MINIMUM, KeyTable, flexible_widths
+from tests.support import wait_for
+
+NEEDS = (1, 5, FLEXIBLE_MINIMUM, 13, 40, 230)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_flexible_columns_share_the_room_and_keep_their_minimum(count: int) -> None:
+    for needs in itertools.product(NEEDS, repeat=count):
+        floors = [min(need, FLEXIBLE_MINIMUM) for need in needs]
+        for room in range(sum(needs) + 2):
+            widths = flexible_widths(needs, room)
+            where = f"needs {needs} in {room}"
+            if sum(needs) <= room:
+                assert widths == list(needs), where
+            elif sum(floors) <= room:
+                assert sum(widths) == room, where  # within the room, and none of it wasted
+                assert all(
+                    floor <= width <= need
+                    for floor, width, need in zip(floors, widths, needs, strict=True)
+                ), where
+            else:
+                assert widths == floors, where  # too narrow for even the minimums
+
+
+def test_a_longer_name_gets_the_larger_share() -> None:
+    assert flexible_widths([230, 40], 60) == [52, 8]
+    assert flexible_widths([100, 100], 60) == [30, 30]
+
+
+class TwoNames(App[None]):
+    """A table with two flexible name columns between fixed ones."""
+
+    def compose(self) -> ComposeResult:
+        table = KeyTable(flexible=("name", "en"))
+        table.add_column("Name", key="name")
+        table.add_column("English name", key="en")
+        table.add_column("Episodes", key="episodes")
+        table.add_column("Updated", key="updated")
+        yield table
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+async def test_two_flexible_columns_fit_the_table_and_the_fixed_ones_stay_whole(
+    width: int,
+) -> None:
+    app = TwoNames()
+    async with app.run_test(size=(width, 10)) as pilot:
+        table = app.query_one(KeyTable)
+        table.add_row(
+            Text("Очень длинное название " * 10), Text("Courier"), Text("12 / 12"), Text("—")
+        )
+        table.add_row(Text("Короткое"), Text("Short"), Text("1 / ?"), Text("2026-11-20"))
+        await wait_for(pilot, lambda: not table.columns[table.ordered_columns[0].key].auto_width)
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        assert sum(widths) <= table.scrollable_content_region.width
+        header = table.render_line(0).text
+        assert "Episodes" in header and "Updated" in header
+        assert "2026-11-20" in table.render_line(2).text
