@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
 from rich.text import Text, TextType
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Offset
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -122,6 +125,15 @@ def flexible_widths(needs: Sequence[int], room: int) -> list[int]:
     return widths
 
 
+@dataclass(frozen=True)
+class TablePosition:
+    """Where a table's cursor and scroll were, to put them back once its rows are refilled."""
+
+    row_key: str
+    """The key of the row under the cursor."""
+    scroll: Offset
+
+
 class KeyTable(DataTable[Text]):
     """A row-cursor DataTable with vi keys: j/k, g/G; Enter selects."""
 
@@ -143,8 +155,11 @@ class KeyTable(DataTable[Text]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.flexible = flexible
         """Column keys that shrink (ellipsis) so the other columns stay on a narrow screen."""
-        self._fit_pending = False
-        """A fit is scheduled for after the next refresh."""
+        self._rows_pending = False
+        """`rows_added` is scheduled for after the next refresh."""
+        self.kept_position: TablePosition | None = None
+        """Where the cursor and scroll go back to whenever rows are added, until the user moves
+        them (`keep_position`)."""
         localize_bindings(self)
 
     def on_resize(self) -> None:
@@ -156,9 +171,51 @@ class KeyTable(DataTable[Text]):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key
 
+    def position(self) -> TablePosition | None:
+        """Where the cursor and scroll are; None when no keyed row is under the cursor."""
+        key = self.cursor_key()
+        if key is None or key.value is None:
+            return None
+        return TablePosition(key.value, self.scroll_offset)
+
+    def keep_position(self, position: TablePosition | None) -> None:
+        """Put the cursor back on `position`'s row and the scroll where it was, as soon as that
+        row is listed, and after each refill until the user moves: a screen shown again fills
+        its table more than once (the cached copy, then the network's)."""
+        self.kept_position = position
+        self.call_after_refresh(self.restore_position)
+
+    def restore_position(self) -> None:
+        kept = self.kept_position
+        if kept is None or kept.row_key not in self.rows:
+            return
+        self.move_cursor(row=self.get_row_index(kept.row_key), scroll=False)
+        # Moving the cursor scrolls it into view, at once or after the next refresh: the kept
+        # scroll must come after that.
+        self.call_after_refresh(self.scroll_back, kept)
+
+    def scroll_back(self, kept: TablePosition) -> None:
+        if self.kept_position is not kept:
+            return  # the user moved meanwhile
+        # Rows are one line high: should the view have shrunk, the cursor's row stays in it.
+        rows_shown = self.scrollable_content_region.height - self.header_height
+        y = min(max(kept.scroll.y, self.cursor_row - rows_shown + 1), self.cursor_row)
+        self.scroll_to(kept.scroll.x, y, animate=False, immediate=True)
+
+    def on_key(self, event: events.Key) -> None:
+        self.kept_position = None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.kept_position = None
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.kept_position = None
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.kept_position = None
+
     def fit_columns(self) -> None:
         """Share the width left by the fixed columns among the flexible ones, by their need."""
-        self._fit_pending = False
         if not self.flexible or not self.size.width:
             return
         padding = 2 * self.cell_padding
@@ -194,12 +251,32 @@ class KeyTable(DataTable[Text]):
         label: TextType | None = None,
     ) -> RowKey:
         # Every row comes through here (add_rows too): a long name added one row at a time
-        # must shrink its column as well. One fit per refresh however many rows came.
+        # must shrink its column as well. Once per refresh however many rows came.
         row_key = super().add_row(*cells, height=height, key=key, label=label)
-        if self.flexible and not self._fit_pending:
-            self._fit_pending = True
-            self.call_after_refresh(self.fit_columns)
+        if (self.flexible or self.kept_position is not None) and not self._rows_pending:
+            self._rows_pending = True
+            self.call_after_refresh(self.rows_added)
         return row_key
+
+    def rows_added(self) -> None:
+        """Fit the columns to the new rows, and put back a kept position once they are laid
+        out (the scroll needs their height)."""
+        self._rows_pending = False
+        self.fit_columns()
+        self.restore_position()
+
+    def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> list[RowKey]:
+        """Add rows under keys that say what they show (a title's id…): the same row is found
+        again in a refilled table. A key repeated in `rows` or already in the table (an API
+        may list an entry twice) gets a suffix."""
+        keys = []
+        for key, cells in rows:
+            unique, repeat = key, 1
+            while unique in self.rows:
+                repeat += 1
+                unique = f"{key}~{repeat}"
+            keys.append(self.add_row(*cells, key=unique))
+        return keys
 
 
 class RowItems(Generic[T]):
