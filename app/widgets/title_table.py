@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -87,6 +87,31 @@ def title_row(title: Title, *, with_status: bool = True, favorite: bool = False)
         cells.append(status_cell(title))
     cells.append(cell(date_text(title.updated)))
     return cells
+
+
+@dataclass(frozen=True)
+class SideColumn(Generic[T]):
+    """A column beside a table's name, showing something of each row's `T`."""
+
+    key: str
+    label: str
+    """The header, an English msgid."""
+    cell: Callable[[T], Text]
+    room: int
+    """The cells it takes on screen, padding included: which columns fit is decided by these."""
+    width: int | None = None
+    """Fixed content width; None: as wide as its cells."""
+
+
+def columns_for_width(
+    layouts: Sequence[tuple[SideColumn[T], ...]], width: int, name_space: int
+) -> tuple[SideColumn[T], ...]:
+    """Of `layouts` (the columns beside the name, from the widest screen's to the narrowest's),
+    the first that leaves the name `name_space` cells of a table `width` wide; else the last."""
+    for layout in layouts:
+        if sum(column.room for column in layout) + name_space <= width:
+            return layout
+    return layouts[-1]
 
 
 FLEXIBLE_MINIMUM = 8
