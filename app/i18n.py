@@ -341,6 +341,7 @@ RU: dict[str, str] = {
     "Speed": "Скорость",
     "ETA": "Осталось",
     "Priority": "Приоритет",
+    "Prio.": "Приор.",
     "Apply": "Применить",
     "pending": "в очереди",
     "downloading": "качается",
