@@ -184,7 +184,7 @@ class KeyTable(DataTable[Text]):
         """`rows_added` is scheduled for after the next refresh."""
         self.kept_position: TablePosition | None = None
         """Where the cursor and scroll go back to whenever rows are added, until the user moves
-        them (`keep_position`)."""
+        them or the rows no longer include that one (`keep_position`)."""
         localize_bindings(self)
 
     def on_resize(self) -> None:
@@ -206,13 +206,17 @@ class KeyTable(DataTable[Text]):
     def keep_position(self, position: TablePosition | None) -> None:
         """Put the cursor back on `position`'s row and the scroll where it was, as soon as that
         row is listed, and after each refill until the user moves: a screen shown again fills
-        its table more than once (the cached copy, then the network's)."""
+        its table more than once (the cached copy, then the network's). Rows without that one
+        (another search, another day) end it."""
         self.kept_position = position
         self.call_after_refresh(self.restore_position)
 
     def restore_position(self) -> None:
         kept = self.kept_position
-        if kept is None or kept.row_key not in self.rows:
+        if kept is None or not self.row_count:
+            return
+        if kept.row_key not in self.rows:
+            self.kept_position = None
             return
         self.move_cursor(row=self.get_row_index(kept.row_key), scroll=False)
         # Moving the cursor scrolls it into view, at once or after the next refresh: the kept

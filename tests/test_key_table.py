@@ -1,4 +1,5 @@
-"""The rule that fits a table's flexible (long-name) columns to its width."""
+"""KeyTable: the rule that fits its flexible (long-name) columns to its width, and the cursor
+and scroll it keeps across refills."""
 
 from __future__ import annotations
 
@@ -67,3 +68,52 @@ async def test_two_flexible_columns_fit_the_table_and_the_fixed_ones_stay_whole(
         header = table.render_line(0).text
         assert "Episodes" in header and "Updated" in header
         assert "2026-11-20" in table.render_line(2).text
+
+
+class Numbers(App[None]):
+    def compose(self) -> ComposeResult:
+        table = KeyTable()
+        table.add_column("Number", key="number")
+        yield table
+
+
+def fill(table: KeyTable, numbers: range) -> None:
+    table.clear()
+    table.add_keyed_rows((str(number), [Text(str(number))]) for number in numbers)
+
+
+async def test_a_kept_position_comes_back_after_each_refill_until_the_user_moves() -> None:
+    app = Numbers()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(KeyTable)
+        fill(table, range(60))
+        table.focus()
+        await pilot.press(*"j" * 30, *"k" * 4)
+        kept = table.position()
+        assert kept is not None and kept.scroll.y > 0
+        table.keep_position(kept)
+        for _refill in range(2):
+            fill(table, range(60))
+            assert table.position() != kept
+            await wait_for(pilot, lambda: table.position() == kept)
+        await pilot.press("j")
+        fill(table, range(60))
+        await pilot.pause()
+        await wait_for(pilot, lambda: table.row_count == 60)
+        assert table.kept_position is None and table.cursor_row == 0
+
+
+async def test_rows_without_the_kept_one_end_it() -> None:
+    app = Numbers()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(KeyTable)
+        fill(table, range(60))
+        table.move_cursor(row=30)
+        await pilot.pause()
+        kept = table.position()
+        table.keep_position(kept)
+        fill(table, range(100, 160))
+        await wait_for(pilot, lambda: table.kept_position is None)
+        fill(table, range(60))
+        await pilot.pause()
+        assert table.cursor_row == 0
