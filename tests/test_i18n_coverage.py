@@ -27,6 +27,7 @@ MSGID_ARGUMENT = {
     "PlayerUnavailable": 0,
     "StartupNotice": 0,
     "_fail": 2,  # PlayerService._fail(title, episode, message, **values)
+    "SideColumn": 1,  # a column's header
 }
 
 
@@ -110,3 +111,4 @@ def test_the_scan_sees_every_kind_of_msgid() -> None:
     assert "its piece hashes do not fit its size" in msgids  # a Phrase
     assert "{title} has no episodes to play yet" in msgids  # a conditional player failure
     assert "libmpv could not start: {reason}" in msgids  # a player event
+    assert "S/L" in msgids  # a column header

@@ -53,11 +53,15 @@ class AniScreen(Screen[None]):
 
     async def relocalize(self) -> None:
         """Show the screen again in the current UI language, its data reloaded (cache first);
-        what the user typed or chose in its inputs and drop-downs is kept."""
+        what the user typed or chose in its inputs and drop-downs is kept, and so are the
+        cursor row and scroll of its tables."""
         localize_bindings(self)
         typed = {i.id: i.value for i in self.query(Input) if i.id}
         chosen = {s.id: s.value for s in self.query(Select) if s.id}
+        positions = {table.id: table.position() for table in self.query(KeyTable) if table.id}
         await self.recompose()
+        for table in self.query(KeyTable):
+            table.keep_position(positions.get(table.id or ""))
         for widget_id, text in typed.items():
             for box in self.query(f"#{widget_id}").results(Input):
                 box.value = text

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -38,7 +38,7 @@ from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar, clock
 from app.widgets.priority import PriorityChoice
 from app.widgets.status_line import StatusLine, describe_error
-from app.widgets.title_table import KeyTable, MiddleCut, cell
+from app.widgets.title_table import KeyTable, MiddleCut, SideColumn, cell, columns_for_width
 
 BAR_WIDTH = 10
 DETAIL_REFRESH_SECONDS = 1.0
@@ -79,23 +79,79 @@ MARK = "◆ "
 """Before the name of a row marked with `t` (not ✓: the Title's "watched")."""
 
 
-def item_cells(item: DownloadItem, marked: bool = False) -> list[Text]:
-    """The row of one download: name, progress, size, speed, ETA, peers, status, priority."""
-    active = item.status == "downloading"
+def name_cell(item: DownloadItem, marked: bool) -> Text:
     label = one_line(item.label)
     name = Text.assemble((MARK, "bold yellow") if marked else "", (label, "bold"))
     # "title · quality · episodes": a narrow column cuts the title, not what tells rows apart.
     rest = label.find(" · ")
-    return [
-        MiddleCut(name, keep=len(label) - rest if rest > 0 else 0),
-        progress_bar(item.done / item.wanted if item.wanted else 0.0),
-        cell(human_size(item.wanted) if item.wanted else "—"),
-        cell(rate_text(item.download_rate) if active else "—", "cyan"),
-        cell(eta_text(item.eta) if active else "—"),
-        cell(f"{item.peers}" if active or item.status == "seeding" else "—"),
-        cell(t(item.status), STATUS_STYLES.get(item.status, "")),
-        cell(t(item.priority), PRIORITY_STYLES.get(item.priority, "")),
-    ]
+    return MiddleCut(name, keep=len(label) - rest if rest > 0 else 0)
+
+
+def done_fraction(item: DownloadItem) -> float:
+    return item.done / item.wanted if item.wanted else 0.0
+
+
+def is_downloading(item: DownloadItem) -> bool:
+    return item.status == "downloading"
+
+
+PROGRESS: SideColumn[DownloadItem] = SideColumn(
+    "progress", "Progress", lambda item: progress_bar(done_fraction(item)), room=17
+)
+SHORT_PROGRESS: SideColumn[DownloadItem] = SideColumn(
+    "progress", "Progress", lambda item: progress_bar(done_fraction(item), width=5), room=12
+)
+SIZE: SideColumn[DownloadItem] = SideColumn(
+    "size", "Size", lambda item: cell(human_size(item.wanted) if item.wanted else "—"), room=9
+)
+SPEED: SideColumn[DownloadItem] = SideColumn(
+    "speed",
+    "Speed",
+    lambda item: cell(rate_text(item.download_rate) if is_downloading(item) else "—", "cyan"),
+    room=11,
+)
+ETA: SideColumn[DownloadItem] = SideColumn(
+    "eta", "ETA", lambda item: cell(eta_text(item.eta) if is_downloading(item) else "—"), room=10
+)
+PEERS: SideColumn[DownloadItem] = SideColumn(
+    "peers",
+    "Peers",
+    lambda item: cell(f"{item.peers}" if is_downloading(item) or item.status == "seeding" else "—"),
+    room=7,
+)
+STATUS: SideColumn[DownloadItem] = SideColumn(
+    "status",
+    "Status",
+    lambda item: cell(t(item.status), STATUS_STYLES.get(item.status, "")),
+    room=13,
+)
+PRIORITY: SideColumn[DownloadItem] = SideColumn(
+    "priority",
+    "Priority",
+    lambda item: cell(t(item.priority), PRIORITY_STYLES.get(item.priority, "")),
+    room=11,
+)
+# "Приоритет" is longer than any priority's name.
+SHORT_PRIORITY: SideColumn[DownloadItem] = SideColumn("priority", "Prio.", PRIORITY.cell, room=9)
+
+DOWNLOAD_LAYOUTS: tuple[tuple[SideColumn[DownloadItem], ...], ...] = (
+    (PROGRESS, SIZE, SPEED, ETA, PEERS, STATUS, PRIORITY),
+    (PROGRESS, SIZE, SPEED, STATUS, PRIORITY),
+    # The summary line above has the queue's size and ETA.
+    (SHORT_PROGRESS, SPEED, STATUS, SHORT_PRIORITY),
+)
+"""The columns beside the name, from the widest screen's to the narrowest's."""
+
+NAME_SPACE = 34
+"""What the name column needs at least to tell downloads apart: 30 cells, its padding and
+the table's scrollbar."""
+
+
+def item_cells(
+    item: DownloadItem, layout: tuple[SideColumn[DownloadItem], ...], marked: bool = False
+) -> list[Text]:
+    """The row of one download: its name, then the `layout` columns."""
+    return [name_cell(item, marked), *(column.cell(item) for column in layout)]
 
 
 TRACKER_STATES: dict[str, tuple[str, str]] = {
@@ -130,18 +186,6 @@ def tracker_line(tracker: TrackerSummary, now: float) -> Text:
 def inside_torrent(path: str) -> str:
     """A file's path without the torrent's own folder, which every file of it shares."""
     return path.split("/", 1)[1] if "/" in path else path
-
-
-COLUMNS = (
-    ("Name", "name"),
-    ("Progress", "progress"),
-    ("Size", "size"),
-    ("Speed", "speed"),
-    ("ETA", "eta"),
-    ("Peers", "peers"),
-    ("Status", "status"),
-    ("Priority", "priority"),
-)
 
 
 class AddDownloadPrompt(PromptScreen[tuple[TorrentSpec, DownloadPriority]]):
@@ -202,14 +246,16 @@ class DownloadsScreen(AniScreen):
         self.detail_id: str | None = None
         self.marked: set[str] = set()
         """Ids of the rows marked with `t`, for `D`."""
+        self.item_columns: tuple[SideColumn[DownloadItem], ...] = DOWNLOAD_LAYOUTS[0]
+        """The columns beside the name, for the screen's width."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
         yield StatusLine(id="downloads-status")
         yield Static(id="downloads-summary")
         table = KeyTable(id="downloads-table", flexible=("name",))
-        for label, key in COLUMNS:
-            table.add_column(t(label), key=key)
+        self.item_columns = columns_for_width(DOWNLOAD_LAYOUTS, self.app.size.width, NAME_SPACE)
+        self.add_columns(table)
         yield table
         with Vertical(id="downloads-detail", classes="-hidden"):
             yield Static(id="detail-facts")
@@ -226,6 +272,26 @@ class DownloadsScreen(AniScreen):
     def on_mount(self) -> None:
         self.shell.download_events.subscribe(self, self.on_download_event)
         self.start()
+
+    def add_columns(self, table: KeyTable) -> None:
+        table.add_column(t("Name"), key="name")
+        for column in self.item_columns:
+            table.add_column(t(column.label), key=column.key, width=column.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Another width may fit other columns: the queue is shown again in them, the cursor
+        on the same row."""
+        layout = columns_for_width(DOWNLOAD_LAYOUTS, event.size.width, NAME_SPACE)
+        if layout == self.item_columns:
+            return
+        self.item_columns = layout
+        table = self.query_one(KeyTable)
+        position = table.position()
+        table.clear(columns=True)
+        self.add_columns(table)
+        table.keep_position(position)
+        if self.queue is not None:
+            self.fill()
 
     def start(self) -> None:
         self.query_one(KeyTable).focus()
@@ -285,8 +351,8 @@ class DownloadsScreen(AniScreen):
         by_id = {item.id: item for item in items}
         self.items = [by_id.get(item.id, item) for item in self.items]
         for item in items:
-            cells = item_cells(item, item.id in self.marked)
-            for (_, key), value in zip(COLUMNS, cells, strict=True):
+            cells = item_cells(item, self.item_columns, item.id in self.marked)
+            for key, value in zip(table.columns, cells, strict=True):
                 table.update_cell(item.id, key, value)
         self.show_summary()
         if self.detail_id in by_id:
@@ -300,7 +366,7 @@ class DownloadsScreen(AniScreen):
         self.marked &= {item.id for item in self.items}
         table.clear()
         for item in self.items:
-            table.add_row(*item_cells(item, item.id in self.marked), key=item.id)
+            table.add_row(*item_cells(item, self.item_columns, item.id in self.marked), key=item.id)
         if current is not None:
             self.select(current.id)
         self.show_summary()
@@ -421,7 +487,7 @@ class DownloadsScreen(AniScreen):
             return
         self.marked ^= {item.id}
         table = self.query_one(KeyTable)
-        table.update_cell(item.id, "name", item_cells(item, item.id in self.marked)[0])
+        table.update_cell(item.id, "name", name_cell(item, item.id in self.marked))
         table.action_cursor_down()
 
     def action_remove(self) -> None:

@@ -199,7 +199,9 @@ class FeedScreen(AniScreen):
         self.seen.update(row.key for row in fresh)
         self.rows.extend(fresh)
         now = self.now()
-        keys = self.query_one(KeyTable).add_rows(row_cells(row, now) for row in fresh)
+        keys = self.query_one(KeyTable).add_keyed_rows(
+            ("{}-{}".format(*row.key), row_cells(row, now)) for row in fresh
+        )
         self.row_items.add(keys, fresh)
 
     @on(DataTable.RowHighlighted, "#feed-table")

@@ -74,13 +74,16 @@ class HistoryScreen(AniScreen):
         cursor = table.cursor_row
         table.clear()
         self.row_entries.clear()
-        keys = table.add_rows(
-            [
-                cell(entry.name or f"#{entry.title_id}", "bold"),
-                cell(episode_text(entry)),
-                where_text(entry),
-                cell(date_text(entry.played_at)),
-            ]
+        keys = table.add_keyed_rows(
+            (
+                str(entry.title_id),
+                [
+                    cell(entry.name or f"#{entry.title_id}", "bold"),
+                    cell(episode_text(entry)),
+                    where_text(entry),
+                    cell(date_text(entry.played_at)),
+                ],
+            )
             for entry in self.entries
         )
         self.row_entries.add(keys, self.entries)

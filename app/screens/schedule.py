@@ -53,12 +53,14 @@ class ScheduleScreen(TitleListScreen):
 
     def compose(self) -> ComposeResult:
         self.today = time.localtime(self.now()).tm_wday
-        self.selected_day = self.today
+        if not self.is_mounted:
+            # Opened on today; composed again (a language switch), on the day the user chose.
+            self.selected_day = self.today
         yield self.top_bar()
         yield StatusLine(id="schedule-status")
         yield Tabs(
             *(Tab(self.day_label(day), id=f"day-{day}") for day in range(7)),
-            active=f"day-{self.today}",
+            active=f"day-{self.selected_day}",
             id="schedule-days",
         )
         table = KeyTable(id="schedule-table", flexible=("name", "en"))
@@ -117,11 +119,14 @@ class ScheduleScreen(TitleListScreen):
         self.row_titles.clear()
         titles = self.listed_titles()
         history = self.runtime.history
-        keys = table.add_rows(
-            [
-                *title_row(title, favorite=self.is_favorite(title)),
-                watched_cell(history.watched_count(title.id), title),
-            ]
+        keys = table.add_keyed_rows(
+            (
+                str(title.id),
+                [
+                    *title_row(title, favorite=self.is_favorite(title)),
+                    watched_cell(history.watched_count(title.id), title),
+                ],
+            )
             for title in titles
         )
         self.row_titles.add(keys, titles)

@@ -244,8 +244,8 @@ class SearchScreen(TitleListScreen):
         table = self.query_one(KeyTable)
         table.clear()
         self.row_titles.clear()
-        keys = table.add_rows(
-            title_row(title, favorite=self.is_favorite(title)) for title in titles
+        keys = table.add_keyed_rows(
+            (str(title.id), title_row(title, favorite=self.is_favorite(title))) for title in titles
         )
         self.row_titles.add(keys, titles)
 

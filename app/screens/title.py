@@ -284,14 +284,17 @@ class TitleScreen(AniScreen):
         progress = self.runtime.history.positions(self.title_id)
         table.clear()
         self.row_episodes.clear()
-        keys = table.add_rows(
-            [
-                watched_mark(progress.get(e.serie)),
-                cell(episode_number(e), "bold"),
-                cell(e.name or f"{t('Episode')} {episode_number(e)}"),
-                cell(date_text(e.created_timestamp)),
-                cell(qualities(e)),
-            ]
+        keys = table.add_keyed_rows(
+            (
+                str(e.serie),
+                [
+                    watched_mark(progress.get(e.serie)),
+                    cell(episode_number(e), "bold"),
+                    cell(e.name or f"{t('Episode')} {episode_number(e)}"),
+                    cell(date_text(e.created_timestamp)),
+                    cell(qualities(e)),
+                ],
+            )
             for e in episodes
         )
         self.row_episodes.add(keys, episodes)
@@ -302,16 +305,19 @@ class TitleScreen(AniScreen):
         table = self.query_one("#title-torrents", KeyTable)
         table.clear()
         self.row_torrents.clear()
-        keys = table.add_rows(
-            [
-                cell(tr.quality.string or "—", "bold"),
-                cell(tr.series.string or "—"),
-                cell(human_size(tr.total_size)),
-                cell(str(tr.seeders), "green"),
-                cell(str(tr.leechers), "yellow"),
-                cell(str(tr.downloads)),
-                cell(date_text(tr.uploaded_timestamp)),
-            ]
+        keys = table.add_keyed_rows(
+            (
+                str(tr.torrent_id),
+                [
+                    cell(tr.quality.string or "—", "bold"),
+                    cell(tr.series.string or "—"),
+                    cell(human_size(tr.total_size)),
+                    cell(str(tr.seeders), "green"),
+                    cell(str(tr.leechers), "yellow"),
+                    cell(str(tr.downloads)),
+                    cell(date_text(tr.uploaded_timestamp)),
+                ],
+            )
             for tr in torrents
         )
         self.row_torrents.add(keys, torrents)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets.data_table import RowKey
 
 from app.formatting import date_text, human_size
 from app.i18n import t
@@ -41,7 +42,14 @@ from app.sources.nekobt.client import TorrentSort
 from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
-from app.widgets.title_table import KeyTable, RowItems, cell
+from app.widgets.title_table import (
+    KeyTable,
+    MiddleCut,
+    RowItems,
+    SideColumn,
+    cell,
+    columns_for_width,
+)
 from app.widgets.torrent_text import answer_text, level_text, problem_text
 
 SORTS: tuple[tuple[str, TorrentSort], ...] = (
@@ -95,33 +103,77 @@ def languages_text(languages: tuple[str, ...]) -> str:
     return languages[0] if len(languages) == 1 else f"{languages[0]} +{len(languages) - 1}"
 
 
+def count_text(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
 def peers_cell(hit: TorrentHit) -> Text:
-    """Seeders / leechers / completed in one cell (three columns do not fit 80 cells)."""
-
-    def count(value: int | None) -> str:
-        return "—" if value is None else str(value)
-
+    """Seeders / leechers / completed in one cell."""
     return Text.assemble(
-        (count(hit.seeders), "green"),
+        (count_text(hit.seeders), "green"),
         "/",
-        (count(hit.leechers), "yellow"),
+        (count_text(hit.leechers), "yellow"),
         "/",
-        count(hit.completed),
+        count_text(hit.completed),
         no_wrap=True,
     )
 
 
-def hit_row(hit: TorrentHit) -> list[Text]:
-    """The cells of one result."""
-    return [
-        cell(hit.title, "bold"),
-        cell(human_size(hit.size)),
-        peers_cell(hit),
-        cell(date_text(hit.date)),
-        cell(hit.group or "—"),
-        cell(f"{level_text(hit.level)} {languages_text(hit.languages)}"),
-        cell("".join(SOURCE_MARKS[s] for s in hit.sources)),
-    ]
+def seeders_leechers_cell(hit: TorrentHit) -> Text:
+    """Seeders / leechers: what tells a live torrent, where the completed count has no room."""
+    return Text.assemble(
+        (count_text(hit.seeders), "green"), "/", (count_text(hit.leechers), "yellow"), no_wrap=True
+    )
+
+
+def hit_name_cell(hit: TorrentHit) -> Text:
+    """The torrent's name; a narrow column cuts its middle: the episodes and the quality sit
+    at its end, and they tell the rows apart."""
+    name = cell(hit.title, "bold")
+    return MiddleCut(name, keep=name.cell_len)
+
+
+SIZE: SideColumn[TorrentHit] = SideColumn(
+    "size", "Size", lambda hit: cell(human_size(hit.size)), room=9
+)
+PEERS: SideColumn[TorrentHit] = SideColumn("peers", "S/L/C", peers_cell, room=13)
+SEEDERS_LEECHERS: SideColumn[TorrentHit] = SideColumn(
+    "seeders-leechers", "S/L", seeders_leechers_cell, room=9
+)
+DATE: SideColumn[TorrentHit] = SideColumn(
+    "date", "Date", lambda hit: cell(date_text(hit.date)), room=12
+)
+GROUP: SideColumn[TorrentHit] = SideColumn(
+    "group", "Group", lambda hit: cell(hit.group or "—"), room=12, width=10
+)
+SUBS: SideColumn[TorrentHit] = SideColumn(
+    "subs",
+    "Subs",
+    lambda hit: cell(f"{level_text(hit.level)} {languages_text(hit.languages)}"),
+    room=11,
+    width=9,
+)
+SOURCES: SideColumn[TorrentHit] = SideColumn(
+    "sources", "Src", lambda hit: cell("".join(SOURCE_MARKS[s] for s in hit.sources)), room=6
+)
+
+RESULT_LAYOUTS: tuple[tuple[SideColumn[TorrentHit], ...], ...] = (
+    (SIZE, PEERS, DATE, GROUP, SUBS, SOURCES),
+    # Most names start with their group.
+    (SIZE, PEERS, DATE, SUBS, SOURCES),
+    (SIZE, SEEDERS_LEECHERS, SUBS, SOURCES),
+    (SEEDERS_LEECHERS, SUBS),
+)
+"""The columns beside the name, from the widest screen's to the narrowest's."""
+
+NAME_SPACE = 44
+"""What the name column needs at least to tell torrents apart: 40 cells, its padding and the
+table's scrollbar."""
+
+
+def hit_row(hit: TorrentHit, layout: tuple[SideColumn[TorrentHit], ...]) -> list[Text]:
+    """The cells of one result in `layout`."""
+    return [hit_name_cell(hit), *(column.cell(hit) for column in layout)]
 
 
 def language_options(languages: tuple[Language, ...]) -> list[tuple[Text, str]]:
@@ -167,6 +219,8 @@ class TorrentsScreen(AniScreen):
         self.retry_at = 0.0
         self.waiting_for: tuple[TorrentRequest, int] | None = None
         """The search a rate-limit countdown will repeat."""
+        self.result_columns: tuple[SideColumn[TorrentHit], ...] = RESULT_LAYOUTS[0]
+        """The results' columns beside the name, for the screen's width."""
 
     @property
     def service(self) -> TorrentSearchService:
@@ -228,15 +282,10 @@ class TorrentsScreen(AniScreen):
         yield StatusLine(id="torrents-status")
         yield Static(id="torrents-problems", classes="-hidden", markup=False)
         yield Static(id="torrents-hints", classes="-hidden", markup=False)
-        # Only the title shrinks: fixed narrow group and subtitle columns keep 80 cells enough.
+        # Only the title shrinks; the screen's width decides which other columns there are.
         table = KeyTable(id="torrents-results", flexible=("title",))
-        table.add_column(t("Title"), key="title")
-        table.add_column(t("Size"), key="size")
-        table.add_column(t("S/L/C"), key="peers")
-        table.add_column(t("Date"), key="date")
-        table.add_column(t("Group"), key="group", width=10)
-        table.add_column(t("Subs"), key="subs", width=9)
-        table.add_column(t("Src"), key="sources")
+        self.result_columns = columns_for_width(RESULT_LAYOUTS, self.app.size.width, NAME_SPACE)
+        self.add_columns(table)
         yield table
         yield NowPlayingBar()
         yield KeyFooter()
@@ -244,6 +293,34 @@ class TorrentsScreen(AniScreen):
     def on_mount(self) -> None:
         self.start()
         self.load_languages()
+
+    def add_columns(self, table: KeyTable) -> None:
+        table.add_column(t("Title"), key="title")
+        for column in self.result_columns:
+            table.add_column(t(column.label), key=column.key, width=column.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Another width may fit other columns: the results are shown again in them, the
+        cursor on the same row."""
+        layout = columns_for_width(RESULT_LAYOUTS, event.size.width, NAME_SPACE)
+        if layout == self.result_columns:
+            return
+        self.result_columns = layout
+        table = self.query_one(KeyTable)
+        position = table.position()
+        table.clear(columns=True)
+        self.add_columns(table)
+        table.keep_position(position)
+        self.row_hits.clear()
+        self.row_hits.add(self.add_hit_rows(table, self.results, 0), self.results)
+
+    def add_hit_rows(self, table: KeyTable, hits: list[TorrentHit], first: int) -> list[RowKey]:
+        """Add the rows of `hits`, the first of them `results[first]`; a row's key is its
+        place in `results`, where a listed hit stays."""
+        return table.add_keyed_rows(
+            (str(first + offset), hit_row(hit, self.result_columns))
+            for offset, hit in enumerate(hits)
+        )
 
     def start(self) -> None:
         query = self.query_one("#torrents-query", Input)
@@ -410,11 +487,11 @@ class TorrentsScreen(AniScreen):
             # carries the completed hit.
             key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key
             hit = self.results[row]
-            for column, value in zip(table.columns, hit_row(hit), strict=True):
+            for column, value in zip(table.columns, hit_row(hit, self.result_columns), strict=True):
                 table.update_cell(key, column, value)
             self.row_hits.add([key], [hit])
-        added = page.added
-        self.row_hits.add(table.add_rows(hit_row(hit) for hit in added), added)
+        added = list(page.added)
+        self.row_hits.add(self.add_hit_rows(table, added, len(self.results) - len(added)), added)
         followed = None if highlighted is None else identity(highlighted)
         if followed is not None:
             rows = (i for i, hit in enumerate(self.results) if identity(hit) == followed)

@@ -94,11 +94,14 @@ class UpdatesScreen(TitleListScreen):
     def append(self, titles: tuple[Title, ...]) -> None:
         fresh = unique_titles(titles, self.seen_ids)
         self.titles.extend(fresh)
-        keys = self.query_one(KeyTable).add_rows(
-            [
-                self.new_mark(title),
-                *title_row(title, with_status=False, favorite=self.is_favorite(title)),
-            ]
+        keys = self.query_one(KeyTable).add_keyed_rows(
+            (
+                str(title.id),
+                [
+                    self.new_mark(title),
+                    *title_row(title, with_status=False, favorite=self.is_favorite(title)),
+                ],
+            )
             for title in fresh
         )
         self.row_titles.add(keys, fresh)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
 from rich.text import Text, TextType
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Offset
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -88,6 +91,76 @@ def title_row(title: Title, *, with_status: bool = True, favorite: bool = False)
     return cells
 
 
+@dataclass(frozen=True)
+class SideColumn(Generic[T]):
+    """A column beside a table's name, showing something of each row's `T`."""
+
+    key: str
+    label: str
+    """The header, an English msgid."""
+    cell: Callable[[T], Text]
+    room: int
+    """The cells it takes on screen, padding included: which columns fit is decided by these."""
+    width: int | None = None
+    """Fixed content width; None: as wide as its cells."""
+
+
+def columns_for_width(
+    layouts: Sequence[tuple[SideColumn[T], ...]], width: int, name_space: int
+) -> tuple[SideColumn[T], ...]:
+    """Of `layouts` (the columns beside the name, from the widest screen's to the narrowest's),
+    the first that leaves the name `name_space` cells of a table `width` wide; else the last."""
+    for layout in layouts:
+        if sum(column.room for column in layout) + name_space <= width:
+            return layout
+    return layouts[-1]
+
+
+FLEXIBLE_MINIMUM = 8
+"""Cells a flexible column keeps however narrow the table (fewer if it needs fewer)."""
+
+
+def flexible_widths(needs: Sequence[int], room: int) -> list[int]:
+    """The widths of flexible columns that need `needs` cells and share `room` (padding
+    excluded): what they need when it fits; else shares of `room` in proportion to the need,
+    none below `FLEXIBLE_MINIMUM` (or its need, when smaller), together never wider than
+    `room`. Only when even those minimums do not fit do the columns get just them (the table
+    then scrolls sideways: a fixed column is never cut)."""
+    if sum(needs) <= room:
+        return list(needs)
+    floors = [min(need, FLEXIBLE_MINIMUM) for need in needs]
+    if sum(floors) >= room:
+        return floors
+    widths = list(floors)
+    # A column whose share would fall below its floor is held there, and the others share
+    # what is left: a fixed floor on top of a proportional share overflowed the room.
+    sharing = set(range(len(needs)))
+    left = room
+    while sharing:
+        total = sum(needs[i] for i in sharing)
+        starved = {i for i in sharing if left * needs[i] // total < floors[i]}
+        if not starved:
+            for i in sharing:
+                widths[i] = min(needs[i], left * needs[i] // total)
+            break
+        sharing -= starved
+        left -= sum(floors[i] for i in starved)
+    # Shares are rounded down: the cells that leaves go to the columns missing the most.
+    for _ in range(room - sum(widths)):
+        shortest = max(range(len(needs)), key=lambda i: needs[i] - widths[i])
+        widths[shortest] += 1
+    return widths
+
+
+@dataclass(frozen=True)
+class TablePosition:
+    """Where a table's cursor and scroll were, to put them back once its rows are refilled."""
+
+    row_key: str
+    """The key of the row under the cursor."""
+    scroll: Offset
+
+
 class KeyTable(DataTable[Text]):
     """A row-cursor DataTable with vi keys: j/k, g/G; Enter selects."""
 
@@ -109,8 +182,11 @@ class KeyTable(DataTable[Text]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.flexible = flexible
         """Column keys that shrink (ellipsis) so the other columns stay on a narrow screen."""
-        self._fit_pending = False
-        """A fit is scheduled for after the next refresh."""
+        self._rows_pending = False
+        """`rows_added` is scheduled for after the next refresh."""
+        self.kept_position: TablePosition | None = None
+        """Where the cursor and scroll go back to whenever rows are added, until the user moves
+        them or the rows no longer include that one (`keep_position`)."""
         localize_bindings(self)
 
     def on_resize(self) -> None:
@@ -122,9 +198,55 @@ class KeyTable(DataTable[Text]):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key
 
+    def position(self) -> TablePosition | None:
+        """Where the cursor and scroll are; None when no keyed row is under the cursor."""
+        key = self.cursor_key()
+        if key is None or key.value is None:
+            return None
+        return TablePosition(key.value, self.scroll_offset)
+
+    def keep_position(self, position: TablePosition | None) -> None:
+        """Put the cursor back on `position`'s row and the scroll where it was, as soon as that
+        row is listed, and after each refill until the user moves: a screen shown again fills
+        its table more than once (the cached copy, then the network's). Rows without that one
+        (another search, another day) end it."""
+        self.kept_position = position
+        self.call_after_refresh(self.restore_position)
+
+    def restore_position(self) -> None:
+        kept = self.kept_position
+        if kept is None or not self.row_count:
+            return
+        if kept.row_key not in self.rows:
+            self.kept_position = None
+            return
+        self.move_cursor(row=self.get_row_index(kept.row_key), scroll=False)
+        # Moving the cursor scrolls it into view, at once or after the next refresh: the kept
+        # scroll must come after that.
+        self.call_after_refresh(self.scroll_back, kept)
+
+    def scroll_back(self, kept: TablePosition) -> None:
+        if self.kept_position is not kept:
+            return  # the user moved meanwhile
+        # Rows are one line high: should the view have shrunk, the cursor's row stays in it.
+        rows_shown = self.scrollable_content_region.height - self.header_height
+        y = min(max(kept.scroll.y, self.cursor_row - rows_shown + 1), self.cursor_row)
+        self.scroll_to(kept.scroll.x, y, animate=False, immediate=True)
+
+    def on_key(self, event: events.Key) -> None:
+        self.kept_position = None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.kept_position = None
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.kept_position = None
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.kept_position = None
+
     def fit_columns(self) -> None:
         """Share the width left by the fixed columns among the flexible ones, by their need."""
-        self._fit_pending = False
         if not self.flexible or not self.size.width:
             return
         padding = 2 * self.cell_padding
@@ -136,15 +258,15 @@ class KeyTable(DataTable[Text]):
         )
         available = self.size.width - fixed - self.styles.scrollbar_size_vertical
         needed = [max(c.content_width, 1) for c in columns]
+        widths = flexible_widths(needed, available - padding * len(columns))
         before = [(c.auto_width, c.width) for c in columns]
-        if sum(needed) + padding * len(columns) <= available:
+        if widths == needed:
             for column in columns:
                 column.auto_width = True
         else:
-            room = max(available - padding * len(columns), 8 * len(columns))
-            for column, need in zip(columns, needed, strict=True):
+            for column, width in zip(columns, widths, strict=True):
                 column.auto_width = False
-                column.width = max(8, room * need // sum(needed))
+                column.width = width
         if before == [(c.auto_width, c.width) for c in columns]:
             return
         # DataTable has no public way to re-lay columns out; its caches hold the old widths.
@@ -160,12 +282,32 @@ class KeyTable(DataTable[Text]):
         label: TextType | None = None,
     ) -> RowKey:
         # Every row comes through here (add_rows too): a long name added one row at a time
-        # must shrink its column as well. One fit per refresh however many rows came.
+        # must shrink its column as well. Once per refresh however many rows came.
         row_key = super().add_row(*cells, height=height, key=key, label=label)
-        if self.flexible and not self._fit_pending:
-            self._fit_pending = True
-            self.call_after_refresh(self.fit_columns)
+        if (self.flexible or self.kept_position is not None) and not self._rows_pending:
+            self._rows_pending = True
+            self.call_after_refresh(self.rows_added)
         return row_key
+
+    def rows_added(self) -> None:
+        """Fit the columns to the new rows, and put back a kept position once they are laid
+        out (the scroll needs their height)."""
+        self._rows_pending = False
+        self.fit_columns()
+        self.restore_position()
+
+    def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> list[RowKey]:
+        """Add rows under keys that say what they show (a title's id…): the same row is found
+        again in a refilled table. A key repeated in `rows` or already in the table (an API
+        may list an entry twice) gets a suffix."""
+        keys = []
+        for key, cells in rows:
+            unique, repeat = key, 1
+            while unique in self.rows:
+                repeat += 1
+                unique = f"{key}~{repeat}"
+            keys.append(self.add_row(*cells, key=unique))
+        return keys
 
 
 class RowItems(Generic[T]):

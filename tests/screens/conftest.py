@@ -26,9 +26,10 @@ SNAPSHOT_VIEWS = [
     pytest.param((120, 40), "en", id="120x40"),
     pytest.param((80, 24), "en", id="80x24"),
     pytest.param((120, 40), "ru", id="120x40-ru"),
+    pytest.param((80, 24), "ru", id="80x24-ru"),
 ]
 """(terminal size, UI language) for a main screen's snapshots: Russian labels run longer than
-English ones, so the Russian UI gets its own snapshot at the full size."""
+English ones, so the Russian UI gets its own snapshots at both sizes."""
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Select, Static, Tab, Tabs
 
 from app.screens.help import HelpScreen
@@ -293,3 +294,69 @@ async def test_switch_language_from_the_command_palette(
         await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
         table = app.screen.query_one(KeyTable)
         assert "Название" in [str(c.label) for c in table.columns.values()]
+
+
+async def switch_language_from_the_palette(pilot: Any) -> None:
+    """ctrl+p, "Switch language", Enter: as a user switches the interface language."""
+    app = pilot.app
+    shown = app.screen
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await pilot.press(*"Switch language")
+    commands = app.screen.query_one(CommandList)
+    await wait_for(
+        pilot,
+        lambda: (
+            commands.highlighted is not None
+            and "Switch language" in str(commands.get_option_at_index(commands.highlighted).prompt)
+        ),
+    )
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.screen is shown)
+
+
+async def test_switching_language_keeps_the_cursor_row_and_the_scroll(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
+        screen = screen_of(app, UpdatesScreen)
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 40)
+        # Down past the bottom of the view, then up a little: the cursor is not at an edge,
+        # where scrolling it into view would put it anyway.
+        await pilot.press(*"j" * 30, *"k" * 5)
+        position = table.position()
+        assert position is not None and position.scroll.y > 0
+        await switch_language_from_the_palette(pilot)
+        relocalized = screen.query_one(KeyTable)
+        assert relocalized is not table
+        assert "Название" in [str(column.label) for column in relocalized.columns.values()]
+        await wait_for(pilot, lambda: relocalized.position() == position)
+        # The cached copy came first; the network's refills the table again.
+        await wait_for(
+            pilot, lambda: not any(w.is_running for w in app.workers if w.node is screen)
+        )
+        await pilot.pause()
+        assert relocalized.position() == position
+
+
+async def test_switching_language_keeps_the_schedule_day_and_its_cursor_row(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app, ScheduleScreen)
+        table = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        day = next(d for d in range(1, 7) if len(titles_on(devserver, d)) > 1)
+        await pilot.press(*"l" * day, "j")
+        await wait_for(pilot, lambda: table.cursor_row == 1 and screen.selected_day == day)
+        position = table.position()
+        await switch_language_from_the_palette(pilot)
+        relocalized = screen.query_one(KeyTable)
+        await wait_for(pilot, lambda: relocalized.position() == position)
+        assert screen.selected_day == day
+        assert screen.query_one(Tabs).active == f"day-{day}"

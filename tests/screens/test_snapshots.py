@@ -1,4 +1,4 @@
-"""SVG snapshots of every screen at 120x40 and at 80x24 (SSH users), and in Russian at 120x40;
+"""SVG snapshots of every screen at 120x40 and at 80x24 (SSH users), in English and in Russian;
 fixed clock and data."""
 
 from __future__ import annotations

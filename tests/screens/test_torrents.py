@@ -671,3 +671,42 @@ def test_language_names_are_plain_text() -> None:
     ((label, value),) = language_options((Language("xx", "[b]Evil[/b] [@click=app.quit]\x1b[31m"),))
     assert isinstance(label, Text) and value == "xx"
     assert label.plain == "xx [b]Evil[/b] [@click=app.quit]"
+
+
+def name_column(table: KeyTable) -> list[str]:
+    """The name column as drawn, one entry per row."""
+    width = table.ordered_columns[0].get_render_width(table)
+    return [table.render_line(y).text[:width].strip() for y in range(1, table.row_count + 1)]
+
+
+async def test_at_80_columns_the_names_get_the_room_and_stay_distinguishable(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await open_torrents(pilot)
+        screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
+        table = await search(pilot, screen, "Starlight")
+        await wait_for(pilot, lambda: table.row_count > 4)
+        table.focus()
+        await pilot.press("j", "j")
+        chosen = table.cursor_key()
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: "Date" not in str(table.ordered_columns[-1].label))
+        await wait_for(pilot, lambda: not table.ordered_columns[0].auto_width)
+        header = table.render_line(0).text
+        assert "S/L" in header and "Subs" in header
+        assert "Date" not in header and "Group" not in header
+        assert table.ordered_columns[0].width >= 40
+        names = name_column(table)
+        assert len(set(names)) == len(names)
+        # A cut name loses its middle: its end, where episodes and quality are, stays.
+        for name, hit in zip(names, screen.results, strict=True):
+            if name != hit.title:
+                head, tail = name.split("…")
+                assert hit.title.startswith(head) and hit.title.endswith(tail)
+                assert len(tail) > len(head)
+        assert table.cursor_key() == chosen
+        await pilot.resize_terminal(120, 24)
+        await wait_for(pilot, lambda: "Group" in table.render_line(0).text)
+        assert table.cursor_key() == chosen

@@ -1,0 +1,119 @@
+"""KeyTable: the rule that fits its flexible (long-name) columns to its width, and the cursor
+and scroll it keeps across refills."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from app.widgets.title_table import FLEXIBLE_MINIMUM, KeyTable, flexible_widths
+from tests.support import wait_for
+
+NEEDS = (1, 5, FLEXIBLE_MINIMUM, 13, 40, 230)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_flexible_columns_share_the_room_and_keep_their_minimum(count: int) -> None:
+    for needs in itertools.product(NEEDS, repeat=count):
+        floors = [min(need, FLEXIBLE_MINIMUM) for need in needs]
+        for room in range(sum(needs) + 2):
+            widths = flexible_widths(needs, room)
+            where = f"needs {needs} in {room}"
+            if sum(needs) <= room:
+                assert widths == list(needs), where
+            elif sum(floors) <= room:
+                assert sum(widths) == room, where  # within the room, and none of it wasted
+                assert all(
+                    floor <= width <= need
+                    for floor, width, need in zip(floors, widths, needs, strict=True)
+                ), where
+            else:
+                assert widths == floors, where  # too narrow for even the minimums
+
+
+def test_a_longer_name_gets_the_larger_share() -> None:
+    assert flexible_widths([230, 40], 60) == [52, 8]
+    assert flexible_widths([100, 100], 60) == [30, 30]
+
+
+class TwoNames(App[None]):
+    """A table with two flexible name columns between fixed ones."""
+
+    def compose(self) -> ComposeResult:
+        table = KeyTable(flexible=("name", "en"))
+        table.add_column("Name", key="name")
+        table.add_column("English name", key="en")
+        table.add_column("Episodes", key="episodes")
+        table.add_column("Updated", key="updated")
+        yield table
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+async def test_two_flexible_columns_fit_the_table_and_the_fixed_ones_stay_whole(
+    width: int,
+) -> None:
+    app = TwoNames()
+    async with app.run_test(size=(width, 10)) as pilot:
+        table = app.query_one(KeyTable)
+        table.add_row(
+            Text("Очень длинное название " * 10), Text("Courier"), Text("12 / 12"), Text("—")
+        )
+        table.add_row(Text("Короткое"), Text("Short"), Text("1 / ?"), Text("2026-11-20"))
+        await wait_for(pilot, lambda: not table.columns[table.ordered_columns[0].key].auto_width)
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        assert sum(widths) <= table.scrollable_content_region.width
+        header = table.render_line(0).text
+        assert "Episodes" in header and "Updated" in header
+        assert "2026-11-20" in table.render_line(2).text
+
+
+class Numbers(App[None]):
+    def compose(self) -> ComposeResult:
+        table = KeyTable()
+        table.add_column("Number", key="number")
+        yield table
+
+
+def fill(table: KeyTable, numbers: range) -> None:
+    table.clear()
+    table.add_keyed_rows((str(number), [Text(str(number))]) for number in numbers)
+
+
+async def test_a_kept_position_comes_back_after_each_refill_until_the_user_moves() -> None:
+    app = Numbers()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(KeyTable)
+        fill(table, range(60))
+        table.focus()
+        await pilot.press(*"j" * 30, *"k" * 4)
+        kept = table.position()
+        assert kept is not None and kept.scroll.y > 0
+        table.keep_position(kept)
+        for _refill in range(2):
+            fill(table, range(60))
+            assert table.position() != kept
+            await wait_for(pilot, lambda: table.position() == kept)
+        await pilot.press("j")
+        fill(table, range(60))
+        await pilot.pause()
+        await wait_for(pilot, lambda: table.row_count == 60)
+        assert table.kept_position is None and table.cursor_row == 0
+
+
+async def test_rows_without_the_kept_one_end_it() -> None:
+    app = Numbers()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(KeyTable)
+        fill(table, range(60))
+        table.move_cursor(row=30)
+        await pilot.pause()
+        kept = table.position()
+        table.keep_position(kept)
+        fill(table, range(100, 160))
+        await wait_for(pilot, lambda: table.kept_position is None)
+        fill(table, range(60))
+        await pilot.pause()
+        assert table.cursor_row == 0
