@@ -79,6 +79,7 @@ from app.sources.redaction import redact
 from app.store.kv import KeyValueStore
 
 __all__ = [
+    "MAX_TITLE_ID",
     "SEEN_LIMIT",
     "SINCE_KEY",
     "EncodingProgress",
@@ -87,9 +88,11 @@ __all__ = [
     "LiveSettings",
     "LiveState",
     "LiveStateChanged",
+    "LiveUpdates",
     "TitleChanged",
     "TorrentsChanged",
     "episode_key",
+    "server_timestamp",
     "subscribe_messages",
 ]
 
@@ -100,7 +103,8 @@ SINCE_KEY = "live.since"
 SEEN_LIMIT = 4096
 """How many de-duplication keys are remembered (oldest forgotten first)."""
 
-_MAX_TITLE_ID = 2**31 - 1
+MAX_TITLE_ID = 2**31 - 1
+"""The largest title id taken from a server (SQLite and the screens keep ids as 32-bit)."""
 _MAX_TIMESTAMP = 2**32
 """Larger `updated` / `last_change` values are ignored: one would stop every later poll."""
 _MAX_EPISODE_TEXT = 16
@@ -193,11 +197,11 @@ class LiveSettings:
     reconnect_max: float
     """Longest wait between reconnects."""
     poll_interval: float
-    """Time between getUpdates / getChanges polls while the socket is down."""
+    """Time between polls: v2's getUpdates / getChanges while the socket is down; v1's always."""
     ping_interval: float = 20.0
     """Our keepalive pings (a connection that stops answering is dropped after as long again)."""
     poll_page: int = 50
-    """Titles asked for per poll page (`limit`)."""
+    """Titles (v1: also torrents, at most 50) asked for per poll page (`limit`)."""
     stable_after: float = 30.0
     """A connection up this long counts as healthy: the reconnect delay starts again at min."""
 
@@ -235,9 +239,9 @@ def _title_id(value: Any) -> int:
         if not text.isdigit() or len(text) > 10:
             raise _Skip("id is not a number")
         value = int(text)
-    if isinstance(value, float) and value.is_integer() and abs(value) <= _MAX_TITLE_ID:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_TITLE_ID:
         value = int(value)
-    if not isinstance(value, int) or not 0 < value <= _MAX_TITLE_ID:
+    if not isinstance(value, int) or not 0 < value <= MAX_TITLE_ID:
         raise _Skip("id is not a title id")
     return value
 
@@ -271,7 +275,8 @@ def _episode(value: Any) -> str:
     return episode
 
 
-def _timestamp(value: int | None) -> int | None:
+def server_timestamp(value: int | None) -> int | None:
+    """A server timestamp usable as a poll mark (positive, before 2106), else None."""
     return value if value is not None and 0 < value < _MAX_TIMESTAMP else None
 
 
@@ -317,7 +322,7 @@ def _title_update(body: dict[str, Any]) -> _Notice:
         raise _Skip("title_update has no title")
     title = Title.parse(data)
     title_id = _title_id(title.id)
-    last_change = _timestamp(title.last_change)
+    last_change = server_timestamp(title.last_change)
     keys: list[Hashable] = []
     digest = _hash(body)
     if digest is not None:
@@ -325,11 +330,11 @@ def _title_update(body: dict[str, Any]) -> _Notice:
     if last_change is not None:
         keys.append(("change", title_id, last_change))
     if not keys:
-        keys.append(("title_update", title_id, _timestamp(title.updated)))
+        keys.append(("title_update", title_id, server_timestamp(title.updated)))
     return _Notice(
         TitleChanged(title_id, title),
         tuple(keys),
-        updated=_timestamp(title.updated),
+        updated=server_timestamp(title.updated),
         last_change=last_change,
     )
 
@@ -564,9 +569,9 @@ class LiveUpdates:
         """Announce the new episodes of `titles` raised after `since` (their `updated`)."""
         newest = since
         for title in sorted(titles, key=lambda t: (t.updated or 0, t.id)):
-            updated = _timestamp(title.updated)
-            if updated is None or updated <= since or not 0 < title.id <= _MAX_TITLE_ID:
-                continue  # a server that ignored `since`
+            updated = server_timestamp(title.updated)
+            if updated is None or updated <= since or not 0 < title.id <= MAX_TITLE_ID:
+                continue  # not new (v1 lists everything; a v2 server may ignore `since`)
             newest = max(newest, updated)
             if following is not None and title.id not in following:
                 continue
@@ -579,8 +584,8 @@ class LiveUpdates:
         """Announce the `titles` changed after `since` (their `last_change`)."""
         newest = since
         for title in sorted(titles, key=lambda t: (t.last_change or 0, t.id)):
-            last_change = _timestamp(title.last_change)
-            if last_change is None or last_change <= since or not 0 < title.id <= _MAX_TITLE_ID:
+            last_change = server_timestamp(title.last_change)
+            if last_change is None or last_change <= since or not 0 < title.id <= MAX_TITLE_ID:
                 continue
             newest = max(newest, last_change)
             if following is not None and title.id not in following:
@@ -661,7 +666,7 @@ class LiveUpdates:
             return self._following
         if ids is None:
             return None
-        return frozenset(i for i in ids if isinstance(i, int) and 0 < i <= _MAX_TITLE_ID)
+        return frozenset(i for i in ids if isinstance(i, int) and 0 < i <= MAX_TITLE_ID)
 
     def _kv_get(self) -> str | None:
         try:
@@ -837,7 +842,7 @@ class LiveService(LiveUpdates):
         `since=0` keeps the read out of the HTTP cache, which would hand back an old newest.
         """
         fetched = await call(since=0, limit=1)
-        stamps = [_timestamp(getattr(title, field)) for title in fetched.value]
+        stamps = [server_timestamp(getattr(title, field)) for title in fetched.value]
         return max((s for s in stamps if s is not None), default=0)
 
     async def _pages(self, call: _TitlesCall, since: int) -> list[Title]:
