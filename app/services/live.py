@@ -1,5 +1,8 @@
 """Live updates from the AniLibria v2 WebSocket, with HTTP polling standing in while it is down.
 
+(AniLiberty API v1 has no push: `app.services.live_poll.PollingLive` polls it, publishing the
+same events through the `LiveUpdates` base class here, which both share.)
+
 `LiveService.run()` keeps one WebSocket open and turns its notifications into plain bus events;
 the app shows `LiveStateChanged` in the status bar and turns the rest into notifications and
 screen refreshes. It never imports Textual and never raises for network trouble.
