@@ -107,8 +107,8 @@ class PollingLive(LiveUpdates):
         await self._poll()
         await self._wait(interval)
 
-    async def _poll(self) -> bool:
-        """Read what is new and announce it; False when the API failed (marks untouched)."""
+    async def _poll(self) -> None:
+        """Read what is new and announce it; when the API fails, the marks stay as they were."""
         following = self._following
         try:
             titles = await self._releases()
@@ -131,11 +131,8 @@ class PollingLive(LiveUpdates):
                 self._torrents_changed(torrents, since)
         except SourceError as exc:
             log.info("live: poll failed, trying again later: %s", exc)
-            return False
         except Exception:  # a bug here must not end live updates
             log.exception("live: poll failed")
-            return False
-        return True
 
     async def _releases(self) -> list[Title]:
         """The latest releases and those scheduled around today, each with its newest episode."""

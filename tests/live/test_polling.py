@@ -194,7 +194,8 @@ async def test_torrents_new_and_updated_in_place_are_paged_until_nothing_new(
     # Page 2 still held news; page 3 held none, so the poll stopped there.
     pages = [q["page"] for q in rig.requests("anime/torrents")[polled:]]
     assert pages == ["1", "2", "3"]
-    assert _marks(rig) == {**_newest(rig), "changes": _marks(rig)["changes"]}  # type: ignore[index]
+    marks = _marks(rig)
+    assert marks is not None and marks == {**_newest(rig), "changes": marks["changes"]}
 
     rig.events.clear()
     await rig.poll()
