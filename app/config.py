@@ -302,7 +302,8 @@ class HttpConfig:
 
 @dataclass(frozen=True)
 class LiveConfig:
-    """Keeping in step with AniLibria: the WebSocket, its polling stand-in and favorites sync."""
+    """Keeping in step with AniLibria: v2's WebSocket, polling (v1; v2 while the socket is down)
+    and favorites sync."""
 
     subscribe: str = field(
         default="favorites",
@@ -324,7 +325,8 @@ class LiveConfig:
     poll_interval: float = field(
         default=60.0,
         metadata=_doc(
-            "Seconds between getUpdates / getChanges polls while the WebSocket is down.",
+            "Seconds between polls for news: always on API v1 (it has no push), on v2 while"
+            " the WebSocket is down.",
             range=POSITIVE,
         ),
     )

@@ -11,13 +11,13 @@ from app.plaintext import one_line
 from app.services.events import LiveEvent
 
 if TYPE_CHECKING:
-    from app.services.live import EpisodeReleased, LiveService
+    from app.services.live import EpisodeReleased, LiveUpdates
 
 
 class LiveController(Controller):
     """Runs the live-updates service (unless `[live] subscribe = "off"`) and routes its news."""
 
-    service: LiveService | None = None
+    service: LiveUpdates | None = None
     """The live-updates service once started."""
 
     def start(self) -> None:

@@ -1,5 +1,8 @@
 """Live updates from the AniLibria v2 WebSocket, with HTTP polling standing in while it is down.
 
+(AniLiberty API v1 has no push: `app.services.live_poll.PollingLive` polls it, publishing the
+same events through the `LiveUpdates` base class here, which both share.)
+
 `LiveService.run()` keeps one WebSocket open and turns its notifications into plain bus events;
 the app shows `LiveStateChanged` in the status bar and turns the rest into notifications and
 screen refreshes. It never imports Textual and never raises for network trouble.
@@ -57,9 +60,9 @@ import math
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
@@ -79,6 +82,7 @@ from app.sources.redaction import redact
 from app.store.kv import KeyValueStore
 
 __all__ = [
+    "MAX_TITLE_ID",
     "SEEN_LIMIT",
     "SINCE_KEY",
     "EncodingProgress",
@@ -87,9 +91,11 @@ __all__ = [
     "LiveSettings",
     "LiveState",
     "LiveStateChanged",
+    "LiveUpdates",
     "TitleChanged",
     "TorrentsChanged",
     "episode_key",
+    "server_timestamp",
     "subscribe_messages",
 ]
 
@@ -100,7 +106,8 @@ SINCE_KEY = "live.since"
 SEEN_LIMIT = 4096
 """How many de-duplication keys are remembered (oldest forgotten first)."""
 
-_MAX_TITLE_ID = 2**31 - 1
+MAX_TITLE_ID = 2**31 - 1
+"""The largest title id taken from a server (SQLite and the screens keep ids as 32-bit)."""
 _MAX_TIMESTAMP = 2**32
 """Larger `updated` / `last_change` values are ignored: one would stop every later poll."""
 _MAX_EPISODE_TEXT = 16
@@ -193,11 +200,11 @@ class LiveSettings:
     reconnect_max: float
     """Longest wait between reconnects."""
     poll_interval: float
-    """Time between getUpdates / getChanges polls while the socket is down."""
+    """Time between polls: v2's getUpdates / getChanges while the socket is down; v1's always."""
     ping_interval: float = 20.0
     """Our keepalive pings (a connection that stops answering is dropped after as long again)."""
     poll_page: int = 50
-    """Titles asked for per poll page (`limit`)."""
+    """Titles (v1: also torrents, at most 50) asked for per poll page (`limit`)."""
     stable_after: float = 30.0
     """A connection up this long counts as healthy: the reconnect delay starts again at min."""
 
@@ -235,9 +242,9 @@ def _title_id(value: Any) -> int:
         if not text.isdigit() or len(text) > 10:
             raise _Skip("id is not a number")
         value = int(text)
-    if isinstance(value, float) and value.is_integer() and abs(value) <= _MAX_TITLE_ID:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_TITLE_ID:
         value = int(value)
-    if not isinstance(value, int) or not 0 < value <= _MAX_TITLE_ID:
+    if not isinstance(value, int) or not 0 < value <= MAX_TITLE_ID:
         raise _Skip("id is not a title id")
     return value
 
@@ -271,7 +278,8 @@ def _episode(value: Any) -> str:
     return episode
 
 
-def _timestamp(value: int | None) -> int | None:
+def server_timestamp(value: int | None) -> int | None:
+    """A server timestamp usable as a poll mark (positive, before 2106), else None."""
     return value if value is not None and 0 < value < _MAX_TIMESTAMP else None
 
 
@@ -317,7 +325,7 @@ def _title_update(body: dict[str, Any]) -> _Notice:
         raise _Skip("title_update has no title")
     title = Title.parse(data)
     title_id = _title_id(title.id)
-    last_change = _timestamp(title.last_change)
+    last_change = server_timestamp(title.last_change)
     keys: list[Hashable] = []
     digest = _hash(body)
     if digest is not None:
@@ -325,11 +333,11 @@ def _title_update(body: dict[str, Any]) -> _Notice:
     if last_change is not None:
         keys.append(("change", title_id, last_change))
     if not keys:
-        keys.append(("title_update", title_id, _timestamp(title.updated)))
+        keys.append(("title_update", title_id, server_timestamp(title.updated)))
     return _Notice(
         TitleChanged(title_id, title),
         tuple(keys),
-        updated=_timestamp(title.updated),
+        updated=server_timestamp(title.updated),
         last_change=last_change,
     )
 
@@ -468,66 +476,65 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(0.0, seconds), _MAX_RETRY_AFTER)
 
 
-def _load_marks(text: str | None) -> tuple[int | None, int | None]:
-    if not text:
-        return None, None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None, None
+def _load_marks(text: str | None, names: tuple[str, ...]) -> dict[str, int | None]:
+    """The stored poll marks called `names` (None where one is missing or unusable)."""
+    data: Any = None
+    if text:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
     if not isinstance(data, dict):
-        return None, None
+        data = {}
 
     def mark(value: Any) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _MAX_TIMESTAMP:
             return value
         return None
 
-    return mark(data.get("updates")), mark(data.get("changes"))
+    return {name: mark(data.get(name)) for name in names}
 
 
 _TitlesCall = Callable[..., Awaitable[Fetched[tuple[Title, ...]]]]
 
 
-class LiveService:
-    """Follows AniLibria's WebSocket (polling HTTP while it is down); see the module docstring.
+class LiveUpdates:
+    """What both ways of following AniLibria share: the state, what to follow, the poll marks in
+    the key-value store, de-duplication and publishing. `LiveService` follows v2's WebSocket,
+    `app.services.live_poll.PollingLive` polls v1; the app sees one surface: `run()`,
+    `resubscribe()` and `state`.
 
     `follow()` says which title ids to follow (the favorites), or None for every title; it is
-    read again on each (re)connect. Call `run()` as a task, and `resubscribe()` on the event
-    loop when what to follow changed.
+    read again whenever following (re)starts. Call `run()` as a task, and `resubscribe()` on the
+    event loop when what to follow changed.
     """
+
+    MARKS_KEY: ClassVar[str]
+    """The key-value store key of this way's poll marks (JSON: mark name → int or null)."""
+    MARK_NAMES: ClassVar[tuple[str, ...]]
+    """The poll marks this way keeps: `updates` (a title's newest episode), `changes` (any change
+    of a title), ..."""
 
     def __init__(
         self,
-        url: str,
-        client: CatalogApi,
         bus: EventBus,
         kv: KeyValueStore,
         *,
         follow: Callable[[], frozenset[int] | None],
         settings: LiveSettings,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        random: Callable[[], float] = random.random,
+        sleep: Callable[[float], Awaitable[None]],
     ) -> None:
-        """Follow the WebSocket at `url` (".../v2/ws/"), polling with `client` when it is down."""
-        self._url = url
-        self._client = client
         self._bus = bus
         self._kv = kv
         self._follow = follow
         self._settings = settings
         self._sleep = sleep
-        self._random = random
         self._state = LiveState.IDLE
         self._published: LiveState | None = None
-        self._delivered = False
         self._following: frozenset[int] | None = frozenset()
         self._wake = asyncio.Event()
         self._seen = _Seen(SEEN_LIMIT)
-        self._attempt = 0
-        self._poll_due = 0.0
-        """Seconds of waiting left before the next poll while the socket is down."""
-        self._since_updates, self._since_changes = _load_marks(self._kv_get())
+        self._marks = _load_marks(self._kv_get(), self.MARK_NAMES)
 
     @property
     def state(self) -> LiveState:
@@ -535,7 +542,7 @@ class LiveService:
         return self._state
 
     def resubscribe(self) -> None:
-        """What to follow changed: reconnect at once (no backoff) and subscribe afresh.
+        """What to follow changed: start following afresh at once (no backoff, no wait).
 
         Call on the event loop that runs `run()`.
         """
@@ -551,17 +558,166 @@ class LiveService:
                     self._set_state(LiveState.IDLE, reason="no titles to follow")
                     await self._wake.wait()
                     continue
-                self._set_state(LiveState.CONNECTING)
-                drop = await self._connect_once(self._following)
-                if drop.healthy:
-                    self._attempt = 0
-                if self._wake.is_set():
-                    continue  # resubscribe: at once, no backoff
-                delay = self._next_delay(drop.retry_after)
-                self._set_state(LiveState.POLLING, retry_in=delay, reason=drop.reason)
-                await self._poll_while_down(delay)
+                await self._follow_titles()
         finally:
             self._set_state(LiveState.IDLE)
+
+    async def _follow_titles(self) -> None:
+        """Follow `self._following` until `resubscribe()` or until it is time to start over."""
+        raise NotImplementedError
+
+    # -- what polls found ------------------------------------------------------------------
+
+    def _released(self, titles: list[Title], since: int, following: frozenset[int] | None) -> None:
+        """Announce the new episodes of `titles` raised after `since` (their `updated`)."""
+        newest = since
+        for title in sorted(titles, key=lambda t: (t.updated or 0, t.id)):
+            updated = server_timestamp(title.updated)
+            if updated is None or updated <= since or not 0 < title.id <= MAX_TITLE_ID:
+                continue  # not new (v1 lists everything; a v2 server may ignore `since`)
+            newest = max(newest, updated)
+            if following is not None and title.id not in following:
+                continue
+            for episode in _new_episodes(title, since):
+                key = ("playlist_update", title.id, episode, False)
+                self._publish(EpisodeReleased(title.id, episode, False, title), (key,))
+        self._advance({"updates": newest})
+
+    def _changed(self, titles: list[Title], since: int, following: frozenset[int] | None) -> None:
+        """Announce the `titles` changed after `since` (their `last_change`)."""
+        newest = since
+        for title in sorted(titles, key=lambda t: (t.last_change or 0, t.id)):
+            last_change = server_timestamp(title.last_change)
+            if last_change is None or last_change <= since or not 0 < title.id <= MAX_TITLE_ID:
+                continue
+            newest = max(newest, last_change)
+            if following is not None and title.id not in following:
+                continue
+            key = ("change", title.id, last_change)
+            self._publish(TitleChanged(title.id, title), (key,))
+        self._advance({"changes": newest})
+
+    def _advance(self, marks: Mapping[str, int | None], *, start: bool = False) -> None:
+        """Move the poll marks forward to server timestamps just seen, and store them.
+
+        Only a baseline (`start`) sets a mark that is not there yet: a notification's timestamp
+        says nothing about what else changed before it.
+        """
+        changed = False
+        for name, value in marks.items():
+            current = self._marks[name]
+            if value is not None and (
+                (current is None and start) or (current is not None and value > current)
+            ):
+                self._marks[name], changed = value, True
+        if changed:
+            try:
+                self._kv.set(self.MARKS_KEY, json.dumps(self._marks))
+            except Exception:  # a full disk must not end live updates
+                log.exception("live: could not store the poll marks")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _publish(self, event: LiveEvent, keys: tuple[Hashable, ...]) -> None:
+        title_id = getattr(event, "title_id", None)
+        if self._following is not None and title_id not in self._following:
+            return
+        if self._seen.any(keys):
+            return
+        self._seen.add(keys)
+        if isinstance(event, EpisodeReleased):
+            # A re-upload is encoded again: let its encode_* events through once more.
+            episode = (event.title_id, event.episode)
+            self._seen.forget(
+                lambda k: (
+                    isinstance(k, tuple)
+                    and len(k) == 5
+                    and k[0] in _ENCODING
+                    and (k[1], k[2]) == episode
+                )
+            )
+        self._bus.publish(event)
+
+    def _set_state(
+        self, state: LiveState, *, retry_in: float | None = None, reason: str | None = None
+    ) -> None:
+        self._state = state
+        if state is self._published:
+            return
+        self._published = state
+        self._bus.publish(LiveStateChanged(state, retry_in, reason))
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep `seconds` through the injected sleep; True when `resubscribe()` cut it short."""
+        if self._wake.is_set():
+            return True
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+            await asyncio.gather(sleeper, waker, return_exceptions=True)
+        return self._wake.is_set()
+
+    def _read_follow(self) -> frozenset[int] | None:
+        try:
+            ids = self._follow()
+        except Exception:
+            log.exception("live: could not read which titles to follow")
+            return self._following
+        if ids is None:
+            return None
+        return frozenset(i for i in ids if isinstance(i, int) and 0 < i <= MAX_TITLE_ID)
+
+    def _kv_get(self) -> str | None:
+        try:
+            return self._kv.get(self.MARKS_KEY)
+        except Exception:
+            log.exception("live: could not read the poll marks")
+            return None
+
+
+class LiveService(LiveUpdates):
+    """Follows AniLibria's WebSocket (polling HTTP while it is down); see the module docstring."""
+
+    MARKS_KEY = SINCE_KEY
+    MARK_NAMES = ("updates", "changes")
+
+    def __init__(
+        self,
+        url: str,
+        client: CatalogApi,
+        bus: EventBus,
+        kv: KeyValueStore,
+        *,
+        follow: Callable[[], frozenset[int] | None],
+        settings: LiveSettings,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        random: Callable[[], float] = random.random,
+    ) -> None:
+        """Follow the WebSocket at `url` (".../v2/ws/"), polling with `client` when it is down."""
+        super().__init__(bus, kv, follow=follow, settings=settings, sleep=sleep)
+        self._url = url
+        self._client = client
+        self._random = random
+        self._delivered = False
+        self._attempt = 0
+        self._poll_due = 0.0
+        """Seconds of waiting left before the next poll while the socket is down."""
+
+    async def _follow_titles(self) -> None:
+        """One connection and, when it ends without a resubscribe, the wait before the next."""
+        self._set_state(LiveState.CONNECTING)
+        drop = await self._connect_once(self._following)
+        if drop.healthy:
+            self._attempt = 0
+        if self._wake.is_set():
+            return  # resubscribe: at once, no backoff
+        delay = self._next_delay(drop.retry_after)
+        self._set_state(LiveState.POLLING, retry_in=delay, reason=drop.reason)
+        await self._poll_while_down(delay)
 
     # -- the socket ------------------------------------------------------------------------
 
@@ -635,7 +791,7 @@ class LiveService:
             log.exception("live: skipped a message that could not be read: %.120r", raw)
             return
         self._delivered = True
-        self._advance(notice.updated, notice.last_change)
+        self._advance({"updates": notice.updated, "changes": notice.last_change})
         self._publish(notice.event, notice.keys)
 
     # -- polling ---------------------------------------------------------------------------
@@ -661,18 +817,18 @@ class LiveService:
         """One catch-up poll of getUpdates and getChanges; False when the API failed."""
         following = self._following
         try:
-            if self._since_updates is None:
+            since = self._marks["updates"]
+            if since is None:
                 newest = await self._baseline(self._client.get_updates, "updated")
-                self._advance(newest, None, start=True)
+                self._advance({"updates": newest}, start=True)
             else:
-                since = self._since_updates
                 titles = await self._pages(self._client.get_updates, since)
                 self._released(titles, since, following)
-            if self._since_changes is None:
+            since = self._marks["changes"]
+            if since is None:
                 newest = await self._baseline(self._client.get_changes, "last_change")
-                self._advance(None, newest, start=True)
+                self._advance({"changes": newest}, start=True)
             else:
-                since = self._since_changes
                 titles = await self._pages(self._client.get_changes, since)
                 self._changed(titles, since, following)
         except SourceError as exc:
@@ -689,7 +845,7 @@ class LiveService:
         `since=0` keeps the read out of the HTTP cache, which would hand back an old newest.
         """
         fetched = await call(since=0, limit=1)
-        stamps = [_timestamp(getattr(title, field)) for title in fetched.value]
+        stamps = [server_timestamp(getattr(title, field)) for title in fetched.value]
         return max((s for s in stamps if s is not None), default=0)
 
     async def _pages(self, call: _TitlesCall, since: int) -> list[Title]:
@@ -704,89 +860,7 @@ class LiveService:
             log.warning("live: a poll stopped after %d pages", _MAX_PAGES)
         return titles
 
-    def _released(self, titles: list[Title], since: int, following: frozenset[int] | None) -> None:
-        newest = since
-        for title in sorted(titles, key=lambda t: (t.updated or 0, t.id)):
-            updated = _timestamp(title.updated)
-            if updated is None or updated <= since or not 0 < title.id <= _MAX_TITLE_ID:
-                continue  # a server that ignored `since`
-            newest = max(newest, updated)
-            if following is not None and title.id not in following:
-                continue
-            for episode in _new_episodes(title, since):
-                key = ("playlist_update", title.id, episode, False)
-                self._publish(EpisodeReleased(title.id, episode, False, title), (key,))
-        self._advance(newest, None)
-
-    def _changed(self, titles: list[Title], since: int, following: frozenset[int] | None) -> None:
-        newest = since
-        for title in sorted(titles, key=lambda t: (t.last_change or 0, t.id)):
-            last_change = _timestamp(title.last_change)
-            if last_change is None or last_change <= since or not 0 < title.id <= _MAX_TITLE_ID:
-                continue
-            newest = max(newest, last_change)
-            if following is not None and title.id not in following:
-                continue
-            key = ("change", title.id, last_change)
-            self._publish(TitleChanged(title.id, title), (key,))
-        self._advance(None, newest)
-
-    def _advance(
-        self, updated: int | None, last_change: int | None, *, start: bool = False
-    ) -> None:
-        """Move the poll marks forward to server timestamps just seen, and store them.
-
-        Only a baseline (`start`) sets a mark that is not there yet: a notification's timestamp
-        says nothing about what else changed before it.
-        """
-        changed = False
-        if updated is not None and (
-            (self._since_updates is None and start)
-            or (self._since_updates is not None and updated > self._since_updates)
-        ):
-            self._since_updates, changed = updated, True
-        if last_change is not None and (
-            (self._since_changes is None and start)
-            or (self._since_changes is not None and last_change > self._since_changes)
-        ):
-            self._since_changes, changed = last_change, True
-        if changed:
-            marks = {"updates": self._since_updates, "changes": self._since_changes}
-            try:
-                self._kv.set(SINCE_KEY, json.dumps(marks))
-            except Exception:  # a full disk must not end live updates
-                log.exception("live: could not store the poll marks")
-
     # -- helpers ---------------------------------------------------------------------------
-
-    def _publish(self, event: LiveEvent, keys: tuple[Hashable, ...]) -> None:
-        title_id = getattr(event, "title_id", None)
-        if self._following is not None and title_id not in self._following:
-            return
-        if self._seen.any(keys):
-            return
-        self._seen.add(keys)
-        if isinstance(event, EpisodeReleased):
-            # A re-upload is encoded again: let its encode_* events through once more.
-            episode = (event.title_id, event.episode)
-            self._seen.forget(
-                lambda k: (
-                    isinstance(k, tuple)
-                    and len(k) == 5
-                    and k[0] in _ENCODING
-                    and (k[1], k[2]) == episode
-                )
-            )
-        self._bus.publish(event)
-
-    def _set_state(
-        self, state: LiveState, *, retry_in: float | None = None, reason: str | None = None
-    ) -> None:
-        self._state = state
-        if state is self._published:
-            return
-        self._published = state
-        self._bus.publish(LiveStateChanged(state, retry_in, reason))
 
     def _next_delay(self, retry_after: float | None) -> float:
         settings = self._settings
@@ -797,37 +871,6 @@ class LiveService:
         if retry_after is not None:
             delay = max(delay, retry_after)
         return delay
-
-    async def _wait(self, seconds: float) -> bool:
-        """Sleep `seconds` through the injected sleep; True when `resubscribe()` cut it short."""
-        if self._wake.is_set():
-            return True
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
-        waker = asyncio.ensure_future(self._wake.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            waker.cancel()
-            await asyncio.gather(sleeper, waker, return_exceptions=True)
-        return self._wake.is_set()
-
-    def _read_follow(self) -> frozenset[int] | None:
-        try:
-            ids = self._follow()
-        except Exception:
-            log.exception("live: could not read which titles to follow")
-            return self._following
-        if ids is None:
-            return None
-        return frozenset(i for i in ids if isinstance(i, int) and 0 < i <= _MAX_TITLE_ID)
-
-    def _kv_get(self) -> str | None:
-        try:
-            return self._kv.get(SINCE_KEY)
-        except Exception:
-            log.exception("live: could not read the poll marks")
-            return None
 
 
 def _new_episodes(title: Title, since: int) -> list[str]:

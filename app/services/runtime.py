@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.services.desktop_notify import DesktopNotifier
     from app.services.downloads import DownloadQueue
     from app.services.favorites import FavoritesService
-    from app.services.live import LiveService
+    from app.services.live import LiveUpdates
     from app.services.torrent_search import TorrentSearchService
     from app.services.torrent_stream import TorrentStreamServer
     from app.services.torrents import EngineSettings, TorrentEngine
@@ -217,8 +217,9 @@ class Runtime:
         )
 
     @cached_property
-    def live(self) -> LiveService:
-        """Live updates about the favorites (or every title, `[live] subscribe = "all"`)."""
+    def live(self) -> LiveUpdates:
+        """Live updates about the favorites (or every title, `[live] subscribe = "all"`): v2's
+        WebSocket, or polling on v1, which has no push."""
         from app.services.live import LiveService, LiveSettings
         from app.store.kv import KeyValueStore
 
@@ -226,17 +227,28 @@ class Runtime:
         favorites = self.favorites
         if self.demo is not None:
             self.demo.started_with(favorites.ids())
+        follow = (lambda: None) if config.subscribe == "all" else favorites.ids
+        settings = LiveSettings(
+            reconnect_min=config.reconnect_min,
+            reconnect_max=config.reconnect_max,
+            poll_interval=config.poll_interval,
+        )
+        client = self.catalog.client
+        if self.settings.anilibria.speaks_v1:
+            from app.services.live_poll import PollingLive
+            from app.sources.aniliberty.compat import V2CompatClient
+
+            if isinstance(client, V2CompatClient):
+                return PollingLive(
+                    client.v1, self.bus, KeyValueStore(self.db), follow=follow, settings=settings
+                )
         return LiveService(
             self.settings.anilibria.ws,
-            self.catalog.client,
+            client,
             self.bus,
             KeyValueStore(self.db),
-            follow=(lambda: None) if config.subscribe == "all" else favorites.ids,
-            settings=LiveSettings(
-                reconnect_min=config.reconnect_min,
-                reconnect_max=config.reconnect_max,
-                poll_interval=config.poll_interval,
-            ),
+            follow=follow,
+            settings=settings,
         )
 
     @cached_property

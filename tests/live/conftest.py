@@ -15,7 +15,15 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 
 from app.devserver.server import DevServer
 from app.services.events import Event, EventBus
-from app.services.live import LiveService, LiveSettings, LiveState, LiveStateChanged
+from app.services.live import (
+    LiveService,
+    LiveSettings,
+    LiveState,
+    LiveStateChanged,
+    LiveUpdates,
+)
+from app.services.live_poll import PollingLive
+from app.sources.aniliberty.client import AniLibertyClient
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.cache import HttpCache
 from app.sources.http import HttpSettings
@@ -86,42 +94,24 @@ async def until(predicate: Callable[[], object], timeout: float = 10.0, what: st
         await asyncio.sleep(0.005)
 
 
-@dataclass
-class Rig:
-    """Everything a live test touches."""
+@dataclass(kw_only=True)
+class BusRig:
+    """What every live test touches, whichever API it follows."""
 
     server: DevServer
-    client: AniLibriaClient
     db: Database
     kv: KeyValueStore
     bus: EventBus
     events: list[Event]
-    sleeps: Sleeps
-    randoms: Randoms
+    sleeps: Sleeps = field(default_factory=Sleeps)
     following: set[int] | None = field(default_factory=set)
     """What `follow()` answers (a copy): the favorites, or None for every title."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    @property
-    def ws_url(self) -> str:
-        return self.server.anilibria_api.replace("http", "ws", 1) + "/ws/"
-
     def follow(self) -> frozenset[int] | None:
         return None if self.following is None else frozenset(self.following)
 
-    def make(self, settings: LiveSettings = SETTINGS, *, url: str | None = None) -> LiveService:
-        return LiveService(
-            url or self.ws_url,
-            self.client,
-            self.bus,
-            self.kv,
-            follow=self.follow,
-            settings=settings,
-            sleep=self.sleeps,
-            random=self.randoms,
-        )
-
-    def start(self, service: LiveService) -> asyncio.Task[None]:
+    def start(self, service: LiveUpdates) -> asyncio.Task[None]:
         task = asyncio.create_task(service.run())
         self.tasks.append(task)
         return task
@@ -137,10 +127,34 @@ class Rig:
     def states(self) -> list[LiveState]:
         return [e.state for e in self.of(LiveStateChanged)]
 
-    async def until_state(self, service: LiveService, state: LiveState, count: int = 1) -> None:
+    async def until_state(self, service: LiveUpdates, state: LiveState, count: int = 1) -> None:
         await until(
             lambda: service.state is state and self.states().count(state) >= count,
             what=f"{state} (#{count}); states so far {self.states()}",
+        )
+
+
+@dataclass(kw_only=True)
+class Rig(BusRig):
+    """A v2 live rig: the WebSocket and getUpdates / getChanges."""
+
+    client: AniLibriaClient
+    randoms: Randoms = field(default_factory=Randoms)
+
+    @property
+    def ws_url(self) -> str:
+        return self.server.anilibria_api.replace("http", "ws", 1) + "/ws/"
+
+    def make(self, settings: LiveSettings = SETTINGS, *, url: str | None = None) -> LiveService:
+        return LiveService(
+            url or self.ws_url,
+            self.client,
+            self.bus,
+            self.kv,
+            follow=self.follow,
+            settings=settings,
+            sleep=self.sleeps,
+            random=self.randoms,
         )
 
     async def until_live(
@@ -155,30 +169,113 @@ class Rig:
         return [r.query for r in self.server.requests if r.path.endswith("/" + method)]
 
 
-@pytest.fixture
-async def rig(fresh_devserver: DevServer, tmp_path: Path, bus: EventBus) -> AsyncIterator[Rig]:
-    """A live rig on a devserver of the test's own (tests change its catalog and sockets)."""
+@contextlib.asynccontextmanager
+async def _rig_parts(tmp_path: Path) -> AsyncIterator[tuple[HttpCache, HttpSettings, Database]]:
+    """The HTTP cache and settings of a test's client (no retries) and its database."""
     cache = HttpCache(tmp_path / "cache" / "http.sqlite")
-    settings = HttpSettings(timeout=5.0, connect_timeout=2.0, retries=0, jitter=0.0)
-    client = AniLibriaClient.create(
-        fresh_devserver.anilibria_api,
-        fresh_devserver.anilibria_site,
-        cache=cache,
-        settings=settings,
-    )
     db = Database.open(tmp_path / "data" / "anitui.db")
-    events: list[Event] = []
-    bus.subscribe(Event, events.append)
-    made = Rig(fresh_devserver, client, db, KeyValueStore(db), bus, events, Sleeps(), Randoms())
     try:
-        yield made
+        yield cache, HttpSettings(timeout=5.0, connect_timeout=2.0, retries=0, jitter=0.0), db
     finally:
-        made.sleeps.release()
-        for task in made.tasks:
-            await made.stop(task)
-        await client.aclose()
         cache.close()
         db.close()
+
+
+async def _stop_all(made: BusRig) -> None:
+    made.sleeps.release()
+    for task in made.tasks:
+        await made.stop(task)
+
+
+@pytest.fixture
+async def rig(fresh_devserver: DevServer, tmp_path: Path, bus: EventBus) -> AsyncIterator[Rig]:
+    """A v2 live rig on a devserver of the test's own (tests change its catalog and sockets)."""
+    async with _rig_parts(tmp_path) as (cache, settings, db):
+        client = AniLibriaClient.create(
+            fresh_devserver.anilibria_api,
+            fresh_devserver.anilibria_site,
+            cache=cache,
+            settings=settings,
+        )
+        events: list[Event] = []
+        bus.subscribe(Event, events.append)
+        made = Rig(
+            server=fresh_devserver,
+            client=client,
+            db=db,
+            kv=KeyValueStore(db),
+            bus=bus,
+            events=events,
+        )
+        try:
+            yield made
+        finally:
+            await _stop_all(made)
+            await client.aclose()
+
+
+POLL_SETTINGS = LiveSettings(
+    reconnect_min=1.0, reconnect_max=8.0, poll_interval=30.0, ping_interval=5.0, poll_page=3
+)
+"""v1: small pages, so a few changes take several torrent pages and fill the latest list."""
+
+
+@dataclass(kw_only=True)
+class PollRig(BusRig):
+    """A v1 live rig: `PollingLive` polling the devserver's AniLiberty API v1."""
+
+    client: AniLibertyClient
+
+    def make(self, settings: LiveSettings = POLL_SETTINGS) -> PollingLive:
+        return PollingLive(
+            self.client, self.bus, self.kv, follow=self.follow, settings=settings, sleep=self.sleeps
+        )
+
+    async def started(self, service: PollingLive) -> None:
+        """Start `service` with the sleeps held: returns once its first poll is done."""
+        self.sleeps.hold()
+        self.start(service)
+        await until(lambda: self.sleeps.waiting == 1, what="the first poll")
+
+    async def poll(self) -> None:
+        """Let exactly one more poll run (the service waits between polls, sleeps held)."""
+        polls = len(self.sleeps.delays)
+        self.sleeps.release()
+        self.sleeps.hold()
+        await until(
+            lambda: len(self.sleeps.delays) == polls + 1 and self.sleeps.waiting == 1,
+            what="the next poll",
+        )
+
+    def requests(self, path: str) -> list[dict[str, str]]:
+        """The queries of the requests made to `/api/v1/<path>`."""
+        return [r.query for r in self.server.requests if r.path == "/api/v1/" + path]
+
+
+@pytest.fixture
+async def poll_rig(
+    fresh_devserver: DevServer, tmp_path: Path, bus: EventBus
+) -> AsyncIterator[PollRig]:
+    """A v1 live rig on a devserver of the test's own."""
+    async with _rig_parts(tmp_path) as (cache, settings, db):
+        client = AniLibertyClient.create(
+            fresh_devserver.aniliberty_api, cache=cache, settings=settings
+        )
+        events: list[Event] = []
+        bus.subscribe(Event, events.append)
+        made = PollRig(
+            server=fresh_devserver,
+            client=client,
+            db=db,
+            kv=KeyValueStore(db),
+            bus=bus,
+            events=events,
+        )
+        try:
+            yield made
+        finally:
+            await _stop_all(made)
+            await client.aclose()
 
 
 @pytest.fixture

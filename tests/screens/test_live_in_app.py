@@ -14,6 +14,8 @@ from app.screens.feed import FeedScreen
 from app.screens.schedule import ScheduleScreen
 from app.screens.title import TitleScreen
 from app.screens.updates import UpdatesScreen
+from app.services.live_poll import V1_SINCE_KEY
+from app.store.kv import KeyValueStore
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from app.widgets.top_bar import TopBar
@@ -209,3 +211,30 @@ async def test_the_feed_shows_a_release_at_its_head(
         assert feed.rows[0].key != ("title", 9004)
         await asyncio.to_thread(hub.new_episode, 9004)
         await wait_for(pilot, lambda: feed.rows[0].key == ("title", 9004))
+
+
+async def test_on_v1_the_top_bar_says_polling_and_a_favorites_new_episode_is_announced_once(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    app = app_factory(server=fresh_devserver, api="v1", **LIVE)
+    marks = KeyValueStore(app.runtime.db)
+
+    def polls() -> int:
+        return sum(r.path == "/api/v1/anime/releases/latest" for r in fresh_devserver.requests)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert "polling" not in top_bar_text(app)  # nothing to follow yet: idle, nothing shown
+        app.runtime.favorites.add(9001, name_ru="Мой сосед")
+        await wait_for(pilot, lambda: "○ polling" in top_bar_text(app))
+        await wait_for(pilot, lambda: marks.get(V1_SINCE_KEY) is not None)  # the baseline
+
+        await asyncio.to_thread(fresh_devserver.live.new_episode, 9004)  # not a favorite
+        episode = await asyncio.to_thread(fresh_devserver.live.new_episode, 9001)
+        await wait_for(pilot, lambda: len(episode_notices(app)) == 1)
+        assert episode_notices(app) == [f"Мой сосед: episode {episode} is out"]
+        seen = polls()
+        await wait_for(pilot, lambda: polls() >= seen + 2)
+        assert len(episode_notices(app)) == 1
+        assert "○ polling" in top_bar_text(app)
+    # v1 has no push: the v2 WebSocket is never tried.
+    assert not [r for r in fresh_devserver.requests if "/ws" in r.path or "/v2/" in r.path]
