@@ -221,7 +221,8 @@ def parse_error_body(status: int, body: Any) -> ErrorBody:
 
 
 class _Unreachable(Exception):
-    """A transport failure; `before_send` when no byte of the request can have left."""
+    """No usable answer from a server: a transport failure, or (with a `MirrorProbe`) a 5xx
+    that means "down"; `before_send` when the API cannot have acted on the request."""
 
     def __init__(
         self, error: NetworkError, *, before_send: bool, retry_after: float | None = None
