@@ -102,8 +102,10 @@ class AniLibriaSettings:
     mirrors: tuple[str, ...] = field(
         default=DEFAULT_ANILIBRIA_MIRRORS,
         metadata=_doc(
-            "Mirror API URLs tried in order when the API cannot be reached; used only when no"
-            " API URL was set explicitly and never in demo mode."
+            "Mirror API URLs tried in order when the API cannot be reached (v1: or answers 5xx;"
+            " the first whose `/app/status` says alive wins); the one that answered is remembered."
+            " The defaults stand in for the default API only; mirrors you set, for any API URL."
+            " Never in demo mode."
         ),
     )
 

@@ -103,6 +103,7 @@ RU: dict[str, str] = {
     "DEMO": "ДЕМО",
     "browse-only": "только просмотр",
     "Could not reach {server}: {reason}.": "Не удалось связаться с {server}: {reason}.",
+    "{api} cannot be reached (tried {hosts}).": "Нет связи с {api} (проверены {hosts}).",
     "Try again with ctrl+r, or run `anitui --demo` to explore the bundled demo catalog.": "Повторите через ctrl+r или запустите `anitui --demo`, чтобы посмотреть демо-каталог.",
     "The server answered: {message}": "Сервер ответил: {message}",
     "Blocked in Russia.": "Заблокирован в РФ.",

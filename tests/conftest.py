@@ -105,3 +105,12 @@ def seeder(tmp_path: Path) -> Iterator[Seeder]:
         yield made
     finally:
         made.close()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

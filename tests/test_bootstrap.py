@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.bootstrap import LocalDemo, demo_settings, open_runtime, start_demo_server
-from app.config import Settings, load_settings
+from app.config import DEFAULT_ANILIBRIA_MIRRORS, Settings, load_settings
 from app.devserver import nekobt, torrentapi
 from app.paths import AppPaths
 from app.services.runtime import Runtime
@@ -51,6 +51,29 @@ def test_demo_settings_are_a_new_object_and_the_given_ones_stay(tmp_path: Path) 
     assert demo.data_dir == settings.data_dir and demo.explicit == settings.explicit
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.anilibria.api = "http://elsewhere/v2"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({}, list(DEFAULT_ANILIBRIA_MIRRORS)),
+        ({"anilibria.api": "https://own.example/api/v1"}, []),
+        ({"anilibria.mirrors": ["https://a.example/api/v1"]}, ["https://a.example/api/v1"]),
+        (
+            {
+                "anilibria.api": "https://own.example/api/v1",
+                "anilibria.mirrors": ["https://own.example/api/v1", "https://b.example/api/v1"],
+            },
+            ["https://b.example/api/v1"],
+        ),
+        ({"demo": True, "anilibria.mirrors": ["https://a.example/api/v1"]}, []),
+    ],
+)
+def test_mirrors_stand_in_for_the_default_api_or_where_the_user_names_them(
+    tmp_path: Path, flags: dict[str, object], expected: list[str]
+) -> None:
+    settings = load_settings(flags, environ={}, default_config_file=tmp_path / "none.toml")
+    assert Runtime.mirrors_for(settings) == expected
 
 
 async def test_demo_runtime_runs_on_the_servers_it_started(tmp_path: Path) -> None:

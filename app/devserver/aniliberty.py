@@ -49,6 +49,8 @@ info-hashes, posters and accounts. Favorites are shared with v2 too (one list pe
 - State: `tokens` (token → `Login`), `otp_codes` (code → `OneTimeCode`), `favorites` (login →
   release ids, shared with v2), `collections` (login → {release id: type}), `timecodes` (login →
   {episode UUID: (seconds, watched)}); `expire_token(token=None)`.
+- Mirrors: `is_alive` (default True) is what `/app/status` says; with `faults` (stop a server,
+  or answer 521 under `/api/v1`) several DevServers stand for the v1 mirrors.
 - Clocks and lifetimes: `clock` (wall time for codes), `otp_lifetime` (seconds, default 120),
   `schedule_clock` (default: noon of the demo catalog's "today", `DEMO_NOW`).
 - Shape variants: `variants.schedule_week_bare` (the week as a bare array instead of `{data}`)
@@ -243,6 +245,8 @@ class AniLibertyApi:
         self.otp_lifetime: float = OTP_LIFETIME
         self.schedule_clock: Callable[[], float] = lambda: DEMO_NOW + 12 * 3600
         """"Now" for the schedule (default: noon of the demo catalog's Monday)."""
+        self.is_alive = True
+        """What `/app/status` says: False stands for a mirror that calls itself down."""
         self._random = random.Random()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread_id: int | None = None
@@ -467,7 +471,7 @@ class AniLibertyApi:
     def app_status(self, call: _Call) -> Json:
         """`GET /app/status`: alive, with where the caller seems to be."""
         return {
-            "is_alive": True,
+            "is_alive": self.is_alive,
             "available_api_endpoints": [self._v2.origin.base_url + PREFIX],
             "request": {
                 "ip": call.request.remote,

@@ -231,16 +231,18 @@ class TitleScreen(AniScreen):
         url = None
         if posters is not None:
             url = posters.medium.url or posters.original.url or posters.small.url
-        data: bytes | None = None
-        if url:
+        await poster.show(await self.poster_data(url) if url else None)
+
+    async def poster_data(self, url: str) -> bytes | None:
+        """The poster at `url`: the cached copy without asking again (a new picture comes
+        under a new address), else the network's; None when neither has it. Posters are
+        optional: a slow image host never holds the rest of the screen."""
+        for cache_only in (True, False):
             try:
-                data = (await catalog.poster(url)).value
+                return (await self.runtime.catalog.poster(url, cache_only=cache_only)).value
             except SourceError:
-                try:
-                    data = (await catalog.poster(url, cache_only=True)).value
-                except SourceError:
-                    data = None
-        await poster.show(data)
+                continue
+        return None
 
     def show_title(self, fetched: Fetched[Title]) -> None:
         title = fetched.value

@@ -314,8 +314,13 @@ class Runtime:
 
     @staticmethod
     def mirrors_for(settings: Settings) -> list[str]:
-        """Mirrors stand in for the default API only: never for a chosen URL, nor in demo."""
-        if settings.demo or settings.is_explicit("anilibria.api"):
+        """The default mirrors stand in for the default API only, never for a chosen URL;
+        mirrors the user named stand in for any. None in demo."""
+        if settings.demo:
+            return []
+        if settings.is_explicit("anilibria.mirrors"):
+            return [m for m in settings.anilibria.mirrors if m != settings.anilibria.api]
+        if settings.is_explicit("anilibria.api"):
             return []
         if settings.anilibria.api != DEFAULT_ANILIBRIA_API:
             return []

@@ -3,7 +3,7 @@
 Callers catch these, never `httpx` exceptions::
 
     SourceError                   base; str(e) is a short, user-safe, redacted message; .api
-    ├── NetworkError              the server could not be reached: .url_host, .reason
+    ├── NetworkError              the server could not be reached: .url_host, .reason, .tried
     ├── ApiError                  the API answered with an error: .code, .message, .status
     │   ├── NotFoundError         404
     │   ├── BadRequestError       400 (e.g. an advancedSearch query syntax error)
@@ -22,6 +22,8 @@ classes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.sources.redaction import redact
 
 
@@ -34,12 +36,20 @@ class SourceError(Exception):
 
 
 class NetworkError(SourceError):
-    """The server could not be reached (refused, timed out, name not resolved, cut off)."""
+    """The server could not be reached (refused, timed out, name not resolved, cut off).
 
-    def __init__(self, *, api: str, url_host: str, reason: str) -> None:
+    `url_host` is the configured (or remembered) server and `reason` what went wrong there;
+    `tried` names every host asked, in order: that one and then each mirror.
+    """
+
+    def __init__(self, *, api: str, url_host: str, reason: str, tried: Sequence[str] = ()) -> None:
         self.url_host = url_host
         self.reason = redact(reason)
-        super().__init__(f"{api}: could not reach {url_host}: {self.reason}", api=api)
+        self.tried = tuple(tried) or (url_host,)
+        message = f"{api}: could not reach {url_host}: {self.reason}"
+        if len(self.tried) > 1:
+            message += f" (tried {', '.join(self.tried)})"
+        super().__init__(message, api=api)
 
 
 class ApiError(SourceError):

@@ -7,7 +7,10 @@ One `ApiHttp` per API owns one `httpx.AsyncClient` and adds what httpx leaves ou
   429 — honouring `Retry-After` (seconds or HTTP date) or a JSON `retry_after` — but never when
   a 4xx body carries the API's own error code; waits go through an injected `sleep`;
 * mirrors: the configured base URL first, then the others in order on a network error; the one
-  that answered is remembered (in memory and in the cache db) and tried first next time;
+  that answered is remembered (in memory and in the cache db) and tried first next time. With a
+  `MirrorProbe` (AniLiberty's `/app/status`), a 5xx answer (a CDN's 521 "web server is down")
+  also counts as down, and the others are asked whether they are alive before one is used: the
+  first alive in order wins. When none answers, `NetworkError.tried` names every host asked;
 * the disk cache (`HttpCache`) for allow-listed reads only, with cache-only reads for offline use
   (never for a read sent with an `Authorization` header: its answer belongs to one user);
 * per-request headers and JSON bodies, for APIs that take a bearer token and JSON arrays;
@@ -72,6 +75,18 @@ class _Payload:
 
 
 _NO_PAYLOAD = _Payload()
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One request as each mirror is sent it: the target relative to a base URL (or whole)."""
+
+    method: str
+    target: str
+    query: tuple[tuple[str, str], ...]
+    payload: _Payload
+    timeout: float | None = None
+
 
 # --------------------------------------------------------------------------------------------
 # Redacted logs
@@ -153,6 +168,20 @@ ErrorParser = Callable[[int, Any], ErrorBody]
 """Reads an error answer: (HTTP status, the body parsed as JSON or None) -> ErrorBody."""
 
 
+@dataclass(frozen=True, slots=True)
+class MirrorProbe:
+    """How to tell whether a mirror is alive: GET `path` under its base URL answers 2xx with a
+    JSON body that `is_alive` accepts (AniLiberty: `/app/status` with `is_alive: true`)."""
+
+    path: str
+    is_alive: Callable[[Any], bool]
+
+
+ORIGIN_DOWN_STATUSES = frozenset({521, 522, 523})
+"""A CDN's answers for an origin it could not reach: the request never got to the API, so even
+a POST may go to another mirror."""
+
+
 def parse_error_body(status: int, body: Any) -> ErrorBody:
     """The default `ErrorParser`: understands the error shapes of the APIs we talk to.
 
@@ -192,12 +221,17 @@ def parse_error_body(status: int, body: Any) -> ErrorBody:
 
 
 class _Unreachable(Exception):
-    """A transport failure; `before_send` when no byte of the request can have left."""
+    """No usable answer from a server: a transport failure, or (with a `MirrorProbe`) a 5xx
+    that means "down"; `before_send` when the API cannot have acted on the request."""
 
-    def __init__(self, error: NetworkError, *, before_send: bool) -> None:
+    def __init__(
+        self, error: NetworkError, *, before_send: bool, retry_after: float | None = None
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.before_send = before_send
+        self.retry_after = retry_after
+        """What a mirror that answered "down" (5xx) asked to wait, if it did."""
 
 
 class ApiHttp:
@@ -209,7 +243,9 @@ class ApiHttp:
     caller also passes `cacheable=True`. `expected_api_version` ("2.13"): a server answering with
     another major.minor in its `API-Version` header is logged once. `cache_namespace` (default:
     `api`) keeps the cached bodies and remembered mirror of two clients of one API apart.
-    `error_parser` reads error bodies (see `parse_error_body`, the default).
+    `error_parser` reads error bodies (see `parse_error_body`, the default). `mirror_probe`:
+    how to ask a mirror whether it is alive; without one, mirrors are tried on network errors
+    only, in order, with the request itself.
     """
 
     def __init__(
@@ -226,6 +262,7 @@ class ApiHttp:
         expected_api_version: str | None = None,
         error_parser: ErrorParser = parse_error_body,
         cache_namespace: str | None = None,
+        mirror_probe: MirrorProbe | None = None,
     ) -> None:
         if not base_urls:
             raise ValueError(f"{api}: no base URL given")
@@ -240,6 +277,7 @@ class ApiHttp:
         self._clock = clock
         self._expected_version = _major_minor(expected_api_version or "")
         self._error_parser = error_parser
+        self._probe = mirror_probe
         self._mirror_loaded = cache is None
         self._version_warned = False
         self._server_version: str | None = None
@@ -451,9 +489,15 @@ class ApiHttp:
                     method, target, query, payload, timeout, idempotent=idempotent
                 )
             except _Unreachable as failure:
-                if attempt >= self.settings.retries or not (idempotent or failure.before_send):
+                if (
+                    attempt >= self.settings.retries
+                    or not (idempotent or failure.before_send)
+                    or (failure.retry_after or 0.0) > self.settings.max_retry_after
+                ):
                     raise failure.error from None
-                delay = self._backoff(attempt)
+                delay = failure.retry_after
+                if delay is None:
+                    delay = self._backoff(attempt)
                 why = failure.error.reason
             else:
                 if response.is_success:
@@ -500,49 +544,135 @@ class ApiHttp:
         idempotent: bool,
     ) -> httpx.Response:
         """One attempt over the active base URL, then the mirrors; raises `_Unreachable`."""
-        client = await self._client()  # first use imports httpx, off the event loop
-        import httpx
-
+        request = _Request(method, target, query, payload, timeout)
         if urlsplit(target).scheme:
-            bases: tuple[str | None, ...] = (None,)
-        else:
-            bases = (self._active, *(b for b in self._base_urls if b != self._active))
+            return await self._attempt(None, request)
+        if self._probe is not None and len(self._base_urls) > 1:
+            return await self._send_probing(request, self._probe, idempotent=idempotent)
+        bases = (self._active, *(b for b in self._base_urls if b != self._active))
         first_failure: _Unreachable | None = None
         for base in bases:
-            url = target if base is None else f"{base}/{target.lstrip('/')}"
-            started = time.monotonic()
             try:
-                # httpx's `params=` would replace a query already in `target` (download.php?id=).
-                full_url = httpx.URL(url).copy_merge_params(query) if query else url
-                response = await client.request(
-                    method,
-                    full_url,
-                    data=payload.data,
-                    json=payload.json,
-                    headers=payload.headers,
-                    timeout=self._timeout(timeout),
-                )
-            except (httpx.TransportError, httpx.InvalidURL) as exc:
-                failure = self._unreachable(url, exc, timeout)
-                _log.debug("%s %s failed: %s", method, redact(url), failure.error.reason)
+                response = await self._attempt(base, request)
+            except _Unreachable as failure:
                 if not (idempotent or failure.before_send):
                     # The server may have acted on it: never repeat it on another mirror.
-                    raise failure from None
+                    raise
                 first_failure = first_failure or failure
                 continue
-            _log.debug(
-                "%s %s -> %d in %.0f ms",
-                method,
-                redact(str(response.request.url)),
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-            )
-            self._check_version(response)
-            if base is not None and base != self._active:
+            if base != self._active:
                 await self._remember(base)
             return response
         assert first_failure is not None
-        raise first_failure
+        raise self._all_down(first_failure, bases)
+
+    async def _send_probing(
+        self, request: _Request, probe: MirrorProbe, *, idempotent: bool
+    ) -> httpx.Response:
+        """The active base URL; when it is down, the first mirror in order that the probe finds
+        alive (remembered), else `_Unreachable` naming every host asked."""
+        active = self._active
+        try:
+            response = await self._attempt(active, request)
+        except _Unreachable as failure:
+            if not (idempotent or failure.before_send):
+                raise
+            down = failure
+        else:
+            if not self._answered_down(response, idempotent=idempotent):
+                return response
+            down = self._down_answer(active, response)
+        others = tuple(b for b in self._base_urls if b != active)
+        live = await self._first_alive(others, probe)
+        if live is None:
+            raise self._all_down(down, (active, *others))
+        response = await self._attempt(live, request)
+        await self._remember(live)
+        return response
+
+    async def _attempt(self, base: str | None, request: _Request) -> httpx.Response:
+        """`request` sent once to `base` (None: the target is a whole URL); raises
+        `_Unreachable` when no answer came."""
+        client = await self._client()  # first use imports httpx, off the event loop
+        import httpx
+
+        url = request.target if base is None else f"{base}/{request.target.lstrip('/')}"
+        started = time.monotonic()
+        try:
+            # httpx's `params=` would replace a query already in `target` (download.php?id=).
+            full_url = httpx.URL(url).copy_merge_params(request.query) if request.query else url
+            response = await client.request(
+                request.method,
+                full_url,
+                data=request.payload.data,
+                json=request.payload.json,
+                headers=request.payload.headers,
+                timeout=self._timeout(request.timeout),
+            )
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            failure = self._unreachable(url, exc, request.timeout)
+            _log.debug("%s %s failed: %s", request.method, redact(url), failure.error.reason)
+            raise failure from None
+        _log.debug(
+            "%s %s -> %d in %.0f ms",
+            request.method,
+            redact(str(response.request.url)),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        self._check_version(response)
+        return response
+
+    @staticmethod
+    def _answered_down(response: httpx.Response, *, idempotent: bool) -> bool:
+        """Whether an answer means "this mirror is down": a 5xx, for a read; for a request that
+        changes state only a CDN's word that the API never got it."""
+        status = response.status_code
+        return status in ORIGIN_DOWN_STATUSES or (idempotent and status >= 500)
+
+    def _down_answer(self, base: str, response: httpx.Response) -> _Unreachable:
+        error_body = self._error_parser(response.status_code, _json_or_none(response))
+        retry_after = error_body.retry_after
+        if retry_after is None:
+            retry_after = _retry_after_header(response, self._clock())
+        reason = f"HTTP {response.status_code}"
+        if error_body.message != reason:
+            reason += f" ({error_body.message})"
+        error = NetworkError(api=self.api, url_host=_host_of(base), reason=reason)
+        return _Unreachable(error, before_send=True, retry_after=retry_after)
+
+    async def _first_alive(self, bases: Sequence[str], probe: MirrorProbe) -> str | None:
+        """The first of `bases`, in order, that the probe finds alive. All are asked at once
+        (a dead mirror may take the whole timeout), but a later one wins only when every one
+        before it is down."""
+        probes = [asyncio.ensure_future(self._is_alive(base, probe)) for base in bases]
+        try:
+            for base, alive in zip(bases, probes, strict=True):
+                if await alive:
+                    return base
+            return None
+        finally:
+            for pending in probes:
+                pending.cancel()
+
+    async def _is_alive(self, base: str, probe: MirrorProbe) -> bool:
+        try:
+            response = await self._attempt(base, _Request("GET", probe.path, (), _NO_PAYLOAD))
+        except _Unreachable:
+            return False
+        alive = response.is_success and probe.is_alive(_json_or_none(response))
+        _log.info("%s: %s is %s", self.api, redact(base), "alive" if alive else "down")
+        return alive
+
+    def _all_down(self, first: _Unreachable, bases: Sequence[str]) -> _Unreachable:
+        """`first`'s failure (the active base URL's), naming every host that was asked."""
+        error = NetworkError(
+            api=self.api,
+            url_host=first.error.url_host,
+            reason=first.error.reason,
+            tried=[_host_of(base) for base in bases],
+        )
+        return _Unreachable(error, before_send=first.before_send, retry_after=first.retry_after)
 
     def _unreachable(
         self, url: str, exc: httpx.TransportError | httpx.InvalidURL, timeout: float | None
@@ -566,11 +696,7 @@ class ApiHttp:
             reason = "not a valid http(s) URL"
         else:
             reason, before_send = "the connection was lost", False
-        split = urlsplit(url)
-        host = split.hostname or url
-        if split.port is not None:
-            host = f"{host}:{split.port}"
-        error = NetworkError(api=self.api, url_host=host, reason=reason)
+        error = NetworkError(api=self.api, url_host=_host_of(url), reason=reason)
         return _Unreachable(error, before_send=before_send)
 
     def _timeout(self, timeout: float | None) -> httpx.Timeout:
@@ -619,6 +745,13 @@ class ApiHttp:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _host_of(url: str) -> str:
+    """The host (and port, when there is one) a URL names, as errors show it."""
+    split = urlsplit(url)
+    host = split.hostname or url
+    return host if split.port is None else f"{host}:{split.port}"
 
 
 def _query_pairs(params: Params | None) -> tuple[tuple[str, str], ...]:

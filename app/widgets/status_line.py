@@ -27,6 +27,11 @@ def describe_error(error: BaseException) -> str:
     """A short, plain, user-facing sentence for `error` (source errors are already redacted)."""
     if isinstance(error, ExplainedError):
         return explain(error.message, error.values)
+    if isinstance(error, NetworkError) and len(error.tried) > 1:
+        # Every mirror was asked too: the hosts say what was tried (their reasons differ).
+        return t(
+            "{api} cannot be reached (tried {hosts}).", api=error.api, hosts=", ".join(error.tried)
+        )
     if isinstance(error, NetworkError):
         return t("Could not reach {server}: {reason}.", server=error.url_host, reason=error.reason)
     if isinstance(error, ApiError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,12 +43,3 @@ def cache(tmp_path: Path) -> Iterator[HttpCache]:
     http_cache = HttpCache(tmp_path / "cache" / "http.sqlite")
     yield http_cache
     http_cache.close()
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    """A loopback URL nothing listens on: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"

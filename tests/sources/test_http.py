@@ -574,6 +574,7 @@ async def test_all_mirrors_down_reports_the_configured_url(
     with pytest.raises(NetworkError) as caught:
         await http.get_json("getTitle")
     assert caught.value.url_host == "a.test"
+    assert caught.value.tried == ("a.test", "b.test")
     assert recorder.hosts == ["a.test", "b.test"] * 4
     assert http.active_base_url == "https://a.test/v2"
 

@@ -4,6 +4,10 @@ aniliberty-api-v1-notes.md beside it).
 Built on the shared `ApiHttp` (retries on connect errors, 5xx and 429 honouring `Retry-After`,
 mirrors, the disk cache, redaction):
 
+- Mirrors: when the API root in use cannot be reached or answers 5xx (a CDN's 521), the others
+  are asked `/app/status` and the first in order that says `is_alive: true` is used and
+  remembered (the notes: the Android app does the same).
+
 - Every read sends `include=` with the fields its callers need (the notes: trimmed, compressed
   answers get through where large ones stall); each method has a default and takes the caller's
   own (None: the whole object). httpx asks for gzip by itself.
@@ -14,7 +18,8 @@ mirrors, the disk cache, redaction):
 - A server that does not speak v1 (AniLibria API v2 at this URL, an HTML page, a body of no v1
   shape) raises `ApiVersionError`, after one `/app/status` probe tells a v1 server's odd answer
   from another server's.
-- Image paths are relative to the site root; `image()` fetches them over the mirrors' sites.
+- Image paths are relative to the site root; `image()` fetches them over the mirrors' sites,
+  never retried: posters are optional, a screen shows none rather than wait.
 
 Cacheable reads return `Fetched[...]` and take `cache_only`; live reads (random releases, quick
 search, anything of a user) return the value itself.
@@ -77,6 +82,7 @@ from app.sources.http import (
     Fetched,
     Headers,
     HttpSettings,
+    MirrorProbe,
     Params,
     parse_error_body,
 )
@@ -241,6 +247,14 @@ def parse_aniliberty_error(status: int, body: Any) -> ErrorBody:
     return parsed
 
 
+def _status_says_alive(body: Any) -> bool:
+    return isinstance(body, Mapping) and AppStatus.parse(body).is_alive
+
+
+STATUS_PROBE = MirrorProbe("app/status", _status_says_alive)
+"""A mirror is alive when its `/app/status` says `is_alive: true`."""
+
+
 def _join(values: Sequence[str | int] | None) -> str | None:
     # An empty list is not sent: `include=` with nothing would ask for nothing.
     return ",".join(str(v) for v in values or ()) or None
@@ -294,11 +308,12 @@ class AniLibertyClient:
             clock=clock,
             transport=transport,
             error_parser=parse_aniliberty_error,
+            mirror_probe=STATUS_PROBE,
         )
         site_http = ApiHttp(
             API,
             [_site_root(url) for url in api_urls],
-            settings=settings,
+            settings=replace(settings, retries=0),
             cache=cache,
             cache_allow=IMAGE_PATHS,
             sleep=sleep,
