@@ -106,6 +106,13 @@ class AniLibriaSettings:
             " API URL was set explicitly and never in demo mode."
         ),
     )
+    code_poll_interval: float = field(
+        default=2.0,
+        metadata=_doc(
+            "Seconds between asks whether a login code was confirmed on the site (API v1).",
+            range=POSITIVE,
+        ),
+    )
 
     @property
     def speaks_v1(self) -> bool:
