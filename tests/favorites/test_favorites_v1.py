@@ -49,7 +49,8 @@ async def test_password_login_syncs_both_ways_under_the_same_rules(
     with pytest.raises(LoginFailedError) as refused:
         await service.login(DEMO[0], "wrong-password")
     assert refused.value.message == "Неправильные логин или пароль"  # the server's own words
-    assert service.account is AccountState.LOGGED_OUT
+    before = service.account
+    assert before is AccountState.LOGGED_OUT
 
     service.add(a)
     result = await service.login(*DEMO)  # a login merges: the local favorite is pushed
@@ -108,7 +109,8 @@ async def test_login_by_code_once_the_user_confirms_it(v1_rig: Rig, title_ids: l
     assert code.page == rig.server.aniliberty_site + "/app/auth/otp/linkDevice"
     assert code.lifetime == 120 and code.deadline(1000.0) == 1120.0
     assert await service.log_in_with_code(code) is None  # not confirmed yet
-    assert service.account is AccountState.LOGGED_OUT
+    waiting = service.account
+    assert waiting is AccountState.LOGGED_OUT
 
     rig.server.aniliberty.otp_codes[code.code].login = DEMO[0]  # confirmed on the site
     result = await service.log_in_with_code(code)
