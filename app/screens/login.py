@@ -55,7 +55,9 @@ class LoginScreen(ModalScreen[bool]):
     LoginScreen > Vertical {
         width: 64; height: auto; border: round $accent; background: $surface; padding: 0 1;
     }
-    LoginScreen Vertical { height: auto; }
+    LoginScreen .by-code { display: none; }
+    LoginScreen.-code .by-code { display: block; }
+    LoginScreen.-code .by-password { display: none; }
     LoginScreen #login-problem { color: $error; height: auto; }
     LoginScreen .login-hint { color: $text-muted; height: auto; }
     LoginScreen #login-code-digits { width: auto; margin: 1 0; color: $accent; }
@@ -72,7 +74,7 @@ class LoginScreen(ModalScreen[bool]):
     def __init__(self, *, demo: bool, by_code: bool = False) -> None:
         """`by_code`: the API can log in by code (v1): open on it, with the password form a
         key away."""
-        super().__init__()
+        super().__init__(classes="-code" if by_code else None)
         self.demo = demo
         self.by_code = by_code
         self.code: LoginCode | None = None
@@ -84,48 +86,58 @@ class LoginScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(t("Log in to AniLibria to sync your favorites"))
+            # The code's widgets and the password form's are all here; the screen's `-code`
+            # class says which are shown.
             if self.by_code:
-                with Vertical(id="login-by-code"):
-                    yield Static(
-                        t("Open this page where you are signed in and enter the code:"),
-                        markup=False,
-                    )
-                    yield Static(id="login-code-page")
-                    yield Digits(id="login-code-digits")
-                    yield Static(id="login-code-status", markup=False)
-                    if self.demo:
-                        yield self._demo_hint(
-                            "Demo account on that page: {login} / {password}", "login-code-demo"
-                        )
-                    yield Static(
-                        t("y: copy the link · p: log in with a password instead · Esc: cancel"),
-                        classes="login-hint",
-                        markup=False,
-                    )
-            password_form = Vertical(id="login-by-password")
-            password_form.display = not self.by_code
-            with password_form:
-                yield Input(placeholder=t("Login or e-mail"), id="login-mail")
-                yield Input(placeholder=t("Password"), password=True, id="login-password")
+                yield Static(
+                    t("Open this page where you are signed in and enter the code:"),
+                    classes="by-code",
+                    markup=False,
+                )
+                yield Static(id="login-code-page", classes="by-code")
+                yield Digits(id="login-code-digits", classes="by-code")
+                yield Static(id="login-code-status", classes="by-code", markup=False)
                 if self.demo:
-                    yield self._demo_hint("Demo account: {login} / {password}", "login-hint")
+                    yield self._demo_hint(
+                        "Demo account on that page: {login} / {password}", "login-code-demo"
+                    )
+                yield Static(
+                    t("y: copy the link · p: log in with a password instead · Esc: cancel"),
+                    classes="login-hint by-code",
+                    markup=False,
+                )
+            # Disabled while the code is shown: a hidden input would still take focus and keys.
+            yield Input(
+                placeholder=t("Login or e-mail"),
+                id="login-mail",
+                classes="by-password",
+                disabled=self.by_code,
+            )
+            yield Input(
+                placeholder=t("Password"),
+                password=True,
+                id="login-password",
+                classes="by-password",
+                disabled=self.by_code,
+            )
+            if self.demo:
+                yield self._demo_hint("Demo account: {login} / {password}", "login-hint")
             yield Static(id="login-problem", markup=False)
 
     def _demo_hint(self, msgid: str, widget_id: str) -> Static:
         text = t(msgid, login=DEMO_LOGIN[0], password=DEMO_LOGIN[1])
-        return Static(text, id=widget_id, classes="login-hint", markup=False)
+        kind = "by-code" if widget_id == "login-code-demo" else "by-password"
+        return Static(text, id=widget_id, classes=f"login-hint {kind}", markup=False)
 
     def on_mount(self) -> None:
         if self.by_code:
             self.set_interval(1.0, self._show_countdown)
             self._show_code_form()
-        else:
-            self.query_one("#login-mail", Input).focus()
 
     @property
     def on_code_form(self) -> bool:
         """Whether the code (not the password form) is on screen."""
-        return self.by_code and self.query_one("#login-by-code").display
+        return self.has_class("-code")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _CODE_ACTIONS:
@@ -135,10 +147,10 @@ class LoginScreen(ModalScreen[bool]):
     # -- login by code ---------------------------------------------------------------------
 
     def _show_code_form(self) -> None:
-        self.query_one("#login-by-password").display = False
-        self.query_one("#login-by-code").display = True
+        self.add_class("-code")
+        for field in self.query(Input):
+            field.disabled = True
         self.query_one("#login-problem", Static).update("")
-        self.set_focus(None)
         self.refresh_bindings()
         self.wait_for_code()
 
@@ -214,8 +226,9 @@ class LoginScreen(ModalScreen[bool]):
         """Leave the code (no more asking about it) for the password form."""
         self.workers.cancel_group(self, "login")
         self.code, self._waiting = None, False
-        self.query_one("#login-by-code").display = False
-        self.query_one("#login-by-password").display = True
+        self.remove_class("-code")
+        for field in self.query(Input):
+            field.disabled = False
         self.query_one("#login-problem", Static).update("")
         self.refresh_bindings()
         self.query_one("#login-mail", Input).focus()
