@@ -60,7 +60,7 @@ class LoginScreen(ModalScreen[bool]):
     LoginScreen.-code .by-password { display: none; }
     LoginScreen #login-problem { color: $error; height: auto; }
     LoginScreen .login-hint { color: $text-muted; height: auto; }
-    LoginScreen #login-code-digits { width: auto; margin: 1 0; color: $accent; }
+    LoginScreen #login-code-digits { width: 1fr; text-align: center; margin: 1 0; color: $accent; }
     LoginScreen #login-code-digits.-expired { color: $text-disabled; }
     LoginScreen #login-code-page { height: auto; }
     """
@@ -102,7 +102,7 @@ class LoginScreen(ModalScreen[bool]):
                         "Demo account on that page: {login} / {password}", "login-code-demo"
                     )
                 yield Static(
-                    t("y: copy the link · p: log in with a password instead · Esc: cancel"),
+                    t("y copy the link · p a password instead · Esc cancel"),
                     classes="login-hint by-code",
                     markup=False,
                 )
@@ -122,6 +122,12 @@ class LoginScreen(ModalScreen[bool]):
             )
             if self.demo:
                 yield self._demo_hint("Demo account: {login} / {password}", "login-hint")
+            if self.by_code:
+                yield Static(
+                    t("Esc: back to login by code"),
+                    classes="login-hint by-password",
+                    markup=False,
+                )
             yield Static(id="login-problem", markup=False)
 
     def _demo_hint(self, msgid: str, widget_id: str) -> Static:
