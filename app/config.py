@@ -108,6 +108,13 @@ class AniLibriaSettings:
             " Never in demo mode."
         ),
     )
+    code_poll_interval: float = field(
+        default=2.0,
+        metadata=_doc(
+            "Seconds between asks whether a login code was confirmed on the site (API v1).",
+            range=POSITIVE,
+        ),
+    )
 
     @property
     def speaks_v1(self) -> bool:

@@ -63,14 +63,24 @@ class FavoritesController(Controller):
 
         def logged_in(done: bool | None) -> None:
             if done:
-                name = self.runtime.favorites.login_name or ""
-                self.tell(t("Logged in as {name}; favorites synced.", name=name))
+                name = self.runtime.favorites.login_name
+                if name:
+                    self.tell(t("Logged in as {name}; favorites synced.", name=name))
+                else:
+                    self.tell(t("Logged in; favorites synced."))
 
-        self.app.push_screen(LoginScreen(demo=self.runtime.settings.demo), logged_in)
+        settings = self.runtime.settings
+        screen = LoginScreen(demo=settings.demo, by_code=settings.anilibria.speaks_v1)
+        self.app.push_screen(screen, logged_in)
 
     def log_out(self) -> None:
-        self.runtime.favorites.logout()
-        self.tell(t("Logged out; your favorites stay here."))
+        """Forget the session here at once, then end it on the server (API v1)."""
+
+        async def log_out() -> None:
+            await self.runtime.favorites.logout()
+            self.tell(t("Logged out; your favorites stay here."))
+
+        self.run(log_out(), "favorites-logout")
 
     def export_file(self) -> None:
         """Write the favorites to a JSON file the user names (nothing is locked in)."""

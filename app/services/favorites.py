@@ -1,8 +1,15 @@
 """Favorites, local first, synced both ways with the AniLibria account when one is logged in.
 
 Without an account favorites are a local list (`app/store/favorites.py`). After a login the
-session id lives in the 0600 secrets file (`SecretStore`, name `anilibria.session`) and is
-registered with the HTTP layer's redaction point; it is never logged, shown or cached.
+session id (API v1: the bearer token) lives in the 0600 secrets file (`SecretStore`, name
+`anilibria.session`) and is registered with the HTTP layer's redaction point; it is never
+logged, shown or cached. Other services that act for the account read it from `session` and
+report a refusal of it with `session_refused`.
+
+Logging in: with a login and a password (`login`), or on API v1 by code (`request_login_code`,
+then `log_in_with_code` until the user confirmed the code on the site): no password enters the
+terminal. The code is asked for this install's stable `device_id`, kept in the database.
+Logging out forgets the session here first, then ends it on the server (API v1).
 
 Sync (`sync()`; `keep_synced()` runs it on an interval):
 
@@ -24,8 +31,9 @@ The conflict rule, in one sentence each:
 Failures: the API unreachable, a 5xx, a rate limit or a malformed answer → status `OFFLINE`,
 everything stays queued for the next sync. HTTP 401 / 403 or an error body with code 401 / 403
 (`AuthError`) → status `EXPIRED`: the dead session id is forgotten, nothing local is touched and
-the pending changes wait for the next login. A title the server does not know (404) is kept
-locally, reported in `SyncResult.rejected` and retried next time.
+the pending changes wait for the next login; the expiry is published once per session. A title
+the server does not know (404; v1: 422) is kept locally, reported in `SyncResult.rejected` and
+retried next time.
 
 Events (plain, on the bus): `FavoritesChanged` when the list changes, `AccountChanged` on
 login / logout / expiry, `FavoritesSyncChanged` after every sync attempt.
@@ -44,6 +52,7 @@ import math
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +62,7 @@ from app.plaintext import one_line
 from app.services.errors import ExplainedError
 from app.services.events import EventBus, FavoritesEvent
 from app.services.secrets import SecretsError, SecretStore
+from app.sources.account import LoginCode
 from app.sources.catalog_api import CatalogApi
 from app.sources.errors import (
     AuthError,
@@ -96,6 +106,8 @@ MAX_IMPORT_ENTRIES = 20_000
 _MAX_NAME = 500
 _MAX_TITLE_ID = 2**31 - 1
 _LOGIN_KEY = "account.login"
+_DEVICE_KEY = "account.device_id"
+_EXPIRED_MESSAGE = "Session expired: log in again; your favorites and queued changes are kept"
 
 
 class AccountState(enum.Enum):
@@ -263,6 +275,25 @@ class FavoritesService:
         """The login or e-mail the account was logged in with (not a secret), if any."""
         return self._kv.get(_LOGIN_KEY) or None
 
+    @property
+    def session(self) -> str | None:
+        """The account's session (API v1: its bearer token) while logged in, else None.
+
+        For the services that act for the account beside favorites; a secret: never log or
+        show it. When the server refuses it (`AuthError`), call `session_refused`.
+        """
+        return self._session()
+
+    @property
+    def device_id(self) -> str:
+        """This install's stable id, which login codes are asked for (made once, kept in the
+        database: not a secret)."""
+        device = self._kv.get(_DEVICE_KEY)
+        if not device:
+            device = f"anitui-{uuid.uuid4()}"
+            self._kv.set(_DEVICE_KEY, device)
+        return device
+
     async def login(self, mail: str, passwd: str) -> SyncResult:
         """Log in, keep the session id in the secrets file and sync (a merge, see the module).
 
@@ -271,17 +302,48 @@ class FavoritesService:
         nothing changes.
         """
         session = await self._client.login(mail=mail, passwd=passwd)
+        return await self._logged_in(session, mail)
+
+    async def request_login_code(self) -> LoginCode:
+        """A code for the user to confirm on the site (`LoginCode.page`), for this device.
+
+        Raises `SourceError` (`ApiV1OnlyError` on API v2, which has no login by code).
+        """
+        return await self._client.request_login_code(device_id=self.device_id)
+
+    async def log_in_with_code(self, code: LoginCode) -> SyncResult | None:
+        """Log in and sync once the user confirmed `code` on the site; None while not yet.
+
+        Ask again every few seconds until `code.deadline(...)`: after it the server no longer
+        knows the code. Raises `SourceError` when the API fails and `SecretsError` when the
+        session cannot be kept; then nothing changes.
+        """
+        session = await self._client.login_with_code(code=code)
+        if session is None:
+            return None
+        try:
+            name = await self._client.account_name(session=session)
+        except SourceError as exc:
+            # The login holds without its name; only the greeting cannot say it.
+            log.info("favorites: the account's name could not be read: %s", exc)
+            name = ""
+        return await self._logged_in(session, name)
+
+    async def _logged_in(self, session: str, name: str) -> SyncResult:
         self._secrets.set(SESSION_SECRET, session)
         self._dead_session = None
         self._expired = False
-        self._kv.set(_LOGIN_KEY, mail)
+        self._kv.set(_LOGIN_KEY, name)
         self._store.requeue_all(at=self._clock())
-        self._publish(AccountChanged(AccountState.LOGGED_IN, mail, f"Logged in as {mail}"))
+        self._publish(AccountChanged(AccountState.LOGGED_IN, name or None, "Logged in"))
         return await self.sync()
 
-    def logout(self) -> None:
-        """Forget the session id; the favorites and their queued changes stay."""
+    async def logout(self) -> None:
+        """Forget the session (the favorites and their queued changes stay), then end it on
+        the server. A server that cannot be told is logged, not raised: the session is never
+        sent again from here either way."""
         session = self._secrets.get(SESSION_SECRET)
+        live = session is not None and session != self._dead_session
         self._secrets.set(SESSION_SECRET, None)
         if session is not None:
             # The environment may still carry it: never use it again in this run.
@@ -289,6 +351,25 @@ class FavoritesService:
         self._expired = False
         self._kv.set(_LOGIN_KEY, "")
         self._publish(AccountChanged(AccountState.LOGGED_OUT, None, "Logged out"))
+        if live and session is not None:
+            try:
+                await self._client.logout(session=session)
+            except SourceError as exc:
+                log.info("favorites: the server was not told of the logout: %s", exc)
+
+    def session_refused(self, session: str) -> None:
+        """The server refused `session` (401 / 403), to this service or another one: the
+        account is expired, the session forgotten, nothing local touched. Published once per
+        session however many services meet the refusal."""
+        if session == self._dead_session:
+            return
+        self._dead_session = session
+        self._expired = True
+        if self._secrets.get(SESSION_SECRET) == session:
+            # A newer login may have replaced it meanwhile: that one stays.
+            self._secrets.set(SESSION_SECRET, None)
+        log.info("favorites: the AniLibria session expired")
+        self._publish(AccountChanged(AccountState.EXPIRED, self.login_name, _EXPIRED_MESSAGE))
 
     # -- sync ------------------------------------------------------------------------------
 
@@ -385,14 +466,12 @@ class FavoritesService:
         )
 
     def _session_expired(self, session: str, pushed: int) -> SyncResult:
-        self._dead_session = session
-        self._expired = True
-        self._secrets.set(SESSION_SECRET, None)
-        message = "Session expired: log in again; your favorites and queued changes are kept"
-        log.info("favorites: the AniLibria session expired")
-        self._publish(AccountChanged(AccountState.EXPIRED, self.login_name, message))
+        self.session_refused(session)
         return SyncResult(
-            SyncStatus.EXPIRED, pushed=pushed, pending=len(self._store.pending()), message=message
+            SyncStatus.EXPIRED,
+            pushed=pushed,
+            pending=len(self._store.pending()),
+            message=_EXPIRED_MESSAGE,
         )
 
     def _session(self) -> str | None:

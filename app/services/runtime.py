@@ -300,7 +300,8 @@ class Runtime:
             return V2CompatClient(
                 AniLibertyClient.create(
                     settings.anilibria.api, mirrors=mirrors, cache=cache, settings=http_settings
-                )
+                ),
+                site=settings.anilibria.site,
             )
         from app.sources.anilibria.client import AniLibriaClient
 

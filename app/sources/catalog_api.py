@@ -2,14 +2,16 @@
 
 Two clients implement it: `AniLibriaClient` (API v2, the original calls) and
 `V2CompatClient` (today's AniLiberty API v1 behind the same calls). Above `sources/`, nothing
-knows which one answered: a call v1 cannot answer raises `ApiV2OnlyError`, a `SourceError`
-like any other, whose message says so.
+knows which one answered: a call v1 cannot answer raises `ApiV2OnlyError`, one v2 cannot
+answer (login by code) `ApiV1OnlyError`, each a `SourceError` like any other whose message says
+so.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from app.sources.account import LoginCode
 from app.sources.anilibria.client import Strings, Values
 from app.sources.anilibria.models import FeedItem, Fetched, Player, ScheduleDay, Team, Title
 
@@ -128,6 +130,19 @@ class CatalogApi(Protocol):
 
     async def login(self, *, mail: str, passwd: str) -> str:
         """A session for the account (v1: its token)."""
+
+    async def request_login_code(self, *, device_id: str) -> LoginCode:
+        """A code for the user to confirm on the site, to log `device_id` in (v1 only)."""
+
+    async def login_with_code(self, *, code: LoginCode) -> str | None:
+        """The session once the user confirmed `code`; None until then (and after it
+        expired: the caller watches `LoginCode.deadline`). v1 only."""
+
+    async def account_name(self, *, session: str) -> str:
+        """The login of the account `session` belongs to (v1 only)."""
+
+    async def logout(self, *, session: str) -> None:
+        """End `session` on the server (v2 has nothing to end: it only forgets it)."""
 
     async def get_favorites(self, *, session: str, filter: Strings = None) -> tuple[Title, ...]:
         """The account's favorite titles."""

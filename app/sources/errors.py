@@ -13,7 +13,8 @@ Callers catch these, never `httpx` exceptions::
     │   └── RateLimitedError      429 once retries ran out: .retry_after
     ├── BadResponseError          the body was not the shape the spec promises
     ├── NotCachedError            a cache-only read found nothing
-    └── LoginFailedError          login answered without a session: .message, the server's text
+    ├── LoginFailedError          login answered without a session: .message, the server's text
+    └── ApiV1OnlyError            asked AniLibria API v2 for what only AniLiberty API v1 does
 
 Every message passes through `app.sources.redaction.redact` when the exception is built, so a
 session id or API key can never reach a log line, a notification or a traceback through these
@@ -106,6 +107,17 @@ class LoginFailedError(SourceError):
     def __init__(self, *, api: str, message: str) -> None:
         self.message = redact(message)
         super().__init__(f"{api} login failed: {self.message}", api=api)
+
+
+class ApiV1OnlyError(SourceError):
+    """The call needs something only AniLiberty API v1 offers (login by code, ...), and the
+    configured server speaks AniLibria API v2; `feature` names it."""
+
+    def __init__(self, *, api: str, feature: str) -> None:
+        self.feature = feature
+        super().__init__(
+            f"{api}: {feature} is not available on API v2; it needs AniLiberty API v1", api=api
+        )
 
 
 def api_error_for(

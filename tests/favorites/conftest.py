@@ -1,4 +1,5 @@
-"""Fixtures of the favorites tests: a FavoritesService on a temp data dir and the real devserver."""
+"""Fixtures of the favorites tests: a FavoritesService on a temp data dir and the real devserver,
+through AniLibria API v2 (`rig`) or AniLiberty API v1 (`v1_rig`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from app.devserver.server import DevServer
 from app.services.events import Event, EventBus
 from app.services.favorites import FavoritesService
 from app.services.secrets import SecretStore
+from app.sources.aniliberty.client import AniLibertyClient
+from app.sources.aniliberty.compat import V2CompatClient
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.cache import HttpCache
+from app.sources.catalog_api import CatalogApi
 from app.sources.http import HttpSettings
 from app.store.db import Database
 
@@ -46,7 +50,7 @@ class Rig:
 
     server: DevServer
     service: FavoritesService
-    client: AniLibriaClient
+    client: CatalogApi
     db: Database
     secrets: SecretStore
     cache: HttpCache
@@ -66,14 +70,29 @@ class Rig:
             await asyncio.sleep(0)
 
 
-async def _rig(server: DevServer, tmp_path: Path, bus: EventBus) -> AsyncIterator[Rig]:
+async def _rig(
+    server: DevServer, tmp_path: Path, bus: EventBus, *, api: str = "v2"
+) -> AsyncIterator[Rig]:
     server.faults.clear()
     data_dir = tmp_path / "data"
     cache = HttpCache(tmp_path / "cache" / "http.sqlite")
     settings = HttpSettings(timeout=2.0, connect_timeout=1.0, retries=2, backoff=0.5, jitter=0.0)
-    client = AniLibriaClient.create(
-        server.anilibria_api, server.anilibria_site, cache=cache, settings=settings, sleep=Sleeps()
-    )
+    client: CatalogApi
+    if api == "v1":
+        client = V2CompatClient(
+            AniLibertyClient.create(
+                server.aniliberty_api, cache=cache, settings=settings, sleep=Sleeps()
+            ),
+            site=server.aniliberty_site,
+        )
+    else:
+        client = AniLibriaClient.create(
+            server.anilibria_api,
+            server.anilibria_site,
+            cache=cache,
+            settings=settings,
+            sleep=Sleeps(),
+        )
     db = Database.open(data_dir / "anitui.db")
     secrets = SecretStore(data_dir, environ={})
     clock = Clock()
@@ -106,6 +125,13 @@ async def fresh_rig(
 ) -> AsyncIterator[Rig]:
     """A service on a devserver of the test's own (to stop and restart it)."""
     async for made in _rig(fresh_devserver, tmp_path, bus):
+        yield made
+
+
+@pytest.fixture
+async def v1_rig(fresh_devserver: DevServer, tmp_path: Path, bus: EventBus) -> AsyncIterator[Rig]:
+    """A service through AniLiberty API v1, on a devserver of the test's own."""
+    async for made in _rig(fresh_devserver, tmp_path, bus, api="v1"):
         yield made
 
 

@@ -220,7 +220,7 @@ async def test_otherwise_the_server_is_the_truth_and_a_login_merges(
 
     # Logged out, a favorite added here: the next login (a new, empty server session on the
     # devserver) merges instead of wiping the local list.
-    service.logout()
+    await service.logout()
     service.add(c)
     result = await service.login(*DEMO)
     assert result.status is SyncStatus.SYNCED
@@ -312,7 +312,7 @@ async def test_logout_forgets_the_session_and_keeps_the_favorites(
     await service.sync()
     session = rig.secrets.get("anilibria.session")
     assert session is not None
-    service.logout()
+    await service.logout()
     assert service.account is AccountState.LOGGED_OUT and service.login_name is None
     assert rig.secrets.get("anilibria.session") is None
     assert session not in rig.secrets.path.read_text(encoding="utf-8")

@@ -13,7 +13,10 @@ How v2's parameters are read:
   have no v1 counterpart and are accepted and ignored: v1 gives no torrent file lists, plain
   descriptions and an episode list.
 - `since` is applied to what v1 answers (releases by `fresh_at`, videos by `created_at`).
-- A `session` is v1's bearer token, as `login` returns it.
+- A `session` is v1's bearer token, as `login` (or `login_with_code`) returns it.
+- Login by code (`request_login_code`, `login_with_code`) is v1's own; its codes are confirmed on
+  `<site>/app/auth/otp/linkDevice`, `site` being the configured AniLibria site
+  (`https://aniliberty.top` on the real service).
 
 What v1 cannot do raises `ApiV2OnlyError`: `get_changes`, `advanced_search`, searching by team
 member, `get_team`, `get_seed_stats`, and an RSS feed other than RSS 2.0 or paged by time.
@@ -25,9 +28,10 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from app.sources.account import LoginCode
 from app.sources.aniliberty.client import RELEASE_LIST_FIELDS, VIDEO_FIELDS, AniLibertyClient
 from app.sources.aniliberty.errors import API, ApiV2OnlyError
-from app.sources.aniliberty.models import Genre, Paged, merge_feed, schedule_days
+from app.sources.aniliberty.models import Genre, Otp, Paged, merge_feed, schedule_days
 from app.sources.anilibria.client import Strings, Values, stream_url_for
 from app.sources.anilibria.models import (
     FeedItem,
@@ -70,6 +74,8 @@ UPDATES_SORTING = "FRESH_AT_DESC"
 DEFAULT_PAGE = 20
 """The page size when v2's caller gave no `limit`."""
 FAVORITES_PAGE = 50
+LINK_DEVICE_PATH = "/app/auth/otp/linkDevice"
+"""The site's page where a signed-in user confirms a login code."""
 
 _TORRENT_PATH_RE = re.compile(r"(?:^|/)anime/torrents/([^/?#]+)/file(?:$|[?#])")
 
@@ -134,8 +140,11 @@ async def _window(
 class V2CompatClient:
     """`AniLibriaClient`'s interface answered by AniLiberty API v1 (see the module)."""
 
-    def __init__(self, client: AniLibertyClient) -> None:
+    def __init__(self, client: AniLibertyClient, *, site: str | None = None) -> None:
+        """`client` answers; login codes are confirmed on `site` (default: the site root of
+        the API mirror that answers)."""
         self.v1 = client
+        self._site = site.rstrip("/") if site else None
 
     @property
     def http(self) -> ApiHttp:
@@ -476,6 +485,32 @@ class V2CompatClient:
             if isinstance(exc, ServerError):
                 raise
             raise LoginFailedError(api=API, message=exc.message) from None
+
+    async def request_login_code(self, *, device_id: str) -> LoginCode:
+        """A login code for `device_id` (`/accounts/otp/get`), to confirm on the site."""
+        otp = await self.v1.otp_get(device_id)
+        site = self._site or self.v1.site_url
+        return LoginCode(
+            code=otp.code,
+            device_id=otp.device_id,
+            page=site + LINK_DEVICE_PATH,
+            lifetime=otp.remaining_time,
+            expires_at=otp.expires_at,
+        )
+
+    async def login_with_code(self, *, code: LoginCode) -> str | None:
+        """The token once the user confirmed `code` (`/accounts/otp/login`), None until then."""
+        otp = Otp(code.code, code.device_id, None, None, None)
+        return await self.v1.otp_login(otp)
+
+    async def account_name(self, *, session: str) -> str:
+        """The login of the token's user (`/accounts/users/me/profile`), else its nickname."""
+        profile = await self.v1.profile(token=session)
+        return profile.login or profile.nickname or ""
+
+    async def logout(self, *, session: str) -> None:
+        """End the token's session on the server (`/accounts/users/auth/logout`)."""
+        await self.v1.logout(token=session)
 
     async def get_favorites(
         self,

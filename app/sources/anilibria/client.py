@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from app.sources.account import LoginCode
 from app.sources.anilibria.models import (
     API,
     FeedItem,
@@ -36,7 +37,13 @@ from app.sources.anilibria.models import (
     parse_youtube,
 )
 from app.sources.cache import HttpCache
-from app.sources.errors import ApiError, BadResponseError, LoginFailedError, ServerError
+from app.sources.errors import (
+    ApiError,
+    ApiV1OnlyError,
+    BadResponseError,
+    LoginFailedError,
+    ServerError,
+)
 from app.sources.http import ApiHttp, HttpSettings, Params
 from app.sources.redaction import register_secret
 
@@ -587,6 +594,22 @@ class AniLibriaClient:
             api=API,
             message=message if isinstance(message, str) and message else "no session id returned",
         )
+
+    async def request_login_code(self, *, device_id: str) -> LoginCode:
+        """API v2 has no login by code: raises `ApiV1OnlyError`."""
+        raise ApiV1OnlyError(api=API, feature="login by code")
+
+    async def login_with_code(self, *, code: LoginCode) -> str | None:
+        """API v2 has no login by code: raises `ApiV1OnlyError`."""
+        raise ApiV1OnlyError(api=API, feature="login by code")
+
+    async def account_name(self, *, session: str) -> str:
+        """API v2 has no profile to read the name from: raises `ApiV1OnlyError` (a v2 login
+        knows the name it was given)."""
+        raise ApiV1OnlyError(api=API, feature="the account's profile")
+
+    async def logout(self, *, session: str) -> None:
+        """Nothing to ask: API v2 has no logout; a session ends by being forgotten."""
 
     async def get_favorites(
         self,
