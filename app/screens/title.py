@@ -398,7 +398,7 @@ class TitleScreen(AniScreen):
         episode = chosen.serie
         progress = self.runtime.history.positions(self.title_id).get(episode)
         watched = progress is not None and progress.watched
-        self.runtime.player.set_watched(self.title_id, episode, not watched)
+        self.runtime.player.set_watched(self.title_id, episode, not watched, uuid=chosen.uuid)
 
     @property
     def torrents(self) -> tuple[Torrent, ...]:
