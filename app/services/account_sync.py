@@ -53,12 +53,11 @@ class LibrarySync(enum.Enum):
 @dataclass(frozen=True)
 class LibrarySynced(LibraryEvent):
     """A sync attempt of `what` ("collections" or "progress") ended; `titles` are the titles
-    whose collection or history it changed here; `message` is an English msgid."""
+    whose collection or history it changed here."""
 
     what: str
     status: LibrarySync
     titles: frozenset[int] = frozenset()
-    message: str = ""
 
 
 async def repeat_while_logged_in(

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.i18n import t
 from app.plaintext import one_line
 from app.services.account_sync import AccountToken, LibrarySync, LibrarySynced
 from app.services.events import EventBus, LibraryEvent
@@ -48,6 +49,7 @@ __all__ = [
     "CollectionRow",
     "CollectionsChanged",
     "CollectionsService",
+    "collection_name",
 ]
 
 log = logging.getLogger("anitui.collections")
@@ -143,35 +145,34 @@ class CollectionsService:
         """Push the queued changes, then pull the account's lists (see the module's rules).
         Never raises for API failures; concurrent calls run one after the other."""
         async with self._lock:
-            status, changed, message = await self._sync()
+            status, changed = await self._sync()
         self.last_status = status
         if changed:
             self._publish(CollectionsChanged(changed))
-        self._publish(LibrarySynced("collections", status, changed, message))
+        self._publish(LibrarySynced("collections", status, changed))
         return status
 
     def _idle_status(self) -> LibrarySync:
         return LibrarySync.LOCAL if self.syncable else LibrarySync.V1_ONLY
 
-    async def _sync(self) -> tuple[LibrarySync, frozenset[int], str]:
+    async def _sync(self) -> tuple[LibrarySync, frozenset[int]]:
         token = self._token.get()
         if self._library is None or token is None:
-            status = self._idle_status()
-            return status, frozenset(), ""
+            return self._idle_status(), frozenset()
         try:
             await self._push(self._library, token)
             listed = await self._library.get_collections(session=token)
         except AuthError:
-            return LibrarySync.EXPIRED, frozenset(), "Session expired: log in again to sync"
+            return LibrarySync.EXPIRED, frozenset()
         except SourceError as exc:
             log.info("collections: sync postponed: %s", exc)
-            return LibrarySync.OFFLINE, frozenset(), "Collections not synced, will retry"
+            return LibrarySync.OFFLINE, frozenset()
         changed = self._store.reconcile(
             (RemoteEntry(e.release_id, e.collection) for e in listed if e.release_id > 0),
             at=self._clock(),
         )
         await self._fetch_names()
-        return LibrarySync.SYNCED, changed, "Collections synced"
+        return LibrarySync.SYNCED, changed
 
     async def _push(self, library: AccountLibraryApi, token: str) -> None:
         for queued in self._store.pending():
@@ -215,6 +216,12 @@ class CollectionsService:
     def _publish(self, event: LibraryEvent) -> None:
         if self._bus is not None:
             self._bus.publish(event)
+
+
+def collection_name(collection: str) -> str:
+    """A collection's name in the UI language; one a newer server added, as the API spells it."""
+    msgid = COLLECTION_NAMES.get(collection)
+    return t(msgid) if msgid else one_line(collection)
 
 
 def _name(value: str | None) -> str | None:
