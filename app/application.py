@@ -20,10 +20,12 @@ from textual.worker import Worker, WorkerState
 
 from app.controllers.downloads import DownloadsController
 from app.controllers.favorites import FavoritesController
+from app.controllers.library import LibraryController
 from app.controllers.live import LiveController
 from app.controllers.playback import PlaybackController
 from app.i18n import t
 from app.messages import (
+    CollectionChosen,
     ContinueRequested,
     CopyRequested,
     DownloadPlayRequested,
@@ -44,6 +46,7 @@ from app.services.events import (
     DownloadEvent,
     Event,
     FavoritesEvent,
+    LibraryEvent,
     LiveEvent,
     PlayerEvent,
     TorrentEngineEvent,
@@ -129,6 +132,7 @@ class AniApp(App[None]):
         self.now_playing_changed: Signal[NowPlaying | None] = Signal(self, "now_playing_changed")
         self.history_changed: Signal[int] = Signal(self, "history_changed")
         self.favorites_changed: Signal[frozenset[int]] = Signal(self, "favorites_changed")
+        self.collections_changed: Signal[frozenset[int]] = Signal(self, "collections_changed")
         self.live_state: LiveStateChanged | None = None
         self.live_state_changed: Signal[LiveStateChanged] = Signal(self, "live_state_changed")
         self.title_news: Signal[Event] = Signal(self, "title_news")
@@ -137,6 +141,7 @@ class AniApp(App[None]):
         self.playback = PlaybackController(self)
         self.downloads = DownloadsController(self)
         self.favorites = FavoritesController(self)
+        self.library = LibraryController(self)
         self.live = LiveController(self)
         localize_bindings(self)
 
@@ -169,10 +174,11 @@ class AniApp(App[None]):
         await self.runtime.aclose()
 
     def resume_saved_work(self) -> None:
-        """After the first paint: saved downloads resume, a logged-in account's favorites catch
-        up, live updates begin."""
+        """After the first paint: saved downloads resume, a logged-in account's favorites,
+        collections and watch progress catch up, live updates begin."""
         self.downloads.resume()
         self.favorites.keep_synced()
+        self.library.keep_synced()
         self.live.start()
 
     def on_service_event_received(self, message: ServiceEventReceived) -> None:
@@ -180,10 +186,14 @@ class AniApp(App[None]):
         match message.event:
             case PlayerEvent() as event:
                 self.playback.on_event(event)
+                self.library.on_player_event(event)
             case DownloadEvent() as event:
                 self.downloads.on_event(event)
             case FavoritesEvent() as event:
                 self.favorites.on_event(event)
+                self.library.on_account_event(event)
+            case LibraryEvent() as event:
+                self.library.on_event(event)
             case LiveEvent() as event:
                 self.live.on_event(event)
             case TorrentEngineEvent():
@@ -237,6 +247,11 @@ class AniApp(App[None]):
     @on(FavoritesSyncRequested)
     def sync_favorites(self) -> None:
         self.favorites.sync()
+        self.library.sync()
+
+    @on(CollectionChosen)
+    def choose_collection(self, message: CollectionChosen) -> None:
+        self.library.put(message.title, message.collection)
 
     @on(CopyRequested)
     def copy_text(self, message: CopyRequested) -> None:

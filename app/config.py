@@ -342,8 +342,8 @@ class LiveConfig:
     sync_interval: float = field(
         default=300.0,
         metadata=_doc(
-            "Seconds between favorites syncs with the AniLibria account; 0: only at start-up"
-            " and after a change.",
+            "Seconds between syncs of favorites, collections and watch progress with the"
+            " AniLibria account; 0: only at start-up and after a change.",
             range=NOT_NEGATIVE,
         ),
     )

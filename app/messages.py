@@ -119,6 +119,15 @@ class FavoriteToggled(Message):
         self.title = title
 
 
+class CollectionChosen(Message):
+    """The user put `title` in `collection` (None: in none)."""
+
+    def __init__(self, title: Title, collection: str | None) -> None:
+        super().__init__()
+        self.title = title
+        self.collection = collection
+
+
 class FavoritesSyncRequested(Message):
     """Sync the favorites with the account now (nothing to do without one)."""
 

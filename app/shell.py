@@ -69,6 +69,8 @@ class Shell(Protocol):
     """Carries the id of a title whose watched marks or positions changed."""
     favorites_changed: Signal[frozenset[int]]
     """Carries the ids of the favorite titles after any change."""
+    collections_changed: Signal[frozenset[int]]
+    """Carries the ids of titles whose collection changed."""
     live_state: LiveStateChanged | None
     live_state_changed: Signal[LiveStateChanged]
     title_news: Signal[Event]

@@ -1,4 +1,5 @@
-"""Favorites: your titles with their new episodes, kept locally and synced with your account."""
+"""Favorites: your titles with their new episodes, kept locally and synced with your account;
+`l` shows one of your collections (planned, watching, ...) in the same list instead."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from app.formatting import date_text
 from app.i18n import t
 from app.messages import FavoritesSyncRequested, FavoriteToggled, TitleOpened
 from app.screens.base import AniScreen
+from app.services.account_sync import LibrarySync
+from app.services.collections import COLLECTIONS, collection_name
 from app.services.events import Event
 from app.services.live import EpisodeReleased, TitleChanged
 from app.sources.anilibria.models import Fetched, Title
@@ -26,6 +29,16 @@ from app.widgets.title_table import KeyTable, RowItems, cell, episodes_text
 
 SORTS = ("name", "updated", "weekday")
 SORT_NAMES = {"name": "by name", "updated": "by last update", "weekday": "by weekday"}
+FAVORITES_VIEW = "favorites"
+"""The list's view of the favorites; the others are the collections by name."""
+SYNC_LINES = {
+    LibrarySync.LOCAL: "kept on this device (log in to sync)",
+    LibrarySync.V1_ONLY: "kept on this device (synced on API v1 only)",
+    LibrarySync.SYNCED: "synced with your account",
+    LibrarySync.OFFLINE: "not synced, will retry",
+    LibrarySync.EXPIRED: "session expired: log in again to sync",
+}
+"""How a collection's status line ends, by the last sync's outcome."""
 
 
 def sort_key(sort: str, title: Title) -> tuple[object, ...]:
@@ -39,18 +52,22 @@ def sort_key(sort: str, title: Title) -> tuple[object, ...]:
 
 
 class FavoritesScreen(AniScreen):
-    """Favorite titles with new-episode badges; Enter opens one, `f` removes it."""
+    """Favorite titles with new-episode badges; Enter opens one, `f` removes it; `l` switches
+    to a collection's titles."""
 
     MODE = "favorites"
     SCREEN_NAME = "Favorites"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "remove_favorite", "Remove"),
         Binding("o", "cycle_sort", "Sort"),
+        Binding("l", "choose_view", "Collections"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.sort = "name"
+        self.view = FAVORITES_VIEW
+        """What the list shows: the favorites, or the collection of that name."""
         self.titles: list[Title] = []
         self.row_titles: RowItems[Title] = RowItems()
 
@@ -70,6 +87,7 @@ class FavoritesScreen(AniScreen):
     def on_mount(self) -> None:
         self.shell.history_changed.subscribe(self, lambda _title_id: self.show())
         self.shell.favorites_changed.subscribe(self, lambda _ids: self.load())
+        self.shell.collections_changed.subscribe(self, self.collections_changed)
         self.shell.title_news.subscribe(self, self.title_news)
         self.start()
 
@@ -88,14 +106,39 @@ class FavoritesScreen(AniScreen):
         self.load()
         self.post_message(FavoritesSyncRequested())
 
+    def collections_changed(self, _title_ids: frozenset[int]) -> None:
+        if self.view != FAVORITES_VIEW:
+            self.load()
+
+    def shown_ids(self) -> frozenset[int]:
+        """The titles of the current view."""
+        if self.view == FAVORITES_VIEW:
+            return self.runtime.favorites.ids()
+        return frozenset(row.title_id for row in self.runtime.collections.entries(self.view))
+
+    def collection_line(self) -> str:
+        """The status line of a collection's view: which one, and how it is kept."""
+        collections = self.runtime.collections
+        return t(
+            "{collection}: {count} · {sync}",
+            collection=collection_name(self.view),
+            count=str(len(self.titles)),
+            sync=t(SYNC_LINES[collections.last_status]),
+        )
+
     @work(exclusive=True, group="favorites", exit_on_error=False)
     async def load(self) -> None:
-        ids = sorted(self.runtime.favorites.ids())
+        ids = sorted(self.shown_ids())
         status = self.query_one(StatusLine)
         if not ids:
             self.titles = []
             self.show()
-            status.info(t("No favorites yet: press f on a title to add it."))
+            if self.view == FAVORITES_VIEW:
+                status.info(t("No favorites yet: press f on a title to add it."))
+            else:
+                status.info(
+                    t("Nothing here yet: press L on a title.") + " " + self.collection_line()
+                )
             return
         catalog = self.runtime.catalog
         await self.load_cache_first(
@@ -103,9 +146,32 @@ class FavoritesScreen(AniScreen):
         )
 
     def got(self, fetched: Fetched[tuple[Title, ...]]) -> None:
-        wanted = self.runtime.favorites.ids()
+        wanted = self.shown_ids()
         self.titles = [title for title in fetched.value if title.id in wanted]
         self.show()
+        if self.view != FAVORITES_VIEW:
+            self.query_one(StatusLine).info(self.collection_line())
+
+    def action_choose_view(self) -> None:
+        """Show the favorites, or one of the collections."""
+        from app.screens.choice import Choice, ChoiceScreen
+
+        views = [(FAVORITES_VIEW, t("Favorites")), *((c, collection_name(c)) for c in COLLECTIONS)]
+        choices = [
+            Choice(view, ("● " if view == self.view else "  ") + label) for view, label in views
+        ]
+
+        def chosen(view: str | None) -> None:
+            if view is not None and view != self.view:
+                self.view = view
+                self.refresh_bindings()
+                self.load()
+
+        self.app.push_screen(ChoiceScreen(t("Show"), choices), chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `f` removes a favorite: in a collection's view the highlighted title may be none.
+        return action != "remove_favorite" or self.view == FAVORITES_VIEW
 
     def show(self) -> None:
         table = self.query_one(KeyTable)

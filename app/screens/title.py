@@ -18,6 +18,7 @@ from app import i18n
 from app.formatting import date_text, human_size
 from app.i18n import t
 from app.messages import (
+    CollectionChosen,
     ContinueRequested,
     EpisodePlayRequested,
     FavoriteToggled,
@@ -25,6 +26,7 @@ from app.messages import (
 )
 from app.plaintext import html_to_text, one_line
 from app.screens.base import AniScreen
+from app.services.collections import COLLECTIONS, collection_name
 from app.services.events import Event
 from app.services.live import EncodingProgress
 from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
@@ -71,6 +73,8 @@ def watched_mark(progress: EpisodeProgress | None) -> Text:
     return Text("…", style="yellow")
 
 
+NO_COLLECTION = "none"
+"""The collection choice that takes a title out of its collection."""
 MAX_SKIP_OFFSET = 300.0
 """Seconds a title's skip ranges may move either way: an opening is never minutes off."""
 
@@ -146,6 +150,7 @@ class TitleScreen(AniScreen):
         Binding("w", "toggle_watched", "Watched"),
         Binding("d", "download", "Download"),
         Binding("f", "toggle_favorite", "Favorite"),
+        Binding("L", "choose_collection", "Collection"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
         # Now and then, when the API's ranges are off: Help lists it, the footer has no room.
         Binding("O", "skip_offset", "Skip offset", show=False),
@@ -202,6 +207,9 @@ class TitleScreen(AniScreen):
         self.shell.history_changed.subscribe(self, self.history_changed)
         self.shell.title_news.subscribe(self, self.title_news)
         self.shell.favorites_changed.subscribe(self, lambda _ids: self.show_favorite())
+        self.shell.collections_changed.subscribe(
+            self, lambda _ids: self.history_changed(self.title_id)
+        )
         if not self.runtime.browse_only:
             # Play is one key away here: get libmpv and the stream hosts ready meanwhile.
             self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
@@ -253,6 +261,9 @@ class TitleScreen(AniScreen):
         watched = self.runtime.history.watched_count(title.id)
         if watched and title.player and title.player.episodes:
             facts.append(fact("Watched", f"{watched} / {len(title.player.episodes)}"))
+        collection = self.runtime.collections.collection_of(title.id)
+        if collection is not None:
+            facts.append(fact("Collection", collection_name(collection)))
         offset = self.runtime.history.skip_offset(title.id)
         if offset:
             facts.append(fact("Skip offset", f"{skip_offset_text(offset)} s"))
@@ -333,6 +344,10 @@ class TitleScreen(AniScreen):
         if title_id == self.title_id and self.title_data is not None:
             self.show_title(Fetched(self.title_data, fetched_at=self.now(), from_cache=True))
 
+    def collections_changed(self, title_ids: frozenset[int]) -> None:
+        if self.title_id in title_ids:
+            self.history_changed(self.title_id)
+
     def title_news(self, event: Event) -> None:
         """Live news about this title: encoding progress is shown, anything else reloads it."""
         if getattr(event, "title_id", None) != self.title_id:
@@ -406,7 +421,7 @@ class TitleScreen(AniScreen):
         episode = chosen.serie
         progress = self.runtime.history.positions(self.title_id).get(episode)
         watched = progress is not None and progress.watched
-        self.runtime.player.set_watched(self.title_id, episode, not watched)
+        self.runtime.player.set_watched(self.title_id, episode, not watched, uuid=chosen.uuid)
 
     @property
     def torrents(self) -> tuple[Torrent, ...]:
@@ -424,6 +439,29 @@ class TitleScreen(AniScreen):
     def action_toggle_favorite(self) -> None:
         if self.title_data is not None:
             self.post_message(FavoriteToggled(self.title_data))
+
+    def action_choose_collection(self) -> None:
+        """Put the title in one of the collections (or in none)."""
+        from app.screens.choice import Choice, ChoiceScreen
+
+        title = self.title_data
+        if title is None:
+            return
+        current = self.runtime.collections.collection_of(title.id)
+        choices = [
+            Choice(c, ("● " if c == current else "  ") + collection_name(c)) for c in COLLECTIONS
+        ]
+        choices.append(Choice(NO_COLLECTION, "  " + t("In no collection"), current is None))
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None and choice != current:
+                collection = None if choice == NO_COLLECTION else choice
+                self.post_message(CollectionChosen(title, collection))
+
+        self.app.push_screen(
+            ChoiceScreen(t("Collection"), choices, subject=title.names.ru or title.display_name),
+            chosen,
+        )
 
     def show_favorite(self) -> None:
         favorite = self.runtime.favorites.contains(self.title_id)

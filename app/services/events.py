@@ -25,6 +25,7 @@ __all__ = [
     "Event",
     "EventBus",
     "FavoritesEvent",
+    "LibraryEvent",
     "LiveEvent",
     "PlayerEvent",
     "TorrentEngineEvent",
@@ -64,6 +65,11 @@ class TorrentEngineEvent(Event):
 @dataclass(frozen=True)
 class FavoritesEvent(Event):
     """From the favorites service (the list, the account, the sync)."""
+
+
+@dataclass(frozen=True)
+class LibraryEvent(Event):
+    """From the account library's services (collections, watch progress sync)."""
 
 
 @dataclass(frozen=True)

@@ -697,7 +697,9 @@ class PlayerService:
         session.watched = True
         if not session.recorded:
             return
-        self._history.mark_watched(session.title.id, session.number, at=self._clock())
+        self._history.mark_watched(
+            session.title.id, session.number, at=self._clock(), uuid=session.episode.uuid
+        )
         self._bus.publish(EpisodeWatched(session.title.id, session.number))
 
     def _save(self, session: _Session) -> None:
@@ -711,6 +713,7 @@ class PlayerService:
             session.duration,
             at=session.saved_at,
             title_name=session.title.display_name,
+            uuid=session.episode.uuid,
         )
 
     def _finish_episode(self, session: _Session) -> None:
@@ -1027,14 +1030,18 @@ class PlayerService:
             settings=self._settings,
             clock=self._clock,
             skips=skips,
+            uuid=episode.uuid if episode is not None else None,
         )
 
-    def set_watched(self, title_id: int, episode: int | float, watched: bool) -> None:
-        """Mark an episode watched or unwatched by hand (`EpisodeWatched` follows)."""
+    def set_watched(
+        self, title_id: int, episode: int | float, watched: bool, *, uuid: str | None = None
+    ) -> None:
+        """Mark an episode watched or unwatched by hand (`EpisodeWatched` follows); `uuid` is
+        its v1 UUID when known (watch progress is synced by it)."""
         if watched:
-            self._history.mark_watched(title_id, episode, at=self._clock())
+            self._history.mark_watched(title_id, episode, at=self._clock(), uuid=uuid)
         else:
-            self._history.mark_unwatched(title_id, episode, at=self._clock())
+            self._history.mark_unwatched(title_id, episode, at=self._clock(), uuid=uuid)
         session = self._session
         if session is not None and (session.title.id, session.number) == (title_id, episode):
             # Unwatched while playing: crossing the threshold again marks it again.
@@ -1174,9 +1181,12 @@ class ExternalPlayback:
         settings: PlayerSettings,
         clock: Callable[[], float],
         skips: list[_Skip],
+        uuid: str | None = None,
     ) -> None:
         self.title = title
         self.episode = episode
+        self.uuid = uuid
+        """The episode's v1 UUID, kept beside its number in history."""
         self._bus = bus
         self._history = history
         self._settings = settings
@@ -1227,7 +1237,7 @@ class ExternalPlayback:
 
     def _mark_watched(self) -> None:
         self.watched = True
-        self._history.mark_watched(self.title.id, self.episode, at=self._clock())
+        self._history.mark_watched(self.title.id, self.episode, at=self._clock(), uuid=self.uuid)
         self._bus.publish(EpisodeWatched(self.title.id, self.episode))
 
     def _save(self) -> None:
@@ -1241,4 +1251,5 @@ class ExternalPlayback:
             self.duration,
             at=self._saved_at,
             title_name=self.title.display_name,
+            uuid=self.uuid,
         )

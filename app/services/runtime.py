@@ -29,13 +29,17 @@ from app.store.history import HistoryStore
 from app.store.visits import VisitStore
 
 if TYPE_CHECKING:
+    from app.services.account_sync import AccountToken
+    from app.services.collections import CollectionsService
     from app.services.desktop_notify import DesktopNotifier
     from app.services.downloads import DownloadQueue
     from app.services.favorites import FavoritesService
     from app.services.live import LiveUpdates
+    from app.services.progress_sync import ProgressSyncService
     from app.services.torrent_search import TorrentSearchService
     from app.services.torrent_stream import TorrentStreamServer
     from app.services.torrents import EngineSettings, TorrentEngine
+    from app.sources.account_library import AccountLibraryApi
     from app.sources.nekobt.client import NekoBtClient
     from app.sources.torrentapi.client import TorrentApiClient
 
@@ -214,6 +218,42 @@ class Runtime:
 
         return FavoritesService(
             self.db, self.catalog.client, SecretStore(self.paths.data_dir()), self.bus
+        )
+
+    @cached_property
+    def account_token(self) -> AccountToken:
+        """The account's token, as the favorites service keeps it (read only)."""
+        from app.services.account_sync import AccountToken
+
+        return AccountToken(
+            SecretStore(self.paths.data_dir()),
+            refused=lambda token: self.favorites.session_refused(token),
+        )
+
+    @property
+    def account_library(self) -> AccountLibraryApi | None:
+        """The account's collections and watch progress: only API v1 keeps them (None on v2)."""
+        from app.sources.account_library import AccountLibraryApi
+
+        client = self.catalog.client
+        return client if isinstance(client, AccountLibraryApi) else None
+
+    @cached_property
+    def collections(self) -> CollectionsService:
+        """Collections, local first; synced with the account on API v1."""
+        from app.services.collections import CollectionsService
+
+        return CollectionsService(
+            self.db, self.catalog.client, self.account_library, self.account_token, self.bus
+        )
+
+    @cached_property
+    def progress_sync(self) -> ProgressSyncService:
+        """History's positions and watched marks synced with the account on API v1."""
+        from app.services.progress_sync import ProgressSyncService
+
+        return ProgressSyncService(
+            self.db, self.catalog.client, self.account_library, self.account_token, self.bus
         )
 
     @cached_property

@@ -119,6 +119,29 @@ MIGRATIONS: list[str] = [
     UPDATE downloads SET title_name = title_name || ' · ' || episodes
     WHERE title_name IS NOT NULL AND episodes IS NOT NULL;
     """,
+    # 6: the account's library on AniLiberty API v1. History keeps each episode's v1 UUID
+    # (the key of the account's watch progress; '' when the API has none for it); `timecodes`
+    # is the last state both sides agreed on, the base of the three-way merge
+    # (app/store/progress_sync.py); `collections` holds the title's one collection, local first
+    # (app/store/collections.py: NULL = taken out here, the account not told yet).
+    """
+    ALTER TABLE watch_progress ADD COLUMN episode_uuid TEXT;
+    CREATE INDEX watch_progress_uuid ON watch_progress (episode_uuid);
+    CREATE TABLE timecodes (
+        episode_uuid TEXT PRIMARY KEY,
+        position REAL NOT NULL,
+        watched INTEGER NOT NULL
+    );
+    CREATE TABLE collections (
+        title_id INTEGER PRIMARY KEY,
+        collection TEXT,
+        name_ru TEXT,
+        name_en TEXT,
+        state TEXT NOT NULL CHECK (state IN ('synced', 'pending')),
+        remote INTEGER NOT NULL DEFAULT 0,
+        changed_at REAL NOT NULL
+    );
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 

@@ -1,7 +1,9 @@
 """Playback history: resume positions, watched marks, the last played episode and skip offsets.
 
 Episode numbers are `int | float` as in the API (12.5 is a recap between 12 and 13); they are
-stored as REAL and come back as `int` when whole, so `{1: ...}` lookups keep working.
+stored as REAL and come back as `int` when whole, so `{1: ...}` lookups keep working. Beside the
+number each episode keeps its AniLiberty v1 UUID when it is known (`uuid=`): the key the
+account's watch progress is synced by (`app/store/progress_sync.py`).
 """
 
 from __future__ import annotations
@@ -64,21 +66,25 @@ class HistoryStore:
         *,
         at: float,
         title_name: str | None = None,
+        uuid: str | None = None,
     ) -> None:
         """Remember where `episode` of `title_id` was left, and that it was played last.
 
         A watched mark stays; an unknown `duration` (None) keeps the one known before;
-        `title_name` (None keeps the stored one) lets the History screen show the title offline.
+        `title_name` (None keeps the stored one) lets the History screen show the title offline;
+        `uuid` is the episode's v1 UUID (None keeps the stored one).
         """
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO watch_progress (title_id, episode, position, duration, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO watch_progress"
+                " (title_id, episode, position, duration, updated_at, episode_uuid)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (title_id, episode) DO UPDATE SET"
                 " position = excluded.position,"
                 " duration = COALESCE(excluded.duration, duration),"
-                " updated_at = excluded.updated_at",
-                (title_id, float(episode), max(0.0, position), duration, at),
+                " updated_at = excluded.updated_at,"
+                " episode_uuid = COALESCE(excluded.episode_uuid, episode_uuid)",
+                (title_id, float(episode), max(0.0, position), duration, at, uuid),
             )
             _touch_title(conn, title_id)
             conn.execute(
@@ -87,13 +93,17 @@ class HistoryStore:
                 (float(episode), at, title_name, title_id),
             )
 
-    def mark_watched(self, title_id: int, episode: int | float, *, at: float) -> None:
+    def mark_watched(
+        self, title_id: int, episode: int | float, *, at: float, uuid: str | None = None
+    ) -> None:
         """Mark `episode` watched (by hand, past the threshold, or at its end)."""
-        self._set_watched(title_id, episode, True, at)
+        self._set_watched(title_id, episode, True, at, uuid)
 
-    def mark_unwatched(self, title_id: int, episode: int | float, *, at: float) -> None:
+    def mark_unwatched(
+        self, title_id: int, episode: int | float, *, at: float, uuid: str | None = None
+    ) -> None:
         """Clear the watched mark of `episode`; its resume position is kept."""
-        self._set_watched(title_id, episode, False, at)
+        self._set_watched(title_id, episode, False, at, uuid)
 
     def progress(self, title_id: int, episode: int | float) -> EpisodeProgress | None:
         """What is known about one episode, or None if it was never played or marked."""
@@ -188,13 +198,16 @@ class HistoryStore:
                 (float(seconds), title_id),
             )
 
-    def _set_watched(self, title_id: int, episode: int | float, watched: bool, at: float) -> None:
+    def _set_watched(
+        self, title_id: int, episode: int | float, watched: bool, at: float, uuid: str | None
+    ) -> None:
         self._db.execute(
-            "INSERT INTO watch_progress (title_id, episode, watched, updated_at)"
-            " VALUES (?, ?, ?, ?)"
+            "INSERT INTO watch_progress (title_id, episode, watched, updated_at, episode_uuid)"
+            " VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (title_id, episode) DO UPDATE SET"
-            " watched = excluded.watched, updated_at = excluded.updated_at",
-            (title_id, float(episode), int(watched), at),
+            " watched = excluded.watched, updated_at = excluded.updated_at,"
+            " episode_uuid = COALESCE(excluded.episode_uuid, episode_uuid)",
+            (title_id, float(episode), int(watched), at, uuid),
         )
 
 

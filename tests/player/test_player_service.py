@@ -30,7 +30,9 @@ from app.services.player import (
 )
 from app.sources.anilibria.client import AniLibriaClient
 from app.sources.anilibria.models import Hls, Player, Title
+from app.store.db import Database
 from app.store.history import HistoryStore
+from app.store.progress_sync import EpisodeKey, ProgressSyncStore
 from tests.player.conftest import Recorder, fetch_title
 
 MakePlayer = Callable[..., PlayerService]
@@ -321,7 +323,11 @@ async def test_unplayable_titles_get_clear_messages(
 
 
 async def test_mpv_quitting_on_its_own_stops_and_the_next_play_starts_a_new_one(
-    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, history: HistoryStore
+    make_player: MakePlayer,
+    client: AniLibriaClient,
+    recorder: Recorder,
+    history: HistoryStore,
+    db: Database,
 ) -> None:
     title = await fetch_title(client, 9001)
     player = make_player(autoplay=False)
@@ -333,6 +339,9 @@ async def test_mpv_quitting_on_its_own_stops_and_the_next_play_starts_a_new_one(
     assert stopped.position >= 0.5
     progress = history.progress(9001, 1)
     assert progress is not None and progress.position == stopped.position
+    # Kept beside the number: the key the account's watch progress is synced by.
+    assert title.player is not None and title.player.episodes[0].uuid
+    assert ProgressSyncStore(db).episode_of(title.player.episodes[0].uuid) == EpisodeKey(9001, 1)
     mark = recorder.mark()
     assert await player.play(title, 2, stream_url=client.stream_url)
     assert (await recorder.wait_for(PlaybackStarted, since=mark)).episode == 2
@@ -340,13 +349,15 @@ async def test_mpv_quitting_on_its_own_stops_and_the_next_play_starts_a_new_one(
 
 
 async def test_watched_by_hand(
-    make_player: MakePlayer, recorder: Recorder, history: HistoryStore
+    make_player: MakePlayer, recorder: Recorder, history: HistoryStore, db: Database
 ) -> None:
     player = make_player()
-    player.set_watched(9001, 3, True)
+    player.set_watched(9001, 3, True, uuid="uuid-of-3")
     assert history.watched_count(9001) == 1
     player.set_watched(9001, 3, False)
     assert history.watched_count(9001) == 0
+    # The mark made without a uuid kept the known one.
+    assert ProgressSyncStore(db).episode_of("uuid-of-3") == EpisodeKey(9001, 3)
     event = await recorder.wait_for(EpisodeWatched, lambda e: not e.watched)
     assert event.episode == 3
     assert [(e.episode, e.watched) for e in recorder.of(EpisodeWatched)] == [(3, True), (3, False)]

@@ -18,6 +18,9 @@ How v2's parameters are read:
   `<site>/app/auth/otp/linkDevice`, `site` being the configured AniLibria site
   (`https://aniliberty.top` on the real service).
 
+It also answers `AccountLibraryApi` (`app/sources/account_library.py`): the account's
+collections and view timecodes, which v2 never had.
+
 What v1 cannot do raises `ApiV2OnlyError`: `get_changes`, `advanced_search`, searching by team
 member, `get_team`, `get_seed_stats`, and an RSS feed other than RSS 2.0 or paged by time.
 """
@@ -31,7 +34,17 @@ from typing import Any
 from app.sources.account import LoginCode
 from app.sources.aniliberty.client import RELEASE_LIST_FIELDS, VIDEO_FIELDS, AniLibertyClient
 from app.sources.aniliberty.errors import API, ApiV2OnlyError
-from app.sources.aniliberty.models import Genre, Otp, Paged, merge_feed, schedule_days
+from app.sources.aniliberty.models import (
+    CollectionEntry,
+    CollectionType,
+    Genre,
+    Otp,
+    Paged,
+    ReleaseEpisode,
+    Timecode,
+    merge_feed,
+    schedule_days,
+)
 from app.sources.anilibria.client import Strings, Values, stream_url_for
 from app.sources.anilibria.models import (
     FeedItem,
@@ -76,6 +89,15 @@ DEFAULT_PAGE = 20
 FAVORITES_PAGE = 50
 LINK_DEVICE_PATH = "/app/auth/otp/linkDevice"
 """The site's page where a signed-in user confirms a login code."""
+EPISODE_PLACE_FIELDS = (
+    "id",
+    "ordinal",
+    "release.id",
+    "release.episodes.id",
+    "release.episodes.ordinal",
+)
+"""What places an episode: its number, its release and the release's other episodes (one
+answer places every episode of a release)."""
 
 _TORRENT_PATH_RE = re.compile(r"(?:^|/)anime/torrents/([^/?#]+)/file(?:$|[?#])")
 
@@ -542,6 +564,39 @@ class V2CompatClient:
     async def del_favorite(self, *, session: str, title_id: int) -> None:
         """Remove a release from the user's favorites."""
         await self.v1.remove_favorites([title_id], token=session)
+
+    # -- the account's library (AccountLibraryApi) ------------------------------------------
+
+    async def get_collections(self, *, session: str) -> tuple[CollectionEntry, ...]:
+        """Every release in one of the user's collections, with which."""
+        return await self.v1.collection_ids(token=session)
+
+    async def set_collection(
+        self, *, session: str, title_id: int, collection: CollectionType
+    ) -> None:
+        """Put a release in `collection` (v1 takes it out of any other)."""
+        await self.v1.add_to_collection([title_id], collection, token=session)
+
+    async def del_collection(self, *, session: str, title_id: int) -> None:
+        """Take a release out of its collection."""
+        await self.v1.remove_from_collections([title_id], token=session)
+
+    async def get_timecodes(self, *, session: str) -> tuple[Timecode, ...]:
+        """The user's progress per episode UUID; never cached."""
+        return await self.v1.timecodes(token=session)
+
+    async def set_timecodes(self, *, session: str, timecodes: Sequence[Timecode]) -> None:
+        """Store the progress of these episodes."""
+        await self.v1.save_timecodes(timecodes, token=session)
+
+    async def del_timecodes(self, *, session: str, episode_uuids: Sequence[str]) -> None:
+        """Forget the progress of these episodes."""
+        await self.v1.delete_timecodes(episode_uuids, token=session)
+
+    async def get_episode(self, *, uuid: str) -> ReleaseEpisode:
+        """One episode with its release and the release's episodes (numbers and UUIDs only)."""
+        fetched = await self.v1.episode(uuid, include=EPISODE_PLACE_FIELDS)
+        return fetched.value
 
     # -- files and streams -------------------------------------------------------------------
 
