@@ -46,4 +46,5 @@ def service_urls(server: DevServer) -> dict[str, str]:
         "anilibria_ws": server.anilibria_api.replace("http", "ws", 1) + "/ws/",
         "nekobt_api": server.base_url + nekobt.PREFIX,
         "torrent_api": server.base_url + torrentapi.PREFIX,
+        "tracker": server.base_url + "/announce",
     }

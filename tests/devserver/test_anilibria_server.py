@@ -887,8 +887,10 @@ def test_command_line_prints_its_urls() -> None:
                 "anilibria_ws",
                 "nekobt_api",
                 "torrent_api",
+                "tracker",
             }
             assert urls["anilibria_api"] == urls["base_url"] + "/v2"
+            assert urls["tracker"] == urls["base_url"] + "/announce"
             assert urls["anilibria_ws"] == urls["base_url"].replace("http", "ws", 1) + "/v2/ws/"
             assert urls["anilibria_site"] == urls["base_url"]
             assert httpx.get(urls["anilibria_api"] + "/getYears").json()[0] == 2015
