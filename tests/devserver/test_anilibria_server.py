@@ -22,6 +22,7 @@ import pytest
 from app.bencode import bdecode, bencode
 from app.devserver import fields
 from app.devserver.catalog import PIECE_LENGTH, Account, Catalog
+from app.devserver.demo_media import clip
 from app.devserver.server import DevServer
 
 OLD_GENERATION = {9008, 9009, 9033, 9034}
@@ -333,7 +334,9 @@ def test_download_serves_a_real_torrent_of_the_payload(
         f"{name}/{f[b'path'][0].decode()}" for f in info[b"files"]
     ]
     assert payload[0][0].endswith("Starlight Courier 3 - 01 [1080p].mkv")
-    assert all(64 * 1024 <= len(data) <= 192 * 1024 for _, data in payload)
+    # Each episode is the demo clip of the torrent's quality, padded to whole pieces.
+    assert all(data.startswith(clip("1080")) for _, data in payload)
+    assert all(len(data) % PIECE_LENGTH == 0 for _, data in payload)
     stream = b"".join(data for _, data in payload)
     pieces = [stream[i : i + PIECE_LENGTH] for i in range(0, len(stream), PIECE_LENGTH)]
     assert b"".join(hashlib.sha1(p).digest() for p in pieces) == info[b"pieces"]
