@@ -46,6 +46,10 @@ _TS_PACKET = 188
 _NULL_PACKET = b"\x47\x1f\xff\x10" + b"\xff" * (_TS_PACKET - 4)
 """An MPEG-TS null packet (PID 0x1FFF): stuffing that demuxers drop."""
 _DIGITS = re.compile(r"\d+")
+_QUALITY_PIECES = {"480": 0, "720": 1, "1080": 3}
+"""Pieces every file of a quality gets on top of its clip: the clips differ by a few KiB (the
+720 and 1080 ones round up to the same whole pieces), and a 1080p release should not come out
+smaller than its 720p one."""
 
 
 def assets_dir() -> Path:
@@ -81,12 +85,14 @@ def clip_height(resolution: object) -> str:
 
 
 def video_size(height: str, *seed: object, extra_pieces: tuple[int, int] = (0, 4)) -> int:
-    """A file size for the clip `height`: the clip rounded up to whole pieces plus a number of
-    extra pieces in `extra_pieces` (inclusive) chosen by `seed`, so that episodes differ."""
+    """A file size for the clip `height`: the clip rounded up to whole pieces, a little more
+    for a higher quality, plus a number of extra pieces in `extra_pieces` (inclusive) chosen by
+    `seed`, so that episodes differ."""
     low, high = extra_pieces
     digest = hashlib.sha256(":".join(map(str, ("size", height, *seed))).encode()).digest()
     extra = low + int.from_bytes(digest[:4], "big") % (high - low + 1)
-    return (-(-len(clip(height)) // PIECE_LENGTH) + extra) * PIECE_LENGTH
+    clip_pieces = -(-len(clip(height)) // PIECE_LENGTH)
+    return (clip_pieces + _QUALITY_PIECES[height] + extra) * PIECE_LENGTH
 
 
 def video(height: str, size: int) -> bytes:
