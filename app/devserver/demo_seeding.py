@@ -63,7 +63,7 @@ class DemoSeeding:
         with self._lock:
             if info_hash in self._seeded:
                 return True
-            video = self._find(info_hash)
+            video = self.video_torrent(info_hash)
             if video is None:
                 return False
             # A folder per torrent: two torrents may hold files of the same path (a reissued
@@ -73,7 +73,8 @@ class DemoSeeding:
             log.info("demo seeding %s (%s)", video.name, info_hash)
             return True
 
-    def _find(self, info_hash: str) -> VideoTorrent | None:
+    def video_torrent(self, info_hash: str) -> VideoTorrent | None:
+        """The demo torrent with this info-hash (hex), from whichever demo API knows it."""
         sources: list[object] = [self.server.catalog, *self.server.extra_apis]
         for source in sources:
             if isinstance(source, VideoTorrents):

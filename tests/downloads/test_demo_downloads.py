@@ -134,7 +134,7 @@ def demo_queue(harness: Harness, demo: Demo) -> DownloadQueue:
 def payload_matches(demo: Demo, queue: DownloadQueue, item: DownloadItem) -> bool:
     """The downloaded files are, byte for byte, what the demo seeds for the torrent."""
     assert demo.seeding is not None
-    video = demo.seeding._find(item.info_hash)
+    video = demo.seeding.video_torrent(item.info_hash)
     assert video is not None
     root = queue.save_path(item.id)
     return all(
