@@ -161,7 +161,7 @@ def demo_imdb_id(n: int) -> str:
     return f"tt{9_000_000 + n:07d}"
 
 
-def single_video(
+def _single_video(
     name: str, resolution: str, *seed: object, extra_pieces: tuple[int, int]
 ) -> VideoTorrent:
     """A one-file torrent called `name`: the clip for `resolution`, padded by `extra_pieces`."""
@@ -193,7 +193,7 @@ def _demo_data() -> tuple[dict[str, DemoMovie], dict[str, DemoTorrent]]:
             release, extra = _RELEASES[index]
             name = f"{dotted}.({year}).{release}.mkv"
             torrent = DemoTorrent.of(
-                single_video(name, release, "torrentapi", n, index, extra_pieces=extra),
+                _single_video(name, release, "torrentapi", n, index, extra_pieces=extra),
                 category="Movies",
                 title=title,
                 imdb=imdb,
@@ -214,7 +214,7 @@ def _demo_data() -> tuple[dict[str, DemoMovie], dict[str, DemoTorrent]]:
     )
     others = (
         (
-            single_video(
+            _single_video(
                 "Lanterns over Kiriyama - Original Soundtrack (FLAC)",
                 "720",
                 "torrentapi",
@@ -226,7 +226,7 @@ def _demo_data() -> tuple[dict[str, DemoMovie], dict[str, DemoTorrent]]:
         ),
         (VideoTorrent(batch, episodes), "Anime", "Hoshizora Express"),
         (
-            single_video(
+            _single_video(
                 "Clockwork Lighthouse Artbook (scans)",
                 "480",
                 "torrentapi",
