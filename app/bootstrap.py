@@ -61,8 +61,9 @@ def open_runtime(settings: Settings) -> Runtime:
 
 def demo_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
     """A copy of `settings` whose API URLs are the demo servers' `urls` (as
-    `app.devserver.demo.service_urls` names them); AniLibria through API v1 when
-    `[anilibria] api_version` says so."""
+    `app.devserver.demo.service_urls` names them), with the demo's tracker for torrents that
+    name none (the Torrent API's bare info-hashes: the demo's DHT is off); AniLibria through
+    API v1 when `[anilibria] api_version` says so."""
     v1 = settings.anilibria.api_version == "v1"
     return dataclasses.replace(
         settings,
@@ -74,6 +75,7 @@ def demo_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
         ),
         nekobt=dataclasses.replace(settings.nekobt, api=urls["nekobt_api"]),
         torrent_api=dataclasses.replace(settings.torrent_api, url=urls["torrent_api"]),
+        torrents=dataclasses.replace(settings.torrents, default_trackers=(urls["tracker"],)),
     )
 
 

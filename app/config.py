@@ -257,6 +257,14 @@ class TorrentsConfig:
             range=POSITIVE,
         ),
     )
+    default_trackers: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Tracker URLs given to a torrent, magnet or info-hash that names none (the Torrent"
+            " API's torrents are bare info-hashes: with the DHT off they find no peer"
+            " otherwise)."
+        ),
+    )
 
 
 @dataclass(frozen=True)

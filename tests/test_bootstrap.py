@@ -38,6 +38,7 @@ def test_demo_settings_are_a_new_object_and_the_given_ones_stay(tmp_path: Path) 
         "anilibria_ws": "ws://127.0.0.1:1/v2/ws/",
         "nekobt_api": "http://127.0.0.1:1/nekobt/api/v1",
         "torrent_api": "http://127.0.0.1:1/torrentapi",
+        "tracker": "http://127.0.0.1:1/announce",
     }
     demo = demo_settings(settings, urls)
     assert demo is not settings and demo.anilibria is not settings.anilibria
@@ -48,6 +49,9 @@ def test_demo_settings_are_a_new_object_and_the_given_ones_stay(tmp_path: Path) 
         urls["anilibria_ws"],
     )
     assert (demo.nekobt.api, demo.torrent_api.url) == (urls["nekobt_api"], urls["torrent_api"])
+    # The Torrent API's torrents are bare info-hashes: the demo's tracker is theirs.
+    assert demo.torrents.default_trackers == (urls["tracker"],)
+    assert settings.torrents.default_trackers == ()
     assert demo.data_dir == settings.data_dir and demo.explicit == settings.explicit
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.anilibria.api = "http://elsewhere/v2"  # type: ignore[misc]

@@ -3,8 +3,8 @@
 Serves every API the project implements (AniLibria v2, AniLiberty v1, nekoBT, the Torrent API)
 on one port and prints one JSON line with the URLs to give the app (`base_url`,
 `anilibria_api`, `anilibria_site`, `anilibria_ws`, `aniliberty_api`, `aniliberty_site`,
-`nekobt_api`, `torrent_api`) once the port listens, so a parent process can read it and
-connect.
+`nekobt_api`, `torrent_api`, and `tracker`, the demo torrents' tracker) once the port listens,
+so a parent process can read it and connect.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ placeholders are resolved when a response is built, because the port is only kno
 `player.host` equal to `LOCAL_HOST` becomes the server's `host:port`, and a YouTube `image`
 starting with `LOCAL_HOST` gets the server's origin instead.
 
-Every torrent is real and deterministic: its files and their bytes derive from (title id,
-torrent id, episode), so `torrent_payload()` can feed a local seeder and the `hash` served in the
-JSON is the v1 info-hash of the `.torrent` file the server hands out.
+Every torrent is real and deterministic: each file is the demo clip of the torrent's quality,
+padded to a size that derives from (title id, torrent id, episode) (`app.devserver.demo_media`:
+mpv plays it), so `torrent_payload()` can feed a local seeder and the `hash` served in the JSON
+is the v1 info-hash of the `.torrent` file the server hands out.
 """
 
 from __future__ import annotations
@@ -24,18 +25,18 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from app.bencode import Raw, bencode
+from app.devserver.demo_media import PIECE_LENGTH as PIECE_LENGTH
+from app.devserver.demo_media import VideoFile, VideoTorrent, clip_height, video_size
+
+# Re-exported: the servers and tests find the demo assets through the catalog.
+from app.devserver.demo_media import assets_dir as assets_dir
 
 Title = dict[str, Any]
 
 LOCAL_HOST = "@local"
 """Placeholder for the devserver's own `host:port` in `player.host` and YouTube `image` URLs."""
-
-PIECE_LENGTH = 16 * 1024
-"""Piece length of every generated torrent (small, so tiny payloads still have many pieces)."""
 
 DEMO_NOW = 1795392000
 """2026-11-23 00:00 UTC (a Monday): the demo catalog's "today"."""
@@ -43,19 +44,8 @@ DEMO_NOW = 1795392000
 QUALITY_HEIGHTS = ("1080", "720", "480")
 """HLS qualities, in the order of `hls.fhd`, `hls.hd`, `hls.sd`."""
 
-_DEMO_FILE_SIZES = (64 * 1024, 192 * 1024)
-_BULK_FILE_SIZES = (512, 2048)
 _UNSAFE_PATH_CHARS = re.compile(r"[/\\\x00-\x1f\x7f]")
 _PLANNED = re.compile(r"\(\d+ эп\.\)")
-
-
-def assets_dir() -> Path:
-    """The demo assets: inside an installed wheel (`app/_data/assets`) or the source tree."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[1] / "_data" / "assets", here.parents[2] / "assets"):
-        if (candidate / "demo" / "catalog.json").is_file():
-            return candidate / "demo"
-    raise FileNotFoundError("demo assets not found (assets/demo/catalog.json)")
 
 
 def token(*parts: object, length: int = 16) -> str:
@@ -111,13 +101,21 @@ class Account:
 
 @dataclass(frozen=True)
 class TorrentLayout:
-    """What a generated torrent holds: a folder `name` with `files` as (file name, size)."""
+    """What a generated torrent holds: a folder `name` with `files` as (file name, size), each
+    the demo clip of quality `height` ("1080", "720", "480")."""
 
     torrent_id: int
     title_id: int
     name: str
     files: tuple[tuple[str, int], ...]
     created: int
+    height: str
+
+    def video(self) -> VideoTorrent:
+        """The torrent's files as demo videos (info dict, info-hash, payload)."""
+        return VideoTorrent(
+            self.name, tuple(VideoFile(file, self.height, size) for file, size in self.files)
+        )
 
     @property
     def total_size(self) -> int:
@@ -126,18 +124,12 @@ class TorrentLayout:
 
 
 @dataclass
-class _BuiltTorrent:
-    info: bytes
-    info_hash: str
-
-
-@dataclass
 class Catalog:
     """Everything the AniLibria devserver answers from; mutable, so tests can add titles.
 
     `titles` holds full title dicts in spec shape (see `add_title`); `youtube` the entries of
     getYouTube; `team` the getTeam lists; `seed_stats` the getSeedStats rows; `accounts` the
-    logins the site accepts. `file_size_range` bounds each generated torrent file (bytes).
+    logins the site accepts.
     """
 
     titles: list[Title] = field(default_factory=list)
@@ -145,9 +137,8 @@ class Catalog:
     team: dict[str, list[str]] = field(default_factory=dict)
     seed_stats: list[dict[str, Any]] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
-    file_size_range: tuple[int, int] = _DEMO_FILE_SIZES
     _layouts: dict[int, TorrentLayout] = field(default_factory=dict, init=False, repr=False)
-    _built: dict[int, _BuiltTorrent] = field(default_factory=dict, init=False, repr=False)
+    _built: dict[int, VideoTorrent] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def demo(cls) -> Catalog:
@@ -179,9 +170,9 @@ class Catalog:
     def bulk(cls, n: int, seed: int = 0) -> Catalog:
         """`n` generated titles (deterministic for a seed) for benchmarks such as paging.
 
-        Each has one torrent of tiny files and a playlist pointing at the shared demo clips.
+        Each has one torrent of demo videos and a playlist pointing at the shared demo clips.
         """
-        catalog = cls(file_size_range=_BULK_FILE_SIZES)
+        catalog = cls()
         catalog.accounts = [Account("demo", "demo@anitui.invalid", "demo-password")]
         rng = random.Random(seed)
         for index in range(n):
@@ -358,6 +349,11 @@ class Catalog:
                 return title
         return None
 
+    def video_torrent(self, info_hash: str) -> VideoTorrent | None:
+        """The torrent with this info-hash (hex) as demo videos, to seed; None if unknown."""
+        torrent_id = self.torrent_by_hash(info_hash)
+        return None if torrent_id is None else self._build(torrent_id)
+
     def torrent_by_hash(self, info_hash: str) -> int | None:
         """The id of the torrent whose info-hash (hex) this is, or None."""
         wanted = info_hash.lower()
@@ -384,11 +380,7 @@ class Catalog:
         Paths start with the torrent's name (its folder):
         `"Name [WEBRip 1080p]/Name - 01 [1080p].mkv"`.
         """
-        layout = self.torrent_layout(torrent_id)
-        return [
-            (f"{layout.name}/{file}", _file_bytes(layout, index, size))
-            for index, (file, size) in enumerate(layout.files)
-        ]
+        return self._build(torrent_id).payload()
 
     def torrent_info_hash(self, torrent_id: int) -> str:
         """The v1 info-hash (sha1 of the bencoded info dict) as 40 lowercase hex digits."""
@@ -397,18 +389,11 @@ class Catalog:
     def torrent_file(self, torrent_id: int, announce: Sequence[str]) -> bytes:
         """The bencoded `.torrent` with these tracker URLs (they don't change the info-hash)."""
         layout = self.torrent_layout(torrent_id)
-        built = self._build(torrent_id)
-        meta: dict[str, Any] = {
-            "created by": "anitui devserver",
-            "creation date": layout.created,
-            "comment": f"torrent {torrent_id} of title {layout.title_id}",
-        }
-        if announce:
-            meta["announce"] = announce[0]
-            meta["announce-list"] = [[url] for url in announce]
-        # The info dict goes in as the exact bytes that were hashed.
-        meta["info"] = Raw(built.info)
-        return bencode(meta)
+        return self._build(torrent_id).torrent_file(
+            announce,
+            created=layout.created,
+            comment=f"torrent {torrent_id} of title {layout.title_id}",
+        )
 
     def torrent_metadata(self, torrent_id: int, announce: Sequence[str]) -> dict[str, Any]:
         """The `metadata` object of `include=torrent_meta`."""
@@ -446,15 +431,18 @@ class Catalog:
         base = _safe_name(names.get("en") or title.get("code") or f"title-{title.get('id')}")
         quality = entry.get("quality") or {}
         tag = _resolution_tag(quality)
+        height = clip_height(quality.get("resolution"))
+        # Longer episodes (a film) make bigger files, as they would.
+        padding = _minutes(title) // 12
         series = entry.get("series") or {}
         first = series.get("first") or 1
         last = series.get("last") or first
-        low, high = self.file_size_range
         files: list[tuple[str, int]] = []
         for episode in range(first, last + 1):
             name = f"{base} [{tag}].mkv" if first == last else f"{base} - {episode:02d} [{tag}].mkv"
-            digest = hashlib.sha256(f"size:{title.get('id')}:{torrent_id}:{episode}".encode())
-            size = low + int.from_bytes(digest.digest()[:4], "big") % (high - low + 1)
+            size = video_size(
+                height, title.get("id"), torrent_id, episode, extra_pieces=(padding, padding + 4)
+            )
             files.append((name, size))
         quality_string = quality.get("string") or tag
         layout = TorrentLayout(
@@ -463,34 +451,15 @@ class Catalog:
             name=f"{base} [{_safe_name(str(quality_string))}]",
             files=tuple(files),
             created=int(entry.get("uploaded_timestamp") or 0),
+            height=height,
         )
         self._layouts[torrent_id] = layout
         return layout
 
-    def _build(self, torrent_id: int) -> _BuiltTorrent:
+    def _build(self, torrent_id: int) -> VideoTorrent:
         built = self._built.get(torrent_id)
-        if built is not None:
-            return built
-        layout = self.torrent_layout(torrent_id)
-        pieces = bytearray()
-        pending = b""
-        for index, (_, size) in enumerate(layout.files):
-            pending += _file_bytes(layout, index, size)
-            while len(pending) >= PIECE_LENGTH:
-                pieces += hashlib.sha1(pending[:PIECE_LENGTH], usedforsecurity=False).digest()
-                pending = pending[PIECE_LENGTH:]
-        if pending:
-            pieces += hashlib.sha1(pending, usedforsecurity=False).digest()
-        info = bencode(
-            {
-                "name": layout.name,
-                "piece length": PIECE_LENGTH,
-                "pieces": bytes(pieces),
-                "files": [{"length": size, "path": [file]} for file, size in layout.files],
-            }
-        )
-        built = _BuiltTorrent(info, hashlib.sha1(info, usedforsecurity=False).hexdigest())
-        self._built[torrent_id] = built
+        if built is None:
+            built = self._built[torrent_id] = self.torrent_layout(torrent_id).video()
         return built
 
 
@@ -684,9 +653,12 @@ def _torrent_entries(title: Title) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict) and isinstance(e.get("torrent_id"), int)]
 
 
-def _file_bytes(layout: TorrentLayout, index: int, size: int) -> bytes:
-    seed = f"anitui-demo:{layout.title_id}:{layout.torrent_id}:{index}".encode()
-    return hashlib.shake_256(seed).digest(size)
+def _minutes(title: Title) -> int:
+    """An episode's length in minutes (`type.length`: 24, or "24 мин" in old records)."""
+    kind = title.get("type")
+    length = kind.get("length") if isinstance(kind, dict) else None
+    digits = re.match(r"\d+", str(length)) if length is not None else None
+    return int(digits.group()) if digits else 24
 
 
 def _safe_name(name: str) -> str:

@@ -48,4 +48,5 @@ def service_urls(server: DevServer) -> dict[str, str]:
         "aniliberty_site": server.aniliberty_site,
         "nekobt_api": server.base_url + nekobt.PREFIX,
         "torrent_api": server.base_url + torrentapi.PREFIX,
+        "tracker": server.base_url + "/announce",
     }

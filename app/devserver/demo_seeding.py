@@ -1,9 +1,11 @@
-"""The demo's seeder: each catalog torrent is seeded on loopback the first time a peer asks.
+"""The demo's seeder: each demo torrent is seeded on loopback the first time a peer asks.
 
 `--demo` downloads must work with no network: the devserver's tracker calls `DemoSeeding` when a
-peer announces a torrent nobody seeds yet; it writes that torrent's deterministic payload and
-seeds it from one local libtorrent session, throttled so a download takes long enough to be
-paused and resumed (also across a restart).
+peer announces a torrent nobody seeds yet. It looks for the torrent in the catalog and in every
+demo API on the server (AniLibria, nekoBT, the Torrent API: whatever has `video_torrent`),
+writes its payload (real demo videos, `app.devserver.demo_media`) and seeds it from one local
+libtorrent session, throttled so a download takes long enough to be paused, played while it
+downloads and resumed (also across a restart).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import logging
 import shutil
 import threading
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
+from app.devserver.demo_media import VideoTorrent
 from app.devserver.seeder import Seeder
 from app.devserver.server import DevServer
 
-__all__ = ["DEMO_UPLOAD_RATE", "DemoSeeding"]
+__all__ = ["DEMO_UPLOAD_RATE", "DemoSeeding", "VideoTorrents"]
 
 log = logging.getLogger("anitui.devserver")
 
@@ -25,8 +29,17 @@ DEMO_UPLOAD_RATE = 96 * 1024
 """Bytes per second the demo seeder uploads: a demo torrent takes some seconds, not a blink."""
 
 
+@runtime_checkable
+class VideoTorrents(Protocol):
+    """Something that knows demo torrents by info-hash (the catalog, a demo API)."""
+
+    def video_torrent(self, info_hash: str) -> VideoTorrent | None:
+        """The torrent with this info-hash (hex) as demo videos; None if unknown."""
+        ...
+
+
 class DemoSeeding:
-    """Seeds `server`'s catalog torrents on demand from files under `root` (removed at close)."""
+    """Seeds `server`'s demo torrents on demand from files under `root` (removed at close)."""
 
     def __init__(self, server: DevServer, root: Path, *, upload_rate_limit: int = DEMO_UPLOAD_RATE):
         self.server = server
@@ -41,22 +54,34 @@ class DemoSeeding:
         self.server.seed_on_demand = self.seed
 
     async def seed(self, info_hash: str) -> tuple[str, int] | None:
-        """Seed the catalog torrent `info_hash` (hex); its seeder's address, or None if unknown."""
-        torrent_id = self.server.catalog.torrent_by_hash(info_hash)
-        if torrent_id is None:
-            return None
-        await asyncio.to_thread(self._seed, info_hash, torrent_id)
-        return ("127.0.0.1", self.seeder.port)
+        """Seed the demo torrent `info_hash` (hex); its seeder's address, or None when no demo
+        API knows it."""
+        found = await asyncio.to_thread(self._seed, info_hash.lower())
+        return ("127.0.0.1", self.seeder.port) if found else None
 
-    def _seed(self, info_hash: str, torrent_id: int) -> None:
+    def _seed(self, info_hash: str) -> bool:
         with self._lock:
             if info_hash in self._seeded:
-                return
-            catalog = self.server.catalog
-            torrent = catalog.torrent_file(torrent_id, [])
-            self.seeder.seed(torrent, catalog.torrent_payload(torrent_id))
+                return True
+            video = self.video_torrent(info_hash)
+            if video is None:
+                return False
+            # A folder per torrent: two torrents may hold files of the same path (a reissued
+            # AniLibria torrent keeps its name) with other sizes.
+            self.seeder.seed(video.torrent_file(), video.payload(), folder=info_hash)
             self._seeded.add(info_hash)
-            log.info("demo seeding torrent %d (%s)", torrent_id, info_hash)
+            log.info("demo seeding %s (%s)", video.name, info_hash)
+            return True
+
+    def video_torrent(self, info_hash: str) -> VideoTorrent | None:
+        """The demo torrent with this info-hash (hex), from whichever demo API knows it."""
+        sources: list[object] = [self.server.catalog, *self.server.extra_apis]
+        for source in sources:
+            if isinstance(source, VideoTorrents):
+                video = source.video_torrent(info_hash)
+                if video is not None:
+                    return video
+        return None
 
     def close(self) -> None:
         """Stop seeding and delete the seeded files."""

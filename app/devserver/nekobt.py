@@ -47,6 +47,7 @@ from aiohttp import web
 
 from app.devserver import nekobt_data
 from app.devserver.catalog import DEMO_NOW
+from app.devserver.demo_media import VideoTorrent
 from app.devserver.nekobt_data import DemoData, DemoTorrent
 
 log = logging.getLogger("anitui.devserver.nekobt")
@@ -272,6 +273,12 @@ class NekoBtApi:
     def hostile_torrent_id(self) -> str:
         """The id of the torrent whose title is markup plus an ANSI escape."""
         return self.data.hostile_torrent_id
+
+    def video_torrent(self, info_hash: str) -> VideoTorrent | None:
+        """The torrent with this info-hash (hex) as demo videos, to seed; None if unknown."""
+        wanted = info_hash.lower()
+        torrent = next((t for t in self.data.torrents if t.infohash == wanted), None)
+        return None if torrent is None else torrent.video()
 
     def rate_limit(
         self, kind: Literal["json", "html"] = "json", retry_after: float = 0.2, times: int = 1

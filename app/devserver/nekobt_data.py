@@ -15,9 +15,11 @@ Rules a test or another local server may rely on:
   `HOSTILE_TORRENT_ID` ("3000000008") has a title full of markup and an escape sequence, served
   verbatim (its `.torrent` name has the escape replaced, as every generated file name).
 - Users are `1000000001`...; groups `2000000001`...; Frostbyte Lite is a child of Frostbyte.
-- Every torrent is real: its files' bytes derive from its id (`torrent_payload`), and the
-  `infohash` in the JSON is the v1 info-hash of the `.torrent` the server hands out. The files
-  are small (tens of KiB) so a local seeder can serve them; `filesize` is their true total.
+- Every torrent is real: each file is the demo clip of the torrent's resolution, padded to a
+  size that derives from the torrent's id and episode (`app.devserver.demo_media`: mpv plays
+  it; `torrent_payload`), and the `infohash` in the JSON is the v1 info-hash of the `.torrent`
+  the server hands out. The files are small (about 100 KiB) so a local seeder can serve them;
+  `filesize` is their true total.
 - Category ids are invented (the spec gives no table): `VIDEO_CODECS`, `VIDEO_TYPES`.
 """
 
@@ -30,11 +32,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.bencode import Raw, bencode
 from app.devserver.catalog import DEMO_NOW
-
-PIECE_LENGTH = 16 * 1024
-"""Piece length of every generated nekoBT torrent."""
+from app.devserver.demo_media import VideoFile, VideoTorrent, clip_height, video_size
 
 IMDB_BASE = 9_000_000
 """The n-th media (1-based, n <= `IMDB_COUNT`) has IMDb id `tt{IMDB_BASE + n}`."""
@@ -192,6 +191,8 @@ class DemoTorrent:
     fields: dict[str, Any]
     name: str
     files: tuple[tuple[str, int], ...]
+    height: str
+    """The demo clip every file holds ("1080", "720", "480")."""
     primary_group: int | None
     secondary_groups: tuple[int, ...]
     uploader: int
@@ -206,6 +207,12 @@ class DemoTorrent:
     def uploaded_ms(self) -> int:
         """The upload time in Unix milliseconds."""
         return int(self.fields["uploaded_at"])
+
+    def video(self) -> VideoTorrent:
+        """The torrent's files as demo videos (info dict, info-hash, payload)."""
+        return VideoTorrent(
+            self.name, tuple(VideoFile(path, self.height, size) for path, size in self.files)
+        )
 
 
 @dataclass
@@ -237,23 +244,17 @@ class DemoData:
 
 def torrent_payload(torrent: DemoTorrent) -> list[tuple[str, bytes]]:
     """The files of a torrent as (path relative to the save dir, bytes), in torrent order."""
-    return [
-        (f"{torrent.name}/{path}", _file_bytes(torrent.id, index, size))
-        for index, (path, size) in enumerate(torrent.files)
-    ]
+    return torrent.video().payload()
 
 
 def torrent_file(torrent: DemoTorrent, announce: str, comment: str) -> bytes:
     """The bencoded `.torrent` with this announce URL (which does not change the info-hash)."""
-    meta: dict[str, Any] = {
-        "announce": announce,
-        "announce-list": [[announce]],
-        "comment": comment,
-        "created by": "anitui devserver (nekoBT)",
-        "creation date": torrent.uploaded_ms // 1000,
-        "info": Raw(torrent.info),
-    }
-    return bencode(meta)
+    return torrent.video().torrent_file(
+        [announce],
+        created_by="anitui devserver (nekoBT)",
+        created=torrent.uploaded_ms // 1000,
+        comment=comment,
+    )
 
 
 def build() -> DemoData:
@@ -374,10 +375,13 @@ def _torrent(index: int, rng: random.Random, data: DemoData) -> DemoTorrent:
     if hardsub:
         title += " [Hardsub]"
     name = _safe_name(title)
+    height = clip_height(resolution)
     files: list[tuple[str, int]] = []
     for number in episode_numbers:
         file_name = name if len(episode_numbers) == 1 else f"{seed.title} - {number:02d}"
-        size = 8 * 1024 + _digest_int("size", tid, number) % (120 * 1024)
+        # A film makes a bigger file than an episode, as it would.
+        extra = (8, 12) if seed.movie else (2, 6)
+        size = video_size(height, "nekobt", tid, number, extra_pieces=extra)
         files.append((f"{_safe_name(file_name)}.mkv", size))
     uploaded = (DEMO_NOW - 3_600 * (3 * index + rng.randrange(3))) * 1000 + rng.randrange(1000)
     seeders = rng.choice((0, 1, 3, 12, 52, 140, 900))
@@ -431,6 +435,7 @@ def _torrent(index: int, rng: random.Random, data: DemoData) -> DemoTorrent:
         fields=fields,
         name=name,
         files=tuple(files),
+        height=height,
         primary_group=group_index,
         secondary_groups=secondary,
         uploader=uploader,
@@ -503,34 +508,9 @@ def _comment(
 
 
 def _build_info(torrent: DemoTorrent) -> None:
-    pieces = bytearray()
-    pending = b""
-    for index, (_, size) in enumerate(torrent.files):
-        pending += _file_bytes(torrent.id, index, size)
-        while len(pending) >= PIECE_LENGTH:
-            pieces += hashlib.sha1(pending[:PIECE_LENGTH], usedforsecurity=False).digest()
-            pending = pending[PIECE_LENGTH:]
-    if pending:
-        pieces += hashlib.sha1(pending, usedforsecurity=False).digest()
-    info = bencode(
-        {
-            "name": torrent.name,
-            "piece length": PIECE_LENGTH,
-            "pieces": bytes(pieces),
-            "files": [{"length": size, "path": [path]} for path, size in torrent.files],
-        }
-    )
-    torrent.info = info
-    torrent.infohash = hashlib.sha1(info, usedforsecurity=False).hexdigest()
-
-
-def _file_bytes(tid: str, index: int, size: int) -> bytes:
-    return hashlib.shake_256(f"anitui-nekobt:{tid}:{index}".encode()).digest(size)
-
-
-def _digest_int(*parts: object) -> int:
-    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:4], "big")
+    video = torrent.video()
+    torrent.info = video.info
+    torrent.infohash = video.info_hash
 
 
 def _safe_name(name: str) -> str:

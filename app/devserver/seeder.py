@@ -85,6 +85,10 @@ class Seeder:
             self.root.mkdir(parents=True, exist_ok=True)
             settings = loopback_settings()
             settings["upload_rate_limit"] = self._upload_rate_limit
+            # Dial a peer that left a moment ago (its download paused and resumed, or chose
+            # more files once it had finished) again at once: libtorrent waits 60 s by default,
+            # and so does the peer, so the download sat at 0 peers for that minute.
+            settings["min_reconnect_time"] = 1
             session = lt.session(cast("lt.settings_pack", settings))
             _rate_limit_every_peer(session)
             deadline = time.monotonic() + _LISTEN_TIMEOUT
@@ -102,15 +106,19 @@ class Seeder:
             raise RuntimeError("the seeder is not started")
         return self._port
 
-    def seed(self, torrent: bytes, files: Iterable[tuple[str, bytes]] | None = None) -> str:
-        """Seed `torrent` from `root`; returns its v1 info-hash (40 lowercase hex).
+    def seed(
+        self, torrent: bytes, files: Iterable[tuple[str, bytes]] | None = None, *, folder: str = ""
+    ) -> str:
+        """Seed `torrent` from `root` (or its sub-folder `folder`, which keeps torrents whose
+        paths coincide apart); returns its v1 info-hash (40 lowercase hex).
 
-        `files` are (path relative to `root`, bytes), written first; paths start with the
+        `files` are (path relative to that folder, bytes), written first; paths start with the
         torrent's name for a multi-file torrent. Seeding the same torrent again is a no-op.
         """
         self.start()
+        save_path = self.root.joinpath(*_safe_relative(folder).parts) if folder else self.root
         for path, data in files or ():
-            target = self.root.joinpath(*_safe_relative(path).parts)
+            target = save_path.joinpath(*_safe_relative(path).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         info = lt.torrent_info(torrent)
@@ -120,7 +128,7 @@ class Seeder:
                 return info_hash
             params = lt.add_torrent_params()
             params.ti = info
-            params.save_path = str(self.root)
+            params.save_path = str(save_path)
             params.flags = (params.flags | lt.torrent_flags.seed_mode) & ~(
                 lt.torrent_flags.auto_managed | lt.torrent_flags.paused
             )

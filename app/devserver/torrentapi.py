@@ -23,8 +23,11 @@ this server chooses, and a client must not rely on more than this:
 
 Demo data (deterministic, invented names): the movies `tt9000001`…`tt9000020` (the ids the nekoBT
 demo media carry), movie n with 4, 3, 2, 1, 4, … torrents (`4 - (n - 1) % 4`), plus three
-torrents of no movie (music, anime, books). Info-hashes are real: the SHA-1 of a single-file
-info dict built from the torrent's name and size. The fourth release of a movie (480p) is dead.
+torrents of no movie (music, anime, books). Every torrent is real (`video_torrent`): its files
+are the demo clip of its resolution padded to a small size (`app.devserver.demo_media`: mpv
+plays them, a local seeder serves them), a movie one file, the anime a folder of twelve
+episodes; `size` is their true total, larger for a better release. The fourth release of a movie
+(480p) is dead.
 Peers exist for `HISTORY_DAYS` days up to `LAST_DAY` in the ten `COUNTRIES`.
 """
 
@@ -42,7 +45,7 @@ from typing import Any
 
 from aiohttp import web
 
-from app.bencode import bencode
+from app.devserver.demo_media import VideoFile, VideoTorrent, clip_height, video_size
 
 PREFIX = "/torrentapi"
 """Where the API is mounted on the DevServer."""
@@ -65,7 +68,6 @@ COUNTRIES = ("BR", "US", "IN", "RU", "JP", "DE", "FR", "GB", "PL", "UA")
 """Where the demo peers are, most (on average) first."""
 
 _COUNTRY_WEIGHTS = (0.24, 0.18, 0.14, 0.11, 0.09, 0.07, 0.06, 0.05, 0.035, 0.025)
-_PIECE_LENGTH = 16 * 1024 * 1024
 _IMDB_RE = re.compile(r"tt[0-9]+")
 _INFOHASH_RE = re.compile(r"[0-9A-Fa-f]{40}")
 _DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -103,12 +105,13 @@ _MOVIE_TITLES = (
     "Beyond the Cloud Sea",
 )
 
-# (release, size in bytes): the variants a movie has, in order; the fourth one is dead.
+# (release, extra pieces of padding): the variants a movie has, in order; the fourth one is
+# dead. The padding keeps the sizes in a plausible order: 2160p > 1080p > 720p > 480p.
 _RELEASES = (
-    ("1080p.BluRay.x264-ANIDEMO", 8_543_211_520),
-    ("720p.WEB-DL.AAC-ANIDEMO", 2_970_014_871),
-    ("2160p.UHD.BluRay.HEVC-ANIDEMO", 21_474_836_480),
-    ("480p.DVDRip.XviD-ANIDEMO", 1_203_493_376),
+    ("1080p.BluRay.x264-ANIDEMO", (8, 12)),
+    ("720p.WEB-DL.AAC-ANIDEMO", (4, 7)),
+    ("2160p.UHD.BluRay.HEVC-ANIDEMO", (16, 24)),
+    ("480p.DVDRip.XviD-ANIDEMO", (0, 3)),
 )
 
 
@@ -123,7 +126,8 @@ class KeyAccess:
 
 @dataclass(frozen=True)
 class DemoTorrent:
-    """One torrent the API knows; `title`/`imdb` None when it is no movie's."""
+    """One torrent the API knows; `title`/`imdb` None when it is no movie's. `video` is what
+    it holds (`infohash` and `size` are its info-hash and total size)."""
 
     infohash: str
     name: str
@@ -133,6 +137,14 @@ class DemoTorrent:
     imdb: str | None
     date_added: datetime
     alive: bool
+    video: VideoTorrent
+
+    @classmethod
+    def of(cls, video: VideoTorrent, **facts: Any) -> DemoTorrent:
+        """The torrent holding `video`, with the other fields from `facts`."""
+        return cls(
+            infohash=video.info_hash, name=video.name, size=video.total_size, video=video, **facts
+        )
 
 
 @dataclass(frozen=True)
@@ -149,18 +161,13 @@ def demo_imdb_id(n: int) -> str:
     return f"tt{9_000_000 + n:07d}"
 
 
-def info_hash(name: str, size: int) -> str:
-    """The v1 info-hash of a single-file torrent of `name` and `size` bytes.
-
-    The pieces are hashes of the name and index, not of real bytes: nobody downloads these
-    torrents, but the info dict is a valid one, so the hash is a real info-hash.
-    """
-    count = max(1, math.ceil(size / _PIECE_LENGTH))
-    pieces = b"".join(
-        hashlib.sha1(f"{name}:{i}".encode(), usedforsecurity=False).digest() for i in range(count)
-    )
-    info = bencode({"name": name, "length": size, "piece length": _PIECE_LENGTH, "pieces": pieces})
-    return hashlib.sha1(info, usedforsecurity=False).hexdigest()
+def _single_video(
+    name: str, resolution: str, *seed: object, extra_pieces: tuple[int, int]
+) -> VideoTorrent:
+    """A one-file torrent called `name`: the clip for `resolution`, padded by `extra_pieces`."""
+    height = clip_height(resolution)
+    size = video_size(height, *seed, extra_pieces=extra_pieces)
+    return VideoTorrent(name, (VideoFile(name, height, size),), single=True)
 
 
 def _spread(*parts: object) -> float:
@@ -183,13 +190,10 @@ def _demo_data() -> tuple[dict[str, DemoMovie], dict[str, DemoTorrent]]:
         dotted = re.sub(r"[^A-Za-z0-9]+", ".", title).strip(".")
         hashes = []
         for index in range(4 - (n - 1) % 4):
-            release, base_size = _RELEASES[index]
-            size = base_size + int(_spread("size", n, index) * 400_000_000)
+            release, extra = _RELEASES[index]
             name = f"{dotted}.({year}).{release}.mkv"
-            torrent = DemoTorrent(
-                infohash=info_hash(name, size),
-                name=name,
-                size=size,
+            torrent = DemoTorrent.of(
+                _single_video(name, release, "torrentapi", n, index, extra_pieces=extra),
                 category="Movies",
                 title=title,
                 imdb=imdb,
@@ -199,26 +203,43 @@ def _demo_data() -> tuple[dict[str, DemoMovie], dict[str, DemoTorrent]]:
             torrents[torrent.infohash] = torrent
             hashes.append(torrent.infohash)
         movies[imdb] = DemoMovie(imdb, title, tuple(hashes))
+    batch = "[AniDemo] Hoshizora Express - 01-12 [1080p]"
+    episodes = tuple(
+        VideoFile(
+            f"[AniDemo] Hoshizora Express - {number:02d} [1080p].mkv",
+            "1080",
+            video_size("1080", "torrentapi", batch, number),
+        )
+        for number in range(1, 13)
+    )
     others = (
         (
-            "Lanterns over Kiriyama - Original Soundtrack (FLAC)",
-            612_368_384,
+            _single_video(
+                "Lanterns over Kiriyama - Original Soundtrack (FLAC)",
+                "720",
+                "torrentapi",
+                "music",
+                extra_pieces=(2, 4),
+            ),
             "Music",
             "Lanterns over Kiriyama OST",
         ),
+        (VideoTorrent(batch, episodes), "Anime", "Hoshizora Express"),
         (
-            "[AniDemo] Hoshizora Express - 01-12 [1080p]",
-            16_106_127_360,
-            "Anime",
-            "Hoshizora Express",
+            _single_video(
+                "Clockwork Lighthouse Artbook (scans)",
+                "480",
+                "torrentapi",
+                "books",
+                extra_pieces=(0, 2),
+            ),
+            "Books",
+            None,
         ),
-        ("Clockwork Lighthouse Artbook (scans)", 254_803_968, "Books", None),
     )
-    for index, (name, size, category, known_title) in enumerate(others):
-        torrent = DemoTorrent(
-            infohash=info_hash(name, size),
-            name=name,
-            size=size,
+    for index, (video, category, known_title) in enumerate(others):
+        torrent = DemoTorrent.of(
+            video,
             category=category,
             title=known_title,
             imdb=None,
@@ -267,6 +288,11 @@ class TorrentApi:
         self._lock = threading.Lock()
         self._limited = 0
         self._retry_after = 0.0
+
+    def video_torrent(self, info_hash: str) -> VideoTorrent | None:
+        """The torrent with this info-hash (hex) as demo videos, to seed; None if unknown."""
+        torrent = self.torrents.get(info_hash.lower())
+        return None if torrent is None else torrent.video
 
     def url(self, base_url: str) -> str:
         """The client's URL on a server at `base_url`."""

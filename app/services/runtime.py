@@ -465,6 +465,7 @@ class Runtime:
             utp=config.utp and not loopback,
             encryption=config.encryption,
             resume_interval=config.resume_interval,
+            default_trackers=config.default_trackers,
             several_peers_per_address=local_only,
         )
 

@@ -146,6 +146,9 @@ class EngineSettings:
     """Longest wait in `close()` for the last resume data."""
     rate_limit_local_peers: bool = False
     """Apply the rate limits to peers on local networks / loopback too (tests, bench)."""
+    default_trackers: tuple[str, ...] = ()
+    """Trackers given to a torrent or magnet that names none (a magnet made from a bare
+    info-hash finds no peer without them unless the DHT does)."""
     several_peers_per_address: bool = False
     """Let peers share an IP address (they do on loopback: every local peer is 127.0.0.1). Off,
     libtorrent keeps one entry per address, and a seeder that came back on a new port is
@@ -527,6 +530,7 @@ class TorrentEngine:
         """
         session = self._running()
         key = spec.info_hash.lower()
+        trackers = spec.trackers or self.settings.default_trackers
         if spec.torrent is not None:
             try:
                 info = lt.torrent_info(spec.torrent)
@@ -543,7 +547,7 @@ class TorrentEngine:
                 info_hash=key,
                 save_path=Path(save_path),
                 name=spec.name,
-                trackers=spec.trackers,
+                trackers=trackers,
                 files=spec.files or files,
                 pads=pads,
                 num_files=count,
@@ -564,7 +568,7 @@ class TorrentEngine:
                 info_hash=key,
                 save_path=Path(save_path),
                 name=spec.name,
-                trackers=spec.trackers,
+                trackers=trackers,
                 files=(),
                 pads=frozenset(),
                 num_files=0,
@@ -573,6 +577,8 @@ class TorrentEngine:
             )
         else:
             raise TorrentInputError("Nothing to add: neither a torrent nor a magnet.")
+        if not spec.trackers:
+            params.trackers = list(trackers)
         params.save_path = str(save_path)
         params.flags = self._flags(params.flags, paused=paused, magnet=record.magnet)
         record.user_paused = paused

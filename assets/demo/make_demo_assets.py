@@ -578,7 +578,12 @@ def _ffmpeg() -> str:
 
 
 def make_media() -> None:
-    """A 4-second moving test pattern with a sine tone, as HLS in three labelled qualities."""
+    """A 4-second moving test pattern with a sine tone, as HLS in three labelled qualities.
+
+    The segments of a quality, joined, are also every demo torrent's files (padded at run time,
+    `app/devserver/demo_media.py`): after changing them, run this script again so the
+    catalog's torrent hashes and sizes follow.
+    """
     ffmpeg = _ffmpeg()
     qualities = {
         "1080": ("320x180", 96, 440),

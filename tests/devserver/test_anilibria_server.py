@@ -22,6 +22,7 @@ import pytest
 from app.bencode import bdecode, bencode
 from app.devserver import fields
 from app.devserver.catalog import PIECE_LENGTH, Account, Catalog
+from app.devserver.demo_media import clip
 from app.devserver.server import DevServer
 
 OLD_GENERATION = {9008, 9009, 9033, 9034}
@@ -333,7 +334,9 @@ def test_download_serves_a_real_torrent_of_the_payload(
         f"{name}/{f[b'path'][0].decode()}" for f in info[b"files"]
     ]
     assert payload[0][0].endswith("Starlight Courier 3 - 01 [1080p].mkv")
-    assert all(64 * 1024 <= len(data) <= 192 * 1024 for _, data in payload)
+    # Each episode is the demo clip of the torrent's quality, padded to whole pieces.
+    assert all(data.startswith(clip("1080")) for _, data in payload)
+    assert all(len(data) % PIECE_LENGTH == 0 for _, data in payload)
     stream = b"".join(data for _, data in payload)
     pieces = [stream[i : i + PIECE_LENGTH] for i in range(0, len(stream), PIECE_LENGTH)]
     assert b"".join(hashlib.sha1(p).digest() for p in pieces) == info[b"pieces"]
@@ -909,8 +912,10 @@ def test_command_line_prints_its_urls() -> None:
                 "aniliberty_site",
                 "nekobt_api",
                 "torrent_api",
+                "tracker",
             }
             assert urls["anilibria_api"] == urls["base_url"] + "/v2"
+            assert urls["tracker"] == urls["base_url"] + "/announce"
             assert urls["anilibria_ws"] == urls["base_url"].replace("http", "ws", 1) + "/v2/ws/"
             assert urls["anilibria_site"] == urls["base_url"]
             assert httpx.get(urls["anilibria_api"] + "/getYears").json()[0] == 2015

@@ -161,6 +161,28 @@ def test_payload_matches_the_piece_hashes(api: NekoBtApi) -> None:
     assert pieces[:20] == hashlib.sha1(data[:length]).digest()
 
 
+def test_every_listed_infohash_is_that_of_the_served_torrent_and_magnet(
+    api_url: str, api: NekoBtApi
+) -> None:
+    """What the demo seeder seeds for a listed info-hash is the .torrent the API serves: the
+    same info dict, the same files and sizes, and the magnet names that hash."""
+    rows = search(api_url, limit=100)["results"]
+    assert len(rows) == len(api.data.torrents)
+    with httpx.Client(base_url=api_url) as http:
+        files = {row["id"]: http.get(f"/torrents/{row['id']}/download").content for row in rows}
+    for row in rows:
+        served = bdecode(files[row["id"]])
+        infohash = hashlib.sha1(bencode(served[b"info"])).hexdigest()
+        assert row["infohash"] == infohash
+        assert row["magnet"].startswith(f"magnet:?xt=urn:btih:{infohash}&")
+        video = api.video_torrent(infohash.upper())
+        assert video is not None and video.info == bencode(served[b"info"])
+        sizes = [f[b"length"] for f in served[b"info"][b"files"]]
+        assert int(row["filesize"]) == sum(sizes) == video.total_size
+        assert [len(data) for _, data in video.payload()] == sizes
+    assert api.video_torrent("ab" * 20) is None
+
+
 def test_rate_limit_json_and_html(api_url: str, api: NekoBtApi) -> None:
     api.rate_limit("json", retry_after=0.2)
     limited = get(api_url, "/langs")

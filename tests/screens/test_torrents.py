@@ -57,10 +57,8 @@ def teach_torrent_api(server: Any, index: int) -> Any:
     """Make the Torrent API know nekoBT's torrent `index`, so its detail has peers too."""
     neko, tapi = apis(server)
     target = neko.data.torrents[index]
-    tapi.torrents[target.infohash] = torrentapi.DemoTorrent(
-        infohash=target.infohash,
-        name=target.name,
-        size=target.fields["filesize"] and int(target.fields["filesize"]),
+    tapi.torrents[target.infohash] = torrentapi.DemoTorrent.of(
+        target.video(),
         category="Anime",
         title=None,
         imdb=None,

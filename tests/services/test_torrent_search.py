@@ -137,10 +137,8 @@ async def test_infohash_jumps_and_merges_sources(fresh_devserver: Any) -> None:
     neko_api, tapi = apis(fresh_devserver)
     target = neko_api.data.torrents[2]
     # The Torrent API learns the nekoBT torrent, so both sources know the same info-hash.
-    tapi.torrents[target.infohash] = torrentapi.DemoTorrent(
-        infohash=target.infohash,
-        name=target.name,
-        size=1234,
+    tapi.torrents[target.infohash] = torrentapi.DemoTorrent.of(
+        target.video(),
         category="Anime",
         title=None,
         imdb=None,

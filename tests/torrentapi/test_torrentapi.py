@@ -6,7 +6,6 @@ sent and how often.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +16,6 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from app.bencode import bencode
 from app.devserver.server import DevServer
 from app.devserver.torrentapi import (
     COUNTRIES,
@@ -29,7 +27,6 @@ from app.devserver.torrentapi import (
     KeyAccess,
     TorrentApi,
     demo_imdb_id,
-    info_hash,
 )
 from app.sources.cache import HttpCache
 from app.sources.errors import (
@@ -533,14 +530,29 @@ def test_demo_data_rules(torrent_api: TorrentApi) -> None:
     }
 
 
-def test_info_hash_is_the_sha1_of_a_valid_info_dict() -> None:
-    name, size = "x.mkv", 40 * 1024 * 1024
-    pieces = b"".join(
-        hashlib.sha1(f"{name}:{i}".encode(), usedforsecurity=False).digest() for i in range(3)
-    )
-    info = {"name": name, "length": size, "piece length": 16 * 1024 * 1024, "pieces": pieces}
-
-    assert info_hash(name, size) == hashlib.sha1(bencode(info), usedforsecurity=False).hexdigest()
+async def test_every_listed_torrent_is_the_torrent_the_demo_seeds(
+    client: TorrentApiClient, torrent_api: TorrentApi
+) -> None:
+    """Info-hash, name and size the API lists are those of the .torrent the demo seeder serves
+    (and of its payload), for a movie's torrents and for the others alike."""
+    lt = pytest.importorskip("libtorrent")
+    listed = {
+        t.infohash: (t.name, t.size)
+        for n in range(1, 21)
+        for t in (await client.movie(demo_imdb_id(n))).value.torrents
+    }
+    for infohash, torrent in torrent_api.torrents.items():
+        info = (await client.torrent(infohash)).value
+        video = torrent_api.video_torrent(infohash.upper())
+        assert video is not None
+        served = lt.torrent_info(lt.bdecode(video.torrent_file()))
+        assert str(served.info_hashes().v1) == infohash == info.infohash
+        assert (served.name(), served.total_size()) == (info.torrent_name, info.size)
+        if torrent.imdb is not None:
+            assert listed[infohash] == (info.torrent_name, info.size)
+        assert sum(len(data) for _, data in video.payload()) == info.size
+    assert len(listed) == len(torrent_api.torrents) - 3
+    assert torrent_api.video_torrent("ab" * 20) is None
 
 
 async def test_error_bodies_and_429_are_the_specs_shape(

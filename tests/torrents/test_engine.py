@@ -224,6 +224,28 @@ async def test_magnet_gets_its_metadata_then_downloads(
     assert not (folder / "ep01.mkv").exists() or (folder / "ep01.mkv").read_bytes() != files[0][1]
 
 
+async def test_default_trackers_go_to_torrents_that_name_none(
+    tmp_path: Path, seeder: Seeder, engines: Engines
+) -> None:
+    """A bare info-hash (the Torrent API's) gets the default trackers; a torrent with its own
+    keeps just those."""
+    default = "http://127.0.0.1:9/announce"
+    own, _ = _batch(tmp_path, seeder, (20_000,), name="Own", trackers=("http://127.0.0.1:8/a",))
+    bare, _ = _batch(tmp_path, seeder, (20_000,), name="Bare")
+    bare_file, _ = _batch(tmp_path, seeder, (20_000,), name="Bare file")
+    engine = engines(default_trackers=(default,))
+    engine.add(parse_magnet(f"magnet:?xt=urn:btih:{bare.info_hash}"), tmp_path / "dl")
+    engine.add(bare_file, tmp_path / "dl")
+    engine.add(own, tmp_path / "dl")
+
+    def urls(spec: TorrentSpec) -> list[str]:
+        return [t.url for t in engine.trackers(spec.info_hash)]
+
+    await until(lambda: all(urls(s) for s in (own, bare, bare_file)), what="trackers")
+    assert urls(bare) == urls(bare_file) == [default]
+    assert urls(own) == ["http://127.0.0.1:8/a"]
+
+
 async def test_no_seeding_goal_stops_at_once(
     tmp_path: Path, seeder: Seeder, engines: Engines, events: Events
 ) -> None:
