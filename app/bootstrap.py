@@ -59,12 +59,19 @@ def open_runtime(settings: Settings) -> Runtime:
         raise
 
 
+DEMO_POLL_INTERVAL = 5.0
+"""Seconds between the v1 demo's polls: its new episodes show up soon after they come out."""
+
+
 def demo_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
     """A copy of `settings` whose API URLs are the demo servers' `urls` (as
     `app.devserver.demo.service_urls` names them), with the demo's tracker for torrents that
     name none (the Torrent API's bare info-hashes: the demo's DHT is off); AniLibria through
-    API v1 when `[anilibria] api_version` says so."""
-    v1 = settings.anilibria.api_version == "v1"
+    API v1 (polled every few seconds) unless `[anilibria] api_version` says v2."""
+    v1 = settings.anilibria.api_version != "v2"
+    live = settings.live
+    if v1 and not settings.is_explicit("live.poll_interval"):
+        live = dataclasses.replace(live, poll_interval=DEMO_POLL_INTERVAL)
     return dataclasses.replace(
         settings,
         anilibria=dataclasses.replace(
@@ -76,6 +83,7 @@ def demo_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
         nekobt=dataclasses.replace(settings.nekobt, api=urls["nekobt_api"]),
         torrent_api=dataclasses.replace(settings.torrent_api, url=urls["torrent_api"]),
         torrents=dataclasses.replace(settings.torrents, default_trackers=(urls["tracker"],)),
+        live=live,
     )
 
 
@@ -122,6 +130,10 @@ class LocalDemo:
     def started_with(self, favorites: Iterable[int]) -> None:
         """The favorites the app starts with: the demo releases no new episodes for them."""
         self.server.live.demo_started_with(favorites)
+
+    def following(self, favorites: Iterable[int]) -> None:
+        """The favorites the app follows now: new ones get the demo's new episodes."""
+        self.server.live.demo_following(favorites)
 
     def start_seeding(self) -> None:
         """Seed the demo torrents when the tracker is asked for them."""

@@ -9,7 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.bootstrap import LocalDemo, demo_settings, open_runtime, start_demo_server
+from app.bootstrap import (
+    DEMO_POLL_INTERVAL,
+    LocalDemo,
+    demo_settings,
+    open_runtime,
+    start_demo_server,
+)
 from app.config import DEFAULT_ANILIBRIA_MIRRORS, Settings, load_settings
 from app.devserver import nekobt, torrentapi
 from app.paths import AppPaths
@@ -36,6 +42,8 @@ def test_demo_settings_are_a_new_object_and_the_given_ones_stay(tmp_path: Path) 
         "anilibria_api": "http://127.0.0.1:1/v2",
         "anilibria_site": "http://127.0.0.1:1",
         "anilibria_ws": "ws://127.0.0.1:1/v2/ws/",
+        "aniliberty_api": "http://127.0.0.1:1/api/v1",
+        "aniliberty_site": "http://127.0.0.1:1",
         "nekobt_api": "http://127.0.0.1:1/nekobt/api/v1",
         "torrent_api": "http://127.0.0.1:1/torrentapi",
         "tracker": "http://127.0.0.1:1/announce",
@@ -43,11 +51,12 @@ def test_demo_settings_are_a_new_object_and_the_given_ones_stay(tmp_path: Path) 
     demo = demo_settings(settings, urls)
     assert demo is not settings and demo.anilibria is not settings.anilibria
     assert dataclasses.asdict(settings) == before
-    assert (demo.anilibria.api, demo.anilibria.site, demo.anilibria.ws) == (
-        urls["anilibria_api"],
-        urls["anilibria_site"],
-        urls["anilibria_ws"],
+    # The demo speaks today's AniLibria, API v1, polled every few seconds.
+    assert (demo.anilibria.api, demo.anilibria.site) == (
+        urls["aniliberty_api"],
+        urls["aniliberty_site"],
     )
+    assert demo.anilibria.speaks_v1 and demo.live.poll_interval == DEMO_POLL_INTERVAL
     assert (demo.nekobt.api, demo.torrent_api.url) == (urls["nekobt_api"], urls["torrent_api"])
     # The Torrent API's torrents are bare info-hashes: the demo's tracker is theirs.
     assert demo.torrents.default_trackers == (urls["tracker"],)
@@ -164,3 +173,25 @@ async def test_a_secrets_file_others_can_read_is_made_private_and_told(tmp_path:
         assert runtime.api_keys_found[0] == "k-loose-123"
     finally:
         await runtime.aclose()
+
+
+def test_the_demo_keeps_api_v2_when_asked(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"demo": True, "anilibria.api_version": "v2", "data_dir": str(tmp_path)},
+        environ={},
+        default_config_file=tmp_path / "none.toml",
+    )
+    urls = {
+        "anilibria_api": "http://127.0.0.1:1/v2",
+        "anilibria_site": "http://127.0.0.1:1",
+        "anilibria_ws": "ws://127.0.0.1:1/v2/ws/",
+        "aniliberty_api": "http://127.0.0.1:1/api/v1",
+        "aniliberty_site": "http://127.0.0.1:1",
+        "nekobt_api": "http://127.0.0.1:1/nekobt/api/v1",
+        "torrent_api": "http://127.0.0.1:1/torrentapi",
+        "tracker": "http://127.0.0.1:1/announce",
+    }
+    demo = demo_settings(settings, urls)
+    assert (demo.anilibria.api, demo.anilibria.ws) == (urls["anilibria_api"], urls["anilibria_ws"])
+    assert not demo.anilibria.speaks_v1
+    assert demo.live.poll_interval == settings.live.poll_interval

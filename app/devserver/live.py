@@ -523,6 +523,18 @@ class LiveHub:
         with self._lock:
             self._seen_ids.update(title_ids)
 
+    def demo_following(self, title_ids: Iterable[int]) -> None:
+        """The app follows these titles without telling the server (a v1 app polls): those it
+        did not start with get the demo's new episodes, as a new subscription would. Safe to
+        call from any thread."""
+        with self._lock:
+            new = [title_id for title_id in title_ids if title_id not in self._seen_ids]
+            self._seen_ids.update(new)
+        loop = self._loop
+        if loop is not None:
+            for title_id in new:
+                loop.call_soon_threadsafe(self._demo_trigger, title_id)
+
     def _demo_subscribed(self, connection: _Connection, subscription: Subscription) -> None:
         title_id = _exact_id(subscription.match.get("id"))
         if title_id is None:

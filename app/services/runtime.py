@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
@@ -65,6 +65,11 @@ class DemoServers(Protocol):
 
     def started_with(self, favorites: Iterable[int]) -> None:
         """The favorites the app starts with: the demo releases no new episodes for them."""
+        ...
+
+    def following(self, favorites: Iterable[int]) -> None:
+        """The favorites the app follows now, where the server cannot see it (v1 polls):
+        the demo releases new episodes of those it did not start with."""
         ...
 
     def start_seeding(self) -> None:
@@ -267,7 +272,9 @@ class Runtime:
         favorites = self.favorites
         if self.demo is not None:
             self.demo.started_with(favorites.ids())
-        follow = (lambda: None) if config.subscribe == "all" else favorites.ids
+        follow: Callable[[], frozenset[int] | None] = (
+            (lambda: None) if config.subscribe == "all" else favorites.ids
+        )
         settings = LiveSettings(
             reconnect_min=config.reconnect_min,
             reconnect_max=config.reconnect_max,
@@ -277,6 +284,14 @@ class Runtime:
         if self.settings.anilibria.speaks_v1:
             from app.services.live_poll import PollingLive
             from app.sources.aniliberty.compat import V2CompatClient
+
+            demo = self.demo
+            if demo is not None and config.subscribe != "all":
+                # The demo server sees no subscription from a polling app: it is told.
+                def follow() -> frozenset[int] | None:
+                    followed = favorites.ids()
+                    demo.following(followed)
+                    return followed
 
             if isinstance(client, V2CompatClient):
                 return PollingLive(

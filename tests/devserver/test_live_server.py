@@ -570,6 +570,26 @@ async def test_demo_episodes_follow_new_favorites_once(fresh_devserver: DevServe
     assert {t["id"] for t in newest} == {9003, 9004, 9005}
 
 
+async def test_demo_episodes_follow_what_a_polling_app_follows(fresh_devserver: DevServer) -> None:
+    """A v1 app polls: the server sees no subscription, the demo is told what it follows."""
+    hub = fresh_devserver.live
+    hub.demo_episode_delays = (0.05,)
+    ids = [9001, 9002, 9003]
+    start = {i: _last_episode(fresh_devserver, i) for i in ids}
+
+    def grown() -> dict[int, int]:
+        return {i: _last_episode(fresh_devserver, i) - start[i] for i in ids}
+
+    hub.demo_started_with([9001])
+    # From another thread, as the app's loop calls it.
+    await asyncio.to_thread(hub.demo_following, [9001, 9002])
+    await until(lambda: grown()[9002] == 1)
+    await asyncio.to_thread(hub.demo_following, [9001, 9002])  # told again: once per title
+    await asyncio.to_thread(hub.demo_following, [9001, 9002, 9003])
+    await until(lambda: grown()[9003] == 1)
+    assert grown() == {9001: 0, 9002: 1, 9003: 1}
+
+
 # --- building blocks -------------------------------------------------------------------------
 
 
