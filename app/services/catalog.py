@@ -6,7 +6,6 @@ import base64
 import binascii
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from app.sources.anilibria.models import (
@@ -14,13 +13,16 @@ from app.sources.anilibria.models import (
     FeedItem,
     Fetched,
     ScheduleDay,
-    Team,
     Title,
     Torrent,
     YouTubeVideo,
 )
 from app.sources.catalog_api import CatalogApi
 from app.sources.errors import SourceError
+from app.sources.search_filters import FilterKey, FilterOption
+
+# Re-exported: the services and screens ask for searches in the sources' words.
+from app.sources.search_filters import SearchQuery as SearchQuery
 
 # Lists never need the player playlist or torrents (the spec recommends filtering them out);
 # `player.series` is the small object that says how many episodes are out.
@@ -38,8 +40,6 @@ LIST_FIELDS = (
     "player.series",
 )
 
-TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
-
 # getFeed entries are {"title": {...}} or {"youtube": {...}}: filter paths address each kind.
 FEED_FIELDS = (
     *(f"title.{name}" for name in ("id", "code", "names", "updated", "type", "player.series")),
@@ -47,27 +47,6 @@ FEED_FIELDS = (
 )
 
 YOUTUBE_LINK = "https://youtu.be/"
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    """What the Search screen asks for; empty parts are not sent."""
-
-    text: str = ""
-    years: tuple[int, ...] = ()
-    season_codes: tuple[int, ...] = ()
-    genres: tuple[str, ...] = ()
-    team: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (
-            self.text.strip()
-            or self.years
-            or self.season_codes
-            or self.genres
-            or any(self.team.values())
-        )
 
 
 class CatalogService:
@@ -118,22 +97,22 @@ class CatalogService:
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
 
+    @property
+    def search_filters(self) -> tuple[FilterKey, ...]:
+        """The filters the catalog's API searches by, in the order to offer them."""
+        return self.client.search_filters
+
+    @property
+    def offers_advanced_search(self) -> bool:
+        """Whether the catalog's API takes advanced queries (`advanced_search`)."""
+        return self.client.offers_advanced_search
+
+    async def filter_options(self, key: FilterKey) -> Fetched[tuple[FilterOption, ...]]:
+        """The values one of `search_filters` takes."""
+        return await self.client.search_filter_options(key)
+
     async def search(self, query: SearchQuery, *, limit: int, after: int = 0) -> tuple[Title, ...]:
-        team = {role: list(query.team.get(role, ())) or None for role in TEAM_ROLES}
-        return await self.client.search_titles(
-            search=query.text.strip() or None,
-            year=[str(y) for y in query.years] or None,
-            season_code=[str(s) for s in query.season_codes] or None,
-            genres=list(query.genres) or None,
-            voice=team["voice"],
-            translator=team["translator"],
-            editing=team["editing"],
-            decor=team["decor"],
-            timing=team["timing"],
-            filter=LIST_FIELDS,
-            limit=limit,
-            after=after,
-        )
+        return await self.client.search_catalog(query, filter=LIST_FIELDS, limit=limit, after=after)
 
     async def advanced_search(
         self,
@@ -152,15 +131,6 @@ class CatalogService:
             limit=limit,
             after=after,
         )
-
-    async def years(self) -> Fetched[tuple[int, ...]]:
-        return await self.client.get_years()
-
-    async def genres(self) -> Fetched[tuple[str, ...]]:
-        return await self.client.get_genres()
-
-    async def team(self) -> Fetched[Team]:
-        return await self.client.get_team()
 
     async def poster(self, url_path: str, *, cache_only: bool = False) -> Fetched[bytes]:
         return await self.client.poster(url_path, cache_only=cache_only)
@@ -184,14 +154,6 @@ class CatalogService:
         if not torrent.url:
             raise SourceError("this torrent has no .torrent file to download", api=API)
         return await self.client.torrent_file(torrent.url)
-
-
-def team_members(team: Team) -> list[tuple[str, str]]:
-    """(role, name) pairs of everyone in `team`, role order as in the API, names sorted."""
-    members: list[tuple[str, str]] = []
-    for role in TEAM_ROLES:
-        members.extend((role, name) for name in sorted(set(getattr(team, role)), key=str.casefold))
-    return members
 
 
 def title_page_url(site_url: str, title: Title) -> str | None:

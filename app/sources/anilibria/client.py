@@ -39,6 +39,7 @@ from app.sources.cache import HttpCache
 from app.sources.errors import ApiError, BadResponseError, LoginFailedError, ServerError
 from app.sources.http import ApiHttp, HttpSettings, Params
 from app.sources.redaction import register_secret
+from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchQuery
 
 if TYPE_CHECKING:
     import httpx
@@ -73,6 +74,9 @@ POSTER_PATHS = frozenset({"storage/", "media/"})
 """Site paths of poster images (v2.13.15 under /storage/, v2.13.1 under /media/): cacheable."""
 
 LOGIN_PATH = "/public/login.php"
+
+TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
+"""searchTitles' team parameters, in the API's order of getTeam's roles."""
 
 _DEFAULT_SETTINGS = HttpSettings()
 
@@ -111,6 +115,15 @@ def _common(
 
 def _parsed(fetched: Fetched[Any], parse: Callable[[Any], _V]) -> Fetched[_V]:
     return Fetched(parse(fetched.value), fetched.fetched_at, fetched.from_cache)
+
+
+def _team_options(team: Team) -> tuple[FilterOption, ...]:
+    """Everyone in `team` as `role:name` options, roles in the API's order, names sorted."""
+    return tuple(
+        FilterOption(f"{role}:{name}", name, group=role)
+        for role in TEAM_ROLES
+        for name in sorted(set(getattr(team, role)), key=str.casefold)
+    )
 
 
 class AniLibriaClient:
@@ -521,6 +534,70 @@ class AniLibriaClient:
             "searchTitles", params, parse_titles, cacheable=False, cache_only=False
         )
         return fetched.value
+
+    search_filters: tuple[FilterKey, ...] = (
+        FilterKey.YEAR,
+        FilterKey.SEASON,
+        FilterKey.GENRE,
+        FilterKey.TEAM,
+    )
+    """searchTitles' filters: one year, season, genre (by name) and team member each."""
+    offers_advanced_search: bool = True
+    """advancedSearch takes expressions over a title's fields."""
+
+    async def search_filter_options(
+        self, key: FilterKey, *, cache_only: bool = False
+    ) -> Fetched[tuple[FilterOption, ...]]:
+        """The values `key` takes: years newest first (getYears), seasons 1-4, genres by name
+        (getGenres), team members as `role:name` grouped by role (getTeam)."""
+        if key is FilterKey.YEAR:
+            years = await self.get_years(cache_only=cache_only)
+            return _parsed(
+                years,
+                lambda found: tuple(
+                    FilterOption(str(y), str(y)) for y in sorted(found, reverse=True)
+                ),
+            )
+        if key is FilterKey.SEASON:
+            seasons = tuple(FilterOption(code, "") for code in SEASON_CODES)
+            return Fetched(seasons, 0.0, from_cache=cache_only)
+        if key is FilterKey.GENRE:
+            genres = await self.get_genres(cache_only=cache_only)
+            return _parsed(genres, lambda found: tuple(FilterOption(g, g) for g in found))
+        if key is FilterKey.TEAM:
+            team = await self.get_team(cache_only=cache_only)
+            return _parsed(team, _team_options)
+        raise ValueError(f"API v2 has no {key} filter")
+
+    async def search_catalog(
+        self,
+        query: SearchQuery,
+        *,
+        filter: Strings = None,
+        limit: int | None = None,
+        after: int | None = None,
+    ) -> tuple[Title, ...]:
+        """searchTitles with the query's text and filters (`search_filters`)."""
+        if unknown := set(query.filters) - set(self.search_filters):
+            raise ValueError(f"API v2 cannot search by {', '.join(sorted(unknown))}")
+        team: dict[str, list[str]] = {role: [] for role in TEAM_ROLES}
+        for member in query.chosen(FilterKey.TEAM):
+            role, _, name = member.partition(":")
+            team[role].append(name)
+        return await self.search_titles(
+            search=query.text.strip() or None,
+            year=list(query.chosen(FilterKey.YEAR)) or None,
+            season_code=list(query.chosen(FilterKey.SEASON)) or None,
+            genres=list(query.chosen(FilterKey.GENRE)) or None,
+            voice=team["voice"] or None,
+            translator=team["translator"] or None,
+            editing=team["editing"] or None,
+            decor=team["decor"] or None,
+            timing=team["timing"] or None,
+            filter=filter,
+            limit=limit,
+            after=after,
+        )
 
     async def advanced_search(
         self,
