@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.widgets import Input, Select
+
+from app import i18n
 from app.application import AniApp
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
+from tests.screens.test_first_hour import open_search
 from tests.screens.test_playback import HEADLESS_PLAYER, open_title
 from tests.support import wait_for
 
@@ -55,3 +60,52 @@ async def test_updates_on_v1_never_claim_zero_episodes_out(app_factory: AppFacto
         episodes = [str(table.get_row_at(row)[3]) for row in range(table.row_count)]
         assert episodes and all(not cell.startswith("0 /") for cell in episodes), episodes
         assert "? / 12" in episodes
+
+
+async def test_search_on_v1_offers_v1_s_own_filters_and_no_team(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory(api="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_search(app, pilot)
+        offered = [s.id for s in screen.query("#search-filters Select")]
+        assert offered == [
+            "filter-type",
+            "filter-season",
+            "filter-genre",
+            "filter-year-from",
+            "filter-year-to",
+            "filter-age-rating",
+            "filter-publish-status",
+            "filter-production-status",
+            "filter-sorting",
+        ]
+        types = screen.query_one("#filter-type", Select)
+        await wait_for(pilot, lambda: len(types._options) > 1)
+        types.value = "MOVIE"
+        table = screen.query_one(KeyTable)
+        movies = [t for t in devserver.catalog.titles if t["type"]["code"] == 0]
+        await wait_for(pilot, lambda: table.row_count == len(movies))
+        sent = [r.query for r in devserver.requests if r.path.endswith("/catalog/releases")]
+        assert sent[-1]["f[types][]"] == "MOVIE"
+        seasons = screen.query_one("#filter-season", Select)
+        await wait_for(pilot, lambda: len(seasons._options) == 5)
+        # Named in the UI's language as on v2, not with v1's Russian descriptions.
+        names = [str(label) for label, _ in seasons._options[1:]]
+        assert names == [i18n.season_name(code) for code in (1, 2, 3, 4)]
+
+
+async def test_ctrl_a_on_v1_says_api_v2_only_and_the_keys_stay_in_the_box(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(api="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_search(app, pilot)
+        query = screen.query_one("#search-query", Input)
+        await pilot.press(*"ko", "ctrl+a")
+        await wait_for(
+            pilot, lambda: any(n.message == "Advanced queries: API v2 only" for n in notices(app))
+        )
+        assert app.focused is query and query.value == "ko" and not screen.advanced
+        await pilot.press("1")  # still typed into the box
+        assert query.value == "ko1"
