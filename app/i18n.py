@@ -217,6 +217,8 @@ RU: dict[str, str] = {
     "Voiced or not": "В озвучке или нет",
     "Default order": "Порядок по умолчанию",
     "Advanced queries: API v2 only": "Расширенные запросы: только API v2",
+    "The server at {url} does not answer like AniLibria API v{wanted}.": "Сервер {url} отвечает не как AniLibria API v{wanted}.",
+    'The server at {url} speaks API v{found}; set [anilibria] api_version = "v{found}".': 'Сервер {url} говорит на API v{found}; укажите [anilibria] api_version = "v{found}".',
     "episodes out {out} of {planned}": "вышло {out} из {planned}",
     "Poster": "Постер",
     "No poster.": "Нет постера.",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Select
 
 from app import i18n
 from app.application import AniApp
+from app.screens.schedule import ScheduleScreen
+from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.screens.notifications import notices
@@ -109,3 +112,24 @@ async def test_ctrl_a_on_v1_says_api_v2_only_and_the_keys_stay_in_the_box(
         assert app.focused is query and query.value == "ko" and not screen.advanced
         await pilot.press("1")  # still typed into the box
         assert query.value == "ko1"
+
+
+@pytest.mark.parametrize(
+    ("client_api", "server_api", "found"),
+    [
+        pytest.param("v1", "v2", "v2", id="v1-client-v2-server"),
+        pytest.param("v2", "v1", "v1", id="v2-client-v1-server"),
+    ],
+)
+async def test_a_client_of_one_api_against_the_other_s_server_says_which_to_set(
+    app_factory: AppFactory, devserver: Any, client_api: str, server_api: str, found: str
+) -> None:
+    url = devserver.aniliberty_api if server_api == "v1" else devserver.anilibria_api
+    app = app_factory(api=client_api, **{"anilibria.api": url, "anilibria.api_version": client_api})
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.has_class("-error"), timeout=15)
+        shown = str(status.render())
+        assert f'speaks API {found}; set [anilibria] api_version = "{found}"' in shown, shown
+        assert url in shown and "ctrl+r" not in shown
+        assert isinstance(app.screen, ScheduleScreen)

@@ -293,7 +293,7 @@ async def test_a_v2_server_at_the_v1_url_is_named(
             await wrong.schedule_week()
         assert caught.value.server_version == "2"
         assert "speaks API v2" in str(caught.value)
-        assert "set [anilibria] api_version" in str(caught.value)
+        assert 'set [anilibria] api_version = "v2"' in str(caught.value)
         assert sleeps == []  # never retried: waiting cannot fix the wrong server
     finally:
         await wrong.aclose()

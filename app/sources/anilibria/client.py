@@ -36,7 +36,14 @@ from app.sources.anilibria.models import (
     parse_youtube,
 )
 from app.sources.cache import HttpCache
-from app.sources.errors import ApiError, BadResponseError, LoginFailedError, ServerError
+from app.sources.errors import (
+    ApiError,
+    BadResponseError,
+    LoginFailedError,
+    ServerError,
+    SourceError,
+    WrongApiVersionError,
+)
 from app.sources.http import ApiHttp, HttpSettings, Params
 from app.sources.redaction import register_secret
 from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchQuery
@@ -74,11 +81,16 @@ POSTER_PATHS = frozenset({"storage/", "media/"})
 """Site paths of poster images (v2.13.15 under /storage/, v2.13.1 under /media/): cacheable."""
 
 LOGIN_PATH = "/public/login.php"
+V1_STATUS_PATH = "app/status"
+"""What AniLiberty API v1 answers at the same root: told apart from a v2 server by it."""
 
 TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
 """searchTitles' team parameters, in the API's order of getTeam's roles."""
 
 _DEFAULT_SETTINGS = HttpSettings()
+
+FOREIGN_STATUSES = frozenset({400, 404, 405, 410})
+"""Statuses a server answers for a path it does not have (v1 at a v2 URL, a web page)."""
 
 
 def _join(value: Sequence[str | int] | str | int | None) -> str | None:
@@ -113,6 +125,13 @@ def _common(
     }
 
 
+def _foreign(exc: SourceError) -> bool:
+    """Whether `exc` is how a server of another API answers a v2 method it does not have."""
+    return isinstance(exc, BadResponseError) or (
+        isinstance(exc, ApiError) and exc.status in FOREIGN_STATUSES
+    )
+
+
 def _parsed(fetched: Fetched[Any], parse: Callable[[Any], _V]) -> Fetched[_V]:
     return Fetched(parse(fetched.value), fetched.fetched_at, fetched.from_cache)
 
@@ -132,6 +151,8 @@ class AniLibriaClient:
     def __init__(self, http: ApiHttp, site_http: ApiHttp) -> None:
         self._http = http
         self._site = site_http
+        self._answered = False
+        """A read was answered: the server speaks v2, its "not found" is about the object."""
 
     @classmethod
     def create(
@@ -191,10 +212,30 @@ class AniLibriaClient:
         cacheable: bool,
         cache_only: bool,
     ) -> Fetched[_V]:
-        fetched = await self._http.get_json(
-            method, params, cacheable=cacheable, cache_only=cache_only
-        )
+        try:
+            fetched = await self._http.get_json(
+                method, params, cacheable=cacheable, cache_only=cache_only
+            )
+        except (ApiError, BadResponseError) as exc:
+            if not cache_only and _foreign(exc) and await self._speaks_v1():
+                raise WrongApiVersionError(
+                    api=API, url=self._http.active_base_url, expected="2", server_version="1"
+                ) from None
+            raise
+        if not fetched.from_cache:
+            self._answered = True
         return _parsed(fetched, parse)
+
+    async def _speaks_v1(self) -> bool:
+        """Whether the server is AniLiberty API v1 (its `app/status` answers), asked only while
+        nothing showed this is a v2 server."""
+        if self._answered:
+            return False
+        try:
+            status = (await self._http.get_json(V1_STATUS_PATH)).value
+        except SourceError:
+            return False
+        return isinstance(status, dict) and "is_alive" in status
 
     # -- titles ------------------------------------------------------------------------------
 
