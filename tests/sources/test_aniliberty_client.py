@@ -450,7 +450,7 @@ async def test_compat_searches_by_v1_s_own_filters(
     assert title.season is not None and title.season.year and title.type is not None
     genre_id = next(o.value for o in options[FilterKey.GENRE] if o.label == title.genres[0])
     query = SearchQuery(
-        text=title.names.ru,
+        text=title.names.ru or "",
         filters={
             FilterKey.GENRE: (genre_id,),
             FilterKey.TYPE: (title.type.string or "",),
