@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from app.sources.anilibria.models import (
@@ -52,12 +52,22 @@ YOUTUBE_LINK = "https://youtu.be/"
 class CatalogService:
     """Reads for the browsing screens; cacheable ones can be asked of the cache alone."""
 
-    def __init__(self, client: CatalogApi) -> None:
+    def __init__(
+        self, client: CatalogApi, *, seen: Callable[[Iterable[Title]], None] | None = None
+    ) -> None:
         self.client = client
+        self.seen = seen
+        """Told of the titles read for the screens a user makes data on (their codes let the
+        data follow them to another API: `CarryOverService.remember_codes`)."""
+
+    def _saw(self, titles: Iterable[Title]) -> None:
+        if self.seen is not None:
+            self.seen(titles)
 
     async def schedule(self, *, cache_only: bool = False) -> Fetched[tuple[ScheduleDay, ...]]:
         """The week, each day's titles newest episode first: neither API promises an order."""
         fetched = await self.client.get_schedule(filter=LIST_FIELDS, cache_only=cache_only)
+        self._saw(title for day in fetched.value for title in day.titles)
         days = tuple(
             dataclasses.replace(
                 day, titles=tuple(sorted(day.titles, key=lambda t: (-(t.updated or 0), t.id)))
@@ -69,9 +79,11 @@ class CatalogService:
     async def updates(
         self, *, after: int, limit: int, cache_only: bool = False
     ) -> Fetched[tuple[Title, ...]]:
-        return await self.client.get_updates(
+        fetched = await self.client.get_updates(
             filter=LIST_FIELDS, after=after, limit=limit, cache_only=cache_only
         )
+        self._saw(fetched.value)
+        return fetched
 
     async def feed(
         self, *, after: int, limit: int, cache_only: bool = False
@@ -84,15 +96,19 @@ class CatalogService:
 
     async def title(self, title_id: int, *, cache_only: bool = False) -> Fetched[Title]:
         """The whole title (html description, playlist, torrents) for the Title screen."""
-        return await self.client.get_title(
+        fetched = await self.client.get_title(
             id=title_id, description_type="html", playlist_type="array", cache_only=cache_only
         )
+        self._saw((fetched.value,))
+        return fetched
 
     async def titles(
         self, ids: Sequence[int], *, cache_only: bool = False
     ) -> Fetched[tuple[Title, ...]]:
         """Several titles at once (getTitles), e.g. the favorites."""
-        return await self.client.get_titles(id_list=list(ids), cache_only=cache_only)
+        fetched = await self.client.get_titles(id_list=list(ids), cache_only=cache_only)
+        self._saw(fetched.value)
+        return fetched
 
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
@@ -112,7 +128,11 @@ class CatalogService:
         return await self.client.search_filter_options(key)
 
     async def search(self, query: SearchQuery, *, limit: int, after: int = 0) -> tuple[Title, ...]:
-        return await self.client.search_catalog(query, filter=LIST_FIELDS, limit=limit, after=after)
+        titles = await self.client.search_catalog(
+            query, filter=LIST_FIELDS, limit=limit, after=after
+        )
+        self._saw(titles)
+        return titles
 
     async def advanced_search(
         self,

@@ -70,12 +70,21 @@ class CatalogApi(Protocol):
         """One title by id or code."""
 
     async def get_titles(
-        self, *, id_list: Values = None, cache_only: bool = False
+        self,
+        *,
+        id_list: Values = None,
+        code_list: Strings = None,
+        filter: Strings = None,
+        cache_only: bool = False,
     ) -> Fetched[tuple[Title, ...]]:
-        """Several titles by id."""
+        """Several titles by id and / or code (v1: alias); unknown ones are left out."""
 
     async def get_random_title(self, *, filter: Strings = None) -> Title:
         """Any title."""
+
+    api_name: str
+    """Which API answers, as the user knows it ("AniLiberty API v1"): stored data made under
+    one API is carried over to another by it."""
 
     search_filters: tuple[FilterKey, ...]
     """The filters this API searches by, in the order to offer them."""

@@ -388,6 +388,9 @@ class V2CompatClient:
 
     # -- search ------------------------------------------------------------------------------
 
+    api_name: str = "AniLiberty API v1"
+    """The API's name for the user and the store's marker of data made under it."""
+
     search_filters: tuple[FilterKey, ...] = (
         FilterKey.TYPE,
         FilterKey.SEASON,

@@ -576,6 +576,9 @@ class AniLibriaClient:
         )
         return fetched.value
 
+    api_name: str = "AniLibria API v2"
+    """The API's name for the user; the store's marker of data made under it (migration 6)."""
+
     search_filters: tuple[FilterKey, ...] = (
         FilterKey.YEAR,
         FilterKey.SEASON,
