@@ -16,7 +16,6 @@ from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.screens.notifications import notices
 from tests.screens.test_first_hour import open_search
-from tests.screens.test_playback import HEADLESS_PLAYER, open_title
 from tests.support import wait_for
 
 
@@ -37,19 +36,6 @@ async def test_the_schedule_is_the_same_on_both_apis(app_factory: AppFactory) ->
         async with app.run_test(size=(120, 40)) as pilot:
             shown[api] = await schedule_rows(app, pilot)
     assert shown["v1"] == shown["v2"]
-
-
-async def test_a_title_opens_and_plays_on_v1(app_factory: AppFactory) -> None:
-    app = app_factory(api="v1", **HEADLESS_PLAYER)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_title(app, pilot, 9001)
-        episodes = table_rows(app, "#title-episodes")
-        assert screen.title_data is not None and len(episodes) >= 2
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.now_playing is not None, timeout=20)
-        state = app.now_playing
-        assert state is not None and state.title_id == 9001
-        await pilot.press("x")
 
 
 async def test_updates_on_v1_never_claim_zero_episodes_out(app_factory: AppFactory) -> None:

@@ -91,8 +91,8 @@ async def test_both_kinds_in_the_servers_order_and_paging_at_the_end(
         assert table.row_count == len(expected)
 
 
-async def test_enter_on_a_title_opens_it(app_factory: AppFactory) -> None:
-    app = app_factory()
+async def test_enter_on_a_title_opens_it(app_factory: AppFactory, api: str) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await feed_screen(pilot)
         # The first title after the first video: rows of both kinds come before it.
