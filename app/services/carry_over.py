@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from app.sources.anilibria.models import Title
 from app.sources.catalog_api import CatalogApi
 from app.store.carry_over import CarryOverStore, UserTitle
+from app.store.db import StoreError
 
 log = logging.getLogger("anitui.carry_over")
 
@@ -45,7 +46,11 @@ class CarryOverService:
 
     def remember_codes(self, titles: Iterable[Title]) -> None:
         """Remember the codes of titles read from the API, for a later carry-over."""
-        self.store.remember_codes({title.id: title.code for title in titles if title.code})
+        try:
+            self.store.remember_codes({title.id: title.code for title in titles if title.code})
+        except StoreError as error:
+            # Bookkeeping for a later run: the screen that read the titles shows them anyway.
+            log.warning("could not remember the titles' codes: %s", error)
 
     async def run(self) -> CarriedOver | None:
         """Carry the data over if it was made under another API; None when it was not (or

@@ -12,6 +12,7 @@ import pytest
 
 from app.devserver.server import DevServer
 from app.services.carry_over import CarriedOver, CarryOverService
+from app.services.catalog import CatalogService
 from app.sources.aniliberty.client import AniLibertyClient
 from app.sources.aniliberty.compat import V2CompatClient
 from app.sources.anilibria.client import AniLibriaClient
@@ -88,3 +89,13 @@ async def test_an_unreachable_api_changes_nothing_and_the_next_run_tries_again(
             await CarryOverService(store, client).run()
     assert store.made_under() == AniLibriaClient.api_name
     assert FavoritesStore(db).ids() == frozenset({9001})
+
+
+async def test_a_database_that_cannot_be_written_never_fails_a_read(
+    db: Database, devserver: DevServer
+) -> None:
+    async with v1_client(devserver.aniliberty_api) as client:
+        service = CarryOverService(CarryOverStore(db), client)
+        catalog = CatalogService(client, seen=service.remember_codes)
+        db.close()  # every write now raises StoreError
+        assert (await catalog.schedule()).value
