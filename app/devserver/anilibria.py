@@ -21,6 +21,11 @@ the spec is silent this server chooses, and a client must not rely on more than 
   lists need every listed value. Results are ranked by match, then by `in_favorites`.
 - `/announce` is a minimal HTTP tracker (compact peer lists, in memory), so a local seeder and
   leecher of a demo torrent find each other without DHT.
+- getFeed's `filter`/`remove` paths: the spec does not say whether they start at the entry
+  (`{"title": {...}}`) or inside the object it wraps. By default a path starting with
+  `title.`/`youtube.` addresses that kind and any other path both kinds' objects;
+  `feed_paths_inside_items` reads every path inside the wrapped object, as getTitle and
+  getYouTube would (`title.id` then keeps nothing of a title: `{"title": {}}`).
 - advancedSearch evaluates the query on each title as served (description in the asked
   format); with `order_by`, titles that lack the key come last in either direction.
 - getRSS has one item per torrent, newest upload first; with `session` the enclosure links carry
@@ -258,6 +263,9 @@ class AniLibriaApi:
         self.swarms: dict[bytes, dict[bytes, tuple[str, int]]] = {}
         self.seed_on_demand: SeedOnDemand | None = None
         """Asked for a seeder when a peer announces a torrent nobody else has (the demo)."""
+        self.feed_paths_inside_items = False
+        """getFeed reads `filter`/`remove` paths inside each entry's object (the other reading
+        the spec leaves open; see the module docstring)."""
         self._random = random.Random()
 
     def prefix_pattern(self) -> str:
@@ -547,7 +555,7 @@ class AniLibriaApi:
             items = [item for item in items if item[0] > since]
         feed = []
         for _, kind, value in self._page(items, params):
-            inner = self._feed_shape(shape, kind)
+            inner = shape if self.feed_paths_inside_items else self._feed_shape(shape, kind)
             if kind == "title":
                 feed.append({kind: self._render_title(value, inner)})
             else:

@@ -181,6 +181,16 @@ class DevServer:
         self._api.seed_on_demand = hook
 
     @property
+    def feed_paths_inside_items(self) -> bool:
+        """Whether getFeed reads `filter`/`remove` paths inside each entry's object (`id`)
+        instead of from the entry (`title.id`): the spec allows both readings."""
+        return self._api.feed_paths_inside_items
+
+    @feed_paths_inside_items.setter
+    def feed_paths_inside_items(self, inside: bool) -> None:
+        self._api.feed_paths_inside_items = inside
+
+    @property
     def port(self) -> int:
         """The listening port (the asked one until `start()` has bound it)."""
         return self._origin.port

@@ -52,12 +52,13 @@ class FeedRow:
 
 
 def feed_rows(items: tuple[FeedItem, ...]) -> list[FeedRow]:
-    """The entries the screen can show (an entry of an unknown kind is skipped)."""
+    """The entries the screen can show: one of an unknown kind, or whose object came without
+    its id (nothing to open or tell it apart by), is skipped."""
     rows: list[FeedRow] = []
     for item in items:
-        if item.title is not None:
+        if item.title is not None and item.title.id:
             rows.append(FeedRow(title=item.title))
-        elif item.youtube is not None:
+        elif item.youtube is not None and item.youtube.id:
             rows.append(FeedRow(video=item.youtube))
     return rows
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import ClassVar, cast
 
@@ -33,6 +33,7 @@ from app.services.torrent_search import (
     TorrentHit,
     TorrentSearchResult,
     TorrentSearchService,
+    identity,
     merge_page,
 )
 from app.sources.errors import NetworkError, RateLimitedError, SourceError
@@ -321,8 +322,12 @@ class TorrentsScreen(AniScreen):
     # searching -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="torrents", exit_on_error=False)
-    async def search(self, request: TorrentRequest, page: int = 0) -> None:
-        """Ask for `page` of `request`; page 0 replaces the results, later pages append."""
+    async def search(
+        self, request: TorrentRequest, page: int = 0, resume: TorrentSearchResult | None = None
+    ) -> None:
+        """Ask for `page` of `request`; page 0 replaces the results, later pages append. The
+        results show as each source answers; with `resume`, only its rate-limited sources are
+        asked again."""
         status = self.query_one(StatusLine)
         if self.countdown is not None and self.waiting_for == (request, page):
             # Asking again before the wait is over would only be refused again.
@@ -334,52 +339,66 @@ class TorrentsScreen(AniScreen):
             self.show_notes((), {})
             status.info(t("Type a title, an info-hash or an IMDb id."))
             return
-        self.paging = page > 0
-        if page == 0:
+        # Until every source has answered, the next page waits: asking for it would cancel
+        # this worker, and with it the sources still to answer.
+        self.paging = True
+        if page == 0 and resume is None:
             status.info(t("Searching…"))
-        result = await self.service.search(request.query, request.filters, page)
-        self.paging = False
-        # Exclusive workers cancel older searches, but one that already finished its request
-        # must still not paint over a newer query.
-        if request != self.current_request():
-            return
-        self.request, self.page, self.more = request, page, result.more
-        self.show_results(list(result.hits), append=page > 0)
-        self.report(result, request, page)
-        if result.jump is not None and page == 0:
-            self.open_hit(result.jump)
-        if page > 0:
-            # A page that only completed listed rows leaves the cursor as near the end as
-            # before, and no cursor move would ask for the next one.
-            self.call_later(self.page_if_near_end)
+        results = self.service.search_progressively(
+            request.query, request.filters, page, resume=resume
+        )
+        async with aclosing(results):
+            async for result in results:
+                self.paging = self.paging and bool(result.pending)
+                # Exclusive workers cancel older searches, but one that already finished its
+                # request must still not paint over a newer query.
+                if request != self.current_request():
+                    return
+                # A later answer to the results on screen keeps the cursor on its torrent.
+                keep_cursor = request == self.request
+                self.request, self.page, self.more = request, page, result.more
+                self.show_results(list(result.hits), append=page > 0, keep_cursor=keep_cursor)
+                self.report(result, request, page)
+                if result.jump is not None and page == 0 and not result.pending:
+                    self.open_hit(result.jump)
+        # The cursor may have reached the end while the answers came in, or a page may only
+        # have completed listed rows: no cursor move would ask for the next page then.
+        self.call_later(self.page_if_near_end)
 
     def report(self, result: TorrentSearchResult, request: TorrentRequest, page: int) -> None:
-        """Say how the search went: counts, problems per source, a rate-limit countdown."""
+        """Say how the search went: counts, problems per source, the sources still asked, a
+        rate-limit countdown."""
         status = self.query_one(StatusLine)
         if page == 0:
             self.show_notes(result.hints, result.errors)
+            self.replies = {}
+        self.replies.update(dict.fromkeys(result.answered))
+        self.replies.update(result.errors)
+        if result.pending:
+            status.info(answer_text(len(self.results), self.replies, pending=result.pending))
+            return
         waits = [
             e.retry_after
             for e in result.errors.values()
             if isinstance(e, RateLimitedError) and e.retry_after is not None
         ]
         if waits:
-            self.start_countdown(max(waits), request, page)
+            self.start_countdown(max(waits), result, request, page)
             return
         if not self.results and result.errors:
             networks = [e for e in result.errors.values() if isinstance(e, NetworkError)]
             if len(networks) == len(result.errors):
                 status.failed(networks[0], hint_demo=not self.runtime.settings.demo)
                 return
-        if page == 0:
-            self.replies = {}
-        self.replies.update(dict.fromkeys(result.answered))
-        self.replies.update(result.errors)
         status.info(answer_text(len(self.results), self.replies))
 
-    def show_results(self, hits: list[TorrentHit], *, append: bool) -> None:
-        """Show `hits`; appended, a hit already listed (same info-hash) completes its row."""
+    def show_results(
+        self, hits: list[TorrentHit], *, append: bool, keep_cursor: bool = False
+    ) -> None:
+        """Show `hits`; appended, a hit already listed (same info-hash) completes its row.
+        Replacing the rows with `keep_cursor`, the cursor stays on the torrent it was on."""
         table = self.query_one(KeyTable)
+        highlighted = self.row_hits.at_cursor(table) if keep_cursor and not append else None
         if not append:
             self.results = []
             table.clear()
@@ -396,6 +415,12 @@ class TorrentsScreen(AniScreen):
             self.row_hits.add([key], [hit])
         added = page.added
         self.row_hits.add(table.add_rows(hit_row(hit) for hit in added), added)
+        followed = None if highlighted is None else identity(highlighted)
+        if followed is not None:
+            rows = (i for i, hit in enumerate(self.results) if identity(hit) == followed)
+            now_at = next(rows, None)
+            if now_at is not None:
+                table.move_cursor(row=now_at)
 
     def show_notes(self, hints: tuple[str, ...], errors: Mapping[Source, SourceError]) -> None:
         """The hint line (nekoBT's media suggestions) and one line per failed source."""
@@ -410,8 +435,11 @@ class TorrentsScreen(AniScreen):
 
     # rate limits ---------------------------------------------------------------------------
 
-    def start_countdown(self, seconds: float, request: TorrentRequest, page: int) -> None:
-        """Show the wait a source asked for, counting down, then search again."""
+    def start_countdown(
+        self, seconds: float, result: TorrentSearchResult, request: TorrentRequest, page: int
+    ) -> None:
+        """Show the wait the rate-limited sources of `result` asked for, counting down, then
+        ask them again."""
         self.stop_countdown()
         self.retry_at = time.monotonic() + seconds
         self.waiting_for = (request, page)
@@ -421,10 +449,10 @@ class TorrentsScreen(AniScreen):
             if left <= 0:
                 self.stop_countdown()
                 if request == self.current_request():
-                    self.search(request, page)
+                    self.search(request, page, result)
                 return
             self.query_one(StatusLine).info(
-                t("Too many requests: trying again in {seconds} s…", seconds=math.ceil(left))
+                answer_text(len(self.results), self.replies, retry_in=left)
             )
 
         tick()
@@ -457,7 +485,10 @@ class TorrentsScreen(AniScreen):
                 return
             cursor_row = table.cursor_row
         near_end = cursor_row >= len(self.results) - PAGE_AHEAD
-        if near_end and self.more and not self.paging and self.request is not None:
+        # While a countdown waits to ask a rate-limited source again, a next page would stop
+        # it: the countdown's search pages on when it is done.
+        waiting = self.countdown is not None
+        if near_end and self.more and not (self.paging or waiting) and self.request is not None:
             self.paging = True
             self.search(self.request, self.page + 1)
 

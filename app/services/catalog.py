@@ -40,10 +40,21 @@ LIST_FIELDS = (
     "player.series",
 )
 
-# getFeed entries are {"title": {...}} or {"youtube": {...}}: filter paths address each kind.
-FEED_FIELDS = (
-    *(f"title.{name}" for name in ("id", "code", "names", "updated", "type", "player.series")),
-    *(f"youtube.{name}" for name in ("id", "title", "youtube_id", "timestamp")),
+FEED_TITLE_FIELDS = ("id", "code", "names", "updated", "type", "player.series")
+FEED_VIDEO_FIELDS = ("id", "title", "youtube_id", "timestamp")
+
+# getFeed entries are {"title": {...}} or {"youtube": {...}}, and the spec leaves open whether
+# filter paths start at the entry (`title.id`) or inside the object it wraps (`id`); a server
+# that reads them the other way keeps nothing of an entry (`{"title": {}}`). The forms are
+# tried in this order and the first one whose answer names its entries is kept for the
+# session; the last resort asks for everything.
+FEED_FILTERS: tuple[tuple[str, ...] | None, ...] = (
+    (
+        *(f"title.{name}" for name in FEED_TITLE_FIELDS),
+        *(f"youtube.{name}" for name in FEED_VIDEO_FIELDS),
+    ),
+    tuple(dict.fromkeys((*FEED_TITLE_FIELDS, *FEED_VIDEO_FIELDS))),
+    None,
 )
 
 YOUTUBE_LINK = "https://youtu.be/"
@@ -56,6 +67,9 @@ class CatalogService:
         self, client: CatalogApi, *, seen: Callable[[Iterable[Title]], None] | None = None
     ) -> None:
         self.client = client
+        self._feed_form = 0
+        """The index in `FEED_FILTERS` of the first form the server may read: the forms
+        before it came back emptied this session."""
         self.seen = seen
         """Told of the titles read for the screens a user makes data on (their codes let the
         data follow them to another API: `CarryOverService.remember_codes`)."""
@@ -89,10 +103,21 @@ class CatalogService:
         self, *, after: int, limit: int, cache_only: bool = False
     ) -> Fetched[tuple[FeedItem, ...]]:
         """One page of getFeed (title updates and YouTube videos, newest first), with only the
-        fields the Feed screen shows."""
-        return await self.client.get_feed(
-            filter=FEED_FIELDS, after=after, limit=limit, cache_only=cache_only
-        )
+        fields the Feed screen shows when the server reads one of the `FEED_FILTERS` forms.
+
+        A page whose entries all came back without an id was emptied by a filter the server
+        reads the other way: the same page is asked with the next form, and the forms that
+        failed are not asked again this session.
+        """
+        form = self._feed_form
+        while True:
+            page = await self.client.get_feed(
+                filter=FEED_FILTERS[form], after=after, limit=limit, cache_only=cache_only
+            )
+            if form == len(FEED_FILTERS) - 1 or not _emptied(page.value):
+                return page
+            # Another page may have moved past this form meanwhile: never step back to it.
+            form = self._feed_form = max(self._feed_form, form + 1)
 
     async def title(self, title_id: int, *, cache_only: bool = False) -> Fetched[Title]:
         """The whole title (html description, playlist, torrents) for the Title screen."""
@@ -127,10 +152,16 @@ class CatalogService:
         """The values one of `search_filters` takes."""
         return await self.client.search_filter_options(key)
 
-    async def search(self, query: SearchQuery, *, limit: int, after: int = 0) -> tuple[Title, ...]:
-        titles = await self.client.search_catalog(
-            query, filter=LIST_FIELDS, limit=limit, after=after
-        )
+    async def search(
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        after: int = 0,
+        fields: Sequence[str] = LIST_FIELDS,
+    ) -> tuple[Title, ...]:
+        """Titles matching `query` (its text and the filters chosen), with `fields` of each."""
+        titles = await self.client.search_catalog(query, filter=fields, limit=limit, after=after)
         self._saw(titles)
         return titles
 
@@ -174,6 +205,15 @@ class CatalogService:
         if not torrent.url:
             raise SourceError("this torrent has no .torrent file to download", api=API)
         return await self.client.torrent_file(torrent.url)
+
+
+def _emptied(items: Sequence[FeedItem]) -> bool:
+    """Whether getFeed's entries all lack the id of the object they wrap (an entry of no known
+    kind counts too): what a filter the server reads differently leaves of them."""
+    return bool(items) and not any(
+        (item.title is not None and item.title.id) or (item.youtube is not None and item.youtube.id)
+        for item in items
+    )
 
 
 def title_page_url(site_url: str, title: Title) -> str | None:

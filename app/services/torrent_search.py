@@ -4,8 +4,9 @@ The query decides which sources can answer: an info-hash (40 hex digits) asks ne
 (its `infohash_match`) and the Torrent API's `torrent`; an IMDb id (`tt` + digits) asks the
 Torrent API's `movie`; any other text asks nekoBT's search and AniLibria's title search (whose
 titles carry their torrents). Sources are asked concurrently; one failing is reported beside the
-others' results, never instead of them. Hits of several sources with the same info-hash become
-one `TorrentHit` listing every source.
+others' results, never instead of them, and `search_progressively` gives the results so far as
+each source answers, so a slow or rate-limited source holds up only its own hits. Hits of
+several sources with the same info-hash become one `TorrentHit` listing every source.
 
 No Textual here: the Torrents screens call this from their workers.
 """
@@ -13,7 +14,7 @@ No Textual here: the Torrents screens call this from their workers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -23,7 +24,7 @@ from urllib.parse import quote
 from app.services.catalog import CatalogService, SearchQuery
 from app.sources.anilibria.models import Title
 from app.sources.anilibria.models import Torrent as AniLibriaTorrent
-from app.sources.errors import NotFoundError, SourceError
+from app.sources.errors import NotFoundError, RateLimitedError, SourceError
 from app.sources.nekobt.client import NekoBtClient, TorrentSort, mask_passkey
 from app.sources.nekobt.models import Comment, Langs, TorrentSearch
 from app.sources.nekobt.models import Torrent as NekoTorrent
@@ -59,7 +60,12 @@ PAGE_SIZE = 50
 """nekoBT results per page (the API's default and a screenful or two)."""
 
 ANILIBRIA_TITLES = 5
-"""AniLibria titles whose torrents a text search lists (each costs one request)."""
+"""AniLibria titles whose torrents a text search lists."""
+
+ANILIBRIA_HIT_FIELDS = ("id", "code", "names", "torrents.list")
+"""What the hits need of an AniLibria title, all in the one searchTitles answer. The torrents'
+file lists (`include=torrent_meta`) are not among them: a torrent's detail and the file picker
+ask getTitle for them, for that one title."""
 
 PEERS_DAYS = 7
 """Days of Torrent API peers totals the detail shows."""
@@ -200,6 +206,8 @@ class TorrentSearchResult:
     """The sources asked that answered (with hits or without)."""
     jump: TorrentHit | None = None
     """The hit an info-hash query matched, when one did."""
+    pending: tuple[Source, ...] = ()
+    """The sources asked that have not answered yet: their hits are still to come."""
 
 
 @dataclass(frozen=True)
@@ -445,6 +453,59 @@ _Hits = tuple[list[TorrentHit], bool, list[str]]
 """What one source's search gives: hits, whether more exist, hints."""
 
 
+def _answer(call: asyncio.Future[_Hits]) -> _Hits | SourceError:
+    """A finished source's hits, or the `SourceError` it failed with (any other error is a bug
+    and is raised)."""
+    error = call.exception()
+    if isinstance(error, SourceError):
+        return error
+    if error is not None:
+        raise error
+    return call.result()
+
+
+def _collect(
+    text: str,
+    kind: QueryKind,
+    filters: TorrentFilters,
+    page: int,
+    sources: Sequence[Source],
+    answers: Mapping[Source, _Hits | SourceError],
+    resume: TorrentSearchResult | None,
+) -> TorrentSearchResult:
+    """The result so far: `resume`'s, then what the `sources` that answered gave, in the order
+    of `sources` whichever answered first."""
+    hits = list(resume.hits) if resume else []
+    hints = list(resume.hints) if resume else []
+    errors = {s: e for s, e in resume.errors.items() if s not in sources} if resume else {}
+    answered = list(resume.answered) if resume else []
+    more = resume.more if resume else False
+    for source in sources:
+        answer = answers.get(source)
+        if answer is None:
+            continue
+        if isinstance(answer, SourceError):
+            errors[source] = answer
+            continue
+        found, source_more, source_hints = answer
+        if source is not Source.NEKOBT:
+            found = [h for h in found if passes(h, filters)]
+        answered.append(source)
+        hits.extend(found)
+        more = more or source_more
+        hints.extend(source_hints)
+    pending = tuple(s for s in sources if s not in answers)
+    merged = merge(hits)
+    if page == 0 and len({*answered, *errors, *pending}) > 1:
+        merged = sort_hits(merged, filters.sort_by)
+    jump = None
+    if kind == "infohash":
+        jump = next((h for h in merged if h.infohash == text.lower()), None)
+    return TorrentSearchResult(
+        kind, tuple(merged), more, tuple(hints), errors, tuple(answered), jump, pending
+    )
+
+
 class TorrentSearchService:
     """Searches and details across the three sources (`torrentapi` None: not configured)."""
 
@@ -487,49 +548,76 @@ class TorrentSearchService:
     async def search(
         self, query: str, filters: TorrentFilters | None = None, page: int = 0
     ) -> TorrentSearchResult:
-        """Page `page` (0-based) of the hits for `query`. Later pages come from nekoBT only (the
-        other sources answer everything at once on page 0)."""
+        """Page `page` (0-based) of the hits for `query`, once every source has answered."""
+        return [result async for result in self.search_progressively(query, filters, page)][-1]
+
+    async def search_progressively(
+        self,
+        query: str,
+        filters: TorrentFilters | None = None,
+        page: int = 0,
+        *,
+        resume: TorrentSearchResult | None = None,
+    ) -> AsyncGenerator[TorrentSearchResult, None]:
+        """Page `page` (0-based) of the hits for `query`, given again each time a source answers
+        (`pending` names those still asked; the last result has none). Later pages come from
+        nekoBT only (the other sources answer everything at once on page 0).
+
+        With `resume` (an earlier result of the same page), only its rate-limited sources are
+        asked again and their hits join the ones it has; the first result is `resume`'s own,
+        with those sources pending.
+        """
         filters = filters or TorrentFilters()
         text = query.strip()
         kind = classify(text)
-        if kind == "empty":
-            return TorrentSearchResult(kind, (), False)
-        asked: dict[Source, Awaitable[_Hits]] = {}
+        sources = self._sources_for(kind, filters, page)
+        if resume is not None:
+            sources = [s for s in sources if isinstance(resume.errors.get(s), RateLimitedError)]
+        asked = {
+            source: asyncio.ensure_future(self._ask(source, text, kind, filters, page))
+            for source in sources
+        }
+        answers: dict[Source, _Hits | SourceError] = {}
+        try:
+            if resume is not None and asked:
+                # Where the resumed search stands: its answers, with the sources asked again.
+                yield _collect(text, kind, filters, page, sources, answers, resume)
+            waiting: set[asyncio.Future[_Hits]] = set(asked.values())
+            while waiting:
+                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                for source, call in asked.items():
+                    if call in done:
+                        answers[source] = _answer(call)
+                yield _collect(text, kind, filters, page, sources, answers, resume)
+            if not asked:
+                yield _collect(text, kind, filters, page, sources, answers, resume)
+        finally:
+            # Left early (the caller stopped listening, or a source failed in a way that is a
+            # bug): nobody wants the other answers.
+            for call in asked.values():
+                call.cancel()
+
+    @staticmethod
+    def _sources_for(kind: QueryKind, filters: TorrentFilters, page: int) -> list[Source]:
+        """The sources that can answer page `page` of a `kind` query, of those `filters` want."""
         wanted = filters.sources
+        sources = []
         if Source.NEKOBT in wanted and kind in ("text", "infohash"):
-            asked[Source.NEKOBT] = self._nekobt(text, filters, page)
+            sources.append(Source.NEKOBT)
         if page == 0 and Source.TORRENT_API in wanted and kind in ("infohash", "imdb"):
-            asked[Source.TORRENT_API] = self._torrentapi(text, kind)
+            sources.append(Source.TORRENT_API)
         if page == 0 and Source.ANILIBRIA in wanted and kind == "text":
-            asked[Source.ANILIBRIA] = self._anilibria(text)
-        answers = await asyncio.gather(*asked.values(), return_exceptions=True)
-        hits: list[TorrentHit] = []
-        hints: list[str] = []
-        errors: dict[Source, SourceError] = {}
-        answered: list[Source] = []
-        more = False
-        for source, answer in zip(asked, answers, strict=True):
-            if isinstance(answer, SourceError):
-                errors[source] = answer
-                continue
-            if isinstance(answer, BaseException):
-                raise answer
-            found, source_more, source_hints = answer
-            if source is not Source.NEKOBT:
-                found = [h for h in found if passes(h, filters)]
-            answered.append(source)
-            hits.extend(found)
-            more = more or source_more
-            hints.extend(source_hints)
-        merged = merge(hits)
-        if page == 0 and len(asked) > 1:
-            merged = sort_hits(merged, filters.sort_by)
-        jump = None
-        if kind == "infohash":
-            jump = next((h for h in merged if h.infohash == text.lower()), None)
-        return TorrentSearchResult(
-            kind, tuple(merged), more, tuple(hints), errors, tuple(answered), jump
-        )
+            sources.append(Source.ANILIBRIA)
+        return sources
+
+    def _ask(
+        self, source: Source, text: str, kind: QueryKind, filters: TorrentFilters, page: int
+    ) -> Awaitable[_Hits]:
+        if source is Source.NEKOBT:
+            return self._nekobt(text, filters, page)
+        if source is Source.TORRENT_API:
+            return self._torrentapi(text, kind)
+        return self._anilibria(text)
 
     async def _nekobt(self, text: str, filters: TorrentFilters, page: int) -> _Hits:
         languages = filters.languages or None
@@ -578,12 +666,13 @@ class TorrentSearchService:
         return [hit_from_info(info)], False, []
 
     async def _anilibria(self, text: str) -> _Hits:
-        titles = await self.catalog.search(SearchQuery(text=text), limit=ANILIBRIA_TITLES)
-        full = await asyncio.gather(*(self.catalog.title(t.id) for t in titles))
+        titles = await self.catalog.search(
+            SearchQuery(text=text), limit=ANILIBRIA_TITLES, fields=ANILIBRIA_HIT_FIELDS
+        )
         hits = [
-            hit_from_anilibria(fetched.value, torrent)
-            for fetched in full
-            for torrent in (fetched.value.torrents.list if fetched.value.torrents else ())
+            hit_from_anilibria(title, torrent)
+            for title in titles
+            for torrent in (title.torrents.list if title.torrents else ())
         ]
         return hits, False, []
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 from app.i18n import t, tn
 from app.plaintext import one_line
@@ -11,7 +12,7 @@ from app.services.torrent_search import (
     Source,
     SourceUnavailableError,
 )
-from app.sources.errors import SourceError
+from app.sources.errors import RateLimitedError, SourceError
 from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
 from app.sources.torrentapi.models import TorrentApiError
 from app.widgets.status_line import describe_error
@@ -45,16 +46,27 @@ def problem_text(source: Source, error: SourceError) -> str:
     return text if text.startswith(f"{name}:") else f"{name}: {text}"
 
 
-def answer_text(count: int, replies: Mapping[Source, SourceError | None]) -> str:
+def answer_text(
+    count: int,
+    replies: Mapping[Source, SourceError | None],
+    *,
+    pending: Sequence[Source] = (),
+    retry_in: float | None = None,
+) -> str:
     """How a search went, on one line: the `count` torrents listed and the sources that
-    answered (`replies` None), failed (`problem_text` says why) or are not configured."""
+    answered (`replies` None), failed (`problem_text` says why), are not configured, or are
+    still `pending`. With `retry_in`, rate-limited sources are said to be asked again in that
+    many seconds (else they count as failed)."""
 
-    def names(sources: list[Source]) -> str:
+    def names(sources: Sequence[Source]) -> str:
         return ", ".join(SOURCE_NAMES[s] for s in sources)
 
     answered = [s for s, e in replies.items() if e is None]
     unconfigured = [s for s, e in replies.items() if isinstance(e, SourceUnavailableError)]
-    failed = [s for s in replies if s not in answered and s not in unconfigured]
+    limited = [
+        s for s, e in replies.items() if retry_in is not None and isinstance(e, RateLimitedError)
+    ]
+    failed = [s for s in replies if s not in (*answered, *unconfigured, *limited)]
     parts = []
     if answered:
         parts.append(
@@ -71,4 +83,14 @@ def answer_text(count: int, replies: Mapping[Source, SourceError | None]) -> str
         parts.append(t("{sources} failed", sources=names(failed)))
     if unconfigured:
         parts.append(t("{sources} not configured", sources=names(unconfigured)))
+    if limited and retry_in is not None:
+        parts.append(
+            t(
+                "{sources}: too many requests, trying again in {seconds} s…",
+                sources=names(limited),
+                seconds=math.ceil(retry_in),
+            )
+        )
+    if pending:
+        parts.append(t("waiting for {sources}…", sources=names(pending)))
     return " · ".join(parts) or t("No torrents found.")

@@ -569,6 +569,26 @@ def test_youtube_and_feed(http: httpx.Client) -> None:
     )
 
 
+def test_feed_paths_inside_items_is_the_other_reading(
+    fresh_http: httpx.Client, fresh_devserver: DevServer
+) -> None:
+    by_kind = "title.id,title.names.ru,youtube.id"
+    inside = "id,names.ru"
+    assert all(
+        set(next(iter(item.values()))) for item in api(fresh_http, "getFeed", filter=by_kind)
+    )
+
+    fresh_devserver.feed_paths_inside_items = True
+    # Read inside the title, `title.id` names a key no title has; a video's `title` is a string.
+    assert api(fresh_http, "getFeed", limit=-1, filter=by_kind) == [
+        {next(iter(item)): {}} for item in api(fresh_http, "getFeed", limit=-1, filter="id")
+    ]
+    for item in api(fresh_http, "getFeed", limit=-1, filter=inside):
+        ((kind, value),) = item.items()
+        assert set(value) == ({"id", "names"} if kind == "title" else {"id"})
+        assert kind == "youtube" or set(value["names"]) == {"ru"}
+
+
 def test_years_genres_nodes_team(http: httpx.Client, devserver: DevServer) -> None:
     years = api(http, "getYears")
     assert years == sorted(set(years)) and years[0] == 2015 and years[-1] == 2026

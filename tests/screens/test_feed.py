@@ -4,6 +4,7 @@ errors with retry, hostile text, snapshots."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -55,10 +56,16 @@ def test_when_is_relative_to_the_clock() -> None:
     assert when_text(now - 3 * 86400, now) == "2026-11-20 12:00"
 
 
+@pytest.mark.parametrize(
+    "paths_inside_items", [False, True], ids=["paths-from-the-entry", "paths-inside-the-entry"]
+)
 async def test_both_kinds_in_the_servers_order_and_paging_at_the_end(
-    app_factory: AppFactory, devserver: Any
+    app_factory: AppFactory, fresh_devserver: Any, paths_inside_items: bool
 ) -> None:
-    app = app_factory(**{"ui.page_size": 20})
+    # The spec leaves open where getFeed's filter paths start: the rows are whole either way.
+    devserver = fresh_devserver
+    devserver.feed_paths_inside_items = paths_inside_items
+    app = app_factory(server=devserver, **{"ui.page_size": 20})
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await feed_screen(pilot)
         table = screen.query_one(KeyTable)
@@ -89,6 +96,25 @@ async def test_both_kinds_in_the_servers_order_and_paging_at_the_end(
         await pilot.pause(0.1)
         assert shown(screen) == expected
         assert table.row_count == len(expected)
+
+
+async def test_an_entry_without_its_id_is_not_listed(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    video = {"id": 77, "title": "Readable", "youtube_id": "abc", "timestamp": FIXED_NOW - 60}
+    unreadable = [{"title": {"updated": FIXED_NOW - 30}}, {"title": {"names": {"en": "No id"}}}]
+    fresh_devserver.faults.fail_next(
+        "/v2/getFeed",
+        200,
+        body=json.dumps([*unreadable, {"youtube": video}]),
+        headers={"Content-Type": "application/json"},
+    )
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed_screen(pilot)
+        await pilot.pause()
+        assert shown(screen) == [("youtube", 77)]
+        assert cells(screen, 0)[1:3] == ["video", "Readable"]
 
 
 async def test_enter_on_a_title_opens_it(app_factory: AppFactory, api: str) -> None:

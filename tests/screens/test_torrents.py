@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Input, Select, Static
 
 from app.application import AniApp
+from app.config import HttpConfig
 from app.devserver import torrentapi
 from app.devserver.nekobt import NekoBtApi
 from app.devserver.torrentapi import TorrentApi
@@ -19,7 +20,13 @@ from app.messages import TitleOpened
 from app.paths import STYLES_DIR
 from app.screens.torrent_detail import TorrentDetailScreen
 from app.screens.torrents import TorrentsScreen, language_options
-from app.services.torrent_search import FALLBACK_LANGUAGES, Language, Source, TorrentFilters
+from app.services.torrent_search import (
+    FALLBACK_LANGUAGES,
+    Language,
+    Source,
+    TorrentFilters,
+    identity,
+)
 from app.sources.errors import BadResponseError
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
@@ -203,6 +210,95 @@ async def test_rate_limit_counts_down_then_shows_results(
         table = screen.query_one(KeyTable)
         await wait_for(pilot, lambda: table.row_count > 0, timeout=5)
         assert "trying again" not in shown(status)
+
+
+def anilibria_calls(server: Any, method: str) -> int:
+    return len([r for r in server.requests if r.path == f"/v2/{method}"])
+
+
+async def test_anilibria_torrents_take_one_request(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        table = await search(pilot, screen, "Starlight Courier")
+        status = screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: "from nekoBT, AniLibria" in shown(status))
+        assert "A" in "".join(cells(table, 6))
+    assert anilibria_calls(fresh_devserver, "searchTitles") == 1
+    assert anilibria_calls(fresh_devserver, "getTitle") == 0
+
+
+@pytest.mark.parametrize(
+    ("retries", "meanwhile"),
+    [
+        pytest.param(0, "AniLibria: too many requests, trying again in 1 s", id="no-retries"),
+        pytest.param(HttpConfig().retries, "waiting for AniLibria", id="default-retries"),
+    ],
+)
+async def test_other_sources_show_while_anilibria_is_rate_limited(
+    app_factory: AppFactory, fresh_devserver: Any, retries: int, meanwhile: str
+) -> None:
+    # Rate-limited until the test lifts the limit: whether the client waits out Retry-After
+    # itself (retries) or gives up at once (the screen counts down), nekoBT's rows are there.
+    fresh_devserver.faults.fail_next(
+        "/v2/searchTitles", 429, headers={"Retry-After": "1"}, times=1000
+    )
+    app = app_factory(server=fresh_devserver, **{"http.retries": retries})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        table = await search(pilot, screen, "Starlight Courier")
+        status = screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: meanwhile in shown(status))
+        assert table.row_count > 0 and set(cells(table, 6)) == {"N"}
+        assert shown(status).startswith(f"{table.row_count} torrents from nekoBT · ")
+        table.focus()
+        table.move_cursor(row=2)
+        reading = screen.row_hits.at_cursor(table)
+        assert reading is not None
+
+        searches = len(search_requests(fresh_devserver))
+        fresh_devserver.faults.clear()
+        await wait_for(pilot, lambda: "A" in "".join(cells(table, 6)), timeout=15)
+        assert shown(status) == f"{table.row_count} torrents from nekoBT, AniLibria"
+        # Only AniLibria was asked again, and reading on the list kept its place.
+        assert len(search_requests(fresh_devserver)) == searches
+        now_reading = screen.row_hits.at_cursor(table)
+        assert now_reading is not None and identity(now_reading) == identity(reading)
+    assert anilibria_calls(fresh_devserver, "getTitle") == 0
+
+
+@pytest.mark.parametrize(
+    ("retries", "meanwhile"),
+    [
+        pytest.param(0, "trying again in", id="no-retries"),
+        pytest.param(HttpConfig().retries, "waiting for AniLibria", id="default-retries"),
+    ],
+)
+async def test_the_next_page_waits_for_a_rate_limited_first_page(
+    app_factory: AppFactory, fresh_devserver: Any, retries: int, meanwhile: str
+) -> None:
+    # Reaching the end of nekoBT's rows must neither cancel AniLibria's part of page 0 nor
+    # stop its countdown: the next page is for once page 0 is complete.
+    fresh_devserver.faults.fail_next(
+        "/v2/searchTitles", 429, headers={"Retry-After": "1"}, times=1000
+    )
+    app = app_factory(server=fresh_devserver, **{"http.retries": retries, "ui.page_size": 2})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        table = await search(pilot, screen, "Starlight Courier")
+        await wait_for(pilot, lambda: meanwhile in shown(screen.query_one(StatusLine)))
+        assert screen.more
+        table.focus()
+        await pilot.press("G")
+        fresh_devserver.faults.clear()
+        await wait_for(pilot, lambda: "A" in "".join(cells(table, 6)), timeout=15)
+        await pilot.press("G")
+        await wait_for(
+            pilot,
+            lambda: any(r.query.get("offset") == "2" for r in search_requests(fresh_devserver)),
+        )
 
 
 async def test_bad_nekobt_key_says_so(app_factory: AppFactory, monkeypatch: Any) -> None:
@@ -457,7 +553,9 @@ async def test_later_pages_merge_by_info_hash(
 
         screen = await open_torrents(pilot)
         table = await search(pilot, screen, "Starlight Courier")
-        await wait_for(pilot, lambda: table.row_count > 0)
+        status = screen.query_one(StatusLine)
+        # Page 0 is complete once both sources have answered (each shows as it answers).
+        await wait_for(pilot, lambda: "from nekoBT, AniLibria" in shown(status))
         shown_first = table.row_count
         table.focus()
         await pilot.press("G")

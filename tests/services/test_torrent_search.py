@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -43,7 +44,12 @@ def apis(server: Any) -> tuple[NekoBtApi, TorrentApi]:
 
 
 async def make_service(
-    server: Any, *, nekobt_key: str | None = nekobt.DEMO_API_KEY, torrent_api: bool = True
+    server: Any,
+    *,
+    nekobt_key: str | None = nekobt.DEMO_API_KEY,
+    torrent_api: bool = True,
+    anilibria_settings: HttpSettings = NO_RETRIES,
+    anilibria_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> TorrentSearchService:
     urls = service_urls(server)
     neko = NekoBtClient.create(urls["nekobt_api"], api_key=nekobt_key, settings=NO_RETRIES)
@@ -53,7 +59,12 @@ async def make_service(
         else None
     )
     catalog = CatalogService(
-        AniLibriaClient.create(urls["anilibria_api"], urls["anilibria_site"], settings=NO_RETRIES)
+        AniLibriaClient.create(
+            urls["anilibria_api"],
+            urls["anilibria_site"],
+            settings=anilibria_settings,
+            sleep=anilibria_sleep,
+        )
     )
     return TorrentSearchService(neko, tapi, catalog, page_size=10)
 
@@ -206,6 +217,85 @@ async def test_anilibria_detail_lists_the_files(
     infohash = found.hits[0].infohash
     assert infohash is not None
     assert detail.magnet and infohash in detail.magnet
+
+
+def anilibria_requests(server: Any) -> list[str]:
+    """The AniLibria API methods the server was asked, in order."""
+    return [r.path.rsplit("/", 1)[-1] for r in server.requests if r.path.startswith("/v2/")]
+
+
+def nekobt_searches(server: Any) -> int:
+    return len([r for r in server.requests if r.path.endswith("/torrents/search")])
+
+
+async def test_anilibria_torrents_come_with_one_search(fresh_devserver: Any) -> None:
+    search = await make_service(fresh_devserver)
+    try:
+        only_libria = TorrentFilters(sources=frozenset({Source.ANILIBRIA}))
+        found = await search.search("Starlight Courier", only_libria)
+    finally:
+        await close(search)
+    assert anilibria_requests(fresh_devserver) == ["searchTitles"]
+    (asked,) = [r for r in fresh_devserver.requests if r.path.startswith("/v2/")]
+    assert "torrents.list" in asked.query["filter"].split(",")
+    title = next(t for t in fresh_devserver.catalog.titles if t["id"] == 9001)
+    hits = [h for h in found.hits if h.anilibria_title_id == 9001]
+    assert [h.anilibria_torrent_id for h in hits] == [
+        torrent["torrent_id"] for torrent in title["torrents"]["list"]
+    ]
+    assert all(h.title.startswith(title["names"]["ru"]) and h.size and h.infohash for h in hits)
+
+
+async def test_other_sources_answer_while_anilibria_waits_out_a_rate_limit(
+    fresh_devserver: Any,
+) -> None:
+    lifted = asyncio.Event()
+    waits: list[float] = []
+
+    async def until_lifted(seconds: float) -> None:
+        waits.append(seconds)
+        await lifted.wait()
+
+    fresh_devserver.faults.fail_next("/v2/searchTitles", 429, headers={"Retry-After": "7"})
+    # The default settings: the client itself waits out Retry-After and asks again.
+    search = await make_service(
+        fresh_devserver, anilibria_settings=HttpSettings(), anilibria_sleep=until_lifted
+    )
+    progress = search.search_progressively("Starlight Courier")
+    try:
+        first = await anext(progress)
+        assert first.pending == (Source.ANILIBRIA,)
+        assert first.hits and all(h.sources == (Source.NEKOBT,) for h in first.hits)
+        lifted.set()
+        last = await anext(progress)
+    finally:
+        await progress.aclose()
+        await close(search)
+    assert not last.pending and not last.errors
+    assert any(Source.ANILIBRIA in h.sources for h in last.hits)
+    assert waits == [7.0]
+    assert anilibria_requests(fresh_devserver) == ["searchTitles", "searchTitles"]
+
+
+async def test_a_rate_limited_source_alone_is_asked_again(fresh_devserver: Any) -> None:
+    fresh_devserver.faults.fail_next("/v2/searchTitles", 429, headers={"Retry-After": "5"})
+    search = await make_service(fresh_devserver)
+    try:
+        limited = await search.search("Starlight Courier")
+        error = limited.errors[Source.ANILIBRIA]
+        assert isinstance(error, RateLimitedError) and error.retry_after == 5
+        assert limited.answered == (Source.NEKOBT,) and limited.hits
+        searches = nekobt_searches(fresh_devserver)
+        steps = [r async for r in search.search_progressively("Starlight Courier", resume=limited)]
+        complete = await search.search("Starlight Courier")
+    finally:
+        await close(search)
+    assert nekobt_searches(fresh_devserver) == searches + 1  # only the complete search's
+    waiting, resumed = steps
+    assert waiting.pending == (Source.ANILIBRIA,) and waiting.hits == limited.hits
+    assert not waiting.errors and waiting.answered == (Source.NEKOBT,)
+    assert not resumed.errors and set(resumed.answered) == {Source.NEKOBT, Source.ANILIBRIA}
+    assert resumed.hits == complete.hits
 
 
 def test_merge_page_folds_listed_and_repeated_info_hashes() -> None:

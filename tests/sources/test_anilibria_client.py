@@ -200,6 +200,23 @@ async def test_youtube_and_feed(client: AniLibriaClient, server: DevServer) -> N
     assert all((item.title is None) != (item.youtube is None) for item in feed)
 
 
+async def test_feed_entries_a_filter_emptied_keep_their_kind_without_an_id(
+    fresh_devserver: DevServer, sleeps: Sleeps, fast: HttpSettings
+) -> None:
+    # What CatalogService.feed tells the two readings of getFeed's filter paths apart by.
+    client = make_client(fresh_devserver, sleeps, fast)
+    try:
+        fresh_devserver.feed_paths_inside_items = True
+        feed = (await client.get_feed(limit=-1, filter=["title.id", "youtube.id"])).value
+        assert {item.title.id for item in feed if item.title} == {0}
+        assert {item.youtube.id for item in feed if item.youtube} == {0}
+        assert len(feed) == len(fresh_devserver.catalog.titles) + len(
+            fresh_devserver.catalog.youtube
+        )
+    finally:
+        await client.aclose()
+
+
 async def test_reference_lists(client: AniLibriaClient, server: DevServer) -> None:
     years = (await client.get_years()).value
     assert list(years) == sorted(years) and years
