@@ -18,6 +18,7 @@ from textual.signal import Signal
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from app.controllers.carry_over import CarryOverController
 from app.controllers.downloads import DownloadsController
 from app.controllers.favorites import FavoritesController
 from app.controllers.library import LibraryController
@@ -143,6 +144,7 @@ class AniApp(App[None]):
         self.favorites = FavoritesController(self)
         self.library = LibraryController(self)
         self.live = LiveController(self)
+        self.carry_over = CarryOverController(self)
         localize_bindings(self)
 
     @property
@@ -174,8 +176,10 @@ class AniApp(App[None]):
         await self.runtime.aclose()
 
     def resume_saved_work(self) -> None:
-        """After the first paint: saved downloads resume, a logged-in account's favorites,
-        collections and watch progress catch up, live updates begin."""
+        """After the first paint: the user's titles follow a change of API, saved downloads
+        resume, a logged-in account's favorites, collections and watch progress catch up, live
+        updates begin."""
+        self.carry_over.start()
         self.downloads.resume()
         self.favorites.keep_synced()
         self.library.keep_synced()

@@ -210,6 +210,18 @@ RU: dict[str, str] = {
     "Any season": "Любой сезон",
     "Any genre": "Любой жанр",
     "Any team member": "Любой участник",
+    "From any year": "С любого года",
+    "To any year": "По любой год",
+    "Any type": "Любой тип",
+    "Any age rating": "Любой возраст",
+    "Airing or not": "Онгоинг или нет",
+    "Voiced or not": "В озвучке или нет",
+    "Default order": "Порядок по умолчанию",
+    "Advanced queries: API v2 only": "Расширенные запросы: только API v2",
+    "{count} of your titles is not on {api}; it is kept as it was: {names}": "{count} ваш тайтл не найден в {api}; он сохранён как был: {names}",
+    "not on {api}": "нет в {api}",
+    "The server at {url} does not answer like AniLibria API v{wanted}.": "Сервер {url} отвечает не как AniLibria API v{wanted}.",
+    'The server at {url} speaks API v{found}; set [anilibria] api_version = "v{found}".': 'Сервер {url} говорит на API v{found}; укажите [anilibria] api_version = "v{found}".',
     "episodes out {out} of {planned}": "вышло {out} из {planned}",
     "Poster": "Постер",
     "No poster.": "Нет постера.",
@@ -585,6 +597,11 @@ RU: dict[str, str] = {
 
 # A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).
 RU_PLURALS: dict[str, tuple[str, str, str]] = {
+    "{count} of your titles are not on {api}; they are kept as they were: {names}": (
+        "{count} ваш тайтл не найден в {api}; он сохранён как был: {names}",
+        "{count} ваших тайтла не найдены в {api}; они сохранены как были: {names}",
+        "{count} ваших тайтлов не найдены в {api}; они сохранены как были: {names}",
+    ),
     "{count} titles": ("{count} тайтл", "{count} тайтла", "{count} тайтлов"),
     "{count} torrents from {sources}": (
         "{count} торрент из {sources}",

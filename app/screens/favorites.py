@@ -21,6 +21,7 @@ from app.services.collections import COLLECTIONS, collection_name
 from app.services.events import Event
 from app.services.live import EpisodeReleased, TitleChanged
 from app.sources.anilibria.models import Fetched, Title
+from app.store.favorites import FavoriteRow
 from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
@@ -69,6 +70,8 @@ class FavoritesScreen(AniScreen):
         self.view = FAVORITES_VIEW
         """What the list shows: the favorites, or the collection of that name."""
         self.titles: list[Title] = []
+        self.absent: list[FavoriteRow] = []
+        """Favorites the API in use does not have (after a change of API): kept, listed."""
         self.row_titles: RowItems[Title] = RowItems()
 
     def compose(self) -> ComposeResult:
@@ -148,6 +151,16 @@ class FavoritesScreen(AniScreen):
     def got(self, fetched: Fetched[tuple[Title, ...]]) -> None:
         wanted = self.shown_ids()
         self.titles = [title for title in fetched.value if title.id in wanted]
+        listed = {title.id for title in self.titles}
+        self.absent = []
+        if self.view == FAVORITES_VIEW:
+            favorites = self.runtime.favorites
+            missing = self.runtime.carry_over.missing()
+            self.absent = [
+                row
+                for title_id in sorted(wanted & missing.keys() - listed)
+                if (row := favorites.favorite(title_id)) is not None
+            ]
         self.show()
         if self.view != FAVORITES_VIEW:
             self.query_one(StatusLine).info(self.collection_line())
@@ -193,6 +206,16 @@ class FavoritesScreen(AniScreen):
                 key=str(title.id),
             )
             self.row_titles.add([key], [title])
+        missing = self.runtime.carry_over.missing()
+        for favorite in self.absent:
+            table.add_row(
+                cell(favorite.name_ru or favorite.name_en or f"#{favorite.title_id}", "bold"),
+                cell(t("not on {api}", api=missing.get(favorite.title_id, "")), "dim"),
+                cell("—", "dim"),
+                cell("—", "dim"),
+                cell("—", "dim"),
+                key=str(favorite.title_id),
+            )
         if current is not None:
             for row, title in enumerate(self.titles):
                 if title.id == current.id:

@@ -25,6 +25,15 @@ def episode_text(entry: RecentTitle) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
+def name_cell(entry: RecentTitle, missing_on: str | None) -> Text:
+    """The title's name; marked when the API in use does not have it (`missing_on`)."""
+    name = cell(entry.name or f"#{entry.title_id}", "bold")
+    if missing_on is None:
+        return name
+    marker = (" · " + t("not on {api}", api=missing_on), "dim")
+    return Text.assemble(name, marker, no_wrap=True, overflow="ellipsis")
+
+
 def where_text(entry: RecentTitle) -> Text:
     if entry.watched:
         return Text("✓", style="bold green")
@@ -70,6 +79,7 @@ class HistoryScreen(AniScreen):
 
     def fill(self) -> None:
         self.entries = self.runtime.history.recent_titles(HISTORY_LENGTH)
+        missing = self.runtime.carry_over.missing()
         table = self.query_one(KeyTable)
         cursor = table.cursor_row
         table.clear()
@@ -78,7 +88,7 @@ class HistoryScreen(AniScreen):
             (
                 str(entry.title_id),
                 [
-                    cell(entry.name or f"#{entry.title_id}", "bold"),
+                    name_cell(entry, missing.get(entry.title_id)),
                     cell(episode_text(entry)),
                     where_text(entry),
                     cell(date_text(entry.played_at)),

@@ -6,6 +6,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,13 +18,54 @@ from app.i18n import t, tn
 from app.messages import TitleOpened
 from app.screens.base import TitleListScreen
 from app.screens.debounce import Debounce
-from app.services.catalog import SearchQuery, team_members
-from app.sources.anilibria.models import Team, Title
+from app.services.catalog import SearchQuery
+from app.sources.anilibria.models import Title
 from app.sources.errors import SourceError
+from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption
 from app.widgets.footer import KeyFooter
+from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, title_row
+
+
+def filter_id(key: FilterKey) -> str:
+    return f"filter-{key}"
+
+
+def filter_prompt(key: FilterKey) -> str:
+    """What a filter's drop-down says while nothing is chosen."""
+    prompts = {
+        FilterKey.YEAR: t("Any year"),
+        FilterKey.YEAR_FROM: t("From any year"),
+        FilterKey.YEAR_TO: t("To any year"),
+        FilterKey.SEASON: t("Any season"),
+        FilterKey.GENRE: t("Any genre"),
+        FilterKey.TEAM: t("Any team member"),
+        FilterKey.TYPE: t("Any type"),
+        FilterKey.AGE_RATING: t("Any age rating"),
+        FilterKey.PUBLISH_STATUS: t("Airing or not"),
+        FilterKey.PRODUCTION_STATUS: t("Voiced or not"),
+        FilterKey.SORTING: t("Default order"),
+    }
+    return prompts[key]
+
+
+def option_label(key: FilterKey, option: FilterOption) -> Text | str:
+    """A filter value as the drop-down shows it: seasons and team roles in the UI's language,
+    the API's own text literally."""
+    if key is FilterKey.SEASON and option.value in SEASON_CODES:
+        return i18n.season_name(int(option.value))
+    if key is FilterKey.TEAM:
+        roles = {
+            "voice": t("Voice"),
+            "translator": t("Translation"),
+            "editing": t("Subtitles"),
+            "decor": t("Design"),
+            "timing": t("Timing"),
+        }
+        return Text(f"{option.label} · {roles.get(option.group, option.group)}")
+    return Text(option.label)
 
 
 @dataclass(frozen=True)
@@ -71,16 +113,11 @@ class SearchScreen(TitleListScreen):
             yield Checkbox(
                 t("Descending"), id="search-descending", classes="-advanced", compact=True
             )
-        with Horizontal(id="search-filters"):
-            yield Select[int]((), prompt=t("Any year"), id="filter-year", compact=True)
-            yield Select[int](
-                [(i18n.season_name(code), code) for code in (1, 2, 3, 4)],
-                prompt=t("Any season"),
-                id="filter-season",
-                compact=True,
-            )
-            yield Select[str]((), prompt=t("Any genre"), id="filter-genre", compact=True)
-            yield Select[str]((), prompt=t("Any team member"), id="filter-team", compact=True)
+        offered = self.runtime.catalog.search_filters
+        # Two rows where one cannot hold every filter the API offers.
+        with Horizontal(id="search-filters", classes="-many" if len(offered) > 4 else ""):
+            for key in offered:
+                yield Select[str]((), prompt=filter_prompt(key), id=filter_id(key), compact=True)
         yield StatusLine(id="search-status")
         table = KeyTable(id="search-results", flexible=("name", "en"))
         table.add_column(t("Name"), key="name")
@@ -109,68 +146,28 @@ class SearchScreen(TitleListScreen):
     @work(group="search-filters", exit_on_error=False)
     async def load_filters(self) -> None:
         catalog = self.runtime.catalog
-        # Each list is independent: one failing leaves the others usable.
-        with suppress(SourceError):
-            self.fill_years((await catalog.years()).value)
-        with suppress(SourceError):
-            self.fill_genres((await catalog.genres()).value)
-        with suppress(SourceError):
-            self.fill_team((await catalog.team()).value)
+        for key in catalog.search_filters:
+            # Each list is independent: one failing leaves the others usable.
+            with suppress(SourceError):
+                self.fill_filter(key, (await catalog.filter_options(key)).value)
 
-    def fill_years(self, years: tuple[int, ...]) -> None:
-        select = self.query_one("#filter-year", Select)
-        select.set_options((str(year), year) for year in sorted(years, reverse=True))
-        self.restore_choice(select)
-
-    def fill_genres(self, genres: tuple[str, ...]) -> None:
-        select = self.query_one("#filter-genre", Select)
-        select.set_options((g, g) for g in genres)
-        self.restore_choice(select)
-
-    def fill_team(self, team: Team) -> None:
-        labels = dict(
-            (role, t(label))
-            for role, label in (
-                ("voice", "Voice"),
-                ("translator", "Translation"),
-                ("editing", "Subtitles"),
-                ("decor", "Design"),
-                ("timing", "Timing"),
-            )
-        )
-        select = self.query_one("#filter-team", Select)
-        select.set_options(
-            (f"{name} · {labels[role]}", f"{role}:{name}") for role, name in team_members(team)
-        )
+    def fill_filter(self, key: FilterKey, options: tuple[FilterOption, ...]) -> None:
+        select = self.query_one(f"#{filter_id(key)}", Select)
+        select.set_options((option_label(key, option), option.value) for option in options)
         self.restore_choice(select)
 
     # the request ---------------------------------------------------------------------------
 
     def current_request(self) -> SearchRequest:
-        def chosen(selector: str) -> object:
-            value = self.query_one(selector, Select).value
-            return None if value is Select.NULL else value
-
-        year, season, genre, member = (
-            chosen("#filter-year"),
-            chosen("#filter-season"),
-            chosen("#filter-genre"),
-            chosen("#filter-team"),
-        )
-        team: dict[str, tuple[str, ...]] = {}
-        if isinstance(member, str) and ":" in member:
-            role, name = member.split(":", 1)
-            team[role] = (name,)
+        chosen: dict[FilterKey, tuple[str, ...]] = {}
+        for key in self.runtime.catalog.search_filters:
+            value = self.query_one(f"#{filter_id(key)}", Select).value
+            if isinstance(value, str):
+                chosen[key] = (value,)
         text = self.query_one("#search-query", Input).value
         return SearchRequest(
             advanced=self.advanced,
-            query=SearchQuery(
-                text="" if self.advanced else text,
-                years=(year,) if isinstance(year, int) else (),
-                season_codes=(season,) if isinstance(season, int) else (),
-                genres=(genre,) if isinstance(genre, str) else (),
-                team=team,
-            ),
+            query=SearchQuery(text="" if self.advanced else text, filters=chosen),
             advanced_query=text if self.advanced else "",
             order_by=self.query_one("#search-order", Input).value.strip(),
             descending=self.query_one("#search-descending", Checkbox).value,
@@ -263,6 +260,10 @@ class SearchScreen(TitleListScreen):
         return t("Search titles…")
 
     def action_toggle_advanced(self) -> None:
+        if not self.runtime.catalog.offers_advanced_search:
+            # The query box keeps the keys: nothing changed but what the user now knows.
+            tell(self, t("Advanced queries: API v2 only"), severity="warning")
+            return
         self.advanced = not self.advanced
         self.set_class(self.advanced, "-advanced-mode")
         query = self.query_one("#search-query", Input)

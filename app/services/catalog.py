@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from app.sources.anilibria.models import (
@@ -14,13 +13,16 @@ from app.sources.anilibria.models import (
     FeedItem,
     Fetched,
     ScheduleDay,
-    Team,
     Title,
     Torrent,
     YouTubeVideo,
 )
 from app.sources.catalog_api import CatalogApi
 from app.sources.errors import SourceError
+from app.sources.search_filters import FilterKey, FilterOption
+
+# Re-exported: the services and screens ask for searches in the sources' words.
+from app.sources.search_filters import SearchQuery as SearchQuery
 
 # Lists never need the player playlist or torrents (the spec recommends filtering them out);
 # `player.series` is the small object that says how many episodes are out.
@@ -37,8 +39,6 @@ LIST_FIELDS = (
     "in_favorites",
     "player.series",
 )
-
-TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
 
 FEED_TITLE_FIELDS = ("id", "code", "names", "updated", "type", "player.series")
 FEED_VIDEO_FIELDS = ("id", "title", "youtube_id", "timestamp")
@@ -60,39 +60,28 @@ FEED_FILTERS: tuple[tuple[str, ...] | None, ...] = (
 YOUTUBE_LINK = "https://youtu.be/"
 
 
-@dataclass(frozen=True)
-class SearchQuery:
-    """What the Search screen asks for; empty parts are not sent."""
-
-    text: str = ""
-    years: tuple[int, ...] = ()
-    season_codes: tuple[int, ...] = ()
-    genres: tuple[str, ...] = ()
-    team: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (
-            self.text.strip()
-            or self.years
-            or self.season_codes
-            or self.genres
-            or any(self.team.values())
-        )
-
-
 class CatalogService:
     """Reads for the browsing screens; cacheable ones can be asked of the cache alone."""
 
-    def __init__(self, client: CatalogApi) -> None:
+    def __init__(
+        self, client: CatalogApi, *, seen: Callable[[Iterable[Title]], None] | None = None
+    ) -> None:
         self.client = client
         self._feed_form = 0
         """The index in `FEED_FILTERS` of the first form the server may read: the forms
         before it came back emptied this session."""
+        self.seen = seen
+        """Told of the titles read for the screens a user makes data on (their codes let the
+        data follow them to another API: `CarryOverService.remember_codes`)."""
+
+    def _saw(self, titles: Iterable[Title]) -> None:
+        if self.seen is not None:
+            self.seen(titles)
 
     async def schedule(self, *, cache_only: bool = False) -> Fetched[tuple[ScheduleDay, ...]]:
         """The week, each day's titles newest episode first: neither API promises an order."""
         fetched = await self.client.get_schedule(filter=LIST_FIELDS, cache_only=cache_only)
+        self._saw(title for day in fetched.value for title in day.titles)
         days = tuple(
             dataclasses.replace(
                 day, titles=tuple(sorted(day.titles, key=lambda t: (-(t.updated or 0), t.id)))
@@ -104,9 +93,11 @@ class CatalogService:
     async def updates(
         self, *, after: int, limit: int, cache_only: bool = False
     ) -> Fetched[tuple[Title, ...]]:
-        return await self.client.get_updates(
+        fetched = await self.client.get_updates(
             filter=LIST_FIELDS, after=after, limit=limit, cache_only=cache_only
         )
+        self._saw(fetched.value)
+        return fetched
 
     async def feed(
         self, *, after: int, limit: int, cache_only: bool = False
@@ -130,18 +121,36 @@ class CatalogService:
 
     async def title(self, title_id: int, *, cache_only: bool = False) -> Fetched[Title]:
         """The whole title (html description, playlist, torrents) for the Title screen."""
-        return await self.client.get_title(
+        fetched = await self.client.get_title(
             id=title_id, description_type="html", playlist_type="array", cache_only=cache_only
         )
+        self._saw((fetched.value,))
+        return fetched
 
     async def titles(
         self, ids: Sequence[int], *, cache_only: bool = False
     ) -> Fetched[tuple[Title, ...]]:
         """Several titles at once (getTitles), e.g. the favorites."""
-        return await self.client.get_titles(id_list=list(ids), cache_only=cache_only)
+        fetched = await self.client.get_titles(id_list=list(ids), cache_only=cache_only)
+        self._saw(fetched.value)
+        return fetched
 
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
+
+    @property
+    def search_filters(self) -> tuple[FilterKey, ...]:
+        """The filters the catalog's API searches by, in the order to offer them."""
+        return self.client.search_filters
+
+    @property
+    def offers_advanced_search(self) -> bool:
+        """Whether the catalog's API takes advanced queries (`advanced_search`)."""
+        return self.client.offers_advanced_search
+
+    async def filter_options(self, key: FilterKey) -> Fetched[tuple[FilterOption, ...]]:
+        """The values one of `search_filters` takes."""
+        return await self.client.search_filter_options(key)
 
     async def search(
         self,
@@ -151,22 +160,10 @@ class CatalogService:
         after: int = 0,
         fields: Sequence[str] = LIST_FIELDS,
     ) -> tuple[Title, ...]:
-        """Titles matching `query` (searchTitles), with `fields` of each."""
-        team = {role: list(query.team.get(role, ())) or None for role in TEAM_ROLES}
-        return await self.client.search_titles(
-            search=query.text.strip() or None,
-            year=[str(y) for y in query.years] or None,
-            season_code=[str(s) for s in query.season_codes] or None,
-            genres=list(query.genres) or None,
-            voice=team["voice"],
-            translator=team["translator"],
-            editing=team["editing"],
-            decor=team["decor"],
-            timing=team["timing"],
-            filter=fields,
-            limit=limit,
-            after=after,
-        )
+        """Titles matching `query` (its text and the filters chosen), with `fields` of each."""
+        titles = await self.client.search_catalog(query, filter=fields, limit=limit, after=after)
+        self._saw(titles)
+        return titles
 
     async def advanced_search(
         self,
@@ -185,15 +182,6 @@ class CatalogService:
             limit=limit,
             after=after,
         )
-
-    async def years(self) -> Fetched[tuple[int, ...]]:
-        return await self.client.get_years()
-
-    async def genres(self) -> Fetched[tuple[str, ...]]:
-        return await self.client.get_genres()
-
-    async def team(self) -> Fetched[Team]:
-        return await self.client.get_team()
 
     async def poster(self, url_path: str, *, cache_only: bool = False) -> Fetched[bytes]:
         return await self.client.poster(url_path, cache_only=cache_only)
@@ -226,14 +214,6 @@ def _emptied(items: Sequence[FeedItem]) -> bool:
         (item.title is not None and item.title.id) or (item.youtube is not None and item.youtube.id)
         for item in items
     )
-
-
-def team_members(team: Team) -> list[tuple[str, str]]:
-    """(role, name) pairs of everyone in `team`, role order as in the API, names sorted."""
-    members: list[tuple[str, str]] = []
-    for role in TEAM_ROLES:
-        members.extend((role, name) for name in sorted(set(getattr(team, role)), key=str.casefold))
-    return members
 
 
 def title_page_url(site_url: str, title: Title) -> str | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from app.config import DEFAULT_ANILIBRIA_API, Settings
 from app.paths import AppPaths
+from app.services.carry_over import CarryOverService
 from app.services.catalog import CatalogService
 from app.services.events import EventBus
 from app.services.instance import InstanceLock
@@ -24,6 +25,7 @@ from app.services.secrets import SecretsError, SecretStore, UnusableSecretsError
 from app.sources.cache import HttpCache
 from app.sources.catalog_api import CatalogApi
 from app.sources.http import HttpSettings
+from app.store.carry_over import CarryOverStore
 from app.store.db import Database
 from app.store.history import HistoryStore
 from app.store.visits import VisitStore
@@ -98,6 +100,7 @@ class Runtime:
     history: HistoryStore
     player: PlayerService
     catalog: CatalogService
+    carry_over: CarryOverService
     http_cache: HttpCache
     http_settings: HttpSettings
     api_keys_found: tuple[str | None, str | None]
@@ -169,6 +172,7 @@ class Runtime:
                 notices.append(StartupNotice(error.message, error.values, "error"))
         bus = EventBus()
         history = HistoryStore(db)
+        carry_over = CarryOverService(CarryOverStore(db), client)
         return cls(
             settings=settings,
             paths=paths,
@@ -177,7 +181,8 @@ class Runtime:
             visits=VisitStore(db),
             history=history,
             player=PlayerService(bus, history, settings=cls.player_settings(settings)),
-            catalog=CatalogService(client),
+            catalog=CatalogService(client, seen=carry_over.remember_codes),
+            carry_over=carry_over,
             http_cache=cache,
             http_settings=http_settings,
             api_keys_found=keys,

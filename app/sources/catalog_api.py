@@ -4,7 +4,8 @@ Two clients implement it: `AniLibriaClient` (API v2, the original calls) and
 `V2CompatClient` (today's AniLiberty API v1 behind the same calls). Above `sources/`, nothing
 knows which one answered: a call v1 cannot answer raises `ApiV2OnlyError`, one v2 cannot
 answer (login by code) `ApiV1OnlyError`, each a `SourceError` like any other whose message says
-so.
+so; where the APIs differ in what they offer (search filters, advanced queries) the interface
+says what this one offers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Protocol
 
 from app.sources.account import LoginCode
 from app.sources.anilibria.client import Strings, Values
-from app.sources.anilibria.models import FeedItem, Fetched, Player, ScheduleDay, Team, Title
+from app.sources.anilibria.models import FeedItem, Fetched, Player, ScheduleDay, Title
+from app.sources.search_filters import FilterKey, FilterOption, SearchQuery
 
 
 class CatalogApi(Protocol):
@@ -70,30 +72,42 @@ class CatalogApi(Protocol):
         """One title by id or code."""
 
     async def get_titles(
-        self, *, id_list: Values = None, cache_only: bool = False
+        self,
+        *,
+        id_list: Values = None,
+        code_list: Strings = None,
+        filter: Strings = None,
+        cache_only: bool = False,
     ) -> Fetched[tuple[Title, ...]]:
-        """Several titles by id."""
+        """Several titles by id and / or code (v1: alias); unknown ones are left out."""
 
     async def get_random_title(self, *, filter: Strings = None) -> Title:
         """Any title."""
 
-    async def search_titles(
+    api_name: str
+    """Which API answers, as the user knows it ("AniLiberty API v1"): stored data made under
+    one API is carried over to another by it."""
+
+    search_filters: tuple[FilterKey, ...]
+    """The filters this API searches by, in the order to offer them."""
+
+    offers_advanced_search: bool
+    """Whether `advanced_search` takes queries (v2 only)."""
+
+    async def search_filter_options(
+        self, key: FilterKey, *, cache_only: bool = False
+    ) -> Fetched[tuple[FilterOption, ...]]:
+        """The values one of `search_filters` takes."""
+
+    async def search_catalog(
         self,
+        query: SearchQuery,
         *,
-        search: str | None = None,
-        year: Values = None,
-        season_code: Values = None,
-        genres: Strings = None,
-        voice: Strings = None,
-        translator: Strings = None,
-        editing: Strings = None,
-        decor: Strings = None,
-        timing: Strings = None,
         filter: Strings = None,
         limit: int | None = None,
         after: int | None = None,
     ) -> tuple[Title, ...]:
-        """Titles matching every given part."""
+        """Titles matching the query's text and every chosen filter."""
 
     async def advanced_search(
         self,
@@ -106,15 +120,6 @@ class CatalogApi(Protocol):
         after: int | None = None,
     ) -> tuple[Title, ...]:
         """Titles matching an expression over their fields (v2 only)."""
-
-    async def get_years(self, *, cache_only: bool = False) -> Fetched[tuple[int, ...]]:
-        """The years titles came out in."""
-
-    async def get_genres(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
-        """The genres' names."""
-
-    async def get_team(self, *, cache_only: bool = False) -> Fetched[Team]:
-        """Everyone who works on the releases, by role (v2 only)."""
 
     async def get_caching_nodes(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
         """Other hosts that serve the streams."""

@@ -12,6 +12,7 @@ Callers catch these, never `httpx` exceptions::
     │   ├── ServerError           5xx; .code is the real code from the body, not the HTTP status
     │   └── RateLimitedError      429 once retries ran out: .retry_after
     ├── BadResponseError          the body was not the shape the spec promises
+    │   └── WrongApiVersionError  the server speaks another API version: .server_version
     ├── NotCachedError            a cache-only read found nothing
     ├── LoginFailedError          login answered without a session: .message, the server's text
     └── ApiV1OnlyError            asked AniLibria API v2 for what only AniLiberty API v1 does
@@ -95,6 +96,31 @@ class RateLimitedError(ApiError):
 
 class BadResponseError(SourceError):
     """The server answered, but not with the JSON shape (or content type) the spec promises."""
+
+
+API_VERSION_SETTING = "[anilibria] api_version"
+"""The configuration key a user changes when the server speaks another API version."""
+
+
+class WrongApiVersionError(BadResponseError):
+    """The server at `url` does not speak the client's API version `expected` ("1", "2").
+
+    `server_version` is the version it answered like instead, None when it answered like no API
+    we know. Raised at once, never retried: waiting cannot fix the wrong server.
+    """
+
+    def __init__(self, *, api: str, url: str, expected: str, server_version: str | None) -> None:
+        self.url = url
+        self.expected = expected
+        self.server_version = server_version
+        if server_version is not None:
+            message = (
+                f"{api}: the server at {url} speaks API v{server_version}, not v{expected}; "
+                f'set {API_VERSION_SETTING} = "v{server_version}"'
+            )
+        else:
+            message = f"{api}: the server at {url} does not answer like API v{expected}"
+        super().__init__(message, api=api)
 
 
 class NotCachedError(SourceError):

@@ -142,6 +142,25 @@ MIGRATIONS: list[str] = [
         changed_at REAL NOT NULL
     );
     """,
+    # 7: the user's titles follow them from one AniLibria API to another (app/store/
+    # carry_over.py): each title's code as the API called it (v2's `code`, v1's `alias`), the
+    # titles the API in use does not have, and in `kv` the API the data was made under. Data
+    # already here was made under AniLibria API v2, the only one anitui spoke before.
+    """
+    CREATE TABLE title_codes (
+        title_id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL
+    );
+    CREATE TABLE missing_titles (
+        title_id INTEGER PRIMARY KEY,
+        name TEXT,
+        api TEXT NOT NULL
+    );
+    INSERT INTO kv (key, value)
+    SELECT 'catalog.api', 'AniLibria API v2'
+    WHERE EXISTS (SELECT 1 FROM favorites) OR EXISTS (SELECT 1 FROM watch_titles)
+        OR EXISTS (SELECT 1 FROM downloads WHERE title_id IS NOT NULL);
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 

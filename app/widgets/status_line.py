@@ -11,7 +11,7 @@ from app.formatting import clock_time
 from app.i18n import t
 from app.plaintext import one_line
 from app.services.errors import ExplainedError, Phrase
-from app.sources.errors import ApiError, NetworkError, SourceError
+from app.sources.errors import ApiError, NetworkError, SourceError, WrongApiVersionError
 
 
 def explain(message: str, values: Mapping[str, object]) -> str:
@@ -34,6 +34,18 @@ def describe_error(error: BaseException) -> str:
         )
     if isinstance(error, NetworkError):
         return t("Could not reach {server}: {reason}.", server=error.url_host, reason=error.reason)
+    if isinstance(error, WrongApiVersionError):
+        if error.server_version is None:
+            return t(
+                "The server at {url} does not answer like AniLibria API v{wanted}.",
+                url=error.url,
+                wanted=error.expected,
+            )
+        return t(
+            'The server at {url} speaks API v{found}; set [anilibria] api_version = "v{found}".',
+            url=error.url,
+            found=error.server_version,
+        )
     if isinstance(error, ApiError):
         return t("The server answered: {message}", message=one_line(error.message))
     if isinstance(error, SourceError):
@@ -86,7 +98,11 @@ class StatusLine(Static):
             text += " " + t(
                 "Try again with ctrl+r, or run `anitui --demo` to explore the bundled demo catalog."
             )
-        elif not (isinstance(error, ApiError) and 400 <= error.code < 500):
-            # A request the server refused as wrong will not succeed by asking again.
+        elif not (
+            (isinstance(error, ApiError) and 400 <= error.code < 500)
+            or isinstance(error, WrongApiVersionError)
+        ):
+            # A request the server refused as wrong (or the wrong server) will not succeed by
+            # asking again.
             text += " · " + t("press ctrl+r to retry")
         self._show("error", text)

@@ -337,7 +337,7 @@ async def test_the_session_id_is_in_no_log_and_no_cache(
     await service.login(*DEMO)
     session = rig.secrets.get("anilibria.session")
     assert session is not None
-    await rig.client.get_years()  # something the cache does keep
+    await rig.client.get_schedule()  # something the cache does keep
     rig.server.faults.fail_next("/v2/getFavorites", 503, times=10)
     offline = await service.sync()
     assert offline.status is SyncStatus.OFFLINE

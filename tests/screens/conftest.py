@@ -78,6 +78,13 @@ def recorded_notices(monkeypatch: pytest.MonkeyPatch) -> None:
     record_notices(monkeypatch)
 
 
+@pytest.fixture(params=["v2", "v1"])
+def api(request: pytest.FixtureRequest) -> str:
+    """The AniLibria API a test runs its screen on, each in turn (`app_factory(api=api)`): a
+    screen that is the same on both is tested on both, so a regression on either fails."""
+    return str(request.param)
+
+
 @pytest.fixture
 def app_factory(devserver: Any, tmp_path: Path) -> AppFactory:
     """`app_factory(server=..., api="v1", **flags)` builds a real app against the local server

@@ -52,9 +52,9 @@ async def test_the_favorite_button_fits_its_new_label(app_factory: AppFactory) -
 
 
 async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
-    app_factory: AppFactory,
+    app_factory: AppFactory, api: str
 ) -> None:
-    app = app_factory()
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         for title_id in (9001, 9002):
             screen = await open_title(pilot, title_id)
@@ -78,8 +78,10 @@ async def test_f_on_titles_fills_the_favorites_screen_and_f_there_removes(
         assert not app.runtime.favorites.contains(first.id)
 
 
-async def test_f_in_the_lists_toggles_and_stars_the_title(app_factory: AppFactory) -> None:
-    app = app_factory()
+async def test_f_in_the_lists_toggles_and_stars_the_title(
+    app_factory: AppFactory, api: str
+) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         schedule = app.screen
         assert isinstance(schedule, ScheduleScreen)

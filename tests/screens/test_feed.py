@@ -117,8 +117,8 @@ async def test_an_entry_without_its_id_is_not_listed(
         assert cells(screen, 0)[1:3] == ["video", "Readable"]
 
 
-async def test_enter_on_a_title_opens_it(app_factory: AppFactory) -> None:
-    app = app_factory()
+async def test_enter_on_a_title_opens_it(app_factory: AppFactory, api: str) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await feed_screen(pilot)
         # The first title after the first video: rows of both kinds come before it.

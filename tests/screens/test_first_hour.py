@@ -40,9 +40,9 @@ def focus_of(app: App[None]) -> Widget | None:
 
 
 async def test_a_language_switch_keeps_the_palette_key_the_query_and_the_filters(
-    app_factory: AppFactory,
+    app_factory: AppFactory, api: str
 ) -> None:
-    app = app_factory()
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_search(app, pilot)
         genres = screen.query_one("#filter-genre", Select)
@@ -143,8 +143,8 @@ async def test_the_palette_names_each_command_once_and_offers_login_or_logout(
         assert app.screen.query_one(Input).placeholder == "Найти команду…"
 
 
-async def test_the_title_at_80x24_shows_its_episode_list(app_factory: AppFactory) -> None:
-    app = app_factory()
+async def test_the_title_at_80x24_shows_its_episode_list(app_factory: AppFactory, api: str) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(80, 24)) as pilot:
         app.post_message(TitleOpened(9001))
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))

@@ -17,6 +17,9 @@ from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.support import FIXED_NOW, screen_of, wait_for
 
+SEARCHES = {"v2": ("/searchTitles", "search"), "v1": ("/catalog/releases", "f[search]")}
+"""Where each API is asked to search as the user types, and the parameter the text goes in."""
+
 
 def titles_on(server: Any, day: int) -> list[dict[str, Any]]:
     """The schedule of `day`: ongoing titles airing that weekday."""
@@ -32,9 +35,9 @@ def cell_text(table: KeyTable, row: int, column: int) -> str:
 
 
 async def test_schedule_opens_today_and_lists_its_titles(
-    app_factory: AppFactory, devserver: Any
+    app_factory: AppFactory, devserver: Any, api: str
 ) -> None:
-    app = app_factory()
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, ScheduleScreen)
@@ -46,8 +49,8 @@ async def test_schedule_opens_today_and_lists_its_titles(
         assert {t["names"]["ru"] for t in monday} == shown
 
 
-async def test_changing_day_with_keys(app_factory: AppFactory, devserver: Any) -> None:
-    app = app_factory()
+async def test_changing_day_with_keys(app_factory: AppFactory, devserver: Any, api: str) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(KeyTable)
         await wait_for(pilot, lambda: table.row_count > 0)
@@ -60,8 +63,10 @@ async def test_changing_day_with_keys(app_factory: AppFactory, devserver: Any) -
         assert table.row_count == len(titles_on(devserver, 6))
 
 
-async def test_schedule_to_title_and_back(app_factory: AppFactory, devserver: Any) -> None:
-    app = app_factory()
+async def test_schedule_to_title_and_back(
+    app_factory: AppFactory, devserver: Any, api: str
+) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(KeyTable)
         await wait_for(pilot, lambda: table.row_count > 0)
@@ -81,8 +86,10 @@ async def test_schedule_to_title_and_back(app_factory: AppFactory, devserver: An
         assert isinstance(app.screen, ScheduleScreen)
 
 
-async def test_updates_pages_while_scrolling(app_factory: AppFactory, devserver: Any) -> None:
-    app = app_factory(**{"ui.page_size": 10})
+async def test_updates_pages_while_scrolling(
+    app_factory: AppFactory, devserver: Any, api: str
+) -> None:
+    app = app_factory(api=api, **{"ui.page_size": 10})
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, UpdatesScreen))
@@ -101,10 +108,10 @@ async def test_updates_pages_while_scrolling(app_factory: AppFactory, devserver:
         assert cell_text(table, 0, 1) == newest["names"]["ru"]
 
 
-async def test_search_as_you_type(app_factory: AppFactory, devserver: Any) -> None:
+async def test_search_as_you_type(app_factory: AppFactory, devserver: Any, api: str) -> None:
     target = devserver.catalog.titles[3]
     word = target["names"]["en"].split()[-1]
-    app = app_factory()
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
@@ -115,9 +122,9 @@ async def test_search_as_you_type(app_factory: AppFactory, devserver: Any) -> No
         names = {cell_text(table, r, 1) for r in range(table.row_count)}
         assert target["names"]["en"] in names
         # Older requests never paint over newer ones: only the final query was answered last.
-        searches = [
-            r.query.get("search") for r in devserver.requests if r.path.endswith("/searchTitles")
-        ]
+        # v2 searches with searchTitles, v1 the catalog's `f[search]`.
+        path, parameter = SEARCHES[api]
+        searches = [r.query.get(parameter) for r in devserver.requests if r.path.endswith(path)]
         assert searches[-1] == word
 
 
@@ -134,18 +141,18 @@ async def test_search_counts_its_titles_in_russian(app_factory: AppFactory, devs
         assert table.row_count == 4
 
 
-async def test_search_filter_by_genre(app_factory: AppFactory, devserver: Any) -> None:
-    app = app_factory()
+async def test_search_filter_by_genre(app_factory: AppFactory, devserver: Any, api: str) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
         screen = app.screen
         genre_select = screen.query_one("#filter-genre", Select)
         await wait_for(pilot, lambda: len(genre_select._options) > 1)
-        genre = genre_select._options[1][1]
-        genre_select.value = genre
+        # The genre's name is shown; what is sent is the API's (v2 the name, v1 its id).
+        label, genre_select.value = genre_select._options[1]
         table = screen.query_one(KeyTable)
-        expected = [t for t in devserver.catalog.titles if genre in t["genres"]]
+        expected = [t for t in devserver.catalog.titles if str(label) in t["genres"]]
         await wait_for(pilot, lambda: table.row_count == min(len(expected), 100))
 
 
@@ -169,8 +176,8 @@ async def test_advanced_query_error_shows_inline(app_factory: AppFactory) -> Non
         assert not status.has_class("-error")
 
 
-async def test_random_title(app_factory: AppFactory) -> None:
-    app = app_factory()
+async def test_random_title(app_factory: AppFactory, api: str) -> None:
+    app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))

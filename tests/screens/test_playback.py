@@ -62,8 +62,8 @@ async def test_the_now_playing_bar_speaks_russian(app_factory: AppFactory) -> No
         await pilot.press("x")
 
 
-async def test_play_pause_stop_and_marks(player_app: AniApp) -> None:
-    app = player_app
+async def test_play_pause_stop_and_marks(app_factory: AppFactory, api: str) -> None:
+    app = app_factory(api=api, **HEADLESS_PLAYER)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_title(app, pilot, 9001)
         assert not screen.query_one(NowPlayingBar).has_class("-playing")
@@ -108,10 +108,10 @@ async def test_player_keys_are_hidden_while_idle(player_app: AniApp) -> None:
         assert "x" not in active or not active["x"].enabled
 
 
-async def test_history_lists_what_was_played(player_app: AniApp) -> None:
+async def test_history_lists_what_was_played(app_factory: AppFactory, api: str) -> None:
     from app.screens.history import HistoryScreen
 
-    app = player_app
+    app = app_factory(api=api, **HEADLESS_PLAYER)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("7")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
@@ -134,10 +134,10 @@ async def test_history_lists_what_was_played(player_app: AniApp) -> None:
         assert screen_of(app, TitleScreen).title_id == 9001
 
 
-async def test_watched_counts_on_title_and_schedule(player_app: AniApp) -> None:
+async def test_watched_counts_on_title_and_schedule(app_factory: AppFactory, api: str) -> None:
     from app.screens.schedule import ScheduleScreen
 
-    app = player_app
+    app = app_factory(api=api, **HEADLESS_PLAYER)
     async with app.run_test(size=(140, 40)) as pilot:
         schedule = app.screen
         assert isinstance(schedule, ScheduleScreen)

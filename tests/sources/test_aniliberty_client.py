@@ -30,6 +30,7 @@ from app.sources.errors import (
 )
 from app.sources.http import HttpSettings
 from app.sources.redaction import redact
+from app.sources.search_filters import FilterKey, SearchQuery
 from tests.sources.conftest import NOW, Sleeps, clock
 
 DEMO_LOGIN = ("demo", "demo-password")
@@ -292,7 +293,7 @@ async def test_a_v2_server_at_the_v1_url_is_named(
             await wrong.schedule_week()
         assert caught.value.server_version == "2"
         assert "speaks API v2" in str(caught.value)
-        assert "set [anilibria] api_version" in str(caught.value)
+        assert 'set [anilibria] api_version = "v2"' in str(caught.value)
         assert sleeps == []  # never retried: waiting cannot fix the wrong server
     finally:
         await wrong.aclose()
@@ -421,14 +422,6 @@ async def test_compat_feed_search_lists_and_files(
     assert stamps == sorted(stamps, reverse=True)
     assert (await compat.get_feed(limit=3, after=2)).value == feed[2:5]
     title = await some_release(client)
-    found = await compat.search_titles(search=title.names.ru, genres=list(title.genres), limit=5)
-    assert title.id in [t.id for t in found]
-    assert await compat.search_titles(genres=["No such genre"]) == ()
-    assert title.season is not None
-    by_year = await compat.search_titles(year=[title.season.year or 0], limit=50)
-    assert by_year and all(t.season and t.season.year == title.season.year for t in by_year)
-    assert (await compat.get_years()).value == tuple(sorted((await compat.get_years()).value))
-    assert (await compat.get_genres()).value
     assert (await compat.get_caching_nodes()).value == ()
     assert title.torrents is not None and title.torrents.list[0].url
     assert (await compat.torrent_file(title.torrents.list[0].url)).startswith(b"d")
@@ -439,12 +432,50 @@ async def test_compat_feed_search_lists_and_files(
     assert compat.stream_url(title.player, hls) == hls
 
 
+async def test_compat_searches_by_v1_s_own_filters(
+    compat: V2CompatClient, client: AniLibertyClient, server: DevServer
+) -> None:
+    assert FilterKey.TEAM not in compat.search_filters and not compat.offers_advanced_search
+    options = {
+        key: (await compat.search_filter_options(key)).value for key in compat.search_filters
+    }
+    assert all(options.values()), options
+    # Seasons are numbered as in v2 (the screen names them); the rest are v1's own values.
+    assert [o.value for o in options[FilterKey.SEASON]] == ["1", "2", "3", "4"]
+    assert "MOVIE" in [o.value for o in options[FilterKey.TYPE]]
+    assert "16+" in [o.label for o in options[FilterKey.AGE_RATING]]
+    years = [int(o.value) for o in options[FilterKey.YEAR_FROM]]
+    assert years == sorted(years, reverse=True)
+    title = await some_release(client)
+    assert title.season is not None and title.season.year and title.type is not None
+    genre_id = next(o.value for o in options[FilterKey.GENRE] if o.label == title.genres[0])
+    query = SearchQuery(
+        text=title.names.ru or "",
+        filters={
+            FilterKey.GENRE: (genre_id,),
+            FilterKey.TYPE: (title.type.string or "",),
+            FilterKey.SEASON: (str(title.season.code),),
+            FilterKey.YEAR_FROM: (str(title.season.year),),
+            FilterKey.YEAR_TO: (str(title.season.year),),
+            FilterKey.SORTING: ("YEAR_ASC",),
+        },
+    )
+    assert title.id in [t.id for t in await compat.search_catalog(query, limit=5)]
+    sent = calls(server, "anime/catalog/releases")[-1].query
+    assert sent["f[genres]"] == genre_id and sent["f[sorting]"] == "YEAR_ASC"
+    assert sent["f[seasons][]"] in ("winter", "spring", "summer", "autumn")
+    assert sent["f[years][from_year]"] == sent["f[years][to_year]"] == str(title.season.year)
+    ongoing = SearchQuery(filters={FilterKey.PUBLISH_STATUS: ("IS_ONGOING",)})
+    assert all(t.status and t.status.code == 1 for t in await compat.search_catalog(ongoing))
+
+
 async def test_compat_says_what_is_v2_only(compat: V2CompatClient) -> None:
+    by_member = SearchQuery(filters={FilterKey.TEAM: ("voice:Zvukar",)})
     for call in (
         compat.get_changes(since=0),
         compat.advanced_search(query="{season.year} == 2020"),
-        compat.search_titles(voice=["Zvukar"]),
-        compat.get_team(),
+        compat.search_catalog(by_member),
+        compat.search_filter_options(FilterKey.TEAM),
         compat.get_rss(rss_type="atom"),
     ):
         with pytest.raises(ApiV2OnlyError) as caught:

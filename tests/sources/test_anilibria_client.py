@@ -32,6 +32,7 @@ from app.sources.errors import (
     RateLimitedError,
     ServerError,
     UnknownParametersError,
+    WrongApiVersionError,
 )
 from app.sources.http import HttpSettings
 from tests.sources.conftest import NOW, Sleeps, clock
@@ -302,6 +303,20 @@ async def test_not_found_is_not_retried(
         await client.get_title(id=987654321)
     assert caught.value.status == 404 and "not found" in caught.value.message
     assert sleeps == [] and len(calls(server, "getTitle")) == 1
+
+
+async def test_a_v1_server_at_the_v2_url_is_named(
+    server: DevServer, sleeps: Sleeps, fast: HttpSettings
+) -> None:
+    wrong = make_client(server, sleeps, fast, api_url=server.aniliberty_api)
+    try:
+        with pytest.raises(WrongApiVersionError) as caught:
+            await wrong.get_schedule()
+        assert caught.value.server_version == "1" and caught.value.url == server.aniliberty_api
+        assert 'speaks API v1, not v2; set [anilibria] api_version = "v1"' in str(caught.value)
+        assert sleeps == []
+    finally:
+        await wrong.aclose()
 
 
 async def test_unknown_parameter_is_412(client: AniLibriaClient, sleeps: Sleeps) -> None:

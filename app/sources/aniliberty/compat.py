@@ -21,8 +21,12 @@ How v2's parameters are read:
 It also answers `AccountLibraryApi` (`app/sources/account_library.py`): the account's
 collections and view timecodes, which v2 never had.
 
+Searching is not v2's: `search_filters` names the catalog's own filters (types, seasons, genres,
+a range of years, age ratings, statuses, sorting) and `search_catalog` reads a `SearchQuery` of
+them.
+
 What v1 cannot do raises `ApiV2OnlyError`: `get_changes`, `advanced_search`, searching by team
-member, `get_team`, `get_seed_stats`, and an RSS feed other than RSS 2.0 or paged by time.
+member, `get_seed_stats`, and an RSS feed other than RSS 2.0 or paged by time.
 """
 
 from __future__ import annotations
@@ -37,7 +41,6 @@ from app.sources.aniliberty.errors import API, ApiV2OnlyError
 from app.sources.aniliberty.models import (
     CollectionEntry,
     CollectionType,
-    Genre,
     Otp,
     Paged,
     ReleaseEpisode,
@@ -52,12 +55,12 @@ from app.sources.anilibria.models import (
     Player,
     ScheduleDay,
     SeedStat,
-    Team,
     Title,
     YouTubeVideo,
 )
 from app.sources.errors import ApiError, LoginFailedError, NotFoundError, ServerError, SourceError
 from app.sources.http import ApiHttp
+from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchQuery
 
 V2_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
@@ -81,7 +84,17 @@ V2_FIELDS: dict[str, tuple[str, ...]] = {
 """v1's fields for each top-level v2 title field (v2's `player.series` is `episodes.ordinal`)."""
 
 SEASON_NAMES = {1: "winter", 2: "spring", 3: "summer", 4: "autumn"}
-"""v1's season for v2's `season_code`."""
+"""v1's season for v2's `season_code` (the seasons' `FilterKey.SEASON` numbers)."""
+SEASON_CODES_OF = {name: str(code) for code, name in SEASON_NAMES.items()}
+REFERENCES = {
+    FilterKey.TYPE: "types",
+    FilterKey.SEASON: "seasons",
+    FilterKey.AGE_RATING: "age-ratings",
+    FilterKey.PUBLISH_STATUS: "publish-statuses",
+    FilterKey.PRODUCTION_STATUS: "production-statuses",
+    FilterKey.SORTING: "sorting",
+}
+"""The `/anime/catalog/references/{name}` that lists each filter's values."""
 UPDATES_SORTING = "FRESH_AT_DESC"
 """v2's getUpdates order: newest episode first."""
 DEFAULT_PAGE = 20
@@ -379,32 +392,9 @@ class V2CompatClient:
 
     # -- reference lists ---------------------------------------------------------------------
 
-    async def get_years(self, *, cache_only: bool = False) -> Fetched[tuple[int, ...]]:
-        """Years releases came out in, ascending (`/anime/catalog/references/years`)."""
-        fetched = await self.v1.catalog_years(cache_only=cache_only)
-        return Fetched(tuple(sorted(set(fetched.value))), fetched.fetched_at, fetched.from_cache)
-
-    async def get_genres(
-        self, *, sorting_type: int = 0, cache_only: bool = False
-    ) -> Fetched[tuple[str, ...]]:
-        """Genre names: `sorting_type` 0 alphabetical; 1 — v1 has no genre rating, so by number
-        of releases, most first (`/anime/genres`)."""
-        if sorting_type == 1:
-            genres = await self.v1.genres(cache_only=cache_only)
-            ordered = sorted(genres.value, key=lambda g: -(g.total_releases or 0))
-        else:
-            genres = await self.v1.catalog_genres(cache_only=cache_only)
-            ordered = sorted(genres.value, key=lambda g: g.name.casefold())
-        names = tuple(g.name for g in ordered if g.name)
-        return Fetched(names, genres.fetched_at, genres.from_cache)
-
     async def get_caching_nodes(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
         """None: v1's HLS links are whole URLs, there are no stream hosts to choose from."""
         return Fetched((), 0.0, from_cache=cache_only)
-
-    async def get_team(self, *, cache_only: bool = False) -> Fetched[Team]:
-        """v2's getTeam: v1 lists each release's members, not the project's team by role."""
-        raise ApiV2OnlyError(api=API, feature="the project's team by role")
 
     async def get_seed_stats(self, **_: Any) -> tuple[SeedStat, ...]:
         """v2's getSeedStats: v1 publishes no tracker statistics."""
@@ -428,69 +418,98 @@ class V2CompatClient:
 
     # -- search ------------------------------------------------------------------------------
 
-    async def search_titles(
+    api_name: str = "AniLiberty API v1"
+    """The API's name for the user and the store's marker of data made under it."""
+
+    search_filters: tuple[FilterKey, ...] = (
+        FilterKey.TYPE,
+        FilterKey.SEASON,
+        FilterKey.GENRE,
+        FilterKey.YEAR_FROM,
+        FilterKey.YEAR_TO,
+        FilterKey.AGE_RATING,
+        FilterKey.PUBLISH_STATUS,
+        FilterKey.PRODUCTION_STATUS,
+        FilterKey.SORTING,
+    )
+    """The catalog's `f[...]` filters; v1 cannot search by team member."""
+    offers_advanced_search: bool = False
+    """v1 has no query language."""
+
+    async def search_filter_options(
+        self, key: FilterKey, *, cache_only: bool = False
+    ) -> Fetched[tuple[FilterOption, ...]]:
+        """The values `key` takes, from `/anime/catalog/references/*`: genres by id, years
+        newest first, seasons numbered as v2 numbers them, the rest as the API names them."""
+        if key is FilterKey.GENRE:
+            genres = await self.v1.catalog_genres(cache_only=cache_only)
+            options = tuple(
+                FilterOption(str(g.id), g.name)
+                for g in sorted(genres.value, key=lambda g: g.name.casefold())
+                if g.name
+            )
+            return Fetched(options, genres.fetched_at, genres.from_cache)
+        if key in (FilterKey.YEAR_FROM, FilterKey.YEAR_TO):
+            years = await self.v1.catalog_years(cache_only=cache_only)
+            options = tuple(FilterOption(str(y), str(y)) for y in sorted(set(years.value))[::-1])
+            return Fetched(options, years.fetched_at, years.from_cache)
+        reference = REFERENCES.get(key)
+        if reference is None:
+            raise ApiV2OnlyError(api=API, feature=f"the {key} filter")
+        values = await self.v1.catalog_reference(reference, cache_only=cache_only)
+        options = tuple(
+            FilterOption(
+                SEASON_CODES_OF.get(v.value, v.value) if key is FilterKey.SEASON else v.value,
+                v.label or v.description or v.value,
+            )
+            for v in values.value
+            if v.value
+        )
+        return Fetched(options, values.fetched_at, values.from_cache)
+
+    async def search_catalog(
         self,
+        query: SearchQuery,
         *,
-        search: str | None = None,
-        year: Values = None,
-        season_code: Values = None,
-        genres: Strings = None,
-        voice: Strings = None,
-        translator: Strings = None,
-        editing: Strings = None,
-        decor: Strings = None,
-        timing: Strings = None,
         filter: Strings = None,
-        remove: Strings = None,
-        include: Strings = None,
-        description_type: str | None = None,
-        playlist_type: str | None = None,
         limit: int | None = None,
         after: int | None = None,
     ) -> tuple[Title, ...]:
-        """The catalog filtered like v2's searchTitles, newest first.
-
-        v1 filters years by a range: years that are not one run (2010, 2020) are asked as the
-        whole range and the page is cut to them, so it may come out short. Genres are names, as
-        in v2 (v1 filters by id: a name v1 does not know finds nothing). Team members cannot be
-        searched for in v1 (`ApiV2OnlyError`).
-        """
-        if any(_names(role) for role in (voice, translator, editing, decor, timing)):
-            raise ApiV2OnlyError(api=API, feature="searching by team member")
-        years = sorted(set(_ints(year)))
-        genre_ids: list[int] = []
-        if genre_names := _names(genres):
-            known = {g.name.casefold(): g.id for g in (await self._catalog_genres())}
-            if any(name.casefold() not in known for name in genre_names):
-                return ()
-            genre_ids = [known[name.casefold()] for name in genre_names]
-        seasons = [SEASON_NAMES[c] for c in _ints(season_code) if c in SEASON_NAMES]
-        fields = _with(v1_fields(filter) or RELEASE_LIST_FIELDS, "id", "year")
+        """The catalog (`/anime/catalog/releases`) by the query's text and `f[...]` filters,
+        newest first unless a sorting is chosen; never cached. A filter v1 does not offer
+        (a team member) raises `ApiV2OnlyError`."""
+        if unknown := set(query.filters) - set(self.search_filters):
+            raise ApiV2OnlyError(api=API, feature=f"searching by {', '.join(sorted(unknown))}")
+        seasons = [
+            SEASON_NAMES[int(code)] if code in SEASON_CODES else code
+            for code in query.chosen(FilterKey.SEASON)
+        ]
+        from_years, to_years = (
+            _ints(query.chosen(FilterKey.YEAR_FROM)),
+            _ints(query.chosen(FilterKey.YEAR_TO)),
+        )
+        sorting = query.chosen(FilterKey.SORTING)
+        fields = _with(v1_fields(filter) or RELEASE_LIST_FIELDS, "id")
 
         async def fetch(page: int, size: int) -> Fetched[Paged[Title]]:
             return await self.v1.catalog(
                 page=page,
                 limit=size,
-                genres=genre_ids,
+                genres=_ints(query.chosen(FilterKey.GENRE)),
+                types=query.chosen(FilterKey.TYPE),
                 seasons=seasons,
-                from_year=years[0] if years else None,
-                to_year=years[-1] if years else None,
-                search=search,
-                sorting=UPDATES_SORTING,
+                from_year=from_years[0] if from_years else None,
+                to_year=to_years[0] if to_years else None,
+                search=query.text.strip() or None,
+                sorting=sorting[0] if sorting else UPDATES_SORTING,
+                age_ratings=query.chosen(FilterKey.AGE_RATING),
+                publish_statuses=query.chosen(FilterKey.PUBLISH_STATUS),
+                production_statuses=query.chosen(FilterKey.PRODUCTION_STATUS),
                 include=fields,
                 cacheable=False,
             )
 
-        titles = (await _window(fetch, after, limit or DEFAULT_PAGE)).value
-        if years and len(years) != years[-1] - years[0] + 1:
-            titles = tuple(t for t in titles if t.season is not None and t.season.year in years)
-        return titles
-
-    async def _catalog_genres(self) -> tuple[Genre, ...]:
-        try:
-            return (await self.v1.catalog_genres(cache_only=True)).value
-        except SourceError:
-            return (await self.v1.catalog_genres()).value
+        return (await _window(fetch, after, limit or DEFAULT_PAGE)).value
 
     async def advanced_search(self, **_: Any) -> tuple[Title, ...]:
         """v2's advancedSearch: v1 has no query language."""

@@ -1,7 +1,7 @@
 """AniLiberty API v1's own errors, on top of the shared tree in `app.sources.errors`.
 
     BadRequestError ── ValidationError      422 `{errors: {field: [message, ...]}}`: .errors
-    BadResponseError ── ApiVersionError     the server does not speak v1 (v2, or not this API)
+    WrongApiVersionError ── ApiVersionError  the server does not speak v1 (v2, or not this API)
     SourceError ── ApiV2OnlyError           asked the v1 client for something only v2 could do
 
 Other answers raise the shared classes: 401 / 403 `AuthError`, 404 `NotFoundError`, 429
@@ -13,12 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.sources.errors import BadRequestError, BadResponseError, SourceError
+from app.sources.errors import BadRequestError, SourceError, WrongApiVersionError
 
 API = "AniLiberty"
-
-API_VERSION_SETTING = "[anilibria] api_version"
-"""The configuration key a user changes when the server speaks another API version."""
 
 
 class ValidationError(BadRequestError):
@@ -34,7 +31,7 @@ class ValidationError(BadRequestError):
         super().__init__(api=api, code=status, message=message, status=status)
 
 
-class ApiVersionError(BadResponseError):
+class ApiVersionError(WrongApiVersionError):
     """The server at the configured URL does not speak AniLiberty API v1.
 
     `server_version` is "2" when it answered like AniLibria API v2 (its error shape or its
@@ -42,16 +39,7 @@ class ApiVersionError(BadResponseError):
     """
 
     def __init__(self, *, api: str, url: str, server_version: str | None) -> None:
-        self.server_version = server_version
-        self.url = url
-        if server_version is not None:
-            message = (
-                f"{api}: the server at {url} speaks API v{server_version}, not v1; "
-                f"set {API_VERSION_SETTING} = {server_version}"
-            )
-        else:
-            message = f"{api}: the server at {url} does not answer like AniLiberty API v1"
-        super().__init__(message, api=api)
+        super().__init__(api=api, url=url, expected="1", server_version=server_version)
 
 
 class ApiV2OnlyError(SourceError):

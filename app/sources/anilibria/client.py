@@ -43,9 +43,12 @@ from app.sources.errors import (
     BadResponseError,
     LoginFailedError,
     ServerError,
+    SourceError,
+    WrongApiVersionError,
 )
 from app.sources.http import ApiHttp, HttpSettings, Params
 from app.sources.redaction import register_secret
+from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchQuery
 
 if TYPE_CHECKING:
     import httpx
@@ -80,8 +83,16 @@ POSTER_PATHS = frozenset({"storage/", "media/"})
 """Site paths of poster images (v2.13.15 under /storage/, v2.13.1 under /media/): cacheable."""
 
 LOGIN_PATH = "/public/login.php"
+V1_STATUS_PATH = "app/status"
+"""What AniLiberty API v1 answers at the same root: told apart from a v2 server by it."""
+
+TEAM_ROLES = ("voice", "translator", "editing", "decor", "timing")
+"""searchTitles' team parameters, in the API's order of getTeam's roles."""
 
 _DEFAULT_SETTINGS = HttpSettings()
+
+FOREIGN_STATUSES = frozenset({400, 404, 405, 410})
+"""Statuses a server answers for a path it does not have (v1 at a v2 URL, a web page)."""
 
 
 def _join(value: Sequence[str | int] | str | int | None) -> str | None:
@@ -116,8 +127,24 @@ def _common(
     }
 
 
+def _foreign(exc: SourceError) -> bool:
+    """Whether `exc` is how a server of another API answers a v2 method it does not have."""
+    return isinstance(exc, BadResponseError) or (
+        isinstance(exc, ApiError) and exc.status in FOREIGN_STATUSES
+    )
+
+
 def _parsed(fetched: Fetched[Any], parse: Callable[[Any], _V]) -> Fetched[_V]:
     return Fetched(parse(fetched.value), fetched.fetched_at, fetched.from_cache)
+
+
+def _team_options(team: Team) -> tuple[FilterOption, ...]:
+    """Everyone in `team` as `role:name` options, roles in the API's order, names sorted."""
+    return tuple(
+        FilterOption(f"{role}:{name}", name, group=role)
+        for role in TEAM_ROLES
+        for name in sorted(set(getattr(team, role)), key=str.casefold)
+    )
 
 
 class AniLibriaClient:
@@ -126,6 +153,8 @@ class AniLibriaClient:
     def __init__(self, http: ApiHttp, site_http: ApiHttp) -> None:
         self._http = http
         self._site = site_http
+        self._answered = False
+        """A read was answered: the server speaks v2, its "not found" is about the object."""
 
     @classmethod
     def create(
@@ -185,10 +214,30 @@ class AniLibriaClient:
         cacheable: bool,
         cache_only: bool,
     ) -> Fetched[_V]:
-        fetched = await self._http.get_json(
-            method, params, cacheable=cacheable, cache_only=cache_only
-        )
+        try:
+            fetched = await self._http.get_json(
+                method, params, cacheable=cacheable, cache_only=cache_only
+            )
+        except (ApiError, BadResponseError) as exc:
+            if not cache_only and _foreign(exc) and await self._speaks_v1():
+                raise WrongApiVersionError(
+                    api=API, url=self._http.active_base_url, expected="2", server_version="1"
+                ) from None
+            raise
+        if not fetched.from_cache:
+            self._answered = True
         return _parsed(fetched, parse)
+
+    async def _speaks_v1(self) -> bool:
+        """Whether the server is AniLiberty API v1 (its `app/status` answers), asked only while
+        nothing showed this is a v2 server."""
+        if self._answered:
+            return False
+        try:
+            status = (await self._http.get_json(V1_STATUS_PATH)).value
+        except SourceError:
+            return False
+        return isinstance(status, dict) and "is_alive" in status
 
     # -- titles ------------------------------------------------------------------------------
 
@@ -528,6 +577,73 @@ class AniLibriaClient:
             "searchTitles", params, parse_titles, cacheable=False, cache_only=False
         )
         return fetched.value
+
+    api_name: str = "AniLibria API v2"
+    """The API's name for the user; the store's marker of data made under it (migration 6)."""
+
+    search_filters: tuple[FilterKey, ...] = (
+        FilterKey.YEAR,
+        FilterKey.SEASON,
+        FilterKey.GENRE,
+        FilterKey.TEAM,
+    )
+    """searchTitles' filters: one year, season, genre (by name) and team member each."""
+    offers_advanced_search: bool = True
+    """advancedSearch takes expressions over a title's fields."""
+
+    async def search_filter_options(
+        self, key: FilterKey, *, cache_only: bool = False
+    ) -> Fetched[tuple[FilterOption, ...]]:
+        """The values `key` takes: years newest first (getYears), seasons 1-4, genres by name
+        (getGenres), team members as `role:name` grouped by role (getTeam)."""
+        if key is FilterKey.YEAR:
+            years = await self.get_years(cache_only=cache_only)
+            return _parsed(
+                years,
+                lambda found: tuple(
+                    FilterOption(str(y), str(y)) for y in sorted(found, reverse=True)
+                ),
+            )
+        if key is FilterKey.SEASON:
+            seasons = tuple(FilterOption(code, "") for code in SEASON_CODES)
+            return Fetched(seasons, 0.0, from_cache=cache_only)
+        if key is FilterKey.GENRE:
+            genres = await self.get_genres(cache_only=cache_only)
+            return _parsed(genres, lambda found: tuple(FilterOption(g, g) for g in found))
+        if key is FilterKey.TEAM:
+            team = await self.get_team(cache_only=cache_only)
+            return _parsed(team, _team_options)
+        raise ValueError(f"API v2 has no {key} filter")
+
+    async def search_catalog(
+        self,
+        query: SearchQuery,
+        *,
+        filter: Strings = None,
+        limit: int | None = None,
+        after: int | None = None,
+    ) -> tuple[Title, ...]:
+        """searchTitles with the query's text and filters (`search_filters`)."""
+        if unknown := set(query.filters) - set(self.search_filters):
+            raise ValueError(f"API v2 cannot search by {', '.join(sorted(unknown))}")
+        team: dict[str, list[str]] = {role: [] for role in TEAM_ROLES}
+        for member in query.chosen(FilterKey.TEAM):
+            role, _, name = member.partition(":")
+            team[role].append(name)
+        return await self.search_titles(
+            search=query.text.strip() or None,
+            year=list(query.chosen(FilterKey.YEAR)) or None,
+            season_code=list(query.chosen(FilterKey.SEASON)) or None,
+            genres=list(query.chosen(FilterKey.GENRE)) or None,
+            voice=team["voice"] or None,
+            translator=team["translator"] or None,
+            editing=team["editing"] or None,
+            decor=team["decor"] or None,
+            timing=team["timing"] or None,
+            filter=filter,
+            limit=limit,
+            after=after,
+        )
 
     async def advanced_search(
         self,
