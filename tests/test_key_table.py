@@ -4,6 +4,7 @@ and scroll it keeps across refills."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from rich.text import Text
@@ -117,3 +118,22 @@ async def test_rows_without_the_kept_one_end_it() -> None:
         fill(table, range(60))
         await pilot.pause()
         assert table.cursor_row == 0
+
+
+async def test_a_shrunk_column_cuts_its_header_with_an_ellipsis_and_gives_it_back() -> None:
+    app = TwoNames()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyTable)
+        table.add_row(
+            Text("Очень длинное название " * 4),
+            Text("A very long English name indeed"),
+            Text("12 / 12"),
+            Text("—"),
+        )
+        await wait_for(pilot, lambda: not table.columns[table.ordered_columns[1].key].auto_width)
+        await pilot.pause()
+        header = table.render_line(0).text
+        # DataTable alone would cut "English name" mid-word, with nothing to say so.
+        assert "English name" not in header and re.search(r"Engl\w*…", header), header
+        await pilot.resize_terminal(200, 10)
+        await wait_for(pilot, lambda: "English name" in table.render_line(0).text)

@@ -13,7 +13,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Offset
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import Column, ColumnKey, RowKey
 
 from app.formatting import date_text
 from app.plaintext import one_line
@@ -184,6 +184,8 @@ class KeyTable(DataTable[Text]):
         """Column keys that shrink (ellipsis) so the other columns stay on a narrow screen."""
         self._rows_pending = False
         """`rows_added` is scheduled for after the next refresh."""
+        self._full_labels: dict[ColumnKey, Text] = {}
+        """The headers of flexible columns as given, before `label_to_width` cut them."""
         self.kept_position: TablePosition | None = None
         """Where the cursor and scroll go back to whenever rows are added, until the user moves
         them or the rows no longer include that one (`keep_position`)."""
@@ -263,16 +265,27 @@ class KeyTable(DataTable[Text]):
         if widths == needed:
             for column in columns:
                 column.auto_width = True
+                self.label_to_width(column, None)
         else:
             for column, width in zip(columns, widths, strict=True):
                 column.auto_width = False
                 column.width = width
+                self.label_to_width(column, width)
         if before == [(c.auto_width, c.width) for c in columns]:
             return
         # DataTable has no public way to re-lay columns out; its caches hold the old widths.
         self._clear_caches()
         self._require_update_dimensions = True
         self.refresh()
+
+    def label_to_width(self, column: Column, width: int | None) -> None:
+        """Cut the header of a shrunk column with "…" as its cells are (DataTable cuts it
+        mid-word); `width` None gives it back whole."""
+        full = self._full_labels.setdefault(column.key, column.label)
+        label = full.copy()
+        if width is not None:
+            label.truncate(width, overflow="ellipsis")
+        column.label = label
 
     def add_row(
         self,
