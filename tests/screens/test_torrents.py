@@ -228,6 +228,21 @@ async def test_anilibria_torrents_take_one_request(
     assert anilibria_calls(fresh_devserver, "getTitle") == 0
 
 
+async def test_anilibria_torrents_are_listed_on_api_v1(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    """v1's catalog lists releases without their torrents: each found release's are asked."""
+    app = app_factory(server=fresh_devserver, api="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        table = await search(pilot, screen, "Starlight Courier")
+        status = screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: "from nekoBT, AniLibria" in shown(status))
+        await wait_for(pilot, lambda: "A" in "".join(cells(table, 6)))
+    asked = [r.path for r in fresh_devserver.requests if "/anime/torrents/release/" in r.path]
+    assert asked and not [r for r in fresh_devserver.requests if r.path.startswith("/v2/")]
+
+
 @pytest.mark.parametrize(
     ("retries", "meanwhile"),
     [

@@ -31,6 +31,8 @@ member, `get_seed_stats`, and an RSS feed other than RSS 2.0 or paged by time.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -47,6 +49,7 @@ from app.sources.aniliberty.models import (
     Timecode,
     merge_feed,
     schedule_days,
+    torrents_of,
 )
 from app.sources.anilibria.client import Strings, Values, stream_url_for
 from app.sources.anilibria.models import (
@@ -509,7 +512,24 @@ class V2CompatClient:
                 cacheable=False,
             )
 
-        return (await _window(fetch, after, limit or DEFAULT_PAGE)).value
+        titles = (await _window(fetch, after, limit or DEFAULT_PAGE)).value
+        if fields is not None and "torrents" in fields:
+            titles = await self._with_torrents(titles)
+        return titles
+
+    async def _with_torrents(self, titles: tuple[Title, ...]) -> tuple[Title, ...]:
+        """`titles` with their torrents: the catalog lists releases without them, so each
+        release's are asked for (`/anime/torrents/release/{id}`), all at once."""
+        missing = [title for title in titles if title.torrents is None]
+        answers = await asyncio.gather(*(self.v1.release_torrents(t.id) for t in missing))
+        found = {
+            title.id: torrents_of(tuple(item.torrent for item in answer.value))
+            for title, answer in zip(missing, answers, strict=True)
+        }
+        return tuple(
+            dataclasses.replace(title, torrents=found[title.id]) if title.id in found else title
+            for title in titles
+        )
 
     async def advanced_search(self, **_: Any) -> tuple[Title, ...]:
         """v2's advancedSearch: v1 has no query language."""

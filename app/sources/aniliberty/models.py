@@ -316,7 +316,11 @@ def _torrents(value: Any) -> Torrents | None:
         value = [value]
     if not isinstance(value, list):
         return None
-    torrents = each(value, _torrent)
+    return torrents_of(each(value, _torrent))
+
+
+def torrents_of(torrents: tuple[Torrent, ...]) -> Torrents:
+    """A release's torrents with the episodes they cover together."""
     firsts = [t.series.first for t in torrents if t.series.first is not None]
     lasts = [t.series.last for t in torrents if t.series.last is not None]
     covered = _series_of([*firsts, *lasts])
