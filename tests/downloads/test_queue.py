@@ -79,7 +79,9 @@ async def test_only_the_chosen_file_of_a_batch_arrives(harness: Harness) -> None
     assert item.selected == (second.index,) and item.wanted == 50_000
     await until(lambda: one(queue, item.id).status == "completed")
     base = harness.root / "Batch"
-    assert harness.files_match({second.path: files[second.path]}, base)
+    # libtorrent may still be flushing the last piece to the file when it reports the torrent
+    # finished (seen once on a loaded machine): the file must end up whole.
+    await until(lambda: harness.files_match({second.path: files[second.path]}, base))
     assert not (base / spec.files[0].path).exists()
     assert not (base / spec.files[-1].path).exists()
 

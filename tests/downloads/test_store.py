@@ -170,7 +170,12 @@ def test_migration_from_version_2_keeps_history(
         patch.setattr(db_module, "MIGRATIONS", MIGRATIONS[:2])
         old = Database.open(path)
         assert user_version(old) == 2
-        HistoryStore(old).record_position(1, 3, 12.0, 100.0, at=5.0, title_name="T")
+        # Written as that version wrote it: today's store knows columns it did not have.
+        with old.transaction() as conn:
+            conn.execute(
+                "INSERT INTO watch_progress (title_id, episode, position, duration, updated_at)"
+                " VALUES (1, 3, 12.0, 100.0, 5.0)"
+            )
         old.close()
     db = Database.open(path)
     try:
