@@ -603,6 +603,12 @@ RU_PLURALS: dict[str, tuple[str, str, str]] = {
         "{count} ваших тайтлов не найдены в {api}; они сохранены как были: {names}",
     ),
     "{count} titles": ("{count} тайтл", "{count} тайтла", "{count} тайтлов"),
+    "{shown} of {count} titles": (
+        "{shown} из {count} тайтла",
+        "{shown} из {count} тайтлов",
+        "{shown} из {count} тайтлов",
+    ),
+    "{count}+ titles": ("{count}+ тайтлов", "{count}+ тайтлов", "{count}+ тайтлов"),
     "{count} torrents from {sources}": (
         "{count} торрент из {sources}",
         "{count} торрента из {sources}",

@@ -19,7 +19,7 @@ from app.sources.anilibria.models import (
 )
 from app.sources.catalog_api import CatalogApi
 from app.sources.errors import SourceError
-from app.sources.search_filters import FilterKey, FilterOption
+from app.sources.search_filters import FilterKey, FilterOption, SearchPage
 
 # Re-exported: the services and screens ask for searches in the sources' words.
 from app.sources.search_filters import SearchQuery as SearchQuery
@@ -161,9 +161,21 @@ class CatalogService:
         fields: Sequence[str] = LIST_FIELDS,
     ) -> tuple[Title, ...]:
         """Titles matching `query` (its text and the filters chosen), with `fields` of each."""
-        titles = await self.client.search_catalog(query, filter=fields, limit=limit, after=after)
-        self._saw(titles)
-        return titles
+        return (await self.search_page(query, limit=limit, after=after, fields=fields)).titles
+
+    async def search_page(
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        after: int = 0,
+        fields: Sequence[str] = LIST_FIELDS,
+    ) -> SearchPage:
+        """`limit` matches of `query` from the `after`th, and the count of all where the API
+        gives it."""
+        page = await self.client.search_catalog(query, filter=fields, limit=limit, after=after)
+        self._saw(page.titles)
+        return page
 
     async def advanced_search(
         self,

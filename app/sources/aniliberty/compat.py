@@ -60,7 +60,13 @@ from app.sources.anilibria.models import (
 )
 from app.sources.errors import ApiError, LoginFailedError, NotFoundError, ServerError, SourceError
 from app.sources.http import ApiHttp
-from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchQuery
+from app.sources.search_filters import (
+    SEASON_CODES,
+    FilterKey,
+    FilterOption,
+    SearchPage,
+    SearchQuery,
+)
 
 V2_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
@@ -160,8 +166,9 @@ def _newer(titles: Sequence[Title], since: int | None) -> tuple[Title, ...]:
 
 async def _window(
     fetch: Callable[[int, int], Awaitable[Fetched[Paged[Title]]]], after: int | None, limit: int
-) -> Fetched[tuple[Title, ...]]:
-    """Titles `after`..`after + limit` of a paged list, from one page or two."""
+) -> Fetched[Paged[Title]]:
+    """Titles `after`..`after + limit` of a paged list, from one page or two, with where the
+    first of those pages sits (its `total` counts the whole list)."""
     offset = max(0, after or 0)
     page = offset // limit + 1
     skip = offset % limit
@@ -169,7 +176,9 @@ async def _window(
     titles = list(first.value.items[skip:])
     if skip and first.value.page.has_next:
         titles += (await fetch(page + 1, limit)).value.items[:skip]
-    return Fetched(tuple(titles[:limit]), first.fetched_at, first.from_cache)
+    return Fetched(
+        Paged(tuple(titles[:limit]), first.value.page), first.fetched_at, first.from_cache
+    )
 
 
 class V2CompatClient:
@@ -285,7 +294,7 @@ class V2CompatClient:
             )
 
         window = await _window(fetch, after, limit or DEFAULT_PAGE)
-        return Fetched(_newer(window.value, since), window.fetched_at, window.from_cache)
+        return Fetched(_newer(window.value.items, since), window.fetched_at, window.from_cache)
 
     async def get_changes(self, **_: Any) -> Fetched[tuple[Title, ...]]:
         """v2's getChanges: v1 cannot list releases by their last change."""
@@ -474,7 +483,7 @@ class V2CompatClient:
         filter: Strings = None,
         limit: int | None = None,
         after: int | None = None,
-    ) -> tuple[Title, ...]:
+    ) -> SearchPage:
         """The catalog (`/anime/catalog/releases`) by the query's text and `f[...]` filters,
         newest first unless a sorting is chosen; never cached. A filter v1 does not offer
         (a team member) raises `ApiV2OnlyError`."""
@@ -509,7 +518,10 @@ class V2CompatClient:
                 cacheable=False,
             )
 
-        return (await _window(fetch, after, limit or DEFAULT_PAGE)).value
+        window = (await _window(fetch, after, limit or DEFAULT_PAGE)).value
+        # A server that leaves the count out says 0: not known rather than none.
+        total = window.page.total or (None if window.items else 0)
+        return SearchPage(window.items, total)
 
     async def advanced_search(self, **_: Any) -> tuple[Title, ...]:
         """v2's advancedSearch: v1 has no query language."""
