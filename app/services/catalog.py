@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
+from app.i18n import t
 from app.sources.anilibria.models import (
     API,
     FeedItem,
@@ -58,6 +60,12 @@ FEED_FILTERS: tuple[tuple[str, ...] | None, ...] = (
 )
 
 YOUTUBE_LINK = "https://youtu.be/"
+
+_RELEASE_PAGE_PATHS = (
+    re.compile(r"/release/([^/]+)\.html$"),  # v2's site
+    re.compile(r"/anime/releases/release/([^/]+)(?:/.*)?$"),  # v1's site
+)
+_CODE = re.compile(r"[\w-]+")
 
 
 class CatalogService:
@@ -134,6 +142,13 @@ class CatalogService:
         fetched = await self.client.get_titles(id_list=list(ids), cache_only=cache_only)
         self._saw(fetched.value)
         return fetched
+
+    async def title_by_code(self, text: str) -> Title:
+        """The title a code (v1: alias) or a release page's URL on either API's site names
+        (`title_code`); a code no title has raises the API's not-found `SourceError`."""
+        return (
+            await self.client.get_title(code=title_code(text), filter=("id", "code", "names"))
+        ).value
 
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
@@ -234,6 +249,20 @@ def title_page_url(site_url: str, title: Title) -> str | None:
     if not title.code:
         return None
     return f"{site_url.rstrip('/')}/release/{quote(title.code, safe='')}.html"
+
+
+def title_code(text: str) -> str:
+    """The code in `text`: a bare code, or the release page's URL on v2's site
+    (`/release/<code>.html`) or v1's (`/anime/releases/release/<alias>`), whichever API is
+    in use (a title's code and alias are the same). `ValueError` when it is neither."""
+    text = text.strip()
+    if _CODE.fullmatch(text):
+        return text
+    path = urlsplit(text if "//" in text else "//" + text).path.rstrip("/")
+    for pattern in _RELEASE_PAGE_PATHS:
+        if (match := pattern.search(path)) is not None:
+            return unquote(match.group(1))
+    raise ValueError(t("Neither a title's code nor its page's URL: {text}", text=text))
 
 
 def video_url(video: YouTubeVideo) -> str | None:
