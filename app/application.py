@@ -355,6 +355,32 @@ class AniApp(App[None]):
         title = await self.runtime.catalog.random_title()
         self.post_message(TitleOpened(title.id))
 
+    def action_open_title_by_code(self) -> None:
+        """Ask for a title's code or page URL and open that title."""
+        from app.screens.prompt import PromptScreen
+        from app.sources.errors import SourceError
+        from app.widgets.status_line import describe_error
+
+        async def find(text: str) -> int:
+            try:
+                return (await self.runtime.catalog.title_by_code(text)).id
+            except SourceError as error:
+                # The prompt stays open with the API's answer (no such title, offline).
+                raise ValueError(describe_error(error)) from None
+
+        def open_found(title_id: int | None) -> None:
+            if title_id is not None:
+                self.post_message(TitleOpened(title_id))
+
+        self.push_screen(
+            PromptScreen(
+                t("Open the title with the code or URL:"),
+                find,
+                placeholder=t("code, …/release/code.html or …/anime/releases/release/code"),
+            ),
+            open_found,
+        )
+
     async def action_switch_language(self) -> None:
         """Toggle English / Russian for the whole interface, without losing the screen stack."""
         from app.controllers.language import LanguageController
@@ -396,6 +422,11 @@ class AniApp(App[None]):
         )
         yield SystemCommand(
             t("Random title"), t("Open a title chosen by chance"), self.action_random_title
+        )
+        yield SystemCommand(
+            t("Open a title by code or URL…"),
+            t("Its code, or its page's address on the AniLibria site"),
+            self.action_open_title_by_code,
         )
         yield SystemCommand(t("Help"), t("Every key of the screen you are on"), self.action_help)
         yield SystemCommand(

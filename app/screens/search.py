@@ -18,10 +18,11 @@ from app.i18n import t, tn
 from app.messages import TitleOpened
 from app.screens.base import TitleListScreen
 from app.screens.debounce import Debounce
-from app.services.catalog import SearchQuery
-from app.sources.anilibria.models import Title
+from app.screens.paging import PREFETCH_ROWS, PageLoader
+from app.services.catalog import SearchQuery, unique_titles
+from app.sources.anilibria.models import Fetched, Title
 from app.sources.errors import SourceError
-from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption
+from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchPage
 from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
@@ -96,7 +97,12 @@ class SearchScreen(TitleListScreen):
         """What the query box held in the other mode (plain search or advanced query)."""
         self.results_wanted = False
         """Enter asked for an advanced query's results: focus them once they arrive."""
-        self.results: tuple[Title, ...] = ()
+        self.results: list[Title] = []
+        self.seen_ids: set[int] = set()
+        self.total: int | None = 0
+        """How many titles match in all where the API says (v1); None where it does not."""
+        self.pages: PageLoader[Title] | None = None
+        """The pages after the listed ones; None before the first results."""
         self.debounce = Debounce(
             self,
             lambda: self.runtime.settings.ui.search_debounce,
@@ -198,57 +204,115 @@ class SearchScreen(TitleListScreen):
     @work(exclusive=True, group="search", exit_on_error=False)
     async def search(self, request: SearchRequest) -> None:
         status = self.query_one(StatusLine)
-        catalog = self.runtime.catalog
-        limit = self.runtime.settings.ui.page_size * 2
+        # Pages of the previous results must not land under the new ones.
+        self.workers.cancel_group(self, "search-more")
         if (request.advanced and not request.advanced_query.strip()) or (
             not request.advanced and request.query.is_empty
         ):
-            self.show_results(())
-            status.info(t("Type to search titles."))
+            self.clear_results()
             return
         status.info(t("Searching…"))
         try:
-            if request.advanced:
-                titles = await catalog.advanced_search(
-                    request.advanced_query,
-                    order_by=request.order_by,
-                    descending=request.descending,
-                    limit=limit,
-                )
-            else:
-                titles = await catalog.search(request.query, limit=limit)
+            first = await self.fetch_page(
+                request, after=0, limit=self.runtime.settings.ui.page_size
+            )
         except SourceError as error:
             if request == self.current_request():
                 self.results_wanted = False
+                self.show_first_page(request, SearchPage((), total=0))
                 status.failed(error, hint_demo=False)
-                self.show_results(())
             return
         # Exclusive workers cancel older searches, but one that already finished its request
         # must still not paint over a newer query.
         if request != self.current_request():
             return
-        self.show_results(titles)
-        if titles and self.results_wanted:
+        self.show_first_page(request, first)
+        if first.titles and self.results_wanted:
             self.query_one(KeyTable).focus()
         self.results_wanted = False
-        if titles:
-            status.info(tn("{count} title", "{count} titles", len(titles)))
-        else:
-            status.info(t("No titles found."))
 
-    def show_results(self, titles: tuple[Title, ...]) -> None:
-        self.results = titles
-        table = self.query_one(KeyTable)
-        table.clear()
+    async def fetch_page(self, request: SearchRequest, *, after: int, limit: int) -> SearchPage:
+        catalog = self.runtime.catalog
+        if request.advanced:
+            titles = await catalog.advanced_search(
+                request.advanced_query,
+                order_by=request.order_by,
+                descending=request.descending,
+                limit=limit,
+                after=after,
+            )
+            return SearchPage(titles, total=None)
+        return await catalog.search_page(request.query, limit=limit, after=after)
+
+    def show_first_page(self, request: SearchRequest, first: SearchPage) -> None:
+        """Start the results over with `first`; the pages after it load as the cursor nears
+        the end."""
+        if self.pages is not None:
+            self.pages.drop_prefetch()
+
+        async def fetch(after: int, limit: int, _cache_only: bool) -> Fetched[tuple[Title, ...]]:
+            page = await self.fetch_page(request, after=after, limit=limit)
+            return Fetched(page.titles, 0.0, from_cache=False)
+
+        self.pages = PageLoader(fetch, self.runtime.settings.ui.page_size)
+        self.total = first.total
+        self.results = []
+        self.seen_ids = set()
+        self.query_one(KeyTable).clear()
         self.row_titles.clear()
-        keys = table.add_keyed_rows(
-            (str(title.id), title_row(title, favorite=self.is_favorite(title))) for title in titles
+        self.pages.restart(Fetched(first.titles, 0.0, from_cache=False))
+        self.append(first.titles)
+
+    def clear_results(self) -> None:
+        self.show_first_page(self.current_request(), SearchPage((), total=0))
+        self.query_one(StatusLine).info(t("Type to search titles."))
+
+    def append(self, titles: tuple[Title, ...]) -> None:
+        fresh = unique_titles(titles, self.seen_ids)
+        self.results.extend(fresh)
+        keys = self.query_one(KeyTable).add_keyed_rows(
+            (str(title.id), title_row(title, favorite=self.is_favorite(title))) for title in fresh
         )
-        self.row_titles.add(keys, titles)
+        self.row_titles.add(keys, fresh)
+        self.query_one(StatusLine).info(self.count_text())
+
+    def count_text(self) -> str:
+        """How many titles are listed, and of how many where the API says (v1), or that more
+        follow where it does not (v2)."""
+        shown = len(self.results)
+        if not shown:
+            return t("No titles found.")
+        if self.total is not None and self.total > shown:
+            return tn(
+                "{shown} of {count} title", "{shown} of {count} titles", self.total, shown=shown
+            )
+        if self.total is None and self.pages is not None and not self.pages.exhausted:
+            return tn("{count}+ title", "{count}+ titles", shown)
+        return tn("{count} title", "{count} titles", shown)
+
+    @on(DataTable.RowHighlighted, "#search-results")
+    def near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.results) - PREFETCH_ROWS:
+            self.load_next_page()
+
+    @work(exclusive=True, group="search-more", exit_on_error=False)
+    async def load_next_page(self) -> None:
+        if self.pages is None:
+            return
+        table = self.query_one(KeyTable)
+        await self.pages.load_while(
+            lambda: bool(self.results) and table.cursor_row >= len(self.results) - PREFETCH_ROWS,
+            self.append,
+            self.query_one(StatusLine),
+        )
+
+    def on_unmount(self) -> None:
+        if self.pages is not None:
+            self.pages.drop_prefetch()
 
     # keys ----------------------------------------------------------------------------------
 
-    def listed_titles(self) -> tuple[Title, ...]:
+    def listed_titles(self) -> list[Title]:
         return self.results
 
     def action_focus_query(self) -> None:
@@ -271,8 +335,7 @@ class SearchScreen(TitleListScreen):
         query.value, self.other_mode_text = self.other_mode_text, query.value
         query.placeholder = self.query_placeholder()
         query.focus()
-        self.show_results(())
-        self.query_one(StatusLine).info(t("Type to search titles."))
+        self.clear_results()
 
     def action_refresh_screen(self) -> None:
         self.search(self.current_request())

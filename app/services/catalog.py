@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
+from app.i18n import t
 from app.sources.anilibria.models import (
     API,
     FeedItem,
@@ -19,7 +21,7 @@ from app.sources.anilibria.models import (
 )
 from app.sources.catalog_api import CatalogApi
 from app.sources.errors import SourceError
-from app.sources.search_filters import FilterKey, FilterOption
+from app.sources.search_filters import FilterKey, FilterOption, SearchPage
 
 # Re-exported: the services and screens ask for searches in the sources' words.
 from app.sources.search_filters import SearchQuery as SearchQuery
@@ -58,6 +60,12 @@ FEED_FILTERS: tuple[tuple[str, ...] | None, ...] = (
 )
 
 YOUTUBE_LINK = "https://youtu.be/"
+
+_RELEASE_PAGE_PATHS = (
+    re.compile(r"/release/([^/]+)\.html$"),  # v2's site
+    re.compile(r"/anime/releases/release/([^/]+)(?:/.*)?$"),  # v1's site
+)
+_CODE = re.compile(r"[\w-]+")
 
 
 class CatalogService:
@@ -135,6 +143,13 @@ class CatalogService:
         self._saw(fetched.value)
         return fetched
 
+    async def title_by_code(self, text: str) -> Title:
+        """The title a code (v1: alias) or a release page's URL on either API's site names
+        (`title_code`); a code no title has raises the API's not-found `SourceError`."""
+        return (
+            await self.client.get_title(code=title_code(text), filter=("id", "code", "names"))
+        ).value
+
     async def random_title(self) -> Title:
         return await self.client.get_random_title(filter=("id", "code", "names"))
 
@@ -161,9 +176,21 @@ class CatalogService:
         fields: Sequence[str] = LIST_FIELDS,
     ) -> tuple[Title, ...]:
         """Titles matching `query` (its text and the filters chosen), with `fields` of each."""
-        titles = await self.client.search_catalog(query, filter=fields, limit=limit, after=after)
-        self._saw(titles)
-        return titles
+        return (await self.search_page(query, limit=limit, after=after, fields=fields)).titles
+
+    async def search_page(
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        after: int = 0,
+        fields: Sequence[str] = LIST_FIELDS,
+    ) -> SearchPage:
+        """`limit` matches of `query` from the `after`th, and the count of all where the API
+        gives it."""
+        page = await self.client.search_catalog(query, filter=fields, limit=limit, after=after)
+        self._saw(page.titles)
+        return page
 
     async def advanced_search(
         self,
@@ -222,6 +249,20 @@ def title_page_url(site_url: str, title: Title) -> str | None:
     if not title.code:
         return None
     return f"{site_url.rstrip('/')}/release/{quote(title.code, safe='')}.html"
+
+
+def title_code(text: str) -> str:
+    """The code in `text`: a bare code, or the release page's URL on v2's site
+    (`/release/<code>.html`) or v1's (`/anime/releases/release/<alias>`), whichever API is
+    in use (a title's code and alias are the same). `ValueError` when it is neither."""
+    text = text.strip()
+    if _CODE.fullmatch(text):
+        return text
+    path = urlsplit(text if "//" in text else "//" + text).path.rstrip("/")
+    for pattern in _RELEASE_PAGE_PATHS:
+        if (match := pattern.search(path)) is not None:
+            return unquote(match.group(1))
+    raise ValueError(t("Neither a title's code nor its page's URL: {text}", text=text))
 
 
 def video_url(video: YouTubeVideo) -> str | None:

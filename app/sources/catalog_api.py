@@ -15,7 +15,7 @@ from typing import Protocol
 from app.sources.account import LoginCode
 from app.sources.anilibria.client import Strings, Values
 from app.sources.anilibria.models import FeedItem, Fetched, Player, ScheduleDay, Title
-from app.sources.search_filters import FilterKey, FilterOption, SearchQuery
+from app.sources.search_filters import FilterKey, FilterOption, SearchPage, SearchQuery
 
 
 class CatalogApi(Protocol):
@@ -106,8 +106,9 @@ class CatalogApi(Protocol):
         filter: Strings = None,
         limit: int | None = None,
         after: int | None = None,
-    ) -> tuple[Title, ...]:
-        """Titles matching the query's text and every chosen filter."""
+    ) -> SearchPage:
+        """Titles matching the query's text and every chosen filter, and how many match where
+        the API says."""
 
     async def advanced_search(
         self,

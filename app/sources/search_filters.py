@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.sources.anilibria.models import Title
+
 
 class FilterKey(StrEnum):
     """A filter a catalog search may offer."""
@@ -61,3 +63,13 @@ class SearchQuery:
     @property
     def is_empty(self) -> bool:
         return not (self.text.strip() or any(self.filters.values()))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """Some of a search's matches, from the `after`th on."""
+
+    titles: tuple[Title, ...]
+    total: int | None
+    """How many titles match in all (v1's `meta.pagination.total`); None where the API does
+    not say (v2's searchTitles)."""

@@ -460,13 +460,37 @@ async def test_compat_searches_by_v1_s_own_filters(
             FilterKey.SORTING: ("YEAR_ASC",),
         },
     )
-    assert title.id in [t.id for t in await compat.search_catalog(query, limit=5)]
+    assert title.id in [t.id for t in (await compat.search_catalog(query, limit=5)).titles]
     sent = calls(server, "anime/catalog/releases")[-1].query
     assert sent["f[genres]"] == genre_id and sent["f[sorting]"] == "YEAR_ASC"
     assert sent["f[seasons][]"] in ("winter", "spring", "summer", "autumn")
     assert sent["f[years][from_year]"] == sent["f[years][to_year]"] == str(title.season.year)
     ongoing = SearchQuery(filters={FilterKey.PUBLISH_STATUS: ("IS_ONGOING",)})
-    assert all(t.status and t.status.code == 1 for t in await compat.search_catalog(ongoing))
+    ongoing_titles = (await compat.search_catalog(ongoing)).titles
+    assert all(t.status and t.status.code == 1 for t in ongoing_titles)
+
+
+async def test_compat_search_pages_past_the_first_and_counts_them(
+    compat: V2CompatClient,
+) -> None:
+    everything = SearchQuery(filters={FilterKey.SORTING: ("YEAR_ASC",)})
+    first = await compat.search_catalog(everything, limit=7)
+    assert first.total is not None and first.total > 14
+    # A window across two of the API's pages: the second page's first titles follow.
+    second = await compat.search_catalog(everything, limit=7, after=7)
+    assert second.total == first.total
+    both = await compat.search_catalog(everything, limit=14)
+    assert [t.id for t in both.titles] == [t.id for t in first.titles + second.titles]
+
+
+async def test_compat_search_matches_any_of_several_values_of_a_filter(
+    compat: V2CompatClient,
+) -> None:
+    async def total(*types: str) -> int | None:
+        return (await compat.search_catalog(SearchQuery(filters={FilterKey.TYPE: types}))).total
+
+    tv, movies, both = await total("TV"), await total("MOVIE"), await total("TV", "MOVIE")
+    assert tv and movies and both == tv + movies
 
 
 async def test_compat_says_what_is_v2_only(compat: V2CompatClient) -> None:

@@ -63,7 +63,13 @@ from app.sources.anilibria.models import (
 )
 from app.sources.errors import ApiError, LoginFailedError, NotFoundError, ServerError, SourceError
 from app.sources.http import ApiHttp
-from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchQuery
+from app.sources.search_filters import (
+    SEASON_CODES,
+    FilterKey,
+    FilterOption,
+    SearchPage,
+    SearchQuery,
+)
 
 V2_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
@@ -163,8 +169,9 @@ def _newer(titles: Sequence[Title], since: int | None) -> tuple[Title, ...]:
 
 async def _window(
     fetch: Callable[[int, int], Awaitable[Fetched[Paged[Title]]]], after: int | None, limit: int
-) -> Fetched[tuple[Title, ...]]:
-    """Titles `after`..`after + limit` of a paged list, from one page or two."""
+) -> Fetched[Paged[Title]]:
+    """Titles `after`..`after + limit` of a paged list, from one page or two, with where the
+    first of those pages sits (its `total` counts the whole list)."""
     offset = max(0, after or 0)
     page = offset // limit + 1
     skip = offset % limit
@@ -172,7 +179,9 @@ async def _window(
     titles = list(first.value.items[skip:])
     if skip and first.value.page.has_next:
         titles += (await fetch(page + 1, limit)).value.items[:skip]
-    return Fetched(tuple(titles[:limit]), first.fetched_at, first.from_cache)
+    return Fetched(
+        Paged(tuple(titles[:limit]), first.value.page), first.fetched_at, first.from_cache
+    )
 
 
 class V2CompatClient:
@@ -288,7 +297,7 @@ class V2CompatClient:
             )
 
         window = await _window(fetch, after, limit or DEFAULT_PAGE)
-        return Fetched(_newer(window.value, since), window.fetched_at, window.from_cache)
+        return Fetched(_newer(window.value.items, since), window.fetched_at, window.from_cache)
 
     async def get_changes(self, **_: Any) -> Fetched[tuple[Title, ...]]:
         """v2's getChanges: v1 cannot list releases by their last change."""
@@ -477,7 +486,7 @@ class V2CompatClient:
         filter: Strings = None,
         limit: int | None = None,
         after: int | None = None,
-    ) -> tuple[Title, ...]:
+    ) -> SearchPage:
         """The catalog (`/anime/catalog/releases`) by the query's text and `f[...]` filters,
         newest first unless a sorting is chosen; never cached. A filter v1 does not offer
         (a team member) raises `ApiV2OnlyError`."""
@@ -512,10 +521,13 @@ class V2CompatClient:
                 cacheable=False,
             )
 
-        titles = (await _window(fetch, after, limit or DEFAULT_PAGE)).value
+        window = (await _window(fetch, after, limit or DEFAULT_PAGE)).value
+        titles = window.items
         if fields is not None and "torrents" in fields:
             titles = await self._with_torrents(titles)
-        return titles
+        # A server that leaves the count out says 0: not known rather than none.
+        total = window.page.total or (None if titles else 0)
+        return SearchPage(titles, total)
 
     async def _with_torrents(self, titles: tuple[Title, ...]) -> tuple[Title, ...]:
         """`titles` with their torrents: the catalog lists releases without them, so each

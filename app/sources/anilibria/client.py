@@ -48,7 +48,13 @@ from app.sources.errors import (
 )
 from app.sources.http import ApiHttp, HttpSettings, Params
 from app.sources.redaction import register_secret
-from app.sources.search_filters import SEASON_CODES, FilterKey, FilterOption, SearchQuery
+from app.sources.search_filters import (
+    SEASON_CODES,
+    FilterKey,
+    FilterOption,
+    SearchPage,
+    SearchQuery,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -622,15 +628,16 @@ class AniLibriaClient:
         filter: Strings = None,
         limit: int | None = None,
         after: int | None = None,
-    ) -> tuple[Title, ...]:
-        """searchTitles with the query's text and filters (`search_filters`)."""
+    ) -> SearchPage:
+        """searchTitles with the query's text and filters (`search_filters`); searchTitles
+        gives no count of its matches."""
         if unknown := set(query.filters) - set(self.search_filters):
             raise ValueError(f"API v2 cannot search by {', '.join(sorted(unknown))}")
         team: dict[str, list[str]] = {role: [] for role in TEAM_ROLES}
         for member in query.chosen(FilterKey.TEAM):
             role, _, name = member.partition(":")
             team[role].append(name)
-        return await self.search_titles(
+        titles = await self.search_titles(
             search=query.text.strip() or None,
             year=list(query.chosen(FilterKey.YEAR)) or None,
             season_code=list(query.chosen(FilterKey.SEASON)) or None,
@@ -644,6 +651,7 @@ class AniLibriaClient:
             limit=limit,
             after=after,
         )
+        return SearchPage(titles, total=None)
 
     async def advanced_search(
         self,
