@@ -271,7 +271,7 @@ RU: dict[str, str] = {
     "{sources} not configured": "{sources}: не настроен",
     "{sources}: too many requests, trying again in {seconds} s…": "{sources}: слишком много запросов, повтор через {seconds} с…",
     "waiting for {sources}…": "ждём {sources}…",
-    "nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file.": "Ключ nekoBT не задан или неверен: укажите ANITUI_NEKOBT__API_KEY или файл секретов.",
+    'nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file; the palette\'s "nekoBT account" checks it.': "Ключ nekoBT не задан или неверен: укажите ANITUI_NEKOBT__API_KEY или файл секретов; «Аккаунт nekoBT» в палитре команд проверит его.",
     "{source} refused the search: {details}": "{source} отклонил поиск: {details}",
     "Copy magnet": "Копировать magnet",
     "Add to downloads": "Добавить в загрузки",
@@ -593,6 +593,25 @@ RU: dict[str, str] = {
     "synced with your account": "синхронизировано с аккаунтом",
     "not synced, will retry": "не синхронизировано, повторим позже",
     "session expired: log in again to sync": "сессия истекла: войдите снова, чтобы синхронизировать",
+    "nekoBT account": "Аккаунт nekoBT",
+    "Check the nekoBT API key; your notifications and tracker peers": "Проверить ключ API nekoBT; ваши уведомления и пиры трекера",
+    "No nekoBT API key: set ANITUI_NEKOBT__API_KEY or the secrets file.": "Ключ API nekoBT не задан: укажите ANITUI_NEKOBT__API_KEY или файл секретов.",
+    "Key works, logged in as {name}": "Ключ работает, вы вошли как {name}",
+    "Uploaded": "Отдано",
+    "Downloaded": "Скачано",
+    "Seeding": "Раздаёт",
+    "Leeching": "Качает",
+    "This account is disabled.": "Этот аккаунт отключён.",
+    "Mark read": "Прочитано",
+    "Mark all read": "Всё прочитано",
+    "Notifications": "Уведомления",
+    "Notification": "Уведомление",
+    "Tracker peers": "Пиры трекера",
+    "Last seen": "Последний раз",
+    "Clients": "Клиенты",
+    "nekoBT refused the API key: check it and retry.": "nekoBT не принял ключ API: проверьте его и повторите.",
+    "Already read.": "Уже прочитано.",
+    "Cannot mark notifications read: {reason}": "Не удалось отметить уведомления прочитанными: {reason}",
 }
 
 # A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).
@@ -635,6 +654,8 @@ RU_PLURALS: dict[str, tuple[str, str, str]] = {
         "{chosen} из {count} файлов · {size}",
         "{chosen} из {count} файлов · {size}",
     ),
+    "{count} unread": ("{count} непрочитанное", "{count} непрочитанных", "{count} непрочитанных"),
+    "{count} torrents": ("{count} торрент", "{count} торрента", "{count} торрентов"),
 }
 
 _TABLES: Mapping[str, Mapping[str, str]] = {"en": {}, "ru": RU}
