@@ -612,6 +612,22 @@ RU: dict[str, str] = {
     "nekoBT refused the API key: check it and retry.": "nekoBT не принял ключ API: проверьте его и повторите.",
     "Already read.": "Уже прочитано.",
     "Cannot mark notifications read: {reason}": "Не удалось отметить уведомления прочитанными: {reason}",
+    "Not asked yet: press a to ask AnimeTosho (it may take a minute).": "Ещё не запрошено: нажмите a, чтобы спросить AnimeTosho (может занять минуту).",
+    "AnimeTosho is still processing this torrent: press a again later.": "AnimeTosho ещё обрабатывает этот торрент: нажмите a позже.",
+    "AnimeTosho skipped this torrent.": "AnimeTosho пропустил этот торрент.",
+    "AnimeTosho does not know this torrent yet: press a again later.": "AnimeTosho пока не знает этот торрент: нажмите a позже.",
+    "AnimeTosho found no media file in this torrent.": "AnimeTosho не нашёл в этом торренте медиафайлов.",
+    "AnimeTosho answered with an error.": "AnimeTosho ответил ошибкой.",
+    "default": "по умолчанию",
+    "forced": "принудительные",
+    "AnimeTosho": "AnimeTosho",
+    "Ask AnimeTosho": "Спросить AnimeTosho",
+    "More comments": "Ещё комментарии",
+    "{shown} of {total} comments: press m for more": "{shown} из {total} комментариев: m — ещё",
+    "No more comments.": "Больше комментариев нет.",
+    "AnimeTosho data comes through nekoBT: this torrent is not on nekoBT.": "Данные AnimeTosho приходят через nekoBT: этого торрента нет на nekoBT.",
+    "Asking AnimeTosho…": "Спрашиваем AnimeTosho…",
+    "AnimeTosho: {reason}": "AnimeTosho: {reason}",
 }
 
 # A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).
