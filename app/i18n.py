@@ -623,7 +623,7 @@ RU: dict[str, str] = {
     "AnimeTosho": "AnimeTosho",
     "Ask AnimeTosho": "Спросить AnimeTosho",
     "More comments": "Ещё комментарии",
-    "{shown} of {total} comments: press m for more": "{shown} из {total} комментариев: m — ещё",
+    "{shown} of {total} comments: press M for more": "{shown} из {total} комментариев: M — ещё",
     "No more comments.": "Больше комментариев нет.",
     "AnimeTosho data comes through nekoBT: this torrent is not on nekoBT.": "Данные AnimeTosho приходят через nekoBT: этого торрента нет на nekoBT.",
     "Asking AnimeTosho…": "Спрашиваем AnimeTosho…",

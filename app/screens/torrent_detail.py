@@ -43,7 +43,7 @@ SECTIONS = (
 )  # fmt: skip
 
 COMMENTS_PAGE = 10
-"""Top-level comments shown at first and added by each `m` (nekoBT sends them all at once)."""
+"""Top-level comments shown at first and added by each `M` (nekoBT sends them all at once)."""
 
 ANIMETOSHO_STATES = {
     "absent": "Not asked yet: press a to ask AnimeTosho (it may take a minute).",
@@ -150,7 +150,7 @@ class TorrentDetailScreen(AniScreen):
         Binding("y", "copy_magnet", "Copy magnet"),
         Binding("d", "add_download", "Add to downloads"),
         Binding("a", "animetosho", "Ask AnimeTosho"),
-        Binding("m", "more_comments", "More comments"),
+        Binding("M", "more_comments", "More comments"),
     ]
 
     def __init__(self, hit: TorrentHit) -> None:
@@ -158,7 +158,7 @@ class TorrentDetailScreen(AniScreen):
         self.hit = hit
         self.detail: TorrentDetail | None = None
         self.comments_shown = COMMENTS_PAGE
-        """Top-level comments on screen (`m` adds `COMMENTS_PAGE`)."""
+        """Top-level comments on screen (`M` adds `COMMENTS_PAGE`)."""
         self.animetosho: AnimeTosho | None = None
         """AnimeTosho's answer to `a`, which outdates the torrent's own field."""
 
@@ -303,7 +303,7 @@ class TorrentDetailScreen(AniScreen):
         lines = comment_lines(shown)
         if len(shown) < len(comments):
             more = t(
-                "{shown} of {total} comments: press m for more",
+                "{shown} of {total} comments: press M for more",
                 shown=len(shown),
                 total=len(comments),
             )

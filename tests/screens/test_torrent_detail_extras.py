@@ -1,4 +1,4 @@
-"""The torrent detail's AnimeTosho section (asked with `a`) and its comments, paged with `m`."""
+"""The torrent detail's AnimeTosho section (asked with `a`) and its comments, paged with `M`."""
 
 from __future__ import annotations
 
@@ -66,12 +66,12 @@ async def test_comments_come_a_page_at_a_time(
         await wait_for(pilot, lambda: "comment number 1\n" in shown(comments) + "\n")
         assert f"comment number {COMMENTS_PAGE + 1}\n" not in shown(comments) + "\n"
         assert f"{COMMENTS_PAGE} of {COMMENTS_PAGE * 2 + 3} comments" in shown(comments)
-        await pilot.press("m")
+        await pilot.press("M")
         await wait_for(pilot, lambda: f"comment number {COMMENTS_PAGE * 2}" in shown(comments))
-        await pilot.press("m")
+        await pilot.press("M")
         await wait_for(pilot, lambda: f"comment number {COMMENTS_PAGE * 2 + 3}" in shown(comments))
-        assert "press m for more" not in shown(comments)
-        await pilot.press("m")
+        assert "press M for more" not in shown(comments)
+        await pilot.press("M")
         await wait_for(pilot, lambda: any("No more comments" in n.message for n in notices(app)))
 
 
