@@ -346,6 +346,11 @@ class AniApp(App[None]):
         if refresh is not None:
             refresh()
 
+    def action_nekobt_account(self) -> None:
+        from app.screens.nekobt_account import NekoBtAccountScreen
+
+        self.push_screen(NekoBtAccountScreen())
+
     def action_random_title(self) -> None:
         self.run_worker(
             self._open_random_title(), group="random", exclusive=True, exit_on_error=False
@@ -419,6 +424,11 @@ class AniApp(App[None]):
             t("Import favorites"),
             t("Add the favorites of an exported JSON file"),
             favorites.import_file,
+        )
+        yield SystemCommand(
+            t("nekoBT account"),
+            t("Check the nekoBT API key; your notifications and tracker peers"),
+            self.action_nekobt_account,
         )
         yield SystemCommand(
             t("Random title"), t("Open a title chosen by chance"), self.action_random_title

@@ -21,6 +21,10 @@ Where the spec is silent this server chooses, and a client must not rely on more
   with a valid key and without `public=true` the announce URL is
   `<origin>/announce?passkey=<torrent_key>` (the AniLibria devserver's tracker), else
   `<origin>/announce`.
+- `/users/<id>/notifications`, `.../notifications/read` (PUT, JSON `ids`) and `.../peers` are
+  the key owner's only: 401 without a key, 403 "Forbidden." for another user's id. Marking
+  read answers the updated list (`seen` true), ids that are not yours are ignored; `ids` that
+  is neither a list nor "all" answers 400 with `validate_errors`.
 - AnimeTosho: the first `animetosho_processing` calls for a torrent answer 202, the next 201
   (just fetched), later ones 200; each 202/201 comes after `animetosho_delay` seconds. Torrents
   whose demo status is skipped / not_found / no_media / error answer 400 / 404 / 400 / 500 with
@@ -117,16 +121,7 @@ class _Query:
     def required(self, name: str) -> str:
         value = self._values.get(name)
         if value is None:
-            raise _Invalid(
-                f"Data provided was invalid: must have required property '{name}'.",
-                {
-                    "instancePath": "",
-                    "schemaPath": "#/required",
-                    "keyword": "required",
-                    "params": {"missingProperty": name},
-                    "message": f"must have required property '{name}'",
-                },
-            )
+            raise _required_error(name)
         return value
 
     def integer(
@@ -199,6 +194,19 @@ class _Query:
         if not raw.isdigit():
             raise _type_error(name, "integer")
         return int(raw)
+
+
+def _required_error(name: str) -> _Invalid:
+    return _Invalid(
+        f"Data provided was invalid: must have required property '{name}'.",
+        {
+            "instancePath": "",
+            "schemaPath": "#/required",
+            "keyword": "required",
+            "params": {"missingProperty": name},
+            "message": f"must have required property '{name}'",
+        },
+    )
 
 
 def _type_error(name: str, kind: str) -> _Invalid:
@@ -289,11 +297,13 @@ class NekoBtApi:
             self._rate_limits.append(_RateLimit(kind, retry_after, times))
 
     def reset(self) -> None:
-        """Forget pending rate limits and every torrent's AnimeTosho progress."""
+        """Forget pending rate limits, every torrent's AnimeTosho progress and which
+        notifications were marked read."""
         with self._lock:
             self._rate_limits.clear()
             self._animetosho_calls.clear()
             self._animetosho_fetched.clear()
+            self.data.notifications = nekobt_data.notifications(self.data)
 
     def add_routes(self, app: web.Application) -> None:
         """Register every endpoint under `PREFIX` (unknown paths there answer a JSON 404)."""
@@ -311,9 +321,14 @@ class NekoBtApi:
             ("/torrents/{torrent_id}/comments", self.comments),
             ("/torrents/{torrent_id}/animetosho", self.animetosho),
             ("/users/{user_id}", self.user),
+            ("/users/{user_id}/notifications", self.notifications),
+            ("/users/{user_id}/peers", self.peers),
         ]
         for path, handler in routes:
             app.router.add_get(PREFIX + path, self._wrap(handler))
+        app.router.add_put(
+            PREFIX + "/users/{user_id}/notifications/read", self._wrap(self.mark_notifications_read)
+        )
         app.router.add_route("*", PREFIX + "/{tail:.*}", self._not_found)
 
     async def _not_found(self, request: web.Request) -> web.Response:
@@ -510,6 +525,55 @@ class NekoBtApi:
             for key in ("permissions", "torrent_key"):
                 user.pop(key)
         return nekobt_json({"error": False, "data": user})
+
+    def _own_user(self, request: web.Request, caller: _Caller) -> web.Response | None:
+        """None when `caller` is the user the path names (`@me` or their id), else the answer:
+        401 without a key, 403 for somebody else's (the spec's "Forbidden.")."""
+        if caller.user is None:
+            return _error(401, "Unauthorized.")
+        wanted = request.match_info["user_id"]
+        if wanted not in ("@me", nekobt_data.user_id(caller.user)):
+            return _error(403, "Forbidden.")
+        return None
+
+    async def notifications(self, request: web.Request, caller: _Caller) -> web.Response:
+        """`/users/<id|@me>/notifications`: your notifications, newest first."""
+        refused = self._own_user(request, caller)
+        if refused is not None:
+            return refused
+        return nekobt_json({"error": False, "data": self.data.notifications})
+
+    async def mark_notifications_read(self, request: web.Request, caller: _Caller) -> web.Response:
+        """`PUT /users/<id|@me>/notifications/read` with `{"ids": [...] | "all"}`: marks them
+        seen and answers the updated list (ids not yours are ignored)."""
+        refused = self._own_user(request, caller)
+        if refused is not None:
+            return refused
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or "ids" not in body:
+            raise _required_error("ids")
+        ids = body["ids"]
+        if ids == "all":
+            wanted = None
+        elif isinstance(ids, list) and all(isinstance(i, str | int) for i in ids):
+            wanted = {str(i) for i in ids}
+        else:
+            raise _type_error("ids", "array or the string 'all'")
+        with self._lock:
+            for notification in self.data.notifications:
+                if wanted is None or notification["id"] in wanted:
+                    notification["seen"] = True
+        return nekobt_json({"error": False, "data": self.data.notifications})
+
+    async def peers(self, request: web.Request, caller: _Caller) -> web.Response:
+        """`/users/<id|@me>/peers`: the torrents your clients are peers of, with sessions."""
+        refused = self._own_user(request, caller)
+        if refused is not None:
+            return refused
+        return nekobt_json({"error": False, "data": nekobt_data.user_peers(self.data)})
 
     async def group(self, request: web.Request, caller: _Caller) -> web.Response:
         """`/groups/<id>`: a group with members, relations, media worked on and stats."""

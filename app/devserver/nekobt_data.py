@@ -224,6 +224,8 @@ class DemoData:
     users: list[dict[str, Any]] = field(default_factory=list)
     torrents: list[DemoTorrent] = field(default_factory=list)
     hostile_torrent_id: str = ""
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    """The demo user's notifications, newest first (`seen` changes when marked read)."""
 
     def torrent(self, torrent_id: str) -> DemoTorrent | None:
         """The torrent with this id, or None."""
@@ -274,7 +276,76 @@ def build() -> DemoData:
     for torrent in data.torrents:
         _build_info(torrent)
         torrent.fields["infohash"] = torrent.infohash
+    data.notifications = notifications(data)
     return data
+
+
+PEER_TORRENTS = (0, 3)
+"""Indexes of the torrents the demo user's clients are peers of (`user_peers`)."""
+
+
+def notifications(data: DemoData) -> list[dict[str, Any]]:
+    """The demo user's notifications, fresh (two unseen), using every kind of link tag the
+    spec lists that a reader meets: user, group, invite, torrent and torrent comment."""
+    commented = next(t for t in data.torrents if t.comments)
+    reply = commented.comments[0]["children"][0]
+    return [
+        {
+            "id": "4000000003",
+            "data": f"<u:{user_id(1)}:Mirrowen> replied to your comment on"
+            f" <tc:{commented.id}:{reply['id']}:{commented.fields['title']}>.",
+            "seen": False,
+        },
+        {
+            "id": "4000000002",
+            "data": f"<u:{user_id(2)}:Tsukune> invited you to <g:{group_id(1)}:Lantern Subs>."
+            " <i:5000000001:c0ffee>",
+            "seen": False,
+        },
+        {"id": "4000000001", "data": "Welcome to the site.", "seen": True},
+    ]
+
+
+def user_peers(data: DemoData) -> list[dict[str, Any]]:
+    """The demo user's tracker peers: one seeding session and one finished leech."""
+    peers = []
+    for number, index in enumerate(PEER_TORRENTS):
+        torrent = data.torrents[index]
+        created = torrent.uploaded_ms + 3_600_000
+        seeding = number == 0
+        peers.append(
+            {
+                "torrent_id": torrent.id,
+                "upload": str(48_492 * (number + 1)),
+                "download": "0" if seeding else torrent.fields["filesize"],
+                "completed": "0" if seeding else "1",
+                "down_time": "0" if seeding else "1820",
+                "up_time": str(74_859 // (number + 1)),
+                "created_at": str(created),
+                "updated_at": str(created + 74_859_000),
+                "last_completed": "0" if seeding else str(created + 1_820_000),
+                "torrent_title": torrent.fields["title"],
+                "torrent_infohash": torrent.infohash,
+                "torrent_filesize": torrent.fields["filesize"],
+                "peers": [
+                    {
+                        "torrent_id": torrent.id,
+                        "peer_id": "-qB4650-" if seeding else "-TR4000-",
+                        "upload": str(63_093_967 // (number + 1)),
+                        "download": "0",
+                        "left": "0",
+                        "first_seen": str(created),
+                        "last_seen": str(created + 74_859_000),
+                        "user_agent": "qBittorrent/4.6.5" if seeding else "Transmission/4.0",
+                        "est_upload_speed": 3911 if seeding else 0,
+                        "est_download_speed": 0,
+                        "ip": "192.0.2.10",
+                        "port": 58071 + number,
+                    }
+                ],
+            }
+        )
+    return peers
 
 
 def _user(index: int, name: str) -> dict[str, Any]:

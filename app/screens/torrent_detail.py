@@ -23,7 +23,8 @@ from app.services.torrent_search import (
     TorrentHit,
 )
 from app.sources.errors import SourceError
-from app.sources.nekobt.models import Comment
+from app.sources.nekobt.errors import AnimeToshoError
+from app.sources.nekobt.models import AnimeTosho, AnimeToshoSub, Comment
 from app.sources.torrentapi.models import PeersHistory
 from app.widgets.facts import fact
 from app.widgets.footer import KeyFooter
@@ -36,7 +37,23 @@ from app.widgets.torrent_text import level_text, problem_text
 BAR_WIDTH = 30
 """Cells of the longest bar of the peers charts."""
 
-SECTIONS = ("files", "peers", "groups", "description", "mediainfo", "screenshots", "comments")
+SECTIONS = (
+    "files", "animetosho", "peers", "groups", "description", "mediainfo", "screenshots",
+    "comments",
+)  # fmt: skip
+
+COMMENTS_PAGE = 10
+"""Top-level comments shown at first and added by each `M` (nekoBT sends them all at once)."""
+
+ANIMETOSHO_STATES = {
+    "absent": "Not asked yet: press a to ask AnimeTosho (it may take a minute).",
+    "processing": "AnimeTosho is still processing this torrent: press a again later.",
+    "skipped": "AnimeTosho skipped this torrent.",
+    "not_found": "AnimeTosho does not know this torrent yet: press a again later.",
+    "no_media": "AnimeTosho found no media file in this torrent.",
+    "error": "AnimeTosho answered with an error.",
+}
+"""What the AnimeTosho section says for each status but "ready" (English msgids)."""
 
 
 def bars(rows: list[tuple[str, int]], width: int = BAR_WIDTH) -> Content:
@@ -101,6 +118,29 @@ def comment_lines(comments: tuple[Comment, ...], depth: int = 0) -> list[Content
     return lines
 
 
+def sub_text(sub: AnimeToshoSub) -> str:
+    """One subtitle track: "eng · ASS · Full Subtitles (default)"."""
+    flags = [t(flag) for flag, on in (("default", sub.default), ("forced", sub.forced)) if on]
+    parts = [one_line(p) for p in (sub.lang, sub.codec, sub.name) if p]
+    text = " · ".join(parts) or "?"
+    return f"{text} ({', '.join(flags)})" if flags else text
+
+
+def animetosho_content(data: AnimeTosho) -> Content:
+    """AnimeTosho's files with their size and subtitle tracks, or what its status means."""
+    if not data.ready:
+        note = ANIMETOSHO_STATES.get(data.status)
+        return Content(t(note) if note else one_line(data.message or data.status))
+    lines: list[Content] = []
+    for file in data.files:
+        name = one_line(file.filename) or "?"
+        lines.append(
+            Content.assemble((name, "bold"), (f"  {human_size(file.filesize)}", "$text-muted"))
+        )
+        lines.extend(Content(f"  {t('Subtitles')}: {sub_text(sub)}") for sub in file.subs)
+    return Content("\n").join(lines)
+
+
 class TorrentDetailScreen(AniScreen):
     """One torrent; `y` copies its magnet; Esc goes back."""
 
@@ -109,12 +149,18 @@ class TorrentDetailScreen(AniScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy_magnet", "Copy magnet"),
         Binding("d", "add_download", "Add to downloads"),
+        Binding("a", "animetosho", "Ask AnimeTosho"),
+        Binding("M", "more_comments", "More comments"),
     ]
 
     def __init__(self, hit: TorrentHit) -> None:
         super().__init__()
         self.hit = hit
         self.detail: TorrentDetail | None = None
+        self.comments_shown = COMMENTS_PAGE
+        """Top-level comments on screen (`M` adds `COMMENTS_PAGE`)."""
+        self.animetosho: AnimeTosho | None = None
+        """AnimeTosho's answer to `a`, which outdates the torrent's own field."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar(one_line(self.hit.title))
@@ -132,6 +178,7 @@ class TorrentDetailScreen(AniScreen):
             files.add_column(t("Size"), key="size")
             yield files
             for name, label in (
+                ("animetosho", "AnimeTosho"),
                 ("peers", "Peers by country"),
                 ("groups", "Groups"),
                 ("description", "Description"),
@@ -242,7 +289,25 @@ class TorrentDetailScreen(AniScreen):
         self.fill("mediainfo", Content(clean(torrent.mediainfo)) if torrent else None)
         shots = torrent.screenshots if torrent else ()
         self.fill("screenshots", Content("\n".join(one_line(s) for s in shots)) if shots else None)
-        lines = comment_lines(detail.comments)
+        self.show_animetosho()
+        self.show_comments()
+
+    def show_animetosho(self) -> None:
+        torrent = self.detail.torrent if self.detail else None
+        data = self.animetosho or (torrent.animetosho if torrent is not None else None)
+        self.fill("animetosho", animetosho_content(data) if data is not None else None)
+
+    def show_comments(self) -> None:
+        comments = self.detail.comments if self.detail else ()
+        shown = comments[: self.comments_shown]
+        lines = comment_lines(shown)
+        if len(shown) < len(comments):
+            more = t(
+                "{shown} of {total} comments: press M for more",
+                shown=len(shown),
+                total=len(comments),
+            )
+            lines.append(Content.assemble((more, "$text-muted")))
         self.fill("comments", Content("\n").join(lines) if lines else None)
 
     def fill(self, name: str, content: Content | None) -> None:
@@ -299,6 +364,35 @@ class TorrentDetailScreen(AniScreen):
             "nekobt" if hit.nekobt_id else "anilibria" if hit.anilibria_title_id else "torrentapi"
         )
         self.post_message(DownloadRequested(spec, source=source, title_name=hit.title))
+
+    def action_more_comments(self) -> None:
+        comments = self.detail.comments if self.detail else ()
+        if self.comments_shown >= len(comments):
+            tell(self, t("No more comments."))
+            return
+        self.comments_shown += COMMENTS_PAGE
+        self.show_comments()
+
+    @work(exclusive=True, group="detail-animetosho", exit_on_error=False)
+    async def action_animetosho(self) -> None:
+        """Ask nekoBT for AnimeTosho's data (one request: it may take a minute)."""
+        torrent_id = self.hit.nekobt_id
+        if torrent_id is None:
+            tell(self, t("AnimeTosho data comes through nekoBT: this torrent is not on nekoBT."))
+            return
+        self.fill("animetosho", Content(t("Asking AnimeTosho…")))
+        try:
+            self.animetosho = await self.runtime.torrent_search.nekobt.animetosho(
+                torrent_id, wait=False
+            )
+        except AnimeToshoError as error:
+            # Its final "no" in its own words (skipped, no media…).
+            self.animetosho = AnimeTosho("refused", message=error.message)
+        except SourceError as error:
+            tell(self, t("AnimeTosho: {reason}", reason=describe_error(error)), severity="error")
+            self.show_animetosho()
+            return
+        self.show_animetosho()
 
     @on(Button.Pressed, "#detail-copy")
     def copy_pressed(self) -> None:

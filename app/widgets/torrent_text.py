@@ -29,7 +29,10 @@ def problem_text(source: Source, error: SourceError) -> str:
     """What went wrong with one source, in a sentence the user can act on."""
     name = SOURCE_NAMES[source]
     if isinstance(error, NekoBtAuthError):
-        return t("nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file.")
+        return t(
+            "nekoBT key missing or invalid: set ANITUI_NEKOBT__API_KEY or the secrets file;"
+            ' the palette\'s "nekoBT account" checks it.'
+        )
     if isinstance(error, NekoBtValidationError):
         details = "; ".join(
             f"{e.parameter}: {e.message}" if e.parameter else e.message

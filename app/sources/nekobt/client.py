@@ -54,10 +54,12 @@ from app.sources.nekobt.models import (
     Langs,
     Media,
     MediaSearch,
+    Notification,
     Stats,
     Torrent,
     TorrentSearch,
     User,
+    UserPeer,
 )
 from app.sources.redaction import redact, register_secret
 
@@ -419,6 +421,27 @@ class NekoBtClient:
         if user.torrent_key:
             register_secret(user.torrent_key)
         return user
+
+    async def notifications(self) -> tuple[Notification, ...]:
+        """`/users/@me/notifications` (needs the API key): yours, as the API orders them."""
+        return Notification.parse_body((await self._get("users/@me/notifications")).value)
+
+    async def mark_notifications_read(
+        self, ids: Sequence[str] | Literal["all"]
+    ) -> tuple[Notification, ...]:
+        """`PUT /users/@me/notifications/read`: mark `ids` (or "all") read; returns the updated
+        list. Sent once: a PUT is repeated only when it could not have reached the server."""
+        body = {"ids": ids if ids == "all" else list(ids)}
+        _last_error_body.set(None)
+        try:
+            answer = await self._http.request_json("PUT", "users/@me/notifications/read", json=body)
+        except ApiError as exc:
+            raise _translate(exc) from None
+        return Notification.parse_body(answer)
+
+    async def peers(self) -> tuple[UserPeer, ...]:
+        """`/users/@me/peers` (needs the API key): the torrents your clients are peers of."""
+        return UserPeer.parse_body((await self._get("users/@me/peers")).value)
 
     # -- plumbing ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ must show them as plain text.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -52,6 +53,8 @@ __all__ = [
     "Media",
     "MediaGroup",
     "MediaSearch",
+    "Notification",
+    "PeerSession",
     "Stats",
     "TopMedia",
     "Torrent",
@@ -62,6 +65,7 @@ __all__ = [
     "User",
     "UserBrief",
     "UserGroup",
+    "UserPeer",
     "data_of",
 ]
 
@@ -249,6 +253,128 @@ class User:
     def parse_body(cls, body: Any) -> User:
         """Read a whole `/users/<id>` answer body."""
         return cls.parse(_data_object(body, "the user"))
+
+
+_NOTIFICATION_TAG = re.compile(r"<(u|g|i|vi|ge|t|tc|r):\d+:(?:\d+:)?([^>]+)>")
+# The spec's notification tags, each with the text its link shows: the last part, but an
+# accept-invite link (`<i:id:code>`) whose last part is the invite code, not words.
+
+
+def _tag_text(match: re.Match[str]) -> str:
+    return "View Invite" if match.group(1) == "i" else match.group(2)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One of your notifications (`/users/@me/notifications`); `data` is the API's text with
+    its link tags (`<u:id:name>`, `<t:id:title>`, ...), `text` the words a reader sees."""
+
+    id: str | None
+    data: str
+    seen: bool
+
+    @property
+    def text(self) -> str:
+        """`data` with each link tag replaced by the text its link shows."""
+        return _NOTIFICATION_TAG.sub(_tag_text, self.data)
+
+    @classmethod
+    def parse(cls, data: _Json) -> Notification:
+        """Read from an entry of the notifications list."""
+        return cls(
+            _id(data.get("id")), _str(data.get("data")) or "", _bool(data.get("seen")) or False
+        )
+
+    @staticmethod
+    def parse_body(body: Any) -> tuple[Notification, ...]:
+        """Read a notifications answer (the list, or the updated list after marking read)."""
+        return _each(_data_list(body, "the notifications"), Notification.parse)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerSession:
+    """One torrent client of yours the tracker sees in a swarm (a `peers` entry)."""
+
+    peer_id: str | None
+    user_agent: str | None
+    upload: int
+    """Bytes uploaded in this session."""
+    download: int
+    left: int
+    """Bytes left to download."""
+    first_seen: float | None
+    last_seen: float | None
+    est_upload_speed: int
+    """Bytes per second."""
+    est_download_speed: int
+    ip: str | None
+    port: int | None
+
+    @classmethod
+    def parse(cls, data: _Json) -> PeerSession:
+        """Read from an entry of a peer torrent's `peers`."""
+        return cls(
+            _str(data.get("peer_id")),
+            _str(data.get("user_agent")),
+            _count(data.get("upload")),
+            _count(data.get("download")),
+            _count(data.get("left")),
+            _ms(data.get("first_seen")),
+            _ms(data.get("last_seen")),
+            _count(data.get("est_upload_speed")),
+            _count(data.get("est_download_speed")),
+            _str(data.get("ip")),
+            _int(data.get("port")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserPeer:
+    """A torrent you are a peer of (`/users/@me/peers`), with your totals and sessions."""
+
+    torrent_id: str | None
+    torrent_title: str | None
+    torrent_infohash: str | None
+    torrent_filesize: int | None
+    upload: int
+    """Total bytes uploaded."""
+    download: int
+    completed: int
+    """Downloads completed."""
+    down_time: int
+    """Seconds spent downloading."""
+    up_time: int
+    """Seconds spent uploading."""
+    created_at: float | None
+    """First connection (Unix seconds)."""
+    updated_at: float | None
+    """Last seen seeding or leeching."""
+    last_completed: float | None
+    peers: tuple[PeerSession, ...]
+
+    @classmethod
+    def parse(cls, data: _Json) -> UserPeer:
+        """Read from an entry of the peers list."""
+        return cls(
+            _id(data.get("torrent_id")),
+            _str(data.get("torrent_title")),
+            _str(data.get("torrent_infohash")),
+            _int(data.get("torrent_filesize")),
+            _count(data.get("upload")),
+            _count(data.get("download")),
+            _count(data.get("completed")),
+            _count(data.get("down_time")),
+            _count(data.get("up_time")),
+            _ms(data.get("created_at")),
+            _ms(data.get("updated_at")),
+            _ms(data.get("last_completed")),
+            _each(data.get("peers"), PeerSession.parse),
+        )
+
+    @staticmethod
+    def parse_body(body: Any) -> tuple[UserPeer, ...]:
+        """Read a whole `/users/<id>/peers` answer body."""
+        return _each(_data_list(body, "the peers"), UserPeer.parse)
 
 
 @dataclass(frozen=True, slots=True)
