@@ -6,17 +6,19 @@ import time
 from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Select, Static
+from textual.validation import Function
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, SelectionList, Static
 from textual.widgets.data_table import RowKey
 
 from app.formatting import date_text, human_size
@@ -27,8 +29,12 @@ from app.screens.debounce import Debounce
 from app.services.torrent_search import (
     FALLBACK_LANGUAGES,
     SOURCE_NAMES,
+    SUBTITLE_LEVELS,
+    VIDEO_CODECS,
+    VIDEO_TYPES,
     Language,
     LanguageField,
+    MediaChoice,
     Source,
     TorrentFilters,
     TorrentHit,
@@ -55,32 +61,43 @@ from app.widgets.torrent_text import answer_text, level_text, problem_text
 SORTS: tuple[tuple[str, TorrentSort], ...] = (
     ("Newest", "latest"),
     ("Oldest", "oldest"),
+    ("RSS order", "rss"),
     ("Most seeders", "seeders"),
+    ("Fewest seeders", "seeders_asc"),
     ("Most leechers", "leechers"),
+    ("Fewest leechers", "leechers_asc"),
     ("Most downloads", "downloads"),
+    ("Fewest downloads", "downloads_asc"),
+    ("Most comments", "comments"),
+    ("Fewest comments", "comments_asc"),
     ("Largest", "filesize"),
     ("Smallest", "filesize_asc"),
 )
-LEVELS = (
-    (-1, "No subtitles"),
-    (0, "Level 0"),
-    (1, "Level 1"),
-    (2, "Level 2"),
-    (3, "Level 3"),
-    (4, "Level 4"),
-)
+"""nekoBT's orders but "best", its default (the prompt)."""
 LANGUAGE_FIELDS: tuple[tuple[LanguageField, str], ...] = (
     ("fansub", "Fansubs"),
     ("sub", "Subtitles"),
     ("audio", "Audio"),
 )
-CODECS = ((1, "AVC"), (2, "HEVC"), (3, "AV1"))
-FLAGS = (
-    ("hardsub", "Hardsub only"),
-    ("no-hardsub", "No hardsub"),
-    ("mtl", "MTL only"),
-    ("no-mtl", "No MTL"),
+FLAGS: tuple[tuple[str, str, str, str], ...] = (
+    ("hardsub", "Hardsub", "Hardsub: yes", "Hardsub: no"),
+    ("mtl", "MTL", "MTL: yes", "MTL: no"),
+    ("otl", "OTL", "OTL: yes", "OTL: no"),
 )
+"""The yes / no filters: id, the prompt (no choice: either), the choices' labels."""
+GROUP_SCOPES: tuple[tuple[str, str], ...] = (
+    ("group_primary", "its uploads"),
+    ("group_secondary", "its help"),
+    ("group_childs", "sub-groups"),
+    ("group_parents", "parents"),
+)
+UPLOADER_SCOPES: tuple[tuple[str, str], ...] = (
+    ("uploader_uploads", "uploads"),
+    ("uploader_contributions", "contributions"),
+)
+SCOPE_DEFAULTS = {
+    name: getattr(TorrentFilters(), name) for name, _label in (*GROUP_SCOPES, *UPLOADER_SCOPES)
+}
 SOURCE_MARKS = {Source.NEKOBT: "N", Source.TORRENT_API: "T", Source.ANILIBRIA: "A"}
 """One letter per source for the results column (the detail spells them out)."""
 
@@ -188,6 +205,86 @@ def language_options(languages: tuple[Language, ...]) -> list[tuple[Text, str]]:
     return options
 
 
+DAY = 86400.0
+
+
+def level_label(level: int) -> str:
+    return t("none") if level < 0 else f"L{level}"
+
+
+def level_id(level: int) -> str:
+    return "level-none" if level < 0 else f"level-{level}"
+
+
+def parse_day(text: str) -> float | None:
+    """Unix seconds of the start (UTC) of the day `text` ("2025-01-31") names; None if none."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def parse_episodes(text: str) -> tuple[int, ...] | None:
+    """The episode numbers of "1-3, 5" (in order, once each); () for nothing, None if unreadable."""
+    numbers: set[int] = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        first, _dash, last = part.partition("-")
+        if not first.strip().isdigit() or not (last.strip().isdigit() or not _dash):
+            return None
+        low = int(first)
+        high = int(last) if _dash else low
+        if high < low or high - low > 1000:
+            return None
+        numbers.update(range(low, high + 1))
+    return tuple(sorted(numbers))
+
+
+def day_input(placeholder: str, widget_id: str) -> Input:
+    return Input(
+        placeholder=placeholder,
+        id=widget_id,
+        validators=[Function(lambda text: not text.strip() or parse_day(text.strip()) is not None)],
+        compact=True,
+    )
+
+
+def filters_summary(filters: TorrentFilters) -> str:
+    """The filters set, on one line; "" when none is."""
+    parts: list[str] = []
+    sort = next((label for label, value in SORTS if value == filters.sort_by), None)
+    if sort is not None:
+        parts.append(t(sort))
+    if filters.levels:
+        parts.append(", ".join(level_label(level) for level in filters.levels))
+    for chosen, table in ((filters.video_codecs, VIDEO_CODECS), (filters.video_types, VIDEO_TYPES)):
+        if chosen:
+            parts.append(", ".join(name for code, name in table if code in chosen))
+    for name, _prompt, yes, no in FLAGS:
+        flag = getattr(filters, name)
+        if flag is not None:
+            parts.append(t(yes if flag else no))
+    if filters.languages:
+        field = next(label for value, label in LANGUAGE_FIELDS if value == filters.language_field)
+        parts.append(f"{t(field)}: {', '.join(filters.languages)}")
+    if filters.media:
+        parts.append(t("media {media}", media=filters.media))
+    if filters.media and filters.episodes:
+        parts.append(t("episodes {episodes}", episodes=", ".join(map(str, filters.episodes))))
+    if filters.group:
+        parts.append(t("group {group}", group=filters.group))
+    if filters.uploader:
+        parts.append(t("uploader {uploader}", uploader=filters.uploader))
+    if filters.after is not None:
+        parts.append(t("since {day}", day=day_text(filters.after)))
+    if filters.before is not None:
+        parts.append(t("until {day}", day=day_text(filters.before - DAY)))
+    return " · ".join(one_line(part) for part in parts)
+
+
+def day_text(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
+
+
 class TorrentsScreen(AniScreen):
     """Type a title, an info-hash or an IMDb id; Tab reaches the filters and results."""
 
@@ -195,6 +292,9 @@ class TorrentsScreen(AniScreen):
     SCREEN_NAME = "Torrents"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_query", "Focus search"),
+        Binding("F", "toggle_filters", "Filters"),
+        Binding("X", "clear_filters", "Clear filters"),
+        Binding("M", "use_media", "Filter by the media"),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -219,6 +319,10 @@ class TorrentsScreen(AniScreen):
         self.retry_at = 0.0
         self.waiting_for: tuple[TorrentRequest, int] | None = None
         """The search a rate-limit countdown will repeat."""
+        self.asked: TorrentRequest | None = None
+        """The request last searched for."""
+        self.recommended: MediaChoice | None = None
+        """The media nekoBT recommends for the results on screen (`M` filters by it)."""
         self.result_columns: tuple[SideColumn[TorrentHit], ...] = RESULT_LAYOUTS[0]
         """The results' columns beside the name, for the screen's width."""
 
@@ -241,44 +345,71 @@ class TorrentsScreen(AniScreen):
                 id="torrents-source",
                 compact=True,
             )
-        with Horizontal(id="torrents-filters"):
-            yield Select[str](
-                [(t(label), value) for label, value in SORTS],
-                prompt=t("Best"),
-                id="filter-sort",
-                compact=True,
-            )
-            yield Select[int](
-                [(t(label), level) for level, label in LEVELS],
-                prompt=t("Level"),
-                id="filter-level",
-                compact=True,
-            )
-            yield Select[str](
-                language_options(FALLBACK_LANGUAGES),
-                prompt=t("Language"),
-                id="filter-language",
-                compact=True,
-            )
-            yield Select[str](
-                [(t(label), value) for value, label in LANGUAGE_FIELDS],
-                value="fansub",
-                allow_blank=False,
-                id="filter-language-field",
-                compact=True,
-            )
-            yield Select[int](
-                [(name, code) for code, name in CODECS],
-                prompt=t("Codec"),
-                id="filter-codec",
-                compact=True,
-            )
-            yield Select[str](
-                [(t(label), value) for value, label in FLAGS],
-                prompt=t("Hardsub / MTL"),
-                id="filter-flags",
-                compact=True,
-            )
+        yield Static(id="torrents-summary", classes="-hidden", markup=False)
+        with VerticalScroll(id="torrents-panel", classes="-hidden"):
+            with Horizontal(classes="filters-row"):
+                yield Select[str](
+                    [(t(label), value) for label, value in SORTS],
+                    prompt=t("Best"),
+                    id="filter-sort",
+                    compact=True,
+                )
+                for name, prompt, yes, no in FLAGS:
+                    yield Select[bool](
+                        [(t(yes), True), (t(no), False)],
+                        prompt=t(prompt),
+                        id=f"filter-{name}",
+                        compact=True,
+                    )
+            with Horizontal(classes="filters-row"):
+                yield Label(t("Level"))
+                for level in SUBTITLE_LEVELS:
+                    yield Checkbox(level_label(level), id=level_id(level), compact=True)
+            with Horizontal(classes="filters-row"):
+                yield Label(t("Codec"))
+                for code, name in VIDEO_CODECS:
+                    yield Checkbox(name, id=f"codec-{code}", compact=True)
+            with Horizontal(classes="filters-row"):
+                yield Label(t("Type"))
+                for code, name in VIDEO_TYPES:
+                    yield Checkbox(name, id=f"type-{code}", compact=True)
+            with Horizontal(classes="filters-row"):
+                yield day_input(t("Since YYYY-MM-DD"), "filter-after")
+                yield day_input(t("Until YYYY-MM-DD"), "filter-before")
+                yield Input(
+                    placeholder=t("Media: nekoBT id or title"), id="filter-media", compact=True
+                )
+            with Horizontal(classes="filters-row"):
+                yield Input(
+                    placeholder=t("Episodes: 1-3, 5"),
+                    id="filter-episodes",
+                    validators=[Function(lambda text: parse_episodes(text) is not None)],
+                    compact=True,
+                )
+                yield Checkbox(t("any of them"), id="filter-episode-any", compact=True)
+            with Horizontal(classes="filters-row"):
+                yield Input(placeholder=t("Release group"), id="filter-group", compact=True)
+                for name, label in GROUP_SCOPES:
+                    yield Checkbox(
+                        t(label), SCOPE_DEFAULTS[name], id=f"filter-{name}", compact=True
+                    )
+            with Horizontal(classes="filters-row"):
+                yield Input(placeholder=t("Uploader id"), id="filter-uploader", compact=True)
+                for name, label in UPLOADER_SCOPES:
+                    yield Checkbox(
+                        t(label), SCOPE_DEFAULTS[name], id=f"filter-{name}", compact=True
+                    )
+            with Horizontal(classes="filters-row", id="filters-languages-row"):
+                yield SelectionList[str](
+                    *language_options(FALLBACK_LANGUAGES), id="filter-language", compact=True
+                )
+                yield Select[str](
+                    [(t(label), value) for value, label in LANGUAGE_FIELDS],
+                    value="fansub",
+                    allow_blank=False,
+                    id="filter-language-field",
+                    compact=True,
+                )
         yield StatusLine(id="torrents-status")
         yield Static(id="torrents-problems", classes="-hidden", markup=False)
         yield Static(id="torrents-hints", classes="-hidden", markup=False)
@@ -342,29 +473,47 @@ class TorrentsScreen(AniScreen):
             value = self.query_one(selector, Select).value
             return None if value is Select.NULL else value
 
-        source, sort, level, language, field, codec, flags = (
+        def ticked(selector: str) -> bool:
+            return self.query_one(selector, Checkbox).value
+
+        def text(selector: str) -> str:
+            return self.query_one(selector, Input).value.strip()
+
+        source, sort, field = (
             chosen("#torrents-source"),
             chosen("#filter-sort"),
-            chosen("#filter-level"),
-            chosen("#filter-language"),
             chosen("#filter-language-field"),
-            chosen("#filter-codec"),
-            chosen("#filter-flags"),
         )
+        flags = {name: chosen(f"#filter-{name}") for name, *_labels in FLAGS}
+        scopes = {name: ticked(f"#filter-{name}") for name in SCOPE_DEFAULTS}
+        after, before = parse_day(text("#filter-after")), parse_day(text("#filter-before"))
         filters = TorrentFilters(
             sources=frozenset({Source(source)}) if isinstance(source, str) else frozenset(Source),
             sort_by=cast("TorrentSort", sort) if isinstance(sort, str) else None,
-            levels=(level,) if isinstance(level, int) else (),
-            languages=(language,) if isinstance(language, str) else (),
+            levels=tuple(level for level in SUBTITLE_LEVELS if ticked(f"#{level_id(level)}")),
+            languages=tuple(self.query_one("#filter-language", SelectionList).selected),
             language_field=cast("LanguageField", field) if isinstance(field, str) else "fansub",
-            video_codecs=(codec,) if isinstance(codec, int) else (),
-            hardsub={"hardsub": True, "no-hardsub": False}.get(str(flags)),
-            mtl={"mtl": True, "no-mtl": False}.get(str(flags)),
+            video_codecs=tuple(code for code, _name in VIDEO_CODECS if ticked(f"#codec-{code}")),
+            video_types=tuple(code for code, _name in VIDEO_TYPES if ticked(f"#type-{code}")),
+            hardsub=cast("bool | None", flags["hardsub"]),
+            mtl=cast("bool | None", flags["mtl"]),
+            otl=cast("bool | None", flags["otl"]),
+            media=text("#filter-media"),
+            episodes=parse_episodes(text("#filter-episodes")) or (),
+            episode_match_any=ticked("#filter-episode-any"),
+            group=text("#filter-group"),
+            uploader=text("#filter-uploader"),
+            # "Until" a day includes that day.
+            after=after,
+            before=None if before is None else before + DAY,
+            **scopes,
         )
         return TorrentRequest(self.query_one("#torrents-query", Input).value.strip(), filters)
 
-    @on(Input.Changed, "#torrents-query")
-    def query_typed(self) -> None:
+    @on(Input.Changed)
+    def query_typed(self, event: Input.Changed) -> None:
+        if event.input.id != "torrents-query":
+            self.show_summary()
         self.debounce.restart()
 
     @on(Input.Submitted, "#torrents-query")
@@ -374,9 +523,60 @@ class TorrentsScreen(AniScreen):
             self.query_one(KeyTable).focus()
 
     @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
     def filter_changed(self) -> None:
-        if self.query_one("#torrents-query", Input).value.strip():
-            self.search(self.current_request())
+        self.show_summary()
+        request = self.current_request()
+        # A list of choices replaced (nekoBT's languages arriving) says it changed even when
+        # what is chosen did not: that asks for nothing new.
+        if request.query and request != self.asked:
+            self.search(request)
+
+    def show_summary(self) -> None:
+        """The active filters on one line (hidden when there are none)."""
+        summary = filters_summary(self.current_request().filters)
+        line = self.query_one("#torrents-summary", Static)
+        line.update(Content(t("Filters: {filters}", filters=summary)))
+        line.set_class(not summary, "-hidden")
+
+    def action_toggle_filters(self) -> None:
+        """Show or hide the filter panel; shown, it takes the focus."""
+        panel = self.query_one("#torrents-panel")
+        panel.toggle_class("-hidden")
+        if panel.has_class("-hidden"):
+            if self.focused is None or panel in self.focused.ancestors:
+                self.query_one(KeyTable).focus()
+        else:
+            self.query_one("#filter-sort").focus()
+
+    def action_clear_filters(self) -> None:
+        """Every filter back to its default (the sources stay), then one search."""
+        panel = self.query_one("#torrents-panel")
+        with self.prevent(
+            Select.Changed, Checkbox.Changed, Input.Changed, SelectionList.SelectedChanged
+        ):
+            for select in panel.query(Select):
+                if select.id == "filter-language-field":
+                    select.value = "fansub"
+                else:
+                    select.clear()
+            for box in panel.query(Checkbox):
+                box.value = SCOPE_DEFAULTS.get((box.id or "").removeprefix("filter-"), False)
+            for field in panel.query(Input):
+                field.clear()
+            self.query_one("#filter-language", SelectionList).deselect_all()
+        self.filter_changed()
+
+    def action_use_media(self) -> None:
+        """Filter by the media nekoBT recommends for the query."""
+        if self.recommended is not None:
+            self.query_one("#filter-media", Input).value = self.recommended.id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "use_media":
+            return self.recommended is not None
+        return super().check_action(action, parameters)
 
     @work(exclusive=True, group="torrent-languages", exit_on_error=False)
     async def load_languages(self) -> None:
@@ -385,16 +585,16 @@ class TorrentsScreen(AniScreen):
         self.set_languages(languages)
 
     def set_languages(self, languages: tuple[Language, ...]) -> None:
-        """Replace the language choices, keeping the chosen one (no new search)."""
-        select = self.query_one("#filter-language", Select)
-        chosen = select.value
+        """Replace the language choices, keeping the chosen ones (no new search)."""
+        selection = self.query_one("#filter-language", SelectionList)
+        chosen = list(selection.selected)
         codes = {language.code for language in languages}
-        if isinstance(chosen, str) and chosen not in codes:
-            languages = (*languages, Language(chosen, chosen))
-        with self.prevent(Select.Changed):
-            select.set_options(language_options(languages))
-            if isinstance(chosen, str):
-                select.value = chosen
+        languages = (*languages, *(Language(c, c) for c in chosen if c not in codes))
+        with self.prevent(SelectionList.SelectedChanged):
+            selection.clear_options()
+            selection.add_options(language_options(languages))
+            for code in chosen:
+                selection.select(code)
 
     # searching -----------------------------------------------------------------------------
 
@@ -410,6 +610,7 @@ class TorrentsScreen(AniScreen):
             # Asking again before the wait is over would only be refused again.
             return
         self.stop_countdown()
+        self.asked = request
         if not request.query:
             self.request = None
             self.show_results([], append=False)
@@ -449,6 +650,8 @@ class TorrentsScreen(AniScreen):
         if page == 0:
             self.show_notes(result.hints, result.errors)
             self.replies = {}
+            self.recommended = result.recommended
+            self.refresh_bindings()
         self.replies.update(dict.fromkeys(result.answered))
         self.replies.update(result.errors)
         if result.pending:

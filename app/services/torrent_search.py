@@ -14,6 +14,7 @@ No Textual here: the Torrents screens call this from their workers.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -67,6 +68,12 @@ ANILIBRIA_HIT_FIELDS = ("id", "code", "names", "torrents.list")
 file lists (`include=torrent_meta`) are not among them: a torrent's detail and the file picker
 ask getTitle for them, for that one title."""
 
+MEDIA_ID = re.compile(r"[sm]\d+")
+"""nekoBT's media ids: `s…` series, `m…` movies."""
+
+NO_EPISODE = 0
+"""An episode id no torrent has: what asks for episodes a media does not have."""
+
 PEERS_DAYS = 7
 """Days of Torrent API peers totals the detail shows."""
 
@@ -97,6 +104,23 @@ class SourceUnavailableError(SourceError):
     """A source that cannot be asked in this run (the Torrent API without a URL and key)."""
 
 
+class UnknownFilterError(SourceError):
+    """A media or release group filter that names nothing nekoBT knows."""
+
+    def __init__(self, kind: Literal["media", "group"], name: str) -> None:
+        super().__init__(f"nekoBT: no {kind} matches {name!r}", api=SOURCE_NAMES[Source.NEKOBT])
+        self.kind = kind
+        self.name = name
+
+
+@dataclass(frozen=True)
+class MediaChoice:
+    """A nekoBT media the search recommends: what the media filter takes."""
+
+    id: str
+    title: str
+
+
 def classify(query: str) -> QueryKind:
     """What kind of query `query` is: an info-hash, an IMDb id, free text, or nothing."""
     text = query.strip()
@@ -109,11 +133,22 @@ def classify(query: str) -> QueryKind:
     return "text"
 
 
+VIDEO_CODECS: tuple[tuple[int, str], ...] = ((1, "AVC"), (2, "HEVC"), (3, "AV1"), (4, "MPEG-2"))
+"""nekoBT's video codec ids (the spec lists none; these are the ones its tags show)."""
+
+VIDEO_TYPES: tuple[tuple[int, str], ...] = ((3, "DVD"), (7, "BD"), (9, "WEB-DL"), (13, "WEBRip"))
+"""nekoBT's video type ids (the spec lists none; these are the ones its tags show)."""
+
+SUBTITLE_LEVELS = (-1, 0, 1, 2, 3, 4)
+"""nekoBT's subtitle levels: -1 no subtitles, then 0 … 4."""
+
+
 @dataclass(frozen=True)
 class TorrentFilters:
-    """What the user narrowed the search to. nekoBT applies its filters itself; the other
-    sources' hits are kept only when they are known to match (a filter on a field a source does
-    not report drops its hits)."""
+    """What the user narrowed the search to: every parameter of nekoBT's torrent search but
+    the query and the page. nekoBT applies its filters itself; the other sources' hits are kept
+    only when they are known to match (a filter on a field a source does not report drops its
+    hits)."""
 
     sources: frozenset[Source] = frozenset(Source)
     sort_by: TorrentSort | None = None
@@ -126,18 +161,54 @@ class TorrentFilters:
     """Which languages `languages` filters: fansubs, official subtitles or audio. Hits of other
     sources are compared with the languages they list (AniLibria: its Russian voice-over)."""
     video_codecs: tuple[int, ...] = ()
+    video_types: tuple[int, ...] = ()
     hardsub: bool | None = None
     mtl: bool | None = None
+    otl: bool | None = None
+    media: str = ""
+    """nekoBT's media id ("s12") or a title to look it up by (the most similar one)."""
+    episodes: tuple[int, ...] = ()
+    """Episode numbers of `media` (ignored without one); a torrent must have all of them, or
+    any of them with `episode_match_any`."""
+    episode_match_any: bool = False
+    group: str = ""
+    """A release group's id, name or tag."""
+    group_primary: bool = True
+    """Torrents the group uploaded itself."""
+    group_secondary: bool = False
+    """Torrents the group helped with."""
+    group_childs: bool = True
+    """Torrents of the group's sub-groups."""
+    group_parents: bool = False
+    """Torrents of the groups the group belongs to."""
+    uploader: str = ""
+    """An uploader's user id."""
+    uploader_uploads: bool = True
+    uploader_contributions: bool = False
+    after: float | None = None
+    """Unix seconds: uploaded after."""
+    before: float | None = None
+    """Unix seconds: uploaded before."""
 
     @property
     def narrows(self) -> bool:
         """Whether a filter other than the sources and the order is set."""
-        return bool(
+        return self.nekobt_only or bool(
             self.levels
             or self.languages
             or self.video_codecs
             or self.hardsub is not None
             or self.mtl is not None
+            or self.after is not None
+            or self.before is not None
+        )
+
+    @property
+    def nekobt_only(self) -> bool:
+        """Whether a filter is set that only nekoBT's hits can be known to match (media,
+        episodes, group, uploader, video type, OTL)."""
+        return bool(
+            self.media or self.group or self.uploader or self.video_types or self.otl is not None
         )
 
 
@@ -208,6 +279,8 @@ class TorrentSearchResult:
     """The hit an info-hash query matched, when one did."""
     pending: tuple[Source, ...] = ()
     """The sources asked that have not answered yet: their hits are still to come."""
+    recommended: MediaChoice | None = None
+    """nekoBT's recommended media for the query (most results are of it)."""
 
 
 @dataclass(frozen=True)
@@ -413,7 +486,13 @@ def passes(hit: TorrentHit, filters: TorrentFilters) -> bool:
         return False
     if filters.hardsub is not None and hit.hardsub != filters.hardsub:
         return False
-    return filters.mtl is None or hit.mtl == filters.mtl
+    if filters.mtl is not None and hit.mtl != filters.mtl:
+        return False
+    if filters.after is not None and (hit.date is None or hit.date <= filters.after):
+        return False
+    if filters.before is not None and (hit.date is None or hit.date >= filters.before):
+        return False
+    return not filters.nekobt_only
 
 
 _SORT_KEYS: dict[str, tuple[Callable[[TorrentHit], float], bool]] = {
@@ -449,8 +528,8 @@ def _languages(langs: Langs) -> tuple[Language, ...]:
 
 # -- the service -------------------------------------------------------------------------------
 
-_Hits = tuple[list[TorrentHit], bool, list[str]]
-"""What one source's search gives: hits, whether more exist, hints."""
+_Hits = tuple[list[TorrentHit], bool, list[str], MediaChoice | None]
+"""What one source's search gives: hits, whether more exist, hints, the recommended media."""
 
 
 def _answer(call: asyncio.Future[_Hits]) -> _Hits | SourceError:
@@ -480,6 +559,7 @@ def _collect(
     errors = {s: e for s, e in resume.errors.items() if s not in sources} if resume else {}
     answered = list(resume.answered) if resume else []
     more = resume.more if resume else False
+    recommended = resume.recommended if resume else None
     for source in sources:
         answer = answers.get(source)
         if answer is None:
@@ -487,7 +567,8 @@ def _collect(
         if isinstance(answer, SourceError):
             errors[source] = answer
             continue
-        found, source_more, source_hints = answer
+        found, source_more, source_hints, source_recommended = answer
+        recommended = recommended or source_recommended
         if source is not Source.NEKOBT:
             found = [h for h in found if passes(h, filters)]
         answered.append(source)
@@ -502,7 +583,7 @@ def _collect(
     if kind == "infohash":
         jump = next((h for h in merged if h.infohash == text.lower()), None)
     return TorrentSearchResult(
-        kind, tuple(merged), more, tuple(hints), errors, tuple(answered), jump, pending
+        kind, tuple(merged), more, tuple(hints), errors, tuple(answered), jump, pending, recommended
     )
 
 
@@ -621,32 +702,97 @@ class TorrentSearchService:
 
     async def _nekobt(self, text: str, filters: TorrentFilters, page: int) -> _Hits:
         languages = filters.languages or None
+        media_id = await self._media_id(filters.media) if filters.media.strip() else None
+        episode_ids = (
+            await self._episode_ids(media_id, filters.episodes)
+            if media_id and filters.episodes
+            else None
+        )
+        group_id = await self._group_id(filters.group) if filters.group.strip() else None
         answer: TorrentSearch = await self.nekobt.search_torrents(
             text,
             limit=self.page_size,
             offset=page * self.page_size,
             sort_by=filters.sort_by,
+            media_id=media_id,
+            episode_ids=episode_ids,
+            episode_match_any=filters.episode_match_any if episode_ids else None,
             levels=filters.levels or None,
             fansub_langs=languages if filters.language_field == "fansub" else None,
             sub_langs=languages if filters.language_field == "sub" else None,
             audio_langs=languages if filters.language_field == "audio" else None,
             video_codecs=filters.video_codecs or None,
+            video_types=filters.video_types or None,
             hardsub=filters.hardsub,
+            otl=filters.otl,
             mtl=filters.mtl,
+            # The scope flags mean nothing without their group or uploader: left to the API's
+            # defaults then.
+            group_id=group_id,
+            group_primary=filters.group_primary if group_id else None,
+            group_secondary=filters.group_secondary if group_id else None,
+            group_childs=filters.group_childs if group_id else None,
+            group_parents=filters.group_parents if group_id else None,
+            uploader_id=filters.uploader.strip() or None,
+            uploader_uploads=filters.uploader_uploads if filters.uploader.strip() else None,
+            uploader_contributions=(
+                filters.uploader_contributions if filters.uploader.strip() else None
+            ),
+            after=filters.after,
+            before=filters.before,
         )
         hits = [hit_from_nekobt(t) for t in answer.results]
         if answer.infohash_match:
             # The match first: it is what an info-hash query is for.
             hits.sort(key=lambda h: h.nekobt_id != answer.infohash_match)
         hints: list[str] = []
+        recommended = None
         if page == 0:
-            if answer.recommended_media and answer.recommended_media.title:
-                hints.append(f"nekoBT: {answer.recommended_media.title}")
+            media = answer.recommended_media
+            if media and media.title:
+                hints.append(f"nekoBT: {media.title}")
+                if media.id and media.id != media_id:
+                    recommended = MediaChoice(media.id, media.title)
             similar = [m.title for m in answer.similar_media if m.title]
             if similar:
                 hints.append("nekoBT ≈ " + ", ".join(similar))
             hints.extend(f"nekoBT: {s}" for s in answer.summary)
-        return hits, answer.more, hints
+        return hits, answer.more, hints, recommended
+
+    async def _media_id(self, media: str) -> str:
+        """The id of the media `media` names: an id as it is, else the most similar title."""
+        text = media.strip()
+        if MEDIA_ID.fullmatch(text):
+            return text
+        found = await self.nekobt.search_media(text, limit=1)
+        if not found.results or not found.results[0].id:
+            raise UnknownFilterError("media", text)
+        return found.results[0].id
+
+    async def _episode_ids(self, media_id: str, episodes: tuple[int, ...]) -> tuple[int, ...]:
+        """nekoBT's ids of episodes `episodes` (numbers) of `media_id`, in any season."""
+        media = (await self.nekobt.media(media_id, force=True)).value
+        wanted = set(episodes)
+        ids = tuple(e.id for e in media.episodes if e.id is not None and e.episode in wanted)
+        # An episode the media does not have matches nothing, as the user asked: an id no
+        # torrent carries says so to the API.
+        return ids or (NO_EPISODE,)
+
+    async def _group_id(self, group: str) -> str:
+        """The id of the release group `group` names: an id as it is, else the group whose
+        name or tag it is (else the best match of nekoBT's group search)."""
+        text = group.strip()
+        if text.isdigit():
+            return text
+        found = (await self.nekobt.search_groups(text, limit=20)).results
+        wanted = text.casefold()
+        for summary in found:
+            names = (summary.name, summary.display_name, summary.tag, summary.display_tag)
+            if summary.id and any(n and n.casefold() == wanted for n in names):
+                return summary.id
+        if not found or not found[0].id:
+            raise UnknownFilterError("group", text)
+        return found[0].id
 
     async def _torrentapi(self, text: str, kind: QueryKind) -> _Hits:
         if self.torrentapi is None:
@@ -657,13 +803,13 @@ class TorrentSearchService:
             movie = (await self.torrentapi.movie(text.lower())).value
             hits = [hit_from_movie(t, movie.imdb) for t in movie.torrents]
             hints = [f"IMDb {movie.imdb or text}: {movie.title}"] if movie.title else []
-            return hits, False, hints
+            return hits, False, hints, None
         try:
             info = (await self.torrentapi.torrent(text)).value
         except NotFoundError:
             # Unknown to the Torrent API is an answer, not a failure.
-            return [], False, []
-        return [hit_from_info(info)], False, []
+            return [], False, [], None
+        return [hit_from_info(info)], False, [], None
 
     async def _anilibria(self, text: str) -> _Hits:
         titles = await self.catalog.search(
@@ -674,7 +820,7 @@ class TorrentSearchService:
             for title in titles
             for torrent in (title.torrents.list if title.torrents else ())
         ]
-        return hits, False, []
+        return hits, False, [], None
 
     # -- detail --------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from app.services.torrent_search import (
     SOURCE_NAMES,
     Source,
     SourceUnavailableError,
+    UnknownFilterError,
 )
 from app.sources.errors import RateLimitedError, SourceError
 from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
@@ -39,6 +40,13 @@ def problem_text(source: Source, error: SourceError) -> str:
             for e in error.validate_errors
         )
         return t("{source} refused the search: {details}", source=name, details=one_line(details))
+    if isinstance(error, UnknownFilterError):
+        return t(
+            "nekoBT knows no media called “{name}”."
+            if error.kind == "media"
+            else "nekoBT knows no release group called “{name}”.",
+            name=one_line(error.name),
+        )
     if isinstance(error, SourceUnavailableError):
         return t("Torrent API: set its URL and key to search info-hashes and IMDb ids there.")
     if isinstance(error, TorrentApiError):

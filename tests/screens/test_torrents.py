@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.content import Content
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select, SelectionList, Static
 
 from app.application import AniApp
 from app.config import HttpConfig
@@ -112,7 +112,7 @@ async def test_search_filter_page_and_open_detail(
         await pilot.press("G")
         await wait_for(pilot, lambda: table.row_count > first_page)
 
-        screen.query_one("#filter-language", Select).value = "ru"
+        screen.query_one("#filter-language", SelectionList).select("ru")
         await wait_for(
             pilot,
             lambda: screen.request is not None and screen.request.filters.languages == ("ru",),
@@ -120,7 +120,7 @@ async def test_search_filter_page_and_open_detail(
         assert table.row_count > 0
         assert all("ru" in langs for langs in cells(table, 5))
 
-        screen.query_one("#filter-language", Select).clear()
+        screen.query_one("#filter-language", SelectionList).deselect_all()
         await search(pilot, screen, "Witch of Lantern Street")
         row = next(i for i, h in enumerate(screen.results) if h.nekobt_id == target.id)
         table.focus()
@@ -196,7 +196,9 @@ async def test_rate_limit_counts_down_then_shows_results(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_torrents(pilot)
         # The language list is asked for first: the search is what meets the limit.
-        await wait_for(pilot, lambda: "zh" in offered(screen.query_one("#filter-language", Select)))
+        await wait_for(
+            pilot, lambda: "zh" in offered(screen.query_one("#filter-language", SelectionList))
+        )
         neko.rate_limit(retry_after=1.5)
         screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
         await pilot.pause()  # the source chosen before the query, so only one search asks
@@ -597,17 +599,18 @@ async def test_language_filter_offers_nekobts_languages(
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_torrents(pilot)
-        select = screen.query_one("#filter-language", Select)
+        select = screen.query_one("#filter-language", SelectionList)
         await wait_for(pilot, lambda: "zh" in offered(select))
-        assert next(str(label) for label, v in select._options if v == "zh") == "zh Chinese"
-        select.value = "zh"
+        zh = select.get_option_at_index(offered(select).index("zh"))
+        assert str(zh.prompt) == "zh Chinese"
+        select.select("zh")
         await search(pilot, screen, "1080")
         assert screen.request is not None and screen.request.filters.languages == ("zh",)
         searches = len(search_requests(devserver))
         # A new list keeps the chosen language (even one it lacks) and starts no search.
         screen.set_languages(FALLBACK_LANGUAGES)
         await pilot.pause(0.2)
-        assert select.value == "zh" and "zh" in offered(select) and "ru" in offered(select)
+        assert select.selected == ["zh"] and "zh" in offered(select) and "ru" in offered(select)
         assert len(search_requests(devserver)) == searches
 
 
@@ -624,7 +627,7 @@ async def test_language_filter_falls_back_without_nekobt(
             pilot, lambda: any(r.path.endswith("/langs") for r in fresh_devserver.requests)
         )
         await wait_for(pilot, lambda: not languages_loading(screen))
-        select = screen.query_one("#filter-language", Select)
+        select = screen.query_one("#filter-language", SelectionList)
         assert offered(select) == [language.code for language in FALLBACK_LANGUAGES]
 
 
@@ -632,8 +635,8 @@ def languages_loading(screen: TorrentsScreen) -> bool:
     return any(w.group == "torrent-languages" and not w.is_finished for w in screen.app.workers)
 
 
-def offered(select: Select[str]) -> list[str]:
-    return [str(value) for _label, value in select._options if isinstance(value, str)]
+def offered(select: SelectionList[str]) -> list[str]:
+    return [str(select.get_option_at_index(i).value) for i in range(select.option_count)]
 
 
 def search_requests(server: Any) -> list[Any]:
