@@ -112,7 +112,7 @@ async def test_a_filter_the_server_refuses_shows_its_words_literally(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
-        years = app.screen.query_one("#filter-year", Select)
+        years = app.screen.query_one("#filter-year-from", Select)
         await wait_for(pilot, lambda: len(years._options) > 1)
         fresh_devserver.faults.fail_next(
             CATALOG,
