@@ -3,6 +3,7 @@ AniLiberty API v1 and AniLibria API v2 alike, and series folders under the test'
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,18 @@ from tests.favorites.conftest import Sleeps
 
 TIMEOUT = 1.0
 """Seconds the clients wait for an answer: a poster delayed past it has failed."""
+
+
+def parsed(path: Path) -> ET.Element:
+    """The XML file at `path`, checked to be UTF-8 with its declaration first."""
+    data = path.read_bytes()
+    assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    data.decode("utf-8")
+    return ET.fromstring(data)
+
+
+def texts(root: ET.Element, tag: str) -> list[str]:
+    return [element.text or "" for element in root.findall(tag)]
 
 
 @dataclass

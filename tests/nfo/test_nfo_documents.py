@@ -11,24 +11,12 @@ from pathlib import Path
 from app.plaintext import html_to_text
 from app.services.nfo import ArtworkStatus, NfoService, OutsideFolderError, tvshow_nfo
 from app.sources.anilibria.models import Names
-from tests.nfo.conftest import Library
+from tests.nfo.conftest import Library, parsed, texts
 
 TITLE = 9001
 """Finished, 12 episodes with previews, an alternative (romaji) name, a team."""
 NAMED = 9004
 """Ongoing, 8 episodes, three of them named."""
-
-
-def parsed(path: Path) -> ET.Element:
-    """The XML file at `path`, checked to be UTF-8 with its declaration first."""
-    data = path.read_bytes()
-    assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
-    data.decode("utf-8")
-    return ET.fromstring(data)
-
-
-def texts(root: ET.Element, tag: str) -> list[str]:
-    return [element.text or "" for element in root.findall(tag)]
 
 
 def day(timestamp: int) -> str:
