@@ -11,6 +11,7 @@ from app.services.nfo import (
     NfoExistsError,
     NfoMissingError,
     NotAnImageError,
+    OutsideFolderError,
     SeriesFolderError,
 )
 from app.sources.errors import SourceError
@@ -54,6 +55,8 @@ async def test_create_keeps_the_users_artwork_when_it_writes_the_nfo(library: Li
     assert (series.folder / "poster.jpg").read_bytes() == MY_POSTER
     assert state.poster.status is ArtworkStatus.PRESENT
     assert (series.folder / "fanart.jpg").is_file()
+    # Not even asked for: it would only be thrown away.
+    assert not [r for r in library.server.requests if r.path.startswith(POSTERS)]
 
 
 async def test_a_symlinked_nfo_is_replaced_never_written_through(library: Library) -> None:
@@ -127,6 +130,16 @@ async def test_read_gives_the_nfo_content(library: Library) -> None:
     assert content.text == data.decode("utf-8") and content.size == len(data)
     assert content.path == series.folder.resolve() / "tvshow.nfo"
     assert content.modified == (series.folder / "tvshow.nfo").stat().st_mtime
+
+
+async def test_a_symlinked_nfo_is_read_only_inside_the_folder(library: Library) -> None:
+    series = await library.series(TITLE)
+    outside = series.folder.parent.parent / "secret.nfo"
+    outside.write_bytes(b"<secret/>")
+    (series.folder / "tvshow.nfo").symlink_to(outside)
+
+    with pytest.raises(OutsideFolderError):
+        library.service().read(series.folder)
 
 
 async def test_download_missing_media_fetches_only_what_is_missing(library: Library) -> None:
