@@ -364,6 +364,8 @@ def tvshow_nfo(title: Title) -> bytes:
         _add(show, "genre", genre)
     _add(show, "studio", STUDIO)
     _add(show, "uniqueid", title.id, type=UNIQUE_ID_TYPE, default="true")
+    _add(show, "uniqueid", title.shikimori_id, type="shikimori")
+    _add(show, "uniqueid", title.mal_id, type="mal")
     if title.team is not None:
         # One credit per person, whatever their roles.
         credited = (name for role in _TEAM_CREDITS for name in getattr(title.team, role))

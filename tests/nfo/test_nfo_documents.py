@@ -59,6 +59,20 @@ async def test_tvshow_nfo_holds_the_title_field_by_field(library: Library) -> No
     assert state.fanart.status is ArtworkStatus.PRESENT
 
 
+async def test_shikimori_and_mal_ids_where_the_source_gives_them(library: Library) -> None:
+    raw = library.server.catalog.title(TITLE)
+    assert raw is not None
+    raw.update(shikimori_id=38000, mal_id=38001)
+    series = await library.series(TITLE)
+
+    await library.service().create(series, media=False)
+
+    ids = {u.get("type"): u.text for u in parsed(series.folder / "tvshow.nfo").findall("uniqueid")}
+    # AniLiberty v1's newer schema links other sites; AniLibria v2 never did.
+    linked = {"shikimori": "38000", "mal": "38001"} if library.api == "v1" else {}
+    assert ids == {"anilibria": str(TITLE), **linked}
+
+
 async def test_an_ongoing_title_continues(library: Library) -> None:
     series = await library.series(NAMED)
     await library.service().create(series, media=False)
