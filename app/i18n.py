@@ -670,6 +670,13 @@ RU: dict[str, str] = {
     "AnimeTosho data comes through nekoBT: this torrent is not on nekoBT.": "Данные AnimeTosho приходят через nekoBT: этого торрента нет на nekoBT.",
     "Asking AnimeTosho…": "Спрашиваем AnimeTosho…",
     "AnimeTosho: {reason}": "AnimeTosho: {reason}",
+    # NFO and artwork of series folders (app/services/nfo.py)
+    "{folder} already has a tvshow.nfo: it is kept unless you choose to overwrite it.": "В {folder} уже есть tvshow.nfo: он останется, если не выбрать перезапись.",
+    "{folder} has no tvshow.nfo yet: create it first.": "В {folder} ещё нет tvshow.nfo: сначала создайте его.",
+    "The series folder {folder} is missing or not a folder.": "Папки сериала {folder} нет, или это не папка.",
+    "{file} lies outside the series folder {folder}: nothing is written there.": "{file} лежит вне папки сериала {folder}: туда ничего не пишется.",
+    "{file} could not be written or read: {reason}.": "Не удалось записать или прочитать {file}: {reason}.",
+    "The server sent no image for {file}.": "Сервер не прислал изображение для {file}.",
 }
 
 # A plural msgid (the English plural) -> its Russian forms for 1, for 2–4 and for 5+ (or 0).

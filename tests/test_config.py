@@ -181,6 +181,10 @@ def test_readme_documents_every_key() -> None:
         ("[downloads]\n\nmax_active = -3\n", r"line 3: \[downloads\] max_active: expected 1"),
         ("[live]\npoll_interval = 0\n", r"line 2: \[live\] poll_interval: expected more than 0"),
         (
+            "[library]\nnfo_concurrency = 11\n",
+            r"line 2: \[library\] nfo_concurrency: expected 1 to 10, got 11",
+        ),
+        (
             "[player]\nwatched_threshold = 5\n",
             r"line 2: \[player\] watched_threshold: expected more than 0 and at most 1, got 5",
         ),

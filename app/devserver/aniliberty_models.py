@@ -98,6 +98,8 @@ _GENRE_AGE_RATINGS = {
     "Повседневность": "R6_PLUS",
     "Спорт": "R6_PLUS",
 }
+EXTERNAL_SITES = ("shikimori", "mal")
+"""Sites a release links to by id: a catalog title's `<site>_id` becomes `<site>{id}`."""
 _DEFAULT_AGE_RATING = "R12_PLUS"
 _HLS_QUALITIES = (("hls_480", "sd"), ("hls_720", "hd"), ("hls_1080", "fhd"))
 _CODECS = {
@@ -287,6 +289,12 @@ class Views:
             "added_in_users_favorites": int(title.get("in_favorites") or 0),
             "average_duration_of_episode": _minutes(title),
             **{f"added_in_{c.lower()}_collection": counts.get(c, 0) for c in COLLECTIONS},
+            # The newer schema's links to other sites, for the catalog titles that know them.
+            **{
+                site: {"id": title[f"{site}_id"]}
+                for site in EXTERNAL_SITES
+                if title.get(f"{site}_id")
+            },
         }
 
     def release_with(self, title: Title, *parts: str, authorized: bool = False) -> Json:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from app.services.downloads import DownloadQueue
     from app.services.favorites import FavoritesService
     from app.services.live import LiveUpdates
+    from app.services.nfo import NfoService
     from app.services.progress_sync import ProgressSyncService
     from app.services.torrent_search import TorrentSearchService
     from app.services.torrent_stream import TorrentStreamServer
@@ -325,6 +326,19 @@ class Runtime:
 
         return TorrentSearchService(
             self.nekobt, self.torrentapi, self.catalog, page_size=self.settings.ui.page_size
+        )
+
+    @cached_property
+    def nfo(self) -> NfoService:
+        """Kodi / Jellyfin NFO and artwork of the library's series folders (`[library]`)."""
+        from app.services.nfo import NfoService
+
+        library = self.settings.library
+        return NfoService(
+            self.catalog,
+            automatic=library.nfo,
+            episode_nfo=library.episode_nfo,
+            concurrency=library.nfo_concurrency,
         )
 
     @staticmethod

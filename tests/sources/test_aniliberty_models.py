@@ -205,6 +205,15 @@ def test_a_release_s_torrents_may_be_one_object() -> None:
     assert title.torrents is not None and len(title.torrents.list) == 1
 
 
+def test_a_release_may_name_its_shikimori_and_mal_ids() -> None:
+    linked = parse_release({**RELEASE, "shikimori": {"id": 5114, "url": "x"}, "mal": {"id": 5114}})
+    assert (linked.shikimori_id, linked.mal_id) == (5114, 5114)
+    bare = {key: value for key, value in RELEASE.items() if key != "shikimori"}
+    assert (parse_release(bare).shikimori_id, parse_release(bare).mal_id) == (None, None)
+    odd = parse_release({**RELEASE, "shikimori": {"id": "none"}, "mal": 42})
+    assert (odd.shikimori_id, odd.mal_id) == (None, None)
+
+
 def test_missing_unknown_and_mistyped_fields_never_crash() -> None:
     empty = parse_release({"surprise": {"x": 1}})
     assert empty.id == 0 and empty.names.ru is None

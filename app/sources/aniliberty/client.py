@@ -182,6 +182,9 @@ RELEASE_FIELDS: tuple[str, ...] = (
     "members.role",
     *(f"episodes.{name}" for name in EPISODE_FIELDS),
     *(f"torrents.{name}" for name in TORRENT_FIELDS),
+    # Optional in the newer schema; the library's NFO files name the title there.
+    "shikimori.id",
+    "mal.id",
 )
 """A release's page: everything it shows, but not each torrent's copy of the release."""
 LATEST_FIELDS: tuple[str, ...] = (

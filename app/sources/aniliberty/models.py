@@ -444,7 +444,15 @@ def parse_release(data: Json) -> Title:
         blocked=_blocked(data),
         player=_player(data),
         torrents=_torrents(data.get("torrents")),
+        shikimori_id=_external_id(data.get("shikimori")),
+        mal_id=_external_id(data.get("mal")),
     )
+
+
+def _external_id(value: Any) -> int | None:
+    """The id of a release on another site (`shikimori{id, …}`, `mal{id, …}`: optional)."""
+    site = obj(value)
+    return None if site is None else _int(site.get("id"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -499,6 +499,10 @@ class Title:
     blocked: Blocked | None
     player: Player | None
     torrents: Torrents | None
+    shikimori_id: int | None = None
+    """The title on Shikimori, where the source says (AniLiberty v1's newer schema; v2 never)."""
+    mal_id: int | None = None
+    """The title on MyAnimeList, where the source says (as `shikimori_id`)."""
 
     @property
     def display_name(self) -> str:
