@@ -188,7 +188,7 @@ class DownloadsController(Controller):
             return None
 
     async def _download_episode(self, title: Title, episode: int | float) -> None:
-        from app.services.torrent_meta import episode_in_file_name
+        from app.services.episode_numbers import episode_from_name
 
         torrents = title.torrents.list if title.torrents else ()
         torrent = next(
@@ -210,7 +210,7 @@ class DownloadsController(Controller):
         spec = await self._read_title_torrent(torrent)
         if spec is None:
             return
-        chosen = tuple(f.index for f in spec.files if episode_in_file_name(f.path) == episode)
+        chosen = tuple(f.index for f in spec.files if episode_from_name(f.path) == episode)
         await self._add_from_title(
             title, torrent, spec, chosen if chosen and len(spec.files) > 1 else None
         )
