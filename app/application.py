@@ -22,6 +22,7 @@ from app.controllers.carry_over import CarryOverController
 from app.controllers.downloads import DownloadsController
 from app.controllers.favorites import FavoritesController
 from app.controllers.library import LibraryController
+from app.controllers.library_scan import LibraryScanController
 from app.controllers.live import LiveController
 from app.controllers.playback import PlaybackController
 from app.i18n import t
@@ -49,6 +50,7 @@ from app.services.events import (
     FavoritesEvent,
     LibraryEvent,
     LiveEvent,
+    LocalLibraryEvent,
     PlayerEvent,
     TorrentEngineEvent,
 )
@@ -143,6 +145,7 @@ class AniApp(App[None]):
         self.downloads = DownloadsController(self)
         self.favorites = FavoritesController(self)
         self.library = LibraryController(self)
+        self.library_scan = LibraryScanController(self)
         self.live = LiveController(self)
         self.carry_over = CarryOverController(self)
         localize_bindings(self)
@@ -178,11 +181,12 @@ class AniApp(App[None]):
     def resume_saved_work(self) -> None:
         """After the first paint: the user's titles follow a change of API, saved downloads
         resume, a logged-in account's favorites, collections and watch progress catch up, live
-        updates begin."""
+        updates begin, the local library is scanned."""
         self.carry_over.start()
         self.downloads.resume()
         self.favorites.keep_synced()
         self.library.keep_synced()
+        self.library_scan.start()
         self.live.start()
 
     def on_service_event_received(self, message: ServiceEventReceived) -> None:
@@ -200,6 +204,8 @@ class AniApp(App[None]):
                 self.library.on_event(event)
             case LiveEvent() as event:
                 self.live.on_event(event)
+            case LocalLibraryEvent() as event:
+                self.library_scan.on_event(event)
             case TorrentEngineEvent():
                 pass  # The download queue follows the engine; the UI hears from the queue.
             case event:

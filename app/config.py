@@ -301,6 +301,34 @@ class DownloadsConfig:
 
 
 @dataclass(frozen=True)
+class LibraryConfig:
+    """The local library: a folder per series, the episodes on disk, the ones missing."""
+
+    root: Path | None = field(
+        default=None,
+        metadata=_doc(
+            "The library's folder, one folder per series (default: download_dir). Confined like"
+            " the download folder: with [downloads] allow_outside_root off nothing is written"
+            " outside it and symlinks out of it are not followed."
+        ),
+    )
+    organize: bool = field(
+        default=True,
+        metadata=_doc(
+            "New downloads of a known title go into its series folder (existing ones are never"
+            " moved by themselves)."
+        ),
+    )
+    rescan_interval: float = field(
+        default=3600.0,
+        metadata=_doc(
+            "Seconds between rescans of the library in the background; 0: only on demand.",
+            range=NOT_NEGATIVE,
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class HttpConfig:
     """How patient the HTTP clients are."""
 
@@ -435,6 +463,7 @@ class Settings:
     player: PlayerConfig = field(default_factory=PlayerConfig)
     torrents: TorrentsConfig = field(default_factory=TorrentsConfig)
     downloads: DownloadsConfig = field(default_factory=DownloadsConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
     library: LibrarySettings = field(default_factory=LibrarySettings)

@@ -28,6 +28,7 @@ MSGID_ARGUMENT = {
     "StartupNotice": 0,
     "_fail": 2,  # PlayerService._fail(title, episode, message, **values)
     "SideColumn": 1,  # a column's header
+    "Note": 1,  # a library scan note: Note(folder, message, **values)
 }
 
 

@@ -4,6 +4,7 @@ it) and telling the user what the queue did."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from app.controllers.base import Controller
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
     from app.services.downloads import DownloadPriority, DownloadQueue
     from app.services.torrent_meta import TorrentSpec
+
+
+log = logging.getLogger("anitui.downloads")
 
 
 class DownloadsController(Controller):
@@ -157,6 +161,8 @@ class DownloadsController(Controller):
             priority = picked.priority
             if len(picked.selected) < len(spec.files):
                 selected = picked.selected
+        if title_id is not None and self.runtime.settings.library.organize:
+            await self._prepare_series(title_id)
         try:
             item = queue.add(
                 spec,
@@ -171,6 +177,16 @@ class DownloadsController(Controller):
             self.tell(describe_error(error), severity="warning", timeout=8)
             return
         self.tell(t("Added to downloads: {name} (6 opens Downloads)", name=one_line(item.label)))
+
+    async def _prepare_series(self, title_id: int) -> None:
+        """Make the title's series folder, which the queue saves its download in; when it
+        cannot be made, the download goes to the download folder as before (logged)."""
+        from app.services.errors import ExplainedError
+
+        try:
+            await self.runtime.library.ensure_series(title_id)
+        except (ExplainedError, SourceError) as error:
+            log.info("no series folder for title %d: %s", title_id, error)
 
     async def _read_title_torrent(self, torrent: Torrent) -> TorrentSpec | None:
         """The checked .torrent of one of a title's torrents; None (and a message) when it
@@ -188,7 +204,7 @@ class DownloadsController(Controller):
             return None
 
     async def _download_episode(self, title: Title, episode: int | float) -> None:
-        from app.services.torrent_meta import episode_in_file_name
+        from app.services.episode_numbers import episode_from_name
 
         torrents = title.torrents.list if title.torrents else ()
         torrent = next(
@@ -210,7 +226,7 @@ class DownloadsController(Controller):
         spec = await self._read_title_torrent(torrent)
         if spec is None:
             return
-        chosen = tuple(f.index for f in spec.files if episode_in_file_name(f.path) == episode)
+        chosen = tuple(f.index for f in spec.files if episode_from_name(f.path) == episode)
         await self._add_from_title(
             title, torrent, spec, chosen if chosen and len(spec.files) > 1 else None
         )

@@ -213,7 +213,7 @@ class PlaybackController(Controller):
         self.run(self._play_download(item), "play", exclusive=True)
 
     async def _play_download(self, item: DownloadItem) -> None:
-        from app.services.torrent_meta import episode_in_file_name
+        from app.services.episode_numbers import episode_from_name
 
         if self.runtime.browse_only:
             self.tell(t(PLAYBACK_OFF))
@@ -231,7 +231,7 @@ class PlaybackController(Controller):
             return
         name = one_line(video.path.rsplit("/", 1)[-1])
         # A known title's episode resumes and counts in history like a streamed one.
-        episode = episode_in_file_name(name) if item.title_id is not None else None
+        episode = episode_from_name(name) if item.title_id is not None else None
         await self.runtime.player.play_file(url, name, title_id=item.title_id, episode=episode)
 
     # how to play ---------------------------------------------------------------------------

@@ -349,6 +349,7 @@ class DownloadQueue:
         call_later: CallLater | None = None,
         progress_save_interval: float = 5.0,
         speed_window: float = 10.0,
+        folder_for: Callable[[int], str | None] | None = None,
     ) -> None:
         """A queue over `store` and `engine`; nothing happens until `open()`.
 
@@ -357,7 +358,10 @@ class DownloadQueue:
         (default: the running loop's `call_later`); `metadata_timeout` 0 lets a magnet wait for
         its metadata forever. `progress_save_interval`: the most seconds of progress a crash
         loses from the store (libtorrent's resume data has its own interval). `speed_window`:
-        seconds the queue's average speed covers.
+        seconds the queue's average speed covers. `folder_for(title_id)`: the folder a new
+        download of a title goes to when `add()` names none (the library's series folder,
+        `[library] organize`); None, or a folder outside the root that is not allowed, keeps
+        the root.
         """
         if max_active < 1:
             raise ValueError("max_active must be at least 1")
@@ -374,6 +378,7 @@ class DownloadQueue:
         self._call_later_fn = call_later
         self._save_interval = progress_save_interval
         self._speed_window = speed_window
+        self._folder_for = folder_for
         self._records: dict[str, DownloadRecord] = {}
         self._by_hash: dict[str, str] = {}
         self._live: dict[str, _Live] = {}
@@ -616,7 +621,8 @@ class DownloadQueue:
         """Queue a torrent; it starts at once when a slot is free and the queue runs.
 
         `selected`: `TorrentFile.index` of the files to download (None: all). `folder`: where
-        to save, relative to the download root (None: the root). Raises
+        to save, relative to the download root (None: the title's `folder_for`, else the
+        root). Raises
         `DuplicateDownloadError` (with the queued `item`) when the info-hash is already queued,
         and `DownloadError` for a folder outside the root, not enough free space for the chosen
         files, or a bad priority, source or selection.
@@ -631,6 +637,8 @@ class DownloadQueue:
             raise DuplicateDownloadError(self._item(self._records[existing]))
         chosen = _normalize_selection(spec.files, selected)
         wanted = _wanted_size(spec.files, chosen) if spec.files else spec.total_size
+        if folder is None and title_id is not None:
+            folder = self._title_folder(title_id)
         try:
             save_path = safe_save_path(self._root, folder or "", allow_outside=self._allow_outside)
             check_free_space(save_path, wanted)
@@ -1276,6 +1284,20 @@ class DownloadQueue:
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("the download queue is closed")
+
+    def _title_folder(self, title_id: int) -> str | None:
+        """The folder `folder_for` gives a title's new download, if the root may hold it."""
+        folder = None if self._folder_for is None else self._folder_for(title_id)
+        if folder is None:
+            return None
+        try:
+            safe_save_path(self._root, folder, allow_outside=self._allow_outside)
+        except TorrentInputError:
+            log.info(
+                "title %d's folder %s is outside the download root: not used", title_id, folder
+            )
+            return None
+        return folder
 
     def _save_path(self, record: DownloadRecord) -> Path:
         folder = Path(record.folder)

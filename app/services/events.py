@@ -27,6 +27,7 @@ __all__ = [
     "FavoritesEvent",
     "LibraryEvent",
     "LiveEvent",
+    "LocalLibraryEvent",
     "PlayerEvent",
     "TorrentEngineEvent",
 ]
@@ -70,6 +71,11 @@ class FavoritesEvent(Event):
 @dataclass(frozen=True)
 class LibraryEvent(Event):
     """From the account library's services (collections, watch progress sync)."""
+
+
+@dataclass(frozen=True)
+class LocalLibraryEvent(Event):
+    """From the local library service (scans of the series folders on disk)."""
 
 
 @dataclass(frozen=True)

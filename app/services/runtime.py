@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from app.services.desktop_notify import DesktopNotifier
     from app.services.downloads import DownloadQueue
     from app.services.favorites import FavoritesService
+    from app.services.library import LibraryService
     from app.services.live import LiveUpdates
     from app.services.nfo import NfoService
     from app.services.progress_sync import ProgressSyncService
@@ -313,6 +314,24 @@ class Runtime:
         )
 
     @cached_property
+    def library(self) -> LibraryService:
+        """The local library: series folders under `[library] root` (default: the download
+        folder), their episodes on disk and the ones missing."""
+        from app.services.library import LibraryService
+        from app.store.downloads import DownloadStore
+        from app.store.library import LibraryStore
+
+        return LibraryService(
+            LibraryStore(self.db),
+            DownloadStore(self.db),
+            self.catalog,
+            self.bus,
+            self.settings.library.root or self.paths.downloads,
+            download_root=self.paths.downloads,
+            allow_outside_root=self.settings.downloads.allow_outside_root,
+        )
+
+    @cached_property
     def desktop(self) -> DesktopNotifier:
         """notify-send, where there is a desktop and `[live] desktop_notifications` is on."""
         from app.services.desktop_notify import DesktopNotifier
@@ -445,6 +464,7 @@ class Runtime:
             max_retries=config.max_retries,
             metadata_timeout=config.metadata_timeout,
             allow_outside_root=config.allow_outside_root,
+            folder_for=self.library.download_folder if self.settings.library.organize else None,
         )
         queue.open()
         return queue

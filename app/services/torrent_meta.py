@@ -773,21 +773,3 @@ def safe_save_path(root: Path, folder_name: str, *, allow_outside: bool = False)
             root=_shown(str(base), limit=80),
         )
     return resolved
-
-
-_EPISODE_IN_NAME = re.compile(
-    # "Show - 03 [1080p]", "Show - 12.5", "Show - 01v2", or "E05" / "EP 05" / "Episode 5".
-    r"\s-\s(\d{1,4}(?:\.5)?)(?:v\d)?(?![\d.])|\b(?:e|ep|episode)\s?(\d{1,4}(?:\.5)?)(?![\d.])",
-    re.IGNORECASE,
-)
-
-
-def episode_in_file_name(name: str) -> int | float | None:
-    """The episode number a release's file name carries ("Show - 03 [1080p].mkv" -> 3,
-    "Show - 12.5.mkv" -> 12.5); None when it names none."""
-    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    match = _EPISODE_IN_NAME.search(stem)
-    if match is None:
-        return None
-    number = float(match.group(1) or match.group(2))
-    return int(number) if number.is_integer() else number

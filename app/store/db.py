@@ -161,6 +161,34 @@ MIGRATIONS: list[str] = [
     WHERE EXISTS (SELECT 1 FROM favorites) OR EXISTS (SELECT 1 FROM watch_titles)
         OR EXISTS (SELECT 1 FROM downloads WHERE title_id IS NOT NULL);
     """,
+    # 8: the local library (app/store/library.py): a series per folder under the library root
+    # (its name as the OS spells it, bytes: a name need not be UTF-8), the title it was matched
+    # to and how, the mtimes of its folders when it was last scanned (a JSON list: a rescan
+    # skips a series whose folders did not change), the episodes AniLibria had out when last
+    # asked (JSON, NULL = never asked), and its video files with the episode each names.
+    """
+    CREATE TABLE library_series (
+        id INTEGER PRIMARY KEY,
+        folder BLOB NOT NULL UNIQUE,
+        title_id INTEGER,
+        matched_by TEXT CHECK (matched_by IN ('marker', 'download', 'name')),
+        name TEXT,
+        code TEXT,
+        api TEXT,
+        dirs TEXT NOT NULL DEFAULT '[]',
+        episodes_out TEXT,
+        scanned_at REAL NOT NULL
+    );
+    CREATE INDEX library_series_title ON library_series (title_id);
+    CREATE TABLE library_files (
+        series_id INTEGER NOT NULL REFERENCES library_series (id) ON DELETE CASCADE,
+        path BLOB NOT NULL,
+        episode REAL,
+        size INTEGER NOT NULL,
+        mtime REAL NOT NULL,
+        PRIMARY KEY (series_id, path)
+    );
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 

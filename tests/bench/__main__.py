@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.bench import downloads
+from tests.bench import downloads, library
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -433,6 +433,9 @@ def main() -> int:
     print("\ndownloads (TCP on loopback, a local seeder in its own process):")
     for what, figure, aim in downloads.table_rows(downloads.run_all()):
         print(f"  {what}: {figure}" + (f"  ({aim})" if aim else ""))
+    print("\nlibrary (a scan of a generated tree, in this process):")
+    for what, figure, aim in library.table_rows(library.run_all()):
+        print(f"  {what}: {figure}  ({aim})")
     return 0
 
 

@@ -96,7 +96,10 @@ async def test_a_batch_from_a_title_downloads_only_the_chosen_episodes(
         item = screen.items[0]
         assert item.title_id == title_id and item.selected is not None
         assert item.done == item.wanted >= sum(len(data) for _, data in payload[1:])
-    downloads = tmp_path / "downloads"
+        # `[library] organize`: a title's download lands in its series folder.
+        series = app.runtime.library.by_title(title_id)
+        assert series is not None and item.folder == series.folder.name
+    downloads = tmp_path / "downloads" / item.folder
     for path, data in payload[1:]:
         assert (downloads / path).read_bytes() == data
     first_path, first_data = payload[0]

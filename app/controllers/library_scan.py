@@ -1,0 +1,25 @@
+"""The local library in the background: a scan after start-up and every
+`[library] rescan_interval` seconds (0: only on demand), and a scan that cannot read the
+library's folder said to the user."""
+
+from __future__ import annotations
+
+from app.controllers.base import Controller
+from app.services.events import LocalLibraryEvent
+from app.widgets.status_line import describe_error
+
+
+class LibraryScanController(Controller):
+    """Starts the library's scheduler and reports failed scans."""
+
+    def start(self) -> None:
+        """After the first paint: the scheduler, when `[library] rescan_interval` is set."""
+        interval = self.runtime.settings.library.rescan_interval
+        if interval > 0:
+            self.run(self.runtime.library.keep_scanned(interval), "library-scan", exclusive=True)
+
+    def on_event(self, event: LocalLibraryEvent) -> None:
+        from app.services.library import LibraryScanFailed
+
+        if isinstance(event, LibraryScanFailed):
+            self.tell(describe_error(event.error), severity="warning", timeout=8)
