@@ -302,7 +302,8 @@ class DownloadsConfig:
 
 @dataclass(frozen=True)
 class LibraryConfig:
-    """The local library: a folder per series, the episodes on disk, the ones missing."""
+    """The local library: a folder per series, the episodes on disk, the ones missing, and
+    their metadata for Kodi and Jellyfin."""
 
     root: Path | None = field(
         default=None,
@@ -325,6 +326,21 @@ class LibraryConfig:
             "Seconds between rescans of the library in the background; 0: only on demand.",
             range=NOT_NEGATIVE,
         ),
+    )
+    nfo: bool = field(
+        default=False,
+        metadata=_doc(
+            "Write a series' tvshow.nfo, poster.jpg and fanart.jpg (Kodi / Jellyfin) by"
+            " themselves when it is added or gets new episodes; files there are kept."
+        ),
+    )
+    episode_nfo: bool = field(
+        default=False,
+        metadata=_doc("Also write an NFO beside each episode file (title, episode, air date)."),
+    )
+    nfo_concurrency: int = field(
+        default=3,
+        metadata=_doc("Series whose NFO a batch creates at the same time.", range=Range(1, 10)),
     )
 
 
@@ -390,27 +406,6 @@ class LiveConfig:
 
 
 @dataclass(frozen=True)
-class LibrarySettings:
-    """The local library: series folders, and their metadata for Kodi and Jellyfin."""
-
-    nfo: bool = field(
-        default=False,
-        metadata=_doc(
-            "Write a series' tvshow.nfo, poster.jpg and fanart.jpg (Kodi / Jellyfin) by"
-            " themselves when it is added or gets new episodes; files there are kept."
-        ),
-    )
-    episode_nfo: bool = field(
-        default=False,
-        metadata=_doc("Also write an NFO beside each episode file (title, episode, air date)."),
-    )
-    nfo_concurrency: int = field(
-        default=3,
-        metadata=_doc("Series whose NFO a batch creates at the same time.", range=Range(1, 10)),
-    )
-
-
-@dataclass(frozen=True)
 class UiSettings:
     """How the interface looks and behaves."""
 
@@ -466,7 +461,6 @@ class Settings:
     library: LibraryConfig = field(default_factory=LibraryConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
-    library: LibrarySettings = field(default_factory=LibrarySettings)
     ui: UiSettings = field(default_factory=UiSettings)
     config_file: Path | None = field(
         default=None, metadata=_doc("The config file that was read.", flag_only=True)
