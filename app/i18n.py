@@ -293,6 +293,21 @@ RU: dict[str, str] = {
     "Release group": "Релиз-группа",
     "Uploader id": "id загрузившего",
     "Filters: {filters}": "Фильтры: {filters}",
+    "Presets": "Пресеты",
+    "Filter presets": "Пресеты фильтров",
+    "Save the filters as a preset…": "Сохранить фильтры как пресет…",
+    "Delete a preset…": "Удалить пресет…",
+    "Save the filters as the preset:": "Сохранить фильтры как пресет:",
+    "Delete which preset?": "Какой пресет удалить?",
+    "Preset “{name}” deleted.": "Пресет «{name}» удалён.",
+    "Preset “{name}” applied.": "Пресет «{name}» применён.",
+    "Filters saved as the preset “{name}”.": "Фильтры сохранены как пресет «{name}».",
+    "The preset “{name}” could not be read: delete it and save it again.": (
+        "Пресет «{name}» не читается: удалите его и сохраните заново."
+    ),
+    "The saved torrent filters could not be read: the filters start empty.": (
+        "Сохранённые фильтры торрентов не читаются: фильтры сброшены."
+    ),
     "Filter by the media": "Фильтр по медиа",
     "media {media}": "медиа {media}",
     "episodes {episodes}": "эпизоды {episodes}",

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from app.services.live import LiveUpdates
     from app.services.nfo import NfoService
     from app.services.progress_sync import ProgressSyncService
+    from app.services.torrent_presets import TorrentFilterMemory
     from app.services.torrent_search import TorrentSearchService
     from app.services.torrent_stream import TorrentStreamServer
     from app.services.torrents import EngineSettings, TorrentEngine
@@ -346,6 +347,14 @@ class Runtime:
         return TorrentSearchService(
             self.nekobt, self.torrentapi, self.catalog, page_size=self.settings.ui.page_size
         )
+
+    @cached_property
+    def torrent_filters(self) -> TorrentFilterMemory:
+        """The Torrents screen's filters in use and its named presets, kept between runs."""
+        from app.services.torrent_presets import TorrentFilterMemory
+        from app.store.torrent_filters import TorrentFilterStore
+
+        return TorrentFilterMemory(TorrentFilterStore(self.db))
 
     @cached_property
     def nfo(self) -> NfoService:

@@ -14,12 +14,14 @@ No Textual here: the Torrents screens call this from their workers.
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import quote
 
 from app.services.catalog import CatalogService, SearchQuery
@@ -210,6 +212,124 @@ class TorrentFilters:
         return bool(
             self.media or self.group or self.uploader or self.video_types or self.otl is not None
         )
+
+    def to_json(self) -> str:
+        """The filters as a JSON object, for `from_json` in a later run."""
+        values = asdict(self)
+        values["sources"] = sorted(source.value for source in self.sources)
+        return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TorrentFilters:
+        """The filters `to_json` wrote. A key this version does not know is ignored and a
+        missing one keeps its default (filters saved by another version still load); a value
+        of the wrong kind raises `ValueError`: no half-read filters are ever searched with."""
+        try:
+            values = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError("the saved filters are not JSON") from exc
+        if not isinstance(values, dict):
+            raise ValueError("the saved filters are not a JSON object")
+        read: dict[str, Any] = {}
+        for name in (f.name for f in fields(cls)):
+            if name in values:
+                try:
+                    read[name] = _FILTER_READERS[name](values[name])
+                except ValueError as exc:
+                    raise ValueError(f"the saved filter {name!r} is unreadable") from exc
+        return cls(**read)
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError(value)
+
+
+def _maybe_flag(value: object) -> bool | None:
+    return None if value is None else _flag(value)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError(value)
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(_text(item) for item in value)
+    raise ValueError(value)
+
+
+def _number(value: object) -> int:
+    # JSON's true is a Python bool, and bool is an int: it is no number here.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(value)
+
+
+def _numbers(value: object) -> tuple[int, ...]:
+    if isinstance(value, list):
+        return tuple(_number(item) for item in value)
+    raise ValueError(value)
+
+
+def _seconds(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise ValueError(value)
+
+
+def _sources(value: object) -> frozenset[Source]:
+    # Source() raises ValueError for a name it does not know; no source at all searches nothing.
+    sources = frozenset(Source(name) for name in _texts(value))
+    if sources:
+        return sources
+    raise ValueError(value)
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[object], str]:
+    def read(value: object) -> str:
+        if value in choices:
+            return _text(value)
+        raise ValueError(value)
+
+    return read
+
+
+def _maybe_one_of(choices: tuple[str, ...]) -> Callable[[object], str | None]:
+    return lambda value: None if value is None else _one_of(choices)(value)
+
+
+_FILTER_READERS: dict[str, Callable[[object], object]] = {
+    "sources": _sources,
+    "sort_by": _maybe_one_of(get_args(TorrentSort)),
+    "levels": _numbers,
+    "languages": _texts,
+    "language_field": _one_of(get_args(LanguageField)),
+    "video_codecs": _numbers,
+    "video_types": _numbers,
+    "hardsub": _maybe_flag,
+    "mtl": _maybe_flag,
+    "otl": _maybe_flag,
+    "media": _text,
+    "episodes": _numbers,
+    "episode_match_any": _flag,
+    "group": _text,
+    "group_primary": _flag,
+    "group_secondary": _flag,
+    "group_childs": _flag,
+    "group_parents": _flag,
+    "uploader": _text,
+    "uploader_uploads": _flag,
+    "uploader_contributions": _flag,
+    "after": _seconds,
+    "before": _seconds,
+}
+"""How `TorrentFilters.from_json` reads each field; each raises `ValueError` on a wrong kind."""
 
 
 @dataclass(frozen=True)

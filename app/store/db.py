@@ -189,6 +189,19 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (series_id, path)
     );
     """,
+    # 9: the Torrents screen's filters (app/store/torrent_filters.py): the ones in use, restored
+    # when the screen opens, and the named presets. Stored as JSON text the service reads, so a
+    # new filter needs no migration.
+    """
+    CREATE TABLE torrent_filters (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        filters TEXT NOT NULL
+    );
+    CREATE TABLE torrent_filter_presets (
+        name TEXT PRIMARY KEY,
+        filters TEXT NOT NULL
+    );
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 
