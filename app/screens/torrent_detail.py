@@ -437,13 +437,16 @@ class TorrentDetailScreen(AniScreen):
             tell(self, t("No peers by country for this torrent."))
             return
         choices: tuple[str | None, ...] = (None, *self.peer_countries)
-        country = choices[(choices.index(self.peers_country) + 1) % len(choices)]
+        previous = self.peers_country
+        country = choices[(choices.index(previous) + 1) % len(choices)]
+        # Chosen at once, so a quick second `C` moves on from here (this worker is replaced).
+        self.peers_country = country
         try:
             peers, days = await self.runtime.torrent_search.peers(infohash, country_code=country)
         except SourceError as error:
+            self.peers_country = previous
             tell(self, problem_text(Source.TORRENT_API, error), severity="error")
             return
-        self.peers_country = country
         self.detail = replace(detail, peers=peers, peers_days=days)
         self.show_peers(self.detail)
 
