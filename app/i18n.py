@@ -699,6 +699,15 @@ RU: dict[str, str] = {
     "AnimeTosho data comes through nekoBT: this torrent is not on nekoBT.": "Данные AnimeTosho приходят через nekoBT: этого торрента нет на nekoBT.",
     "Asking AnimeTosho…": "Спрашиваем AnimeTosho…",
     "AnimeTosho: {reason}": "AnimeTosho: {reason}",
+    # Torrent API paths, Add and the peers' country (app/screens/torrent_detail.py)
+    "{api}: nothing at “{path}” (HTTP 404): check {setting}.": "{api}: по адресу «{path}» ничего нет (HTTP 404): проверьте {setting}.",
+    "Add to Torrent API": "Добавить в Torrent API",
+    "Peers' country": "Страна пиров",
+    "all": "все",
+    "Country: {country} (C to choose)": "Страна: {country} (C — выбрать)",
+    "This torrent has no info-hash to add.": "У этой раздачи нет info-hash, добавлять нечего.",
+    "Added to the Torrent API's database.": "Добавлено в базу Torrent API.",
+    "No peers by country for this torrent.": "Для этой раздачи нет пиров по странам.",
     # NFO and artwork of series folders (app/services/nfo.py)
     "{folder} already has a tvshow.nfo: it is kept unless you choose to overwrite it.": "В {folder} уже есть tvshow.nfo: он останется, если не выбрать перезапись.",
     "{folder} has no tvshow.nfo yet: create it first.": "В {folder} ещё нет tvshow.nfo: сначала создайте его.",

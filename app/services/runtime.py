@@ -212,16 +212,23 @@ class Runtime:
     def torrentapi(self) -> TorrentApiClient | None:
         """The Torrent API client; None until it has both a URL and a key (the provider issues
         both)."""
-        from app.sources.torrentapi.client import TorrentApiClient
+        from app.sources.torrentapi.client import TorrentApiClient, TorrentApiPaths
 
         key = self.api_keys_found[1]
-        if not (self.settings.torrent_api.url and key):
+        config = self.settings.torrent_api
+        if not (config.url and key):
             return None
         return TorrentApiClient.create(
-            self.settings.torrent_api.url,
+            config.url,
             api_key=key,
             cache=self.http_cache,
             settings=self.http_settings,
+            paths=TorrentApiPaths(
+                movie=config.movie_path,
+                torrent=config.torrent_path,
+                peers=config.peers_path,
+                add=config.add_path,
+            ),
         )
 
     @cached_property

@@ -914,18 +914,23 @@ class TorrentSearchService:
             raise UnknownFilterError("group", text)
         return found[0].id
 
-    async def _torrentapi(self, text: str, kind: QueryKind) -> _Hits:
+    def _configured_torrentapi(self) -> TorrentApiClient:
+        """The Torrent API client; `SourceUnavailableError` when it has no URL and key."""
         if self.torrentapi is None:
             raise SourceUnavailableError(
                 "Torrent API: no URL and key configured", api=SOURCE_NAMES[Source.TORRENT_API]
             )
+        return self.torrentapi
+
+    async def _torrentapi(self, text: str, kind: QueryKind) -> _Hits:
+        torrentapi = self._configured_torrentapi()
         if kind == "imdb":
-            movie = (await self.torrentapi.movie(text.lower())).value
+            movie = (await torrentapi.movie(text.lower())).value
             hits = [hit_from_movie(t, movie.imdb) for t in movie.torrents]
             hints = [f"IMDb {movie.imdb or text}: {movie.title}"] if movie.title else []
             return hits, False, hints, None
         try:
-            info = (await self.torrentapi.torrent(text)).value
+            info = (await torrentapi.torrent(text)).value
         except NotFoundError:
             # Unknown to the Torrent API is an answer, not a failure.
             return [], False, [], None
@@ -986,17 +991,35 @@ class TorrentSearchService:
         except NotFoundError:
             return None
 
-    async def _peers(self, infohash: str) -> tuple[PeersHistory | None, tuple[PeersDay, ...]]:
+    async def peers(
+        self, infohash: str, *, country_code: str | None = None
+    ) -> tuple[PeersHistory | None, tuple[PeersDay, ...]]:
+        """The Torrent API's peers of `infohash` on its last calculated day and the totals of
+        the `PEERS_DAYS` days up to it, of one country when `country_code` (ISO alpha-2) says;
+        (None, ()) for a torrent it does not know. `SourceUnavailableError` when not set up."""
+        self._configured_torrentapi()
+        return await self._peers(infohash, country_code)
+
+    async def add_to_torrent_api(self, infohash: str) -> None:
+        """Add the torrent `infohash` to the Torrent API's database (its add endpoint)."""
+        await self._configured_torrentapi().add(infohash)
+
+    async def _peers(
+        self, infohash: str, country_code: str | None = None
+    ) -> tuple[PeersHistory | None, tuple[PeersDay, ...]]:
         assert self.torrentapi is not None
         try:
-            latest = (await self.torrentapi.peers(infohash)).value
+            latest = (await self.torrentapi.peers(infohash, country_code=country_code)).value
         except NotFoundError:
             return None, ()
         if latest.day is None:
             return latest, ()
         days = [latest.day - timedelta(days=n) for n in range(PEERS_DAYS - 1, 0, -1)]
         earlier = await asyncio.gather(
-            *(self.torrentapi.peers(infohash, day=day, short=True) for day in days)
+            *(
+                self.torrentapi.peers(infohash, day=day, country_code=country_code, short=True)
+                for day in days
+            )
         )
         history = [PeersDay(day, f.value.total_peers) for day, f in zip(days, earlier, strict=True)]
         history.append(PeersDay(latest.day, latest.total_peers))
