@@ -22,6 +22,7 @@ from app.messages import (
     ContinueRequested,
     EpisodePlayRequested,
     FavoriteToggled,
+    SeriesAddRequested,
     TitleTorrentRequested,
 )
 from app.plaintext import html_to_text, one_line
@@ -150,7 +151,10 @@ class TitleScreen(AniScreen):
         Binding("w", "toggle_watched", "Watched"),
         Binding("d", "download", "Download"),
         Binding("f", "toggle_favorite", "Favorite"),
-        Binding("L", "choose_collection", "Collection"),
+        # `L` is the Library everywhere: the collection takes its initial, upper case (`c`
+        # cycles the quality while playing).
+        Binding("C", "choose_collection", "Collection"),
+        Binding("a", "add_to_library", "Add to library"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
         # Now and then, when the API's ranges are off: Help lists it, the footer has no room.
         Binding("O", "skip_offset", "Skip offset", show=False),
@@ -439,6 +443,11 @@ class TitleScreen(AniScreen):
     def action_toggle_favorite(self) -> None:
         if self.title_data is not None:
             self.post_message(FavoriteToggled(self.title_data))
+
+    def action_add_to_library(self) -> None:
+        """Give the title a series folder in the local library."""
+        if self.title_data is not None:
+            self.post_message(SeriesAddRequested(self.title_data))
 
     def action_choose_collection(self) -> None:
         """Put the title in one of the collections (or in none)."""
