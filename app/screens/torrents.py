@@ -49,6 +49,7 @@ from app.services.torrent_search import (
 from app.sources.errors import NetworkError, RateLimitedError, SourceError
 from app.sources.nekobt.client import TorrentSort
 from app.widgets.footer import KeyFooter
+from app.widgets.notify import tell
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import (
@@ -436,10 +437,10 @@ class TorrentsScreen(AniScreen):
     def on_mount(self) -> None:
         restored = self.memory.restore()
         if restored.unreadable:
-            self.notify(
+            tell(
+                self,
                 t("The saved torrent filters could not be read: the filters start empty."),
                 severity="warning",
-                markup=False,
             )
         self.apply_filters(restored.filters)
         self.remembered = restored.filters
@@ -670,7 +671,7 @@ class TorrentsScreen(AniScreen):
                 PromptScreen(
                     t("Save the filters as the preset:"), self.save_preset, value=self.last_preset
                 ),
-                self.tell,
+                self.say,
             )
         elif answer == "delete":
             choices = [
@@ -682,7 +683,7 @@ class TorrentsScreen(AniScreen):
         elif answer is not None and answer.startswith("delete:"):
             name = answer.removeprefix("delete:")
             self.memory.delete_preset(name)
-            self.tell(t("Preset “{name}” deleted.", name=name))
+            self.say(t("Preset “{name}” deleted.", name=name))
         elif answer is not None and answer.startswith("apply:"):
             self.apply_preset(answer.removeprefix("apply:"))
 
@@ -696,10 +697,10 @@ class TorrentsScreen(AniScreen):
         try:
             filters = self.memory.preset(name)
         except UnreadablePresetError:
-            self.notify(
+            tell(
+                self,
                 t("The preset “{name}” could not be read: delete it and save it again.", name=name),
                 severity="warning",
-                markup=False,
             )
             return
         if filters is None:
@@ -707,11 +708,11 @@ class TorrentsScreen(AniScreen):
         self.apply_filters(filters)
         self.last_preset = name
         self.filter_changed()
-        self.tell(t("Preset “{name}” applied.", name=name))
+        self.say(t("Preset “{name}” applied.", name=name))
 
-    def tell(self, message: str | None) -> None:
+    def say(self, message: str | None) -> None:
         if message:
-            self.notify(message, markup=False)
+            tell(self, message)
 
     def action_use_media(self) -> None:
         """Filter by the media nekoBT recommends for the query."""
