@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from app.devserver import nekobt_data
+from app.devserver.demo import service_urls
 from app.services.catalog import CatalogService
 from app.services.downloads import DownloadQueue
 from app.services.events import EventBus
@@ -18,6 +20,7 @@ from app.services.library import LibraryService
 from app.sources.aniliberty.client import AniLibertyClient
 from app.sources.aniliberty.compat import V2CompatClient
 from app.sources.http import HttpSettings
+from app.sources.nekobt.client import NekoBtClient
 from app.store.db import Database
 from app.store.downloads import DownloadStore
 from app.store.follow import FollowStore
@@ -34,8 +37,15 @@ class Follow:
     catalog: CatalogService
     library: LibraryService
     queue: DownloadQueue
+    nekobt: NekoBtClient
 
-    def service(self, harness: Harness, bus: EventBus, queue: DownloadQueue) -> FollowService:
+    def service(
+        self,
+        harness: Harness,
+        bus: EventBus,
+        queue: DownloadQueue,
+        sources: tuple[str, ...] = ("anilibria",),
+    ) -> FollowService:
         assert harness.db is not None
 
         async def opened() -> DownloadQueue:
@@ -45,11 +55,11 @@ class Follow:
             FollowStore(harness.db),
             self.catalog,
             self.library,
-            None,
+            self.nekobt,
             opened,
             bus,
             quality="fhd",
-            sources=("anilibria",),
+            sources=sources,
             delay=0.0,
             clock=harness.clock,
         )
@@ -70,6 +80,7 @@ async def follow(harness: Harness, demo: Demo, bus: EventBus) -> AsyncIterator[F
     settings = HttpSettings(timeout=5.0, connect_timeout=1.0, retries=0, backoff=0.0, jitter=0.0)
     client = V2CompatClient(AniLibertyClient.create(server.aniliberty_api, settings=settings))
     catalog = CatalogService(client)
+    nekobt = NekoBtClient.create(service_urls(server)["nekobt_api"], settings=settings)
     harness.db = Database.open(harness.db_path)
     library = LibraryService(
         LibraryStore(harness.db),
@@ -84,9 +95,10 @@ async def follow(harness: Harness, demo: Demo, bus: EventBus) -> AsyncIterator[F
         folder_for=library.download_folder,
     )
     try:
-        yield Follow(catalog, library, queue)
+        yield Follow(catalog, library, queue, nekobt)
     finally:
         await client.aclose()
+        await nekobt.aclose()
 
 
 async def test_a_new_episode_of_a_followed_title_is_downloaded_into_its_series_folder(
@@ -167,3 +179,32 @@ async def test_the_reissued_anilibria_torrent_takes_over_the_old_files(
     assert kept < chosen and len(chosen - kept) == 1
     assert all((follow.queue.save_path(new.id) / path).is_file() for path in kept)
     await until(lambda: one(follow.queue, new.id).status == "completed", what="new completed")
+
+
+async def test_without_an_anilibria_torrent_nekobt_gives_the_episode_of_the_same_media(
+    harness: Harness, demo: Demo, follow: Follow, bus: EventBus
+) -> None:
+    assert demo.server is not None
+    service = follow.service(harness, bus, follow.queue, sources=("anilibria", "nekobt"))
+    service.toggle(TITLE)
+    # No AniLibria torrent holds the episode: nekoBT's media "Starlight Courier" of 2019 has it
+    # ("Starlight Courier 2" of 2021 is another show).
+    title = demo.server.catalog.title(TITLE)
+    assert title is not None
+    title["torrents"]["list"] = []
+    assert await service.episode_released(TITLE, 5) == "queued"
+    (item,) = follow.queue.items()
+    assert item.source == "nekobt"
+    data = nekobt_data.build()
+    media = next(m for m in data.media if m["title"] == "Starlight Courier")
+    assert harness.db is not None
+    followed = FollowStore(harness.db).get(TITLE)
+    assert followed is not None and followed.nekobt_media == media["id"]
+    torrent = next(t for t in data.torrents if t.infohash == item.info_hash)
+    assert torrent.fields["media_id"] == media["id"]
+    outcomes = [(e.outcome, e.source) for e in reversed(service.history(TITLE))]
+    assert outcomes == [("found", "nekobt"), ("queued", "nekobt")]
+    await until(lambda: one(follow.queue, item.id).status == "completed", what="completed")
+    await follow.library.scan()
+    series = follow.library.by_title(TITLE)
+    assert series is not None and series.episodes_on_disk == (5,)
