@@ -36,7 +36,14 @@ if TYPE_CHECKING:
     from app.sources.nekobt.client import NekoBtClient
     from app.sources.nekobt.models import Torrent as NekoTorrent
 
-__all__ = ["FollowDecided", "FollowService", "preferred_order", "resolution_of"]
+__all__ = [
+    "FollowDecided",
+    "FollowService",
+    "MissingDownload",
+    "NothingMissingError",
+    "preferred_order",
+    "resolution_of",
+]
 
 log = logging.getLogger("anitui.follow")
 
@@ -64,6 +71,26 @@ class _Candidate:
     name: str
     episodes: str | None
     selected: tuple[int, ...] | None
+
+
+class NothingMissingError(ExplainedError):
+    """ "Download missing" found nothing to queue."""
+
+
+@dataclass(frozen=True)
+class MissingDownload:
+    """What "download missing" would queue: the title's best torrent for its missing
+    episodes, with only their files chosen."""
+
+    spec: TorrentSpec
+    name: str
+    episodes: str | None
+    missing: tuple[Number, ...]
+    """Out on AniLibria, not on disk, not queued."""
+    selected: tuple[int, ...] | None
+    """The files to preselect; None: all (nothing of the title on disk or queued)."""
+    queued_id: str | None
+    """The queued download of the same torrent, whose selection grows instead."""
 
 
 def resolution_of(text: str | None) -> int | None:
@@ -252,6 +279,56 @@ class FollowService:
             folder=folder,
         )
 
+    # download missing ----------------------------------------------------------------------
+
+    async def missing_download(self, title_id: int) -> MissingDownload:
+        """The best AniLibria torrent of the title for its missing episodes (those out but
+        neither on disk nor in the queue), by `[follow] quality`; NothingMissingError when
+        there is nothing to queue."""
+        title = (await self._catalog.title(title_id)).value
+        queue = await self._queue()
+        series = self._library.by_title(title_id)
+        on_disk = set(series.episodes_on_disk) if series is not None else set()
+        queued = _queued_episodes(queue, title_id) if queue is not None else set()
+        missing = tuple(e for e in episodes_out(title) if e not in on_disk and e not in queued)
+        if not missing:
+            raise NothingMissingError("Every episode out is on disk or in the queue.")
+        holding = [
+            t
+            for t in (title.torrents.list if title.torrents else ())
+            if any(_holds(t, e) for e in missing)
+        ]
+        if not holding:
+            raise NothingMissingError("No torrent of this title holds its missing episodes.")
+        best = min(
+            holding,
+            key=lambda t: (
+                -sum(_holds(t, e) for e in missing),
+                preferred_order(t.quality.resolution, self._lines),
+                -t.seeders,
+            ),
+        )
+        from app.services.torrent_search import release_name
+
+        spec = await asyncio.to_thread(parse_torrent, await self._catalog.torrent_file(best))
+        existing = queue.find(spec.info_hash) if queue is not None else None
+        wanted = set(missing)
+        selected: tuple[int, ...] | None = tuple(
+            f.index for f in spec.files if episode_from_name(f.path) in wanted
+        )
+        if not on_disk and not queued:
+            selected = None  # the whole season, specials and extras included
+        elif not selected:
+            raise NothingMissingError("No file of the torrent names a missing episode.")
+        return MissingDownload(
+            spec,
+            release_name(title, best),
+            best.series.string,
+            missing,
+            selected,
+            existing.id if existing is not None else None,
+        )
+
     # finding -------------------------------------------------------------------------------
 
     async def _find(self, source: str, title: Title, episode: Number) -> _Candidate | None:
@@ -377,6 +454,18 @@ def _chosen(
 ) -> list[TorrentFile]:
     """The files a queued download gets."""
     return [f for f in queue.files(download_id) if selected is None or f.index in selected]
+
+
+def _queued_episodes(queue: DownloadQueue, title_id: int) -> set[Number]:
+    """The episodes the queue's downloads of the title get, by their files' names."""
+    episodes: set[Number] = set()
+    for item in queue.items():
+        if item.title_id == title_id:
+            for file in _chosen(queue, item.id, item.selected):
+                number = episode_from_name(file.path)
+                if number is not None:
+                    episodes.add(number)
+    return episodes
 
 
 def _released_since(title: Title, since: float) -> frozenset[Number]:

@@ -14,8 +14,9 @@ from app.devserver import nekobt_data
 from app.devserver.demo import service_urls
 from app.services.catalog import CatalogService
 from app.services.downloads import DownloadQueue
+from app.services.episode_numbers import episode_from_name
 from app.services.events import EventBus
-from app.services.follow import FollowDecided, FollowService
+from app.services.follow import FollowDecided, FollowService, NothingMissingError
 from app.services.library import LibraryService
 from app.sources.aniliberty.client import AniLibertyClient
 from app.sources.aniliberty.compat import V2CompatClient
@@ -208,3 +209,44 @@ async def test_without_an_anilibria_torrent_nekobt_gives_the_episode_of_the_same
     await follow.library.scan()
     series = follow.library.by_title(TITLE)
     assert series is not None and series.episodes_on_disk == (5,)
+
+
+async def test_download_missing_preselects_only_the_episodes_neither_on_disk_nor_queued(
+    harness: Harness, demo: Demo, follow: Follow, bus: EventBus
+) -> None:
+    assert demo.server is not None
+    service = follow.service(harness, bus, follow.queue)
+    whole = await service.missing_download(TITLE)
+    # Nothing on disk nor queued: the whole season.
+    assert whole.selected is None and whole.missing == tuple(range(1, 13))
+
+    series = await follow.library.ensure_series(TITLE)
+    for episode in (2, 5):
+        (series.folder / f"Starlight Courier - {episode:02d} [720p].mkv").write_bytes(b"\0")
+    await follow.library.scan()
+    plan = await service.missing_download(TITLE)
+    named = {f.index: f.path for f in plan.spec.files}
+    assert plan.missing == (1, 3, 4, 6, 7, 8, 9, 10, 11, 12)
+    assert plan.selected is not None
+    assert sorted(episode_from_name(named[i]) or 0 for i in plan.selected) == list(plan.missing)
+    assert plan.queued_id is None
+
+    # Queued: those episodes are not offered again, and the same torrent's download grows.
+    follow.queue.stop_queue()
+    queued = follow.queue.add(
+        plan.spec, source="anilibria", title_id=TITLE, selected=plan.selected[:3]
+    )
+    again = await service.missing_download(TITLE)
+    assert again.queued_id == queued.id
+    assert again.missing == plan.missing[3:]
+
+
+async def test_download_missing_with_everything_on_disk_says_so(
+    harness: Harness, demo: Demo, follow: Follow, bus: EventBus
+) -> None:
+    series = await follow.library.ensure_series(TITLE)
+    for episode in range(1, 13):
+        (series.folder / f"Starlight Courier - {episode:02d}.mkv").write_bytes(b"\0")
+    await follow.library.scan()
+    with pytest.raises(NothingMissingError):
+        await follow.service(harness, bus, follow.queue).missing_download(TITLE)
