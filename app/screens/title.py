@@ -22,6 +22,8 @@ from app.messages import (
     ContinueRequested,
     EpisodePlayRequested,
     FavoriteToggled,
+    FollowToggled,
+    MissingDownloadRequested,
     TitleTorrentRequested,
 )
 from app.plaintext import html_to_text, one_line
@@ -152,6 +154,8 @@ class TitleScreen(AniScreen):
         Binding("f", "toggle_favorite", "Favorite"),
         Binding("L", "choose_collection", "Collection"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
+        Binding("M", "download_missing", "Download missing", show=False),
+        Binding("F", "toggle_follow", "Follow", show=False),
         # Now and then, when the API's ranges are off: Help lists it, the footer has no room.
         Binding("O", "skip_offset", "Skip offset", show=False),
     ]
@@ -439,6 +443,14 @@ class TitleScreen(AniScreen):
     def action_toggle_favorite(self) -> None:
         if self.title_data is not None:
             self.post_message(FavoriteToggled(self.title_data))
+
+    def action_download_missing(self) -> None:
+        self.post_message(MissingDownloadRequested(self.title_id))
+
+    def action_toggle_follow(self) -> None:
+        if self.title_data is not None:
+            name = self.title_data.names.ru or self.title_data.display_name
+            self.post_message(FollowToggled(self.title_id, name))
 
     def action_choose_collection(self) -> None:
         """Put the title in one of the collections (or in none)."""
