@@ -250,3 +250,58 @@ async def test_download_missing_with_everything_on_disk_says_so(
     await follow.library.scan()
     with pytest.raises(NothingMissingError):
         await follow.service(harness, bus, follow.queue).missing_download(TITLE)
+
+
+async def test_at_start_up_the_episodes_out_since_the_follow_are_queued_once(
+    harness: Harness, demo: Demo, follow: Follow, bus: EventBus
+) -> None:
+    assert demo.server is not None and harness.db is not None
+    before = (await follow.catalog.title(TITLE)).value
+    # Followed when the title was last updated; anitui is closed while an episode comes out.
+    FollowStore(harness.db).follow(TITLE, at=float(before.updated or 0))
+    episode = int(demo.server.live.new_episode(TITLE))
+    demo.server.live.update_torrents(TITLE)
+
+    service = follow.service(harness, bus, follow.queue)
+    await service.catch_up()
+    assert [(e.episode, e.outcome) for e in service.history(TITLE)] == [
+        (episode, "queued"),
+        (episode, "found"),
+    ]
+    (item,) = follow.queue.items()
+    await service.catch_up()  # the next start-up: nothing new
+    assert follow.queue.items() == (one(follow.queue, item.id),)
+    assert len(service.history(TITLE)) == 2
+
+
+async def test_the_delay_is_waited_before_deciding(
+    harness: Harness, demo: Demo, follow: Follow, bus: EventBus
+) -> None:
+    assert demo.server is not None and harness.db is not None
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        assert follow.queue.items() == ()  # nothing decided before the wait is over
+
+    async def opened() -> DownloadQueue:
+        return follow.queue
+
+    service = FollowService(
+        FollowStore(harness.db),
+        follow.catalog,
+        follow.library,
+        None,
+        opened,
+        bus,
+        quality="hd",
+        sources=("anilibria",),
+        delay=600.0,
+        clock=harness.clock,
+        sleep=sleep,
+    )
+    service.toggle(TITLE)
+    episode = int(demo.server.live.new_episode(TITLE))
+    demo.server.live.update_torrents(TITLE)
+    assert await service.episode_released(TITLE, episode) == "queued"
+    assert waited == [600.0]
