@@ -40,15 +40,19 @@ class FollowController(Controller):
         self.shell.follows_changed.publish(follow.followed_ids())
 
     def on_live_event(self, event: LiveEvent) -> None:
-        from app.services.live import EpisodeReleased
+        from app.services.live import EpisodeReleased, TorrentsChanged
 
+        if self.runtime.browse_only:
+            return
+        follow = self.runtime.follow
+        if isinstance(event, TorrentsChanged) and follow.is_followed(event.title_id):
+            self.run(follow.torrents_changed(event.title_id), "follow")
+            return
         if not isinstance(event, EpisodeReleased) or event.reupload:
             return
         episode = _episode_number(event.episode)
-        if episode is None or self.runtime.browse_only:
-            return
-        if self.runtime.follow.is_followed(event.title_id):
-            self.run(self.runtime.follow.episode_released(event.title_id, episode), "follow")
+        if episode is not None and follow.is_followed(event.title_id):
+            self.run(follow.episode_released(event.title_id, episode), "follow")
 
     def on_event(self, event: FollowEvent) -> None:
         from app.services.follow import FollowDecided

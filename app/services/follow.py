@@ -25,7 +25,7 @@ from app.services.events import EventBus, FollowEvent
 from app.services.library import episodes_out
 from app.services.torrent_meta import TorrentFile, TorrentSpec, parse_torrent
 from app.sources.errors import SourceError
-from app.store.follow import FollowEntry, FollowStore, Outcome
+from app.store.follow import Followed, FollowEntry, FollowStore, Outcome
 
 if TYPE_CHECKING:
     from app.services.catalog import CatalogService
@@ -176,16 +176,28 @@ class FollowService:
         """Decide every followed title's episodes that came out while anitui was closed: out
         on AniLibria, released after the title was followed, and not decided yet."""
         for followed in self._store.followed():
-            try:
-                title = (await self._catalog.title(followed.title_id)).value
-            except SourceError as error:
-                log.warning("follow: title %d unreadable: %s", followed.title_id, error)
-                continue
-            released = _released_since(title, followed.followed_at)
-            for episode in episodes_out(title):
-                if episode in released and not self._store.claimed(title.id, episode):
-                    async with self._locks.setdefault(title.id, asyncio.Lock()):
-                        await self._decide(title.id, episode, title)
+            await self._catch_up(followed)
+
+    async def torrents_changed(self, title_id: int) -> None:
+        """A followed title's torrents changed (a reissued AniLibria torrent now holding a new
+        episode): decide again the episodes out since the follow that nothing was queued for."""
+        followed = self._store.get(title_id)
+        if followed is not None:
+            await self._catch_up(followed)
+
+    async def _catch_up(self, followed: Followed) -> None:
+        try:
+            title = (await self._catalog.title(followed.title_id)).value
+        except SourceError as error:
+            log.warning("follow: title %d unreadable: %s", followed.title_id, error)
+            return
+        # Out since the follow by their release times, and those decided before without a
+        # torrent (their release time may be off, they were new when they were decided).
+        released = _released_since(title, followed.followed_at) | self._store.unresolved(title.id)
+        for episode in episodes_out(title):
+            if episode in released and not self._store.claimed(title.id, episode):
+                async with self._locks.setdefault(title.id, asyncio.Lock()):
+                    await self._decide(title.id, episode, title)
 
     async def _decide(self, title_id: int, episode: Number, title: Title | None) -> Outcome | None:
         if self._store.claimed(title_id, episode):

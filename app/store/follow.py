@@ -135,6 +135,17 @@ class FollowStore:
         with self._db.transaction() as conn:
             _log(conn, title_id, episode, outcome, source, detail, at)
 
+    def unresolved(self, title_id: int) -> frozenset[int | float]:
+        """The title's episodes no torrent was found for and none was claimed since: a later
+        torrent (a reissued one, a nekoBT upload) may still bring them."""
+        rows = self._db.query(
+            "SELECT DISTINCT episode FROM follow_log l WHERE title_id = ? AND outcome = 'not_found'"
+            " AND NOT EXISTS (SELECT 1 FROM follow_claims c"
+            " WHERE c.title_id = l.title_id AND c.episode = l.episode)",
+            (title_id,),
+        )
+        return frozenset(_number(r["episode"]) for r in rows)
+
     def history(self, title_id: int) -> list[FollowEntry]:
         """The title's decisions, newest first."""
         rows = self._db.query(

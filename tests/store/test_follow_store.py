@@ -88,3 +88,13 @@ def test_a_kill_9_after_the_claim_never_queues_the_episode_again(tmp_path: Path)
         assert [e.outcome for e in store.history(7)] == ["queued"]
     finally:
         db.close()
+
+
+def test_unresolved_episodes_are_those_not_found_and_not_claimed_since(db: Database) -> None:
+    store = FollowStore(db)
+    store.record(7, 3, "not_found", detail="none yet", at=1.0)
+    store.record(7, 4, "not_found", detail="none yet", at=1.0)
+    store.record(7, 5, "present", detail="on disk", at=1.0)
+    store.claim(7, 4, info_hash=None, source="anilibria", detail=None, at=2.0)
+    assert store.unresolved(7) == {3}
+    assert store.unresolved(8) == frozenset()
