@@ -260,7 +260,8 @@ class FollowService:
             else:
                 self._replace_in_place(queue, title.id, candidate)
         except DownloadError as error:
-            log.warning("follow: title %d episode %s not queued: %s", title.id, episode, error)
+            # Claimed all the same (never twice), but the history says why it is not there.
+            return self._record(title.id, episode, "not_found", candidate.source, str(error))
         return "queued"
 
     def _replace_in_place(self, queue: DownloadQueue, title_id: int, candidate: _Candidate) -> None:
