@@ -38,7 +38,9 @@ from app.messages import (
     FavoritesSyncRequested,
     FavoriteToggled,
     FollowToggled,
+    LocalFilePlayRequested,
     MissingDownloadRequested,
+    SeriesAddRequested,
     ServiceEventReceived,
     TitleOpened,
     TitleTorrentRequested,
@@ -145,6 +147,7 @@ class AniApp(App[None]):
         self.live_state_changed: Signal[LiveStateChanged] = Signal(self, "live_state_changed")
         self.title_news: Signal[Event] = Signal(self, "title_news")
         self.download_events: Signal[Event] = Signal(self, "download_events")
+        self.local_library_events: Signal[Event] = Signal(self, "local_library_events")
         self.quit_armed_at: float | None = None
         self.playback = PlaybackController(self)
         self.downloads = DownloadsController(self)
@@ -240,6 +243,14 @@ class AniApp(App[None]):
     @on(DownloadPlayRequested)
     def play_download(self, message: DownloadPlayRequested) -> None:
         self.playback.play_download(message.item)
+
+    @on(LocalFilePlayRequested)
+    def play_local_file(self, message: LocalFilePlayRequested) -> None:
+        self.playback.play_local_file(message.path, message.title_id, message.episode)
+
+    @on(SeriesAddRequested)
+    def add_series(self, message: SeriesAddRequested) -> None:
+        self.library_scan.add_series(message.title)
 
     @on(DownloadRequested)
     def add_download(self, message: DownloadRequested) -> None:

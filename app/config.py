@@ -133,7 +133,9 @@ class NekoBtSettings:
 
 @dataclass(frozen=True)
 class TorrentApiSettings:
-    """Where the Torrent API lives (its key comes from the environment or the secrets file)."""
+    """Where the Torrent API lives (its key comes from the environment or the secrets file).
+
+    The spec names no request paths: each provider gives its own, hence one setting each."""
 
     url: str = field(
         default="",
@@ -142,6 +144,22 @@ class TorrentApiSettings:
             " until set.",
             flag="--torrent-api",
         ),
+    )
+    movie_path: str = field(
+        default="movie",
+        metadata=_doc("Path, under the URL, of the torrents of a movie (GET ?imdb=)."),
+    )
+    torrent_path: str = field(
+        default="torrent",
+        metadata=_doc("Path, under the URL, of one torrent's information (GET ?infohash=)."),
+    )
+    peers_path: str = field(
+        default="peers",
+        metadata=_doc("Path, under the URL, of one torrent's peers by country (GET ?infohash=)."),
+    )
+    add_path: str = field(
+        default="add",
+        metadata=_doc("Path, under the URL, that adds a torrent to the API's database (POST)."),
     )
 
 

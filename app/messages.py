@@ -15,6 +15,8 @@ from app.services.events import Event
 from app.services.player import PlaybackProgressed
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from app.services.downloads import DownloadItem, DownloadPriority
     from app.services.torrent_meta import TorrentSpec
     from app.sources.anilibria.models import Title, Torrent
@@ -69,6 +71,25 @@ class DownloadPlayRequested(Message):
     def __init__(self, item: DownloadItem) -> None:
         super().__init__()
         self.item = item
+
+
+class LocalFilePlayRequested(Message):
+    """Play a video file of the local library (a known title's episode resumes and counts in
+    history like a streamed one)."""
+
+    def __init__(self, path: Path, *, title_id: int | None, episode: int | float | None) -> None:
+        super().__init__()
+        self.path = path
+        self.title_id = title_id
+        self.episode = episode
+
+
+class SeriesAddRequested(Message):
+    """Add `title` to the local library: its series folder and marker, then a scan of it."""
+
+    def __init__(self, title: Title) -> None:
+        super().__init__()
+        self.title = title
 
 
 class DownloadRequested(Message):

@@ -60,6 +60,12 @@ def _feed() -> Screen[None]:
     return FeedScreen()
 
 
+def _library() -> Screen[None]:
+    from app.screens.library import LibraryScreen
+
+    return LibraryScreen()
+
+
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("schedule", "Schedule", "1", _schedule, "schedule.tcss", "Sched"),
     NavEntry("updates", "Updates", "2", _updates, "updates.tcss", "Upd"),
@@ -69,6 +75,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("downloads", "Downloads", "6", _downloads, "downloads.tcss", "DL"),
     NavEntry("history", "History", "7", _history, None, "Hist"),
     NavEntry("feed", "Feed", "8", _feed, "feed.tcss"),
+    # `9` and `0` are the volume keys: the Library takes its initial.
+    NavEntry("library", "Library", "L", _library, None, "Lib"),
 )
 """The first row is the screen anitui opens on."""
 

@@ -79,6 +79,8 @@ class Shell(Protocol):
     """Live news about titles (new episodes, changes, torrents, encoding)."""
     download_events: Signal[Event]
     """Every event of the download queue."""
+    local_library_events: Signal[Event]
+    """Every event of the local library (its scans: started, progressed, finished, failed)."""
 
     @property
     def current_mode(self) -> str:

@@ -5,7 +5,9 @@ library's folder said to the user."""
 from __future__ import annotations
 
 from app.controllers.base import Controller
+from app.i18n import t
 from app.services.events import LocalLibraryEvent
+from app.sources.anilibria.models import Title
 from app.widgets.status_line import describe_error
 
 
@@ -18,8 +20,18 @@ class LibraryScanController(Controller):
         if interval > 0:
             self.run(self.runtime.library.keep_scanned(interval), "library-scan", exclusive=True)
 
+    def add_series(self, title: Title) -> None:
+        """Add `title` to the library (its folder and marker, then a scan of it), and say where
+        it went."""
+        self.run(self._add_series(title), "library-add")
+
+    async def _add_series(self, title: Title) -> None:
+        series = await self.runtime.library.add_series(title)
+        self.tell(t("In the library: {folder}", folder=str(series.folder)), timeout=6)
+
     def on_event(self, event: LocalLibraryEvent) -> None:
         from app.services.library import LibraryScanFailed
 
+        self.shell.local_library_events.publish(event)
         if isinstance(event, LibraryScanFailed):
             self.tell(describe_error(event.error), severity="warning", timeout=8)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import SuspendNotSupported
@@ -233,6 +234,24 @@ class PlaybackController(Controller):
         # A known title's episode resumes and counts in history like a streamed one.
         episode = episode_from_name(name) if item.title_id is not None else None
         await self.runtime.player.play_file(url, name, title_id=item.title_id, episode=episode)
+
+    def play_local_file(self, path: Path, title_id: int | None, episode: float | None) -> None:
+        """Play a video file of the local library; a known title's episode resumes and counts
+        in history like a streamed one."""
+        self.run(self._play_local_file(path, title_id, episode), "play", exclusive=True)
+
+    async def _play_local_file(
+        self, path: Path, title_id: int | None, episode: float | None
+    ) -> None:
+        if self.runtime.browse_only:
+            self.tell(t(PLAYBACK_OFF))
+            return
+        if not path.is_file():
+            self.tell(t("The file is gone: {file}", file=one_line(path.name)), severity="warning")
+            return
+        await self.runtime.player.play_file(
+            str(path), one_line(path.name), title_id=title_id, episode=episode
+        )
 
     # how to play ---------------------------------------------------------------------------
 

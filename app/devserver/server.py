@@ -44,8 +44,9 @@ _API_PREFIXES = ("/v2", "/api/")
 class RecordedRequest:
     """One request the server received.
 
-    `query` keeps the first value of each key; `headers` is case-insensitive; `body` is empty
-    for multipart forms (reading them here would consume them).
+    `query` keeps the first value of each key, `pairs` every key and value in order (a
+    repeated key, as in v1's `f[types][]` arrays); `headers` is case-insensitive; `body` is
+    empty for multipart forms (reading them here would consume them).
     """
 
     method: str
@@ -53,6 +54,11 @@ class RecordedRequest:
     query: dict[str, str]
     headers: Mapping[str, str]
     body: bytes
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def values(self, key: str) -> list[str]:
+        """Every value sent for `key`, in order."""
+        return [value for name, value in self.pairs if name == key]
 
 
 @dataclass
@@ -337,6 +343,7 @@ class DevServer:
                 query={key: request.query[key] for key in request.query},
                 headers=CIMultiDictProxy(CIMultiDict(request.headers)),
                 body=body,
+                pairs=tuple(request.query.items()),
             )
         )
         delay, failure = self.faults.take(request.path)

@@ -6,7 +6,8 @@ this server chooses, and a client must not rely on more than this:
 
 - Paths (the spec names none): `GET movie?imdb=`, `GET torrent?infohash=`,
   `GET peers?infohash=&day=&countryCode=&short=`, `POST add` (form fields `key`, `infohash`;
-  like the Spring backends the spec comes from, query parameters count too).
+  like the Spring backends the spec comes from, query parameters count too). `MethodPaths`
+  moves them, as another provider would (any other path answers a bare 404).
 - Checks in this order: the key (missing or unknown `API_KEY_UNKNOWN`, `API_KEY_SUSPENDED`,
   `ACCESS_FORBIDDEN` for a method the key may not call), then the parameters. Every error is
   HTTP 500 with `{"error": WORD, "message": text}`. A `day` that is not yyyy-MM-dd gets the word
@@ -113,6 +114,16 @@ _RELEASES = (
     ("2160p.UHD.BluRay.HEVC-ANIDEMO", (16, 24)),
     ("480p.DVDRip.XviD-ANIDEMO", (0, 3)),
 )
+
+
+@dataclass(frozen=True)
+class MethodPaths:
+    """Where each method is served, under the prefix (a provider chooses its own)."""
+
+    movie: str = "movie"
+    torrent: str = "torrent"
+    peers: str = "peers"
+    add: str = "add"
 
 
 @dataclass(frozen=True)
@@ -272,11 +283,12 @@ class TorrentApi:
     """The Torrent API's four methods under `prefix`, with the demo data and test switches.
 
     `keys` (key -> `KeyAccess`) may be changed by tests; `added` lists the info-hashes `add`
-    received; `movies` and `torrents` are the data served.
+    received; `movies` and `torrents` are the data served; `paths` where each method is.
     """
 
-    def __init__(self, prefix: str = PREFIX) -> None:
+    def __init__(self, prefix: str = PREFIX, *, paths: MethodPaths = MethodPaths()) -> None:
         self.prefix = prefix.rstrip("/")
+        self.paths = paths
         self.keys: dict[str, KeyAccess] = {
             DEMO_KEY: KeyAccess(),
             SUSPENDED_KEY: KeyAccess(suspended=True),
@@ -324,10 +336,11 @@ class TorrentApi:
 
     def add_routes(self, app: web.Application) -> None:
         """Register the four methods under the prefix on `app`."""
-        app.router.add_get(f"{self.prefix}/movie", self._movie)
-        app.router.add_get(f"{self.prefix}/torrent", self._torrent)
-        app.router.add_get(f"{self.prefix}/peers", self._peers)
-        app.router.add_post(f"{self.prefix}/add", self._add)
+        paths = self.paths
+        app.router.add_get(f"{self.prefix}/{paths.movie.strip('/')}", self._movie)
+        app.router.add_get(f"{self.prefix}/{paths.torrent.strip('/')}", self._torrent)
+        app.router.add_get(f"{self.prefix}/{paths.peers.strip('/')}", self._peers)
+        app.router.add_post(f"{self.prefix}/{paths.add.strip('/')}", self._add)
 
     # -- handlers ----------------------------------------------------------------------------
 

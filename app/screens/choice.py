@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Label, OptionList
 from textual.widgets.option_list import Option
@@ -28,7 +29,8 @@ class Choice:
     """One answer: `id` is what the modal dismisses with."""
 
     id: str
-    label: str
+    label: str | Content
+    """A `Content` for text from elsewhere (a name the user typed): shown literally."""
     disabled: bool = False
 
 

@@ -27,15 +27,16 @@ class Debounce:
 
     def restart(self) -> None:
         """Wait a full delay from now (another key was typed); the pending call is dropped."""
-        self._cancel()
+        self.cancel()
         self._timer = self._owner.set_timer(self._delay(), self._action)
 
     def now(self) -> None:
         """Run the action at once (Enter in the query box) instead of after the wait."""
-        self._cancel()
+        self.cancel()
         self._action()
 
-    def _cancel(self) -> None:
+    def cancel(self) -> None:
+        """Drop the pending call, if any."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None

@@ -24,6 +24,7 @@ from app.messages import (
     FavoriteToggled,
     FollowToggled,
     MissingDownloadRequested,
+    SeriesAddRequested,
     TitleTorrentRequested,
 )
 from app.plaintext import html_to_text, one_line
@@ -152,7 +153,10 @@ class TitleScreen(AniScreen):
         Binding("w", "toggle_watched", "Watched"),
         Binding("d", "download", "Download"),
         Binding("f", "toggle_favorite", "Favorite"),
-        Binding("L", "choose_collection", "Collection"),
+        # `L` is the Library everywhere: the collection takes its initial, upper case (`c`
+        # cycles the quality while playing).
+        Binding("C", "choose_collection", "Collection"),
+        Binding("a", "add_to_library", "Add to library"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
         Binding("M", "download_missing", "Download missing", show=False),
         Binding("F", "toggle_follow", "Follow", show=False),
@@ -451,6 +455,11 @@ class TitleScreen(AniScreen):
         if self.title_data is not None:
             name = self.title_data.names.ru or self.title_data.display_name
             self.post_message(FollowToggled(self.title_id, name))
+
+    def action_add_to_library(self) -> None:
+        """Give the title a series folder in the local library."""
+        if self.title_data is not None:
+            self.post_message(SeriesAddRequested(self.title_data))
 
     def action_choose_collection(self) -> None:
         """Put the title in one of the collections (or in none)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -19,6 +20,7 @@ from app.plaintext import clean, markdown_runs, one_line
 from app.screens.base import AniScreen
 from app.services.torrent_search import (
     SOURCE_NAMES,
+    Source,
     TorrentDetail,
     TorrentHit,
 )
@@ -142,7 +144,8 @@ def animetosho_content(data: AnimeTosho) -> Content:
 
 
 class TorrentDetailScreen(AniScreen):
-    """One torrent; `y` copies its magnet; Esc goes back."""
+    """One torrent; `y` copies its magnet, `A` adds it to the Torrent API, `C` picks the
+    country of its peers; Esc goes back."""
 
     MODE = "torrents"
     SCREEN_NAME = "Torrent"
@@ -151,6 +154,8 @@ class TorrentDetailScreen(AniScreen):
         Binding("d", "add_download", "Add to downloads"),
         Binding("a", "animetosho", "Ask AnimeTosho"),
         Binding("M", "more_comments", "More comments"),
+        Binding("A", "add_to_torrent_api", "Add to Torrent API"),
+        Binding("C", "peers_country", "Peers' country"),
     ]
 
     def __init__(self, hit: TorrentHit) -> None:
@@ -161,6 +166,10 @@ class TorrentDetailScreen(AniScreen):
         """Top-level comments on screen (`M` adds `COMMENTS_PAGE`)."""
         self.animetosho: AnimeTosho | None = None
         """AnimeTosho's answer to `a`, which outdates the torrent's own field."""
+        self.peer_countries: tuple[str, ...] = ()
+        """The countries of the unfiltered peers report: the choices of `C`."""
+        self.peers_country: str | None = None
+        """The country whose peers are shown (the spec's `countryCode`); None: all."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar(one_line(self.hit.title))
@@ -209,6 +218,9 @@ class TorrentDetailScreen(AniScreen):
         status.show_loading()
         detail = await service.detail(self.hit)
         self.detail = detail
+        self.peers_country = None
+        if detail.peers is not None:
+            self.peer_countries = tuple(c.code for c in detail.peers.countries if c.code)
         status.clear()
         self.show_detail(detail)
 
@@ -265,16 +277,7 @@ class TorrentDetailScreen(AniScreen):
         if metadata is not None:
             files.add_rows([cell(f.file), cell(human_size(f.size))] for f in metadata.files_list)
         self.reveal("files", files.row_count > 0)
-        peers = detail.peers
-        chart: list[Content] = []
-        if peers is not None and peers.countries:
-            day = peers.day.isoformat() if peers.day else ""
-            chart.append(Content.assemble((f"{day} · {peers.total_peers}", "$text-muted")))
-            chart.append(peers_chart(peers))
-        if detail.peers_days:
-            chart.append(Content.assemble((t("Peers per day"), "$text-muted")))
-            chart.append(bars([(d.day.isoformat(), d.peers) for d in detail.peers_days]))
-        self.fill("peers", Content("\n").join(chart) if chart else None)
+        self.show_peers(detail)
         groups: list[Content] = []
         for group in torrent.groups if torrent else ():
             role = t("uploader") if group.uploading_group else one_line(group.role)
@@ -291,6 +294,23 @@ class TorrentDetailScreen(AniScreen):
         self.fill("screenshots", Content("\n".join(one_line(s) for s in shots)) if shots else None)
         self.show_animetosho()
         self.show_comments()
+
+    def show_peers(self, detail: TorrentDetail) -> None:
+        """The peers of the chosen country (all at first) by country and per day."""
+        peers = detail.peers
+        chart: list[Content] = []
+        if self.peer_countries:
+            country = self.peers_country or t("all")
+            line = t("Country: {country} (C to choose)", country=country)
+            chart.append(Content.assemble((line, "$text-muted")))
+        if peers is not None and peers.countries:
+            day = peers.day.isoformat() if peers.day else ""
+            chart.append(Content.assemble((f"{day} · {peers.total_peers}", "$text-muted")))
+            chart.append(peers_chart(peers))
+        if detail.peers_days:
+            chart.append(Content.assemble((t("Peers per day"), "$text-muted")))
+            chart.append(bars([(d.day.isoformat(), d.peers) for d in detail.peers_days]))
+        self.fill("peers", Content("\n").join(chart) if chart else None)
 
     def show_animetosho(self) -> None:
         torrent = self.detail.torrent if self.detail else None
@@ -393,6 +413,42 @@ class TorrentDetailScreen(AniScreen):
             self.show_animetosho()
             return
         self.show_animetosho()
+
+    @work(group="detail-add", exit_on_error=False)
+    async def action_add_to_torrent_api(self) -> None:
+        """Add this torrent to the Torrent API's database (its add endpoint)."""
+        infohash = self.hit.infohash
+        if not infohash:
+            tell(self, t("This torrent has no info-hash to add."), severity="warning")
+            return
+        try:
+            await self.runtime.torrent_search.add_to_torrent_api(infohash)
+        except SourceError as error:
+            tell(self, problem_text(Source.TORRENT_API, error), severity="error")
+            return
+        tell(self, t("Added to the Torrent API's database."))
+
+    @work(exclusive=True, group="detail-peers", exit_on_error=False)
+    async def action_peers_country(self) -> None:
+        """Show the peers of the next country of the report (after the last one: all)."""
+        detail = self.detail
+        infohash = self.hit.infohash
+        if detail is None or not infohash or not self.peer_countries:
+            tell(self, t("No peers by country for this torrent."))
+            return
+        choices: tuple[str | None, ...] = (None, *self.peer_countries)
+        previous = self.peers_country
+        country = choices[(choices.index(previous) + 1) % len(choices)]
+        # Chosen at once, so a quick second `C` moves on from here (this worker is replaced).
+        self.peers_country = country
+        try:
+            peers, days = await self.runtime.torrent_search.peers(infohash, country_code=country)
+        except SourceError as error:
+            self.peers_country = previous
+            tell(self, problem_text(Source.TORRENT_API, error), severity="error")
+            return
+        self.detail = replace(detail, peers=peers, peers_days=days)
+        self.show_peers(self.detail)
 
     @on(Button.Pressed, "#detail-copy")
     def copy_pressed(self) -> None:

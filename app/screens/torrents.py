@@ -25,7 +25,10 @@ from app.formatting import date_text, human_size
 from app.i18n import t
 from app.plaintext import one_line
 from app.screens.base import AniScreen
+from app.screens.choice import Choice, ChoiceScreen
 from app.screens.debounce import Debounce
+from app.screens.prompt import PromptScreen
+from app.services.torrent_presets import TorrentFilterMemory, UnreadablePresetError
 from app.services.torrent_search import (
     FALLBACK_LANGUAGES,
     SOURCE_NAMES,
@@ -295,6 +298,7 @@ class TorrentsScreen(AniScreen):
         Binding("F", "toggle_filters", "Filters"),
         Binding("X", "clear_filters", "Clear filters"),
         Binding("M", "use_media", "Filter by the media"),
+        Binding("P", "presets", "Presets"),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -325,10 +329,18 @@ class TorrentsScreen(AniScreen):
         """The media nekoBT recommends for the results on screen (`M` filters by it)."""
         self.result_columns: tuple[SideColumn[TorrentHit], ...] = RESULT_LAYOUTS[0]
         """The results' columns beside the name, for the screen's width."""
+        self.last_preset = ""
+        """The preset last saved or applied: the name a save offers."""
+        self.remembered: TorrentFilters | None = None
+        """The filters saved for the next run (a change of them is saved)."""
 
     @property
     def service(self) -> TorrentSearchService:
         return self.runtime.torrent_search
+
+    @property
+    def memory(self) -> TorrentFilterMemory:
+        return self.runtime.torrent_filters
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -422,6 +434,16 @@ class TorrentsScreen(AniScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        restored = self.memory.restore()
+        if restored.unreadable:
+            self.notify(
+                t("The saved torrent filters could not be read: the filters start empty."),
+                severity="warning",
+                markup=False,
+            )
+        self.apply_filters(restored.filters)
+        self.remembered = restored.filters
+        self.show_summary()
         self.start()
         self.load_languages()
 
@@ -513,7 +535,7 @@ class TorrentsScreen(AniScreen):
     @on(Input.Changed)
     def query_typed(self, event: Input.Changed) -> None:
         if event.input.id != "torrents-query":
-            self.show_summary()
+            self.filters_edited()
         self.debounce.restart()
 
     @on(Input.Submitted, "#torrents-query")
@@ -526,12 +548,20 @@ class TorrentsScreen(AniScreen):
     @on(Checkbox.Changed)
     @on(SelectionList.SelectedChanged)
     def filter_changed(self) -> None:
-        self.show_summary()
+        self.filters_edited()
         request = self.current_request()
         # A list of choices replaced (nekoBT's languages arriving) says it changed even when
         # what is chosen did not: that asks for nothing new.
         if request.query and request != self.asked:
             self.search(request)
+
+    def filters_edited(self) -> None:
+        """Show the filters now set, and keep them for the next run."""
+        self.show_summary()
+        filters = self.current_request().filters
+        if filters != self.remembered:
+            self.memory.remember(filters)
+            self.remembered = filters
 
     def show_summary(self) -> None:
         """The active filters on one line (hidden when there are none)."""
@@ -567,6 +597,121 @@ class TorrentsScreen(AniScreen):
                 field.clear()
             self.query_one("#filter-language", SelectionList).deselect_all()
         self.filter_changed()
+
+    def apply_filters(self, filters: TorrentFilters) -> None:
+        """Set the filter widgets (and the source) to `filters`, searching nothing: the
+        caller decides whether this is a change to search for."""
+        panel = self.query_one("#torrents-panel")
+
+        def choose(selector: str, value: object) -> None:
+            select: Select[object] = self.query_one(selector, Select)
+            if value is None:
+                select.clear()
+            else:
+                select.value = value
+
+        def tick(selector: str, value: bool) -> None:
+            self.query_one(selector, Checkbox).value = value
+
+        def write(selector: str, text: str) -> None:
+            self.query_one(selector, Input).value = text
+
+        with self.prevent(
+            Select.Changed, Checkbox.Changed, Input.Changed, SelectionList.SelectedChanged
+        ):
+            # The source choice names one source or all of them.
+            only = next(iter(filters.sources)) if len(filters.sources) == 1 else None
+            choose("#torrents-source", None if only is None else only.value)
+            choose("#filter-sort", filters.sort_by)
+            for name, *_labels in FLAGS:
+                choose(f"#filter-{name}", getattr(filters, name))
+            choose("#filter-language-field", filters.language_field)
+            for level in SUBTITLE_LEVELS:
+                tick(f"#{level_id(level)}", level in filters.levels)
+            for code, _name in VIDEO_CODECS:
+                tick(f"#codec-{code}", code in filters.video_codecs)
+            for code, _name in VIDEO_TYPES:
+                tick(f"#type-{code}", code in filters.video_types)
+            for name in SCOPE_DEFAULTS:
+                tick(f"#filter-{name}", getattr(filters, name))
+            tick("#filter-episode-any", filters.episode_match_any)
+            write("#filter-media", filters.media)
+            write("#filter-episodes", ", ".join(map(str, filters.episodes)))
+            write("#filter-group", filters.group)
+            write("#filter-uploader", filters.uploader)
+            write("#filter-after", "" if filters.after is None else day_text(filters.after))
+            # The stored end is the next day's start ("until" a day includes that day).
+            before = filters.before
+            write("#filter-before", "" if before is None else day_text(before - DAY))
+            languages = panel.query_one("#filter-language", SelectionList)
+            offered = {
+                languages.get_option_at_index(index).value
+                for index in range(languages.option_count)
+            }
+            missing = tuple(Language(c, c) for c in filters.languages if c not in offered)
+            languages.add_options(language_options(missing))
+            languages.deselect_all()
+            for language in filters.languages:
+                languages.select(language)
+
+    def action_presets(self) -> None:
+        """The named presets: apply one, save the filters as one, or delete one."""
+        names = self.memory.preset_names()
+        choices = [
+            *(Choice(f"apply:{name}", Content(name)) for name in names),
+            Choice("save", t("Save the filters as a preset…")),
+            Choice("delete", t("Delete a preset…"), disabled=not names),
+        ]
+        self.app.push_screen(ChoiceScreen(t("Filter presets"), choices), self.preset_chosen)
+
+    def preset_chosen(self, answer: str | None) -> None:
+        if answer == "save":
+            self.app.push_screen(
+                PromptScreen(
+                    t("Save the filters as the preset:"), self.save_preset, value=self.last_preset
+                ),
+                self.tell,
+            )
+        elif answer == "delete":
+            choices = [
+                Choice(f"delete:{name}", Content(name)) for name in self.memory.preset_names()
+            ]
+            self.app.push_screen(
+                ChoiceScreen(t("Delete which preset?"), choices, tone="error"), self.preset_chosen
+            )
+        elif answer is not None and answer.startswith("delete:"):
+            name = answer.removeprefix("delete:")
+            self.memory.delete_preset(name)
+            self.tell(t("Preset “{name}” deleted.", name=name))
+        elif answer is not None and answer.startswith("apply:"):
+            self.apply_preset(answer.removeprefix("apply:"))
+
+    async def save_preset(self, text: str) -> str:
+        name = one_line(text)
+        self.memory.save_preset(name, self.current_request().filters)
+        self.last_preset = name
+        return t("Filters saved as the preset “{name}”.", name=name)
+
+    def apply_preset(self, name: str) -> None:
+        try:
+            filters = self.memory.preset(name)
+        except UnreadablePresetError:
+            self.notify(
+                t("The preset “{name}” could not be read: delete it and save it again.", name=name),
+                severity="warning",
+                markup=False,
+            )
+            return
+        if filters is None:
+            return
+        self.apply_filters(filters)
+        self.last_preset = name
+        self.filter_changed()
+        self.tell(t("Preset “{name}” applied.", name=name))
+
+    def tell(self, message: str | None) -> None:
+        if message:
+            self.notify(message, markup=False)
 
     def action_use_media(self) -> None:
         """Filter by the media nekoBT recommends for the query."""

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from app.services.live import LiveUpdates
     from app.services.nfo import NfoService
     from app.services.progress_sync import ProgressSyncService
+    from app.services.torrent_presets import TorrentFilterMemory
     from app.services.torrent_search import TorrentSearchService
     from app.services.torrent_stream import TorrentStreamServer
     from app.services.torrents import EngineSettings, TorrentEngine
@@ -212,16 +213,23 @@ class Runtime:
     def torrentapi(self) -> TorrentApiClient | None:
         """The Torrent API client; None until it has both a URL and a key (the provider issues
         both)."""
-        from app.sources.torrentapi.client import TorrentApiClient
+        from app.sources.torrentapi.client import TorrentApiClient, TorrentApiPaths
 
         key = self.api_keys_found[1]
-        if not (self.settings.torrent_api.url and key):
+        config = self.settings.torrent_api
+        if not (config.url and key):
             return None
         return TorrentApiClient.create(
-            self.settings.torrent_api.url,
+            config.url,
             api_key=key,
             cache=self.http_cache,
             settings=self.http_settings,
+            paths=TorrentApiPaths(
+                movie=config.movie_path,
+                torrent=config.torrent_path,
+                peers=config.peers_path,
+                add=config.add_path,
+            ),
         )
 
     @cached_property
@@ -366,6 +374,14 @@ class Runtime:
         return TorrentSearchService(
             self.nekobt, self.torrentapi, self.catalog, page_size=self.settings.ui.page_size
         )
+
+    @cached_property
+    def torrent_filters(self) -> TorrentFilterMemory:
+        """The Torrents screen's filters in use and its named presets, kept between runs."""
+        from app.services.torrent_presets import TorrentFilterMemory
+        from app.store.torrent_filters import TorrentFilterStore
+
+        return TorrentFilterMemory(TorrentFilterStore(self.db))
 
     @cached_property
     def nfo(self) -> NfoService:

@@ -14,12 +14,14 @@ No Textual here: the Torrents screens call this from their workers.
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import quote
 
 from app.services.catalog import CatalogService, SearchQuery
@@ -210,6 +212,124 @@ class TorrentFilters:
         return bool(
             self.media or self.group or self.uploader or self.video_types or self.otl is not None
         )
+
+    def to_json(self) -> str:
+        """The filters as a JSON object, for `from_json` in a later run."""
+        values = asdict(self)
+        values["sources"] = sorted(source.value for source in self.sources)
+        return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TorrentFilters:
+        """The filters `to_json` wrote. A key this version does not know is ignored and a
+        missing one keeps its default (filters saved by another version still load); a value
+        of the wrong kind raises `ValueError`: no half-read filters are ever searched with."""
+        try:
+            values = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError("the saved filters are not JSON") from exc
+        if not isinstance(values, dict):
+            raise ValueError("the saved filters are not a JSON object")
+        read: dict[str, Any] = {}
+        for name in (f.name for f in fields(cls)):
+            if name in values:
+                try:
+                    read[name] = _FILTER_READERS[name](values[name])
+                except ValueError as exc:
+                    raise ValueError(f"the saved filter {name!r} is unreadable") from exc
+        return cls(**read)
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError(value)
+
+
+def _maybe_flag(value: object) -> bool | None:
+    return None if value is None else _flag(value)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError(value)
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(_text(item) for item in value)
+    raise ValueError(value)
+
+
+def _number(value: object) -> int:
+    # JSON's true is a Python bool, and bool is an int: it is no number here.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(value)
+
+
+def _numbers(value: object) -> tuple[int, ...]:
+    if isinstance(value, list):
+        return tuple(_number(item) for item in value)
+    raise ValueError(value)
+
+
+def _seconds(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise ValueError(value)
+
+
+def _sources(value: object) -> frozenset[Source]:
+    # Source() raises ValueError for a name it does not know; no source at all searches nothing.
+    sources = frozenset(Source(name) for name in _texts(value))
+    if sources:
+        return sources
+    raise ValueError(value)
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[object], str]:
+    def read(value: object) -> str:
+        if value in choices:
+            return _text(value)
+        raise ValueError(value)
+
+    return read
+
+
+def _maybe_one_of(choices: tuple[str, ...]) -> Callable[[object], str | None]:
+    return lambda value: None if value is None else _one_of(choices)(value)
+
+
+_FILTER_READERS: dict[str, Callable[[object], object]] = {
+    "sources": _sources,
+    "sort_by": _maybe_one_of(get_args(TorrentSort)),
+    "levels": _numbers,
+    "languages": _texts,
+    "language_field": _one_of(get_args(LanguageField)),
+    "video_codecs": _numbers,
+    "video_types": _numbers,
+    "hardsub": _maybe_flag,
+    "mtl": _maybe_flag,
+    "otl": _maybe_flag,
+    "media": _text,
+    "episodes": _numbers,
+    "episode_match_any": _flag,
+    "group": _text,
+    "group_primary": _flag,
+    "group_secondary": _flag,
+    "group_childs": _flag,
+    "group_parents": _flag,
+    "uploader": _text,
+    "uploader_uploads": _flag,
+    "uploader_contributions": _flag,
+    "after": _seconds,
+    "before": _seconds,
+}
+"""How `TorrentFilters.from_json` reads each field; each raises `ValueError` on a wrong kind."""
 
 
 @dataclass(frozen=True)
@@ -794,18 +914,23 @@ class TorrentSearchService:
             raise UnknownFilterError("group", text)
         return found[0].id
 
-    async def _torrentapi(self, text: str, kind: QueryKind) -> _Hits:
+    def _configured_torrentapi(self) -> TorrentApiClient:
+        """The Torrent API client; `SourceUnavailableError` when it has no URL and key."""
         if self.torrentapi is None:
             raise SourceUnavailableError(
                 "Torrent API: no URL and key configured", api=SOURCE_NAMES[Source.TORRENT_API]
             )
+        return self.torrentapi
+
+    async def _torrentapi(self, text: str, kind: QueryKind) -> _Hits:
+        torrentapi = self._configured_torrentapi()
         if kind == "imdb":
-            movie = (await self.torrentapi.movie(text.lower())).value
+            movie = (await torrentapi.movie(text.lower())).value
             hits = [hit_from_movie(t, movie.imdb) for t in movie.torrents]
             hints = [f"IMDb {movie.imdb or text}: {movie.title}"] if movie.title else []
             return hits, False, hints, None
         try:
-            info = (await self.torrentapi.torrent(text)).value
+            info = (await torrentapi.torrent(text)).value
         except NotFoundError:
             # Unknown to the Torrent API is an answer, not a failure.
             return [], False, [], None
@@ -866,17 +991,35 @@ class TorrentSearchService:
         except NotFoundError:
             return None
 
-    async def _peers(self, infohash: str) -> tuple[PeersHistory | None, tuple[PeersDay, ...]]:
+    async def peers(
+        self, infohash: str, *, country_code: str | None = None
+    ) -> tuple[PeersHistory | None, tuple[PeersDay, ...]]:
+        """The Torrent API's peers of `infohash` on its last calculated day and the totals of
+        the `PEERS_DAYS` days up to it, of one country when `country_code` (ISO alpha-2) says;
+        (None, ()) for a torrent it does not know. `SourceUnavailableError` when not set up."""
+        self._configured_torrentapi()
+        return await self._peers(infohash, country_code)
+
+    async def add_to_torrent_api(self, infohash: str) -> None:
+        """Add the torrent `infohash` to the Torrent API's database (its add endpoint)."""
+        await self._configured_torrentapi().add(infohash)
+
+    async def _peers(
+        self, infohash: str, country_code: str | None = None
+    ) -> tuple[PeersHistory | None, tuple[PeersDay, ...]]:
         assert self.torrentapi is not None
         try:
-            latest = (await self.torrentapi.peers(infohash)).value
+            latest = (await self.torrentapi.peers(infohash, country_code=country_code)).value
         except NotFoundError:
             return None, ()
         if latest.day is None:
             return latest, ()
         days = [latest.day - timedelta(days=n) for n in range(PEERS_DAYS - 1, 0, -1)]
         earlier = await asyncio.gather(
-            *(self.torrentapi.peers(infohash, day=day, short=True) for day in days)
+            *(
+                self.torrentapi.peers(infohash, day=day, country_code=country_code, short=True)
+                for day in days
+            )
         )
         history = [PeersDay(day, f.value.total_peers) for day, f in zip(days, earlier, strict=True)]
         history.append(PeersDay(latest.day, latest.total_peers))

@@ -6,6 +6,7 @@ Callers catch these, never `httpx` exceptions::
     ├── NetworkError              the server could not be reached: .url_host, .reason, .tried
     ├── ApiError                  the API answered with an error: .code, .message, .status
     │   ├── NotFoundError         404
+    │   ├── PathNotFoundError     404 at a configurable request path: .path, .setting to check
     │   ├── BadRequestError       400 (e.g. an advancedSearch query syntax error)
     │   ├── UnknownParametersError 412 (a parameter the API does not know)
     │   ├── AuthError             401 / 403 (session expired or invalid)
@@ -66,6 +67,20 @@ class ApiError(SourceError):
 
 class NotFoundError(ApiError):
     """404: the title (or other object) does not exist."""
+
+
+class PathNotFoundError(ApiError):
+    """404 at a request path the user configures: the server has no such method there.
+
+    Not a `NotFoundError`: callers that read "no such object" as an empty answer must not hide
+    it. `path` is the path asked, `setting` the configuration key that sets it
+    ("[torrent_api] peers_path"). Never retried: asking the same path again cannot help.
+    """
+
+    def __init__(self, *, api: str, path: str, setting: str) -> None:
+        self.path = path
+        self.setting = setting
+        super().__init__(api=api, code=404, message=f"no {path} here: check {setting}", status=404)
 
 
 class BadRequestError(ApiError):

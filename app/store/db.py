@@ -189,7 +189,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (series_id, path)
     );
     """,
-    # 9: followed titles (app/store/follow.py): the flag with the nekoBT media found for the
+    # 9: the Torrents screen's filters (app/store/torrent_filters.py): the ones in use, restored
+    # when the screen opens, and the named presets. Stored as JSON text the service reads, so a
+    # new filter needs no migration.
+    """
+    CREATE TABLE torrent_filters (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        filters TEXT NOT NULL
+    );
+    CREATE TABLE torrent_filter_presets (
+        name TEXT PRIMARY KEY,
+        filters TEXT NOT NULL
+    );
+    """,
+    # 10: followed titles (app/store/follow.py): the flag with the nekoBT media found for the
     # title (remembered so a later episode never lands on another media's torrent), and the
     # decision taken for each of their episodes. The decision's row is written in the same
     # transaction that claims the episode, before anything is queued: a restart (or a kill -9

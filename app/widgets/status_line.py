@@ -11,7 +11,13 @@ from app.formatting import clock_time
 from app.i18n import t
 from app.plaintext import one_line
 from app.services.errors import ExplainedError, Phrase
-from app.sources.errors import ApiError, NetworkError, SourceError, WrongApiVersionError
+from app.sources.errors import (
+    ApiError,
+    NetworkError,
+    PathNotFoundError,
+    SourceError,
+    WrongApiVersionError,
+)
 
 
 def explain(message: str, values: Mapping[str, object]) -> str:
@@ -45,6 +51,14 @@ def describe_error(error: BaseException) -> str:
             'The server at {url} speaks API v{found}; set [anilibria] api_version = "v{found}".',
             url=error.url,
             found=error.server_version,
+        )
+    if isinstance(error, PathNotFoundError):
+        # Only the setting can fix it: say which one.
+        return t(
+            "{api}: nothing at “{path}” (HTTP 404): check {setting}.",
+            api=error.api,
+            path=error.path,
+            setting=error.setting,
         )
     if isinstance(error, ApiError):
         return t("The server answered: {message}", message=one_line(error.message))

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Input, SelectionList
 
 from app import i18n
 from app.application import AniApp
 from app.screens.schedule import ScheduleScreen
+from app.sources.search_filters import FilterKey
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.screens.notifications import notices
 from tests.screens.test_first_hour import open_search
+from tests.screens.test_search import tick
 from tests.support import wait_for
 
 
@@ -57,30 +59,28 @@ async def test_search_on_v1_offers_v1_s_own_filters_and_no_team(
     app = app_factory(api="v1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_search(app, pilot)
-        offered = [s.id for s in screen.query("#search-filters Select")]
-        assert offered == [
-            "filter-type",
-            "filter-season",
-            "filter-genre",
-            "filter-year-from",
-            "filter-year-to",
-            "filter-age-rating",
-            "filter-publish-status",
-            "filter-production-status",
-            "filter-sorting",
-        ]
-        types = screen.query_one("#filter-type", Select)
-        await wait_for(pilot, lambda: len(types._options) > 1)
-        types.value = "MOVIE"
+        # Lists of values to tick, and single choices for the years and the order.
+        assert screen.multi_filters() == (
+            FilterKey.TYPE,
+            FilterKey.SEASON,
+            FilterKey.GENRE,
+            FilterKey.AGE_RATING,
+            FilterKey.PUBLISH_STATUS,
+            FilterKey.PRODUCTION_STATUS,
+        )
+        single = [s.id for s in screen.query("#search-single Select")]
+        assert single == ["filter-year-from", "filter-year-to", "filter-sorting"]
+        await pilot.press("escape", "F")
+        await tick(pilot, screen, FilterKey.TYPE, ["MOVIE"])
         table = screen.query_one(KeyTable)
         movies = [t for t in devserver.catalog.titles if t["type"]["code"] == 0]
         await wait_for(pilot, lambda: table.row_count == len(movies))
         sent = [r.query for r in devserver.requests if r.path.endswith("/catalog/releases")]
         assert sent[-1]["f[types][]"] == "MOVIE"
-        seasons = screen.query_one("#filter-season", Select)
-        await wait_for(pilot, lambda: len(seasons._options) == 5)
+        await tick(pilot, screen, FilterKey.SEASON, [])
+        values = screen.query_one("#search-filter-values", SelectionList)
         # Named in the UI's language as on v2, not with v1's Russian descriptions.
-        names = [str(label) for label, _ in seasons._options[1:]]
+        names = [str(values.get_option_at_index(i).prompt) for i in range(values.option_count)]
         assert names == [i18n.season_name(code) for code in (1, 2, 3, 4)]
 
 

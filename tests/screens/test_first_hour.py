@@ -4,13 +4,12 @@ the keys in the box."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
 from textual.command import CommandPalette
 from textual.widget import Widget
-from textual.widgets import Input, Select
+from textual.widgets import Input, SelectionList
 
 from app import i18n
 from app.messages import TitleOpened
@@ -18,9 +17,11 @@ from app.screens.help import HelpScreen
 from app.screens.login import DEMO_LOGIN
 from app.screens.search import SearchScreen
 from app.screens.title import TitleScreen
+from app.sources.search_filters import FilterKey
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.test_search import tick
 from tests.support import screen_of, wait_for
 
 
@@ -30,8 +31,9 @@ async def open_search(app: App[None], pilot: Any) -> SearchScreen:
     return screen_of(app, SearchScreen)
 
 
-def chosen(select: Select[object], value: object) -> Callable[[], bool]:
-    return lambda: select.value == value
+def ticked_in_list(screen: SearchScreen) -> list[str]:
+    """The values ticked in the panel's list as it is now (a language switch rebuilds it)."""
+    return screen.query_one("#search-filter-values", SelectionList).selected
 
 
 def focus_of(app: App[None]) -> Widget | None:
@@ -45,18 +47,19 @@ async def test_a_language_switch_keeps_the_palette_key_the_query_and_the_filters
     app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_search(app, pilot)
-        genres = screen.query_one("#filter-genre", Select)
-        await wait_for(pilot, lambda: len(genres._options) > 1)
-        genre = genres._options[1][1]
-        genres.value = genre
+        await pilot.press("escape", "F")
+        genre = screen.options[FilterKey.GENRE][0].value
+        await tick(pilot, screen, FilterKey.GENRE, [genre])
         screen.query_one("#search-query", Input).value = "кот"
         for language in ("ru", "en"):
             await app.action_switch_language()
             await pilot.pause()
             assert i18n.language() == language
             assert screen.query_one("#search-query", Input).value == "кот"
-            regrown: Select[object] = screen.query_one("#filter-genre", Select)
-            await wait_for(pilot, chosen(regrown, genre))
+            # The panel stays open, the genre ticked in the regrown list.
+            await wait_for(pilot, lambda: ticked_in_list(screen) == [genre])
+            assert not screen.query_one("#search-panel").has_class("-hidden")
+            assert screen.current_request().query.chosen(FilterKey.GENRE) == (genre,)
             app.set_focus(None)
             await pilot.press("ctrl+p")
             await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))

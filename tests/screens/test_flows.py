@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Input, Select, Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from app.screens.help import HelpScreen
 from app.screens.schedule import ScheduleScreen
 from app.screens.search import SearchScreen
 from app.screens.title import TitleScreen
 from app.screens.updates import UpdatesScreen
+from app.sources.search_filters import FilterKey
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
+from tests.screens.test_search import open_search, tick
 from tests.support import FIXED_NOW, screen_of, wait_for
 
 SEARCHES = {"v2": ("/searchTitles", "search"), "v1": ("/catalog/releases", "f[search]")}
@@ -144,15 +146,13 @@ async def test_search_counts_its_titles_in_russian(app_factory: AppFactory, devs
 async def test_search_filter_by_genre(app_factory: AppFactory, devserver: Any, api: str) -> None:
     app = app_factory(api=api)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
-        screen = app.screen
-        genre_select = screen.query_one("#filter-genre", Select)
-        await wait_for(pilot, lambda: len(genre_select._options) > 1)
+        screen = await open_search(pilot)
+        await pilot.press("escape", "F")
         # The genre's name is shown; what is sent is the API's (v2 the name, v1 its id).
-        label, genre_select.value = genre_select._options[1]
+        genre = screen.options[FilterKey.GENRE][0]
+        await tick(pilot, screen, FilterKey.GENRE, [genre.value])
         table = screen.query_one(KeyTable)
-        expected = [t for t in devserver.catalog.titles if str(label) in t["genres"]]
+        expected = [t for t in devserver.catalog.titles if genre.label in t["genres"]]
         await wait_for(pilot, lambda: table.row_count == min(len(expected), 100))
 
 

@@ -13,8 +13,10 @@ from app.i18n import t
 from app.messages import TitleOpened
 from app.screens.help import HelpScreen
 from app.screens.title import TitleScreen
+from app.sources.search_filters import FilterKey
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
+from tests.screens.test_search import open_search, option_by_label, tick, workers_busy
 from tests.support import wait_for
 
 
@@ -98,10 +100,38 @@ def test_search(
 def test_search_on_api_v1(
     snap_compare: Any, app_factory: AppFactory, devserver: Any, size: tuple[int, int], lang: str
 ) -> None:
-    """v1 offers its catalog's own filters, in two rows."""
+    """v1 offers its catalog's own filters (in the panel, hidden until `F`)."""
     word = devserver.catalog.titles[0]["names"]["en"].split()[0]
     app = app_factory(lang=lang, api="v1")
     assert snap_compare(app, terminal_size=size, run_before=search_for(word))
+
+
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_search_filter_panel(
+    snap_compare: Any,
+    app_factory: AppFactory,
+    devserver: Any,
+    api: str,
+    size: tuple[int, int],
+    lang: str,
+) -> None:
+    """`F`'s panel with two genres and two seasons ticked, summarised above the results."""
+
+    async def run(pilot: Any) -> None:
+        await rows_loaded(pilot)
+        screen = await open_search(pilot)
+        await pilot.press("escape", "F")
+        # The first title's season and two of its genres, and another season: rows to show.
+        title = devserver.catalog.titles[0]
+        await tick(pilot, screen, FilterKey.SEASON, sorted({str(title["season"]["code"]), "4"}))
+        genres = [option_by_label(screen, FilterKey.GENRE, g) for g in title["genres"][:2]]
+        await tick(pilot, screen, FilterKey.GENRE, genres)
+        await wait_for(pilot, lambda: screen.query_one(KeyTable).row_count > 0)
+        await wait_for(pilot, lambda: not workers_busy(screen, "search"))
+        await pilot.pause()
+
+    app = app_factory(lang=lang, api=api)
+    assert snap_compare(app, terminal_size=size, run_before=run)
 
 
 @pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)

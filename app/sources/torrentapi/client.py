@@ -6,19 +6,22 @@ so it never reaches a log line, an exception text or a cache key. Arguments are 
 anything is sent: a malformed IMDb id or info-hash raises `InvalidInputError` at once.
 
 The spec leaves the request paths out; `TorrentApiPaths` holds ours (`movie`, `torrent`,
-`peers`, `add` under the configured URL), each replaceable.
+`peers`, `add` under the configured URL), each replaceable from `[torrent_api] *_path`. A path
+that answers 404 without the API's error body raises `PathNotFoundError` naming its setting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from app.sources.cache import HttpCache
+from app.sources.errors import NotFoundError, PathNotFoundError
 from app.sources.http import ApiHttp, ErrorBody, HttpSettings, parse_error_body
 from app.sources.redaction import register_secret
 from app.sources.torrentapi.models import (
@@ -27,6 +30,7 @@ from app.sources.torrentapi.models import (
     InvalidInputError,
     MovieTorrents,
     PeersHistory,
+    TorrentApiError,
     TorrentInfo,
     error_for,
     is_country_code,
@@ -57,6 +61,10 @@ class TorrentApiPaths:
     """GET `?infohash=&day=&countryCode=&short=&key=`: one torrent's peers by country."""
     add: str = "add"
     """POST form `key`, `infohash`: add a torrent to the API's database."""
+
+
+PathName = Literal["movie", "torrent", "peers", "add"]
+"""A field of `TorrentApiPaths`; its setting is `[torrent_api] <name>_path`."""
 
 
 def parse_torrent_api_error(status: int, body: Any) -> ErrorBody:
@@ -161,17 +169,15 @@ class TorrentApiClient:
     async def movie(self, imdb: str, *, cache_only: bool = False) -> Fetched[MovieTorrents]:
         """Every known torrent of the movie `imdb` ("tt2250912")."""
         params = {"imdb": _imdb(imdb), "key": self._key}
-        fetched = await self._http.get_json(
-            self._paths.movie, params, cacheable=True, cache_only=cache_only
-        )
+        async with self._path("movie") as path:
+            fetched = await self._http.get_json(path, params, cacheable=True, cache_only=cache_only)
         return _parsed(fetched, parse_movie)
 
     async def torrent(self, infohash: str, *, cache_only: bool = False) -> Fetched[TorrentInfo]:
         """What the API knows about the torrent `infohash` (40 hex digits)."""
         params = {"infohash": _infohash(infohash), "key": self._key}
-        fetched = await self._http.get_json(
-            self._paths.torrent, params, cacheable=True, cache_only=cache_only
-        )
+        async with self._path("torrent") as path:
+            fetched = await self._http.get_json(path, params, cacheable=True, cache_only=cache_only)
         return _parsed(fetched, parse_torrent)
 
     async def peers(
@@ -195,12 +201,27 @@ class TorrentApiClient:
             "short": None if short is None else ("true" if short else "false"),
             "key": self._key,
         }
-        fetched = await self._http.get_json(
-            self._paths.peers, params, cacheable=True, cache_only=cache_only
-        )
+        async with self._path("peers") as path:
+            fetched = await self._http.get_json(path, params, cacheable=True, cache_only=cache_only)
         return _parsed(fetched, parse_peers)
 
     async def add(self, infohash: str) -> None:
         """Add the torrent `infohash` to the API's database (the answer is an empty object)."""
         data = {"key": self._key, "infohash": _infohash(infohash)}
-        await self._http.request_json("POST", self._paths.add, data=data)
+        async with self._path("add") as path:
+            await self._http.request_json("POST", path, data=data)
+
+    @asynccontextmanager
+    async def _path(self, name: PathName) -> AsyncIterator[str]:
+        """The configured path `name`, whose bare 404 becomes `PathNotFoundError`: the API
+        answers an unknown torrent with its own error body, so a bare 404 means the provider
+        has no such method at that path, which only the setting can fix."""
+        path: str = getattr(self._paths, name)
+        try:
+            yield path
+        except NotFoundError as error:
+            if isinstance(error, TorrentApiError) or error.status != 404:
+                raise
+            raise PathNotFoundError(
+                api=API, path=path, setting=f"[torrent_api] {name}_path"
+            ) from error

@@ -51,7 +51,7 @@ async def test_a_collection_chosen_on_the_title_reaches_the_account_and_back(
         await app.runtime.favorites.login(*DEMO_LOGIN)
         screen = await open_title(app, pilot, TITLE)
         assert "Collection" not in facts(screen)
-        await choose(app, pilot, "L", 1)  # Watching
+        await choose(app, pilot, "C", 1)  # Watching
         await wait_for(pilot, lambda: collections == {TITLE: "WATCHING"})
         await wait_for(pilot, lambda: "Collection: Watching" in facts(screen))
 
@@ -77,7 +77,7 @@ async def test_on_v2_collections_stay_on_this_device_and_say_so(app_factory: App
     app = app_factory(api="v2")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_title(app, pilot, TITLE)
-        await choose(app, pilot, "L", 2)  # Watched
+        await choose(app, pilot, "C", 2)  # Watched
         await wait_for(pilot, lambda: "Collection: Watched" in facts(screen))
         assert any("synced on API v1 only" in n.message for n in notices(app))
         await pilot.press("5")
