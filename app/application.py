@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from app.controllers.carry_over import CarryOverController
 from app.controllers.downloads import DownloadsController
 from app.controllers.favorites import FavoritesController
+from app.controllers.follow import FollowController
 from app.controllers.library import LibraryController
 from app.controllers.library_scan import LibraryScanController
 from app.controllers.live import LiveController
@@ -36,7 +37,9 @@ from app.messages import (
     EpisodePlayRequested,
     FavoritesSyncRequested,
     FavoriteToggled,
+    FollowToggled,
     LocalFilePlayRequested,
+    MissingDownloadRequested,
     SeriesAddRequested,
     ServiceEventReceived,
     TitleOpened,
@@ -50,6 +53,7 @@ from app.services.events import (
     DownloadEvent,
     Event,
     FavoritesEvent,
+    FollowEvent,
     LibraryEvent,
     LiveEvent,
     LocalLibraryEvent,
@@ -138,6 +142,7 @@ class AniApp(App[None]):
         self.history_changed: Signal[int] = Signal(self, "history_changed")
         self.favorites_changed: Signal[frozenset[int]] = Signal(self, "favorites_changed")
         self.collections_changed: Signal[frozenset[int]] = Signal(self, "collections_changed")
+        self.follows_changed: Signal[frozenset[int]] = Signal(self, "follows_changed")
         self.live_state: LiveStateChanged | None = None
         self.live_state_changed: Signal[LiveStateChanged] = Signal(self, "live_state_changed")
         self.title_news: Signal[Event] = Signal(self, "title_news")
@@ -150,6 +155,7 @@ class AniApp(App[None]):
         self.library = LibraryController(self)
         self.library_scan = LibraryScanController(self)
         self.live = LiveController(self)
+        self.follow = FollowController(self)
         self.carry_over = CarryOverController(self)
         localize_bindings(self)
 
@@ -184,13 +190,14 @@ class AniApp(App[None]):
     def resume_saved_work(self) -> None:
         """After the first paint: the user's titles follow a change of API, saved downloads
         resume, a logged-in account's favorites, collections and watch progress catch up, live
-        updates begin, the local library is scanned."""
+        updates begin, the local library is scanned, followed titles catch up."""
         self.carry_over.start()
         self.downloads.resume()
         self.favorites.keep_synced()
         self.library.keep_synced()
         self.library_scan.start()
         self.live.start()
+        self.follow.start()
 
     def on_service_event_received(self, message: ServiceEventReceived) -> None:
         """Each family of service events goes to its controller."""
@@ -207,6 +214,9 @@ class AniApp(App[None]):
                 self.library.on_event(event)
             case LiveEvent() as event:
                 self.live.on_event(event)
+                self.follow.on_live_event(event)
+            case FollowEvent() as event:
+                self.follow.on_event(event)
             case LocalLibraryEvent() as event:
                 self.library_scan.on_event(event)
             case TorrentEngineEvent():
@@ -264,6 +274,14 @@ class AniApp(App[None]):
     @on(FavoriteToggled)
     def toggle_favorite(self, message: FavoriteToggled) -> None:
         self.favorites.toggle(message.title)
+
+    @on(FollowToggled)
+    def toggle_follow(self, message: FollowToggled) -> None:
+        self.follow.toggle(message.title_id, message.name)
+
+    @on(MissingDownloadRequested)
+    def download_missing(self, message: MissingDownloadRequested) -> None:
+        self.downloads.download_missing(message.title_id)
 
     @on(FavoritesSyncRequested)
     def sync_favorites(self) -> None:

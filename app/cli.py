@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", dest="config_file", type=Path, help="config file to read")
     for key in config_keys():
         kwargs: dict[str, Any] = {"dest": key.dotted, "default": None, "help": key.doc}
-        if key.choices:
+        # A list's choices are checked item by item when the comma-separated value is read.
+        if key.choices and key.type != tuple[str, ...]:
             kwargs["choices"] = key.choices
         if key.dotted == "lang":
             kwargs["choices"] = LANGUAGES

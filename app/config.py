@@ -362,6 +362,39 @@ class LibraryConfig:
     )
 
 
+FOLLOW_SOURCES = ("anilibria", "nekobt")
+
+
+@dataclass(frozen=True)
+class FollowConfig:
+    """Followed titles: their new episodes are queued by themselves."""
+
+    quality: str = field(
+        default="fhd",
+        metadata=_doc(
+            'Preferred torrent quality for followed titles and "download missing": fhd'
+            " (1080p), hd (720p) or sd (480p); the nearest one stands in when it is missing.",
+            choices=("fhd", "hd", "sd"),
+        ),
+    )
+    sources: tuple[str, ...] = field(
+        default=FOLLOW_SOURCES,
+        metadata=_doc(
+            "Where a followed title's new episode is looked for, in order: anilibria (the"
+            " title's own torrents) and nekobt.",
+            choices=FOLLOW_SOURCES,
+        ),
+    )
+    delay: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Seconds to wait after an episode's release before queueing it, for better"
+            " torrents to appear.",
+            range=NOT_NEGATIVE,
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class HttpConfig:
     """How patient the HTTP clients are."""
@@ -477,6 +510,7 @@ class Settings:
     torrents: TorrentsConfig = field(default_factory=TorrentsConfig)
     downloads: DownloadsConfig = field(default_factory=DownloadsConfig)
     library: LibraryConfig = field(default_factory=LibraryConfig)
+    follow: FollowConfig = field(default_factory=FollowConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
     ui: UiSettings = field(default_factory=UiSettings)
@@ -616,10 +650,17 @@ def _coerce_type(key: ConfigKey, value: Any, where: str) -> Any:
         raise fail("a number")
     if target == tuple[str, ...]:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(value)
-        if from_text:
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        raise fail("a list of strings")
+            items = tuple(value)
+        elif from_text:
+            items = tuple(part.strip() for part in value.split(",") if part.strip())
+        else:
+            raise fail("a list of strings")
+        # A list with choices is an ordered pick of them: each at most once, none unknown.
+        if key.choices and (
+            any(item not in key.choices for item in items) or len(set(items)) != len(items)
+        ):
+            raise fail("a list of distinct values out of " + ", ".join(key.choices))
+        return items
     if target == Path | None:
         if isinstance(value, str) and value:
             return Path(value).expanduser()

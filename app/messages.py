@@ -140,6 +140,23 @@ class FavoriteToggled(Message):
         self.title = title
 
 
+class FollowToggled(Message):
+    """The user followed the title (`title_id`, shown as `name`), or stopped following it."""
+
+    def __init__(self, title_id: int, name: str) -> None:
+        super().__init__()
+        self.title_id = title_id
+        self.name = name
+
+
+class MissingDownloadRequested(Message):
+    """Queue the missing episodes of the title (`title_id`) from its best torrent."""
+
+    def __init__(self, title_id: int) -> None:
+        super().__init__()
+        self.title_id = title_id
+
+
 class CollectionChosen(Message):
     """The user put `title` in `collection` (None: in none)."""
 

@@ -71,6 +71,8 @@ class Shell(Protocol):
     """Carries the ids of the favorite titles after any change."""
     collections_changed: Signal[frozenset[int]]
     """Carries the ids of titles whose collection changed."""
+    follows_changed: Signal[frozenset[int]]
+    """Carries the ids of the followed titles after any change."""
     live_state: LiveStateChanged | None
     live_state_changed: Signal[LiveStateChanged]
     title_news: Signal[Event]

@@ -239,3 +239,38 @@ def test_every_numeric_key_has_a_range_the_readme_states() -> None:
         if key.type in (int, float):
             assert key.range is not None, key.toml
             assert f"Range: {key.range}." in rows[f"`{key.toml}`"], key.toml
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[follow]\nsources = ['nekobt', 'rutracker']\n", r"line 2: \[follow\] sources: expected"),
+        ("[follow]\nsources = ['nekobt', 'nekobt']\n", r"\[follow\] sources: expected a list of"),
+        ("[follow]\ndelay = -1\n", r"line 2: \[follow\] delay: expected 0 or more"),
+        ("[follow]\nquality = '4k'\n", r"line 2: \[follow\] quality: expected one of"),
+    ],
+)
+def test_follow_rules_are_refused_at_start(tmp_path: Path, text: str, expected: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=expected):
+        load_settings({"config_file": config}, environ={})
+
+
+def test_follow_sources_keep_their_order_from_each_place(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[follow]\nsources = ['nekobt', 'anilibria']\n")
+    assert load_settings({"config_file": config}, environ={}).follow.sources == (
+        "nekobt",
+        "anilibria",
+    )
+    from_env = load_settings(
+        {}, environ={"ANITUI_FOLLOW__SOURCES": "nekobt"}, default_config_file=tmp_path / "x"
+    )
+    assert from_env.follow.sources == ("nekobt",)
+    with pytest.raises(ConfigError, match=r"flag --follow-sources"):
+        load_settings({"follow.sources": "anilibria,tracker"}, environ={}, default_config_file=None)
+    assert parse_settings(["--follow-sources", "nekobt,anilibria"]).follow.sources == (
+        "nekobt",
+        "anilibria",
+    )

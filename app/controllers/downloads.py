@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from app.controllers.base import Controller
-from app.i18n import t
+from app.i18n import t, tn
 from app.plaintext import one_line
 from app.services.events import DownloadEvent
 from app.sources.anilibria.models import Title, Torrent
@@ -95,6 +95,11 @@ class DownloadsController(Controller):
         """Queue one of `title`'s torrents, its .torrent fetched and checked first."""
         self.run(self._add_title_torrent(title, torrent), "add-download")
 
+    def download_missing(self, title_id: int) -> None:
+        """Queue the title's missing episodes from its best torrent, the file picker opening
+        with only their files chosen."""
+        self.run(self._download_missing(title_id), "add-download")
+
     def download_episode(self, title: Title, episode: int | float) -> None:
         """Queue only `episode` from the first of the title's torrents that holds it."""
         self.run(self._download_episode(title, episode), "add-download")
@@ -133,9 +138,11 @@ class DownloadsController(Controller):
         episodes: str | None,
         *,
         selected: tuple[int, ...] | None = None,
+        preselected: tuple[int, ...] | None = None,
         priority: DownloadPriority = "NORMAL",
     ) -> None:
-        """Add `spec` to the queue; without `selected`, a batch opens the file picker first."""
+        """Add `spec` to the queue; without `selected`, a batch opens the file picker first
+        (with `preselected` chosen, else every file)."""
         from app.screens.file_picker import FilePickerScreen
         from app.services.downloads import DownloadError, DuplicateDownloadError
 
@@ -153,7 +160,11 @@ class DownloadsController(Controller):
         if selected is None and len(spec.files) > 1:
             picked = await self.app.push_screen_wait(
                 FilePickerScreen(
-                    spec.name, spec.files, free_space=queue.free_space(), priority=priority
+                    spec.name,
+                    spec.files,
+                    selected=preselected,
+                    free_space=queue.free_space(),
+                    priority=priority,
                 )
             )
             if picked is None:
@@ -229,4 +240,41 @@ class DownloadsController(Controller):
         chosen = tuple(f.index for f in spec.files if episode_from_name(f.path) == episode)
         await self._add_from_title(
             title, torrent, spec, chosen if chosen and len(spec.files) > 1 else None
+        )
+
+    async def _download_missing(self, title_id: int) -> None:
+        from app.services.errors import ExplainedError
+
+        if self.runtime.browse_only:
+            self.tell(t("Downloads are off: another anitui owns the download queue."))
+            return
+        try:
+            plan = await self.runtime.follow.missing_download(title_id)
+        except (ExplainedError, SourceError) as error:
+            self.tell(describe_error(error), severity="warning", timeout=8)
+            return
+        queue = await self.queue()
+        if queue is None:
+            return
+        if plan.queued_id is not None and plan.selected is not None:
+            # The torrent is queued for other episodes: it gets the missing ones too.
+            item = queue.get(plan.queued_id)
+            chosen = set(plan.selected) | set(item.selected or ()) if item else set(plan.selected)
+            queue.set_selected_files(plan.queued_id, sorted(chosen))
+            self.tell(
+                tn(
+                    "{count} missing episode added to {name}",
+                    "{count} missing episodes added to {name}",
+                    len(plan.missing),
+                    name=one_line(plan.name),
+                )
+            )
+            return
+        await self._add(
+            plan.spec,
+            "anilibria",
+            title_id,
+            plan.name,
+            plan.episodes,
+            preselected=plan.selected,
         )

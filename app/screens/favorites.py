@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 from app import i18n
 from app.formatting import date_text
 from app.i18n import t
-from app.messages import FavoritesSyncRequested, FavoriteToggled, TitleOpened
+from app.messages import FavoritesSyncRequested, FavoriteToggled, FollowToggled, TitleOpened
 from app.screens.base import AniScreen
 from app.services.account_sync import LibrarySync
 from app.services.collections import COLLECTIONS, collection_name
@@ -29,6 +29,8 @@ from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, RowItems, cell, episodes_text
 
 SORTS = ("name", "updated", "weekday")
+FOLLOWED_MARK = "↻ "
+"""Before a followed title's name: its new episodes are downloaded by themselves."""
 SORT_NAMES = {"name": "by name", "updated": "by last update", "weekday": "by weekday"}
 FAVORITES_VIEW = "favorites"
 """The list's view of the favorites; the others are the collections by name."""
@@ -62,6 +64,7 @@ class FavoritesScreen(AniScreen):
         Binding("f", "remove_favorite", "Remove"),
         Binding("o", "cycle_sort", "Sort"),
         Binding("l", "choose_view", "Collections"),
+        Binding("F", "toggle_follow", "Follow", show=False),
     ]
 
     def __init__(self) -> None:
@@ -91,6 +94,7 @@ class FavoritesScreen(AniScreen):
         self.shell.history_changed.subscribe(self, lambda _title_id: self.show())
         self.shell.favorites_changed.subscribe(self, lambda _ids: self.load())
         self.shell.collections_changed.subscribe(self, self.collections_changed)
+        self.shell.follows_changed.subscribe(self, lambda _ids: self.show())
         self.shell.title_news.subscribe(self, self.title_news)
         self.start()
 
@@ -193,12 +197,14 @@ class FavoritesScreen(AniScreen):
         table.clear()
         self.row_titles.clear()
         history = self.runtime.history
+        followed = self.runtime.follow.followed_ids()
         for title in self.titles:
             out = len(title.player.episodes) if title.player else 0
             new = max(0, out - history.watched_count(title.id))
             day = title.season.week_day if title.season else None
+            name = cell(title.names.ru or title.display_name, "bold")
             key = table.add_row(
-                cell(title.names.ru or title.display_name, "bold"),
+                Text.assemble((FOLLOWED_MARK, "bold cyan"), name) if title.id in followed else name,
                 cell(episodes_text(title)),
                 Text(f"+{new}", style="bold green") if new else cell("—", "dim"),
                 cell(date_text(title.updated)),
@@ -235,6 +241,11 @@ class FavoritesScreen(AniScreen):
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.show()
         tell(self, t("Sorted {how}.", how=t(SORT_NAMES[self.sort])), timeout=2)
+
+    def action_toggle_follow(self) -> None:
+        title = self.current_title()
+        if title is not None:
+            self.post_message(FollowToggled(title.id, title.names.ru or title.display_name))
 
     def action_remove_favorite(self) -> None:
         from app.screens.choice import Choice, ChoiceScreen

@@ -22,6 +22,8 @@ from app.messages import (
     ContinueRequested,
     EpisodePlayRequested,
     FavoriteToggled,
+    FollowToggled,
+    MissingDownloadRequested,
     SeriesAddRequested,
     TitleTorrentRequested,
 )
@@ -156,6 +158,8 @@ class TitleScreen(AniScreen):
         Binding("C", "choose_collection", "Collection"),
         Binding("a", "add_to_library", "Add to library"),
         Binding("t", "find_torrents", "Torrents elsewhere"),
+        Binding("M", "download_missing", "Download missing", show=False),
+        Binding("F", "toggle_follow", "Follow", show=False),
         # Now and then, when the API's ranges are off: Help lists it, the footer has no room.
         Binding("O", "skip_offset", "Skip offset", show=False),
     ]
@@ -443,6 +447,14 @@ class TitleScreen(AniScreen):
     def action_toggle_favorite(self) -> None:
         if self.title_data is not None:
             self.post_message(FavoriteToggled(self.title_data))
+
+    def action_download_missing(self) -> None:
+        self.post_message(MissingDownloadRequested(self.title_id))
+
+    def action_toggle_follow(self) -> None:
+        if self.title_data is not None:
+            name = self.title_data.names.ru or self.title_data.display_name
+            self.post_message(FollowToggled(self.title_id, name))
 
     def action_add_to_library(self) -> None:
         """Give the title a series folder in the local library."""

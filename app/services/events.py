@@ -25,6 +25,7 @@ __all__ = [
     "Event",
     "EventBus",
     "FavoritesEvent",
+    "FollowEvent",
     "LibraryEvent",
     "LiveEvent",
     "LocalLibraryEvent",
@@ -76,6 +77,11 @@ class LibraryEvent(Event):
 @dataclass(frozen=True)
 class LocalLibraryEvent(Event):
     """From the local library service (scans of the series folders on disk)."""
+
+
+@dataclass(frozen=True)
+class FollowEvent(Event):
+    """From the follow service (the decisions about followed titles' new episodes)."""
 
 
 @dataclass(frozen=True)

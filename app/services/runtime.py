@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from app.services.desktop_notify import DesktopNotifier
     from app.services.downloads import DownloadQueue
     from app.services.favorites import FavoritesService
+    from app.services.follow import FollowService
     from app.services.library import LibraryService
     from app.services.live import LiveUpdates
     from app.services.nfo import NfoService
@@ -337,6 +338,25 @@ class Runtime:
             self.settings.library.root or self.paths.downloads,
             download_root=self.paths.downloads,
             allow_outside_root=self.settings.downloads.allow_outside_root,
+        )
+
+    @cached_property
+    def follow(self) -> FollowService:
+        """Followed titles: their new episodes queued by themselves (`[follow]`)."""
+        from app.services.follow import FollowService
+        from app.store.follow import FollowStore
+
+        config = self.settings.follow
+        return FollowService(
+            FollowStore(self.db),
+            self.catalog,
+            self.library,
+            self.nekobt if "nekobt" in config.sources else None,
+            self.downloads,
+            self.bus,
+            quality=config.quality,
+            sources=config.sources,
+            delay=config.delay,
         )
 
     @cached_property

@@ -202,6 +202,35 @@ MIGRATIONS: list[str] = [
         filters TEXT NOT NULL
     );
     """,
+    # 10: followed titles (app/store/follow.py): the flag with the nekoBT media found for the
+    # title (remembered so a later episode never lands on another media's torrent), and the
+    # decision taken for each of their episodes. The decision's row is written in the same
+    # transaction that claims the episode, before anything is queued: a restart (or a kill -9
+    # between the claim and the queue) finds the claim and never queues the episode twice.
+    """
+    CREATE TABLE followed (
+        title_id INTEGER PRIMARY KEY,
+        followed_at REAL NOT NULL,
+        nekobt_media TEXT
+    );
+    CREATE TABLE follow_claims (
+        title_id INTEGER NOT NULL,
+        episode REAL NOT NULL,
+        info_hash TEXT,
+        claimed_at REAL NOT NULL,
+        PRIMARY KEY (title_id, episode)
+    );
+    CREATE TABLE follow_log (
+        id INTEGER PRIMARY KEY,
+        title_id INTEGER NOT NULL,
+        episode REAL NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('found', 'queued', 'present', 'not_found')),
+        source TEXT,
+        detail TEXT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX follow_log_title ON follow_log (title_id, at);
+    """,
 ]
 """SQL scripts, applied in order; `MIGRATIONS[i]` brings the database to `user_version` i+1.
 

@@ -1,0 +1,103 @@
+"""Follow and download missing in the app: `F` on Favorites and Title, the followed mark in the
+list, and `M` opening the file picker with only the missing episodes chosen."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual.coordinate import Coordinate
+
+from app.devserver.demo_seeding import DemoSeeding
+from app.screens.file_picker import FilePickerScreen
+from app.services.episode_numbers import episode_from_name
+from app.widgets.title_table import KeyTable
+from tests.screens.conftest import AppFactory
+from tests.screens.notifications import notices
+from tests.screens.test_downloads import DOWNLOAD_WAIT_S, open_title, seeding  # noqa: F401
+from tests.screens.test_favorites import favorites_screen
+from tests.screens.test_live_in_app import LIVE
+from tests.support import screen_of, wait_for
+
+TITLE = 9001
+"""A demo title whose torrent is a folder of twelve episodes."""
+
+
+async def test_m_on_a_title_preselects_only_the_missing_episodes(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        library = app.runtime.library
+        series = await library.ensure_series(TITLE)
+        for episode in (2, 5):
+            (series.folder / f"Starlight Courier - {episode:02d}.mkv").write_bytes(b"\0")
+        await library.scan()
+        await open_title(pilot, TITLE)
+        await pilot.press("M")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        picker = screen_of(app, FilePickerScreen)
+        assert picker.selected is not None
+        chosen = sorted(
+            episode_from_name(f.path) or 0 for f in picker.files if f.index in picker.selected
+        )
+        assert chosen == [1, 3, 4, 6, 7, 8, 9, 10, 11, 12]
+
+
+async def test_f_follows_a_favorite_and_the_favorites_list_marks_it(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(pilot, TITLE)
+        await pilot.press("F")  # not a favorite yet: refused, and said why
+        await wait_for(pilot, lambda: any("Only favorites" in n.message for n in notices(app)))
+        assert not app.runtime.follow.is_followed(TITLE)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.runtime.favorites.contains(TITLE))
+        await pilot.press("F")
+        await wait_for(pilot, lambda: app.runtime.follow.is_followed(TITLE))
+        await pilot.press("escape")
+
+        favorites = await favorites_screen(pilot)
+        await wait_for(pilot, lambda: [t.id for t in favorites.titles] == [TITLE])
+        table = favorites.query_one(KeyTable)
+        await wait_for(pilot, lambda: str(table.get_cell_at(Coordinate(0, 0))).startswith("↻ "))
+        await pilot.press("F")
+        await wait_for(pilot, lambda: not app.runtime.follow.is_followed(TITLE))
+        await wait_for(pilot, lambda: not str(table.get_cell_at(Coordinate(0, 0))).startswith("↻ "))
+
+
+async def test_a_followed_titles_new_episode_is_downloaded_into_its_folder_by_itself(
+    app_factory: AppFactory,
+    fresh_devserver: Any,
+    seeding: DemoSeeding,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    hub = fresh_devserver.live
+    flags = {**LIVE, "torrents.seed_ratio": 0.0, "follow.sources": "anilibria"}
+    app = app_factory(server=fresh_devserver, **flags)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(pilot, TITLE)
+        await pilot.press("f", "F")
+        await wait_for(pilot, lambda: app.runtime.follow.is_followed(TITLE))
+        await asyncio.to_thread(hub.wait_for_clients, 1, subscriptions=1)
+        follow = app.runtime.follow
+
+        # Out before AniLibria's torrent holds it: not found, and said so.
+        episode = int(await asyncio.to_thread(hub.new_episode, TITLE))
+        await wait_for(pilot, lambda: [e.outcome for e in follow.history(TITLE)] == ["not_found"])
+        # The reissued torrent (torrent_update) holds it: queued by itself, downloaded.
+        await asyncio.to_thread(hub.update_torrents, TITLE)
+        await wait_for(pilot, lambda: follow.history(TITLE)[0].outcome == "queued")
+        queue = app.runtime.opened_downloads
+        assert queue is not None
+        await wait_for(pilot, lambda: len(queue.items()) == 1)  # added after the claim
+        (item,) = queue.items()
+        await wait_for(pilot, lambda: queue.get(item.id).status == "completed", DOWNLOAD_WAIT_S)  # type: ignore[union-attr]
+        await app.runtime.library.scan()
+        series = app.runtime.library.by_title(TITLE)
+        assert series is not None and series.episodes_on_disk == (episode,)
+        assert item.folder == series.folder.name
+        assert any(f"Episode {episode} queued" in n.message for n in notices(app))
