@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from textual.content import Content
 from textual.widgets import Label, Static
 
 from app.screens.login import DEMO_LOGIN
 from app.screens.stats import StatsScreen
 from app.widgets.title_table import KeyTable
-from tests.screens.conftest import AppFactory
+from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.notifications import notices
 from tests.support import screen_of, wait_for
 
@@ -84,3 +86,23 @@ async def test_logged_in_the_rss_link_is_masked_on_screen_and_whole_in_the_clipb
         await wait_for(pilot, lambda: app.clipboard == screen.rss_link)
         assert all(secret not in notice.message for notice in notices(app))
         assert any("RSS link copied" in notice.message for notice in notices(app))
+
+
+async def stats_loaded(pilot: Any) -> None:
+    screen = await open_stats(pilot)
+    await wait_for(pilot, lambda: screen.query_one("#stats-seeders", KeyTable).row_count > 0)
+    # The devserver listens on a free port, a different one each run: the snapshot shows a
+    # fixed one so that it compares.
+    rss = text_of(screen, "#stats-rss")
+    origin = rss.split("/getRSS", 1)[0]
+    screen.query_one("#stats-rss", Static).update(
+        Content(rss.replace(origin, "http://127.0.0.1:8080/api/v2"))
+    )
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_stats_snapshot(
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
+) -> None:
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=stats_loaded)
