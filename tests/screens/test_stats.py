@@ -11,6 +11,7 @@ from textual.widgets import Label, Static
 
 from app.screens.login import DEMO_LOGIN
 from app.screens.stats import StatsScreen
+from app.services.favorites import AccountState
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.notifications import notices
@@ -86,6 +87,18 @@ async def test_logged_in_the_rss_link_is_masked_on_screen_and_whole_in_the_clipb
         await wait_for(pilot, lambda: app.clipboard == screen.rss_link)
         assert all(secret not in notice.message for notice in notices(app))
         assert any("RSS link copied" in notice.message for notice in notices(app))
+
+
+async def test_a_token_refused_on_the_stats_screen_expires_the_account(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    app = app_factory(fresh_devserver, api="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.runtime.favorites.login(*DEMO_LOGIN)
+        fresh_devserver.aniliberty.expire_token()
+        await open_stats(pilot)
+        assert app.runtime.favorites.account is AccountState.EXPIRED
+        await wait_for(pilot, lambda: any("session has expired" in n.message for n in notices(app)))
 
 
 async def stats_loaded(pilot: Any) -> None:
