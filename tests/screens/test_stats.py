@@ -10,8 +10,9 @@ from textual.content import Content
 from textual.widgets import Label, Static
 
 from app.screens.login import DEMO_LOGIN
-from app.screens.stats import StatsScreen
+from app.screens.stats import StatsScreen, genres_text
 from app.services.favorites import AccountState
+from app.sources.anilibria.models import GenreRank
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.notifications import notices
@@ -119,3 +120,8 @@ def test_stats_snapshot(
     snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
 ) -> None:
     assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=stats_loaded)
+
+
+def test_api_text_in_the_genres_is_shown_literally() -> None:
+    shown = genres_text((GenreRank("[b]x[/b]", None), GenreRank("[/]", 3)))
+    assert shown.plain == "[b]x[/b] · [/] (3)"
