@@ -129,7 +129,7 @@ class StatsScreen(AniScreen):
         note = self.query_one("#stats-seeders-note", Static)
         table = self.query_one("#stats-seeders", KeyTable)
         try:
-            seeders = await client.get_seed_stats(limit=TOP_SEEDERS)
+            seeders = await client.get_seed_stats(sort_by="uploaded", order=0, limit=TOP_SEEDERS)
             note.display = False
             table.clear()
             table.add_rows(

@@ -136,8 +136,11 @@ class CatalogApi(Protocol):
     async def get_years(self, *, cache_only: bool = False) -> Fetched[tuple[int, ...]]:
         """The years titles came out in, ascending."""
 
-    async def get_seed_stats(self, *, limit: int | None = None) -> tuple[SeedStat, ...]:
-        """The tracker's users by traffic, the biggest first (v2 only)."""
+    async def get_seed_stats(
+        self, *, sort_by: str | None = None, order: int | None = None, limit: int | None = None
+    ) -> tuple[SeedStat, ...]:
+        """The tracker's users by traffic (v2 only); `sort_by` downloaded/uploaded/user, `order`
+        0 descending, 1 ascending."""
 
     async def account_traffic(self, *, session: str) -> SeedStat:
         """The logged-in user's own tracker totals (v1 only)."""

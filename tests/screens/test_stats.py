@@ -58,6 +58,8 @@ async def test_stats_sections_on_each_api_logged_out(
             assert "(" not in genres
             assert rss.endswith("/getRSS?rss_type=rss")
             assert seeders.display and seeders.row_count > 0
+            asked = [r.query for r in devserver.requests if r.path.endswith("/getSeedStats")]
+            assert asked[-1]["sort_by"] == "uploaded" and asked[-1]["order"] == "0"
         else:
             assert label == "Genres by number of releases (API v1 rates no genre)"
             counts = [int(g.rsplit("(", 1)[1].rstrip(")")) for g in genres.split(" · ")]
