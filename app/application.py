@@ -62,6 +62,7 @@ from app.services.events import (
 )
 from app.services.runtime import Runtime
 from app.shell import NavEntry, NowPlaying
+from app.sources.redaction import redact
 from app.widgets.localized import localize_bindings
 from app.widgets.notify import tell
 
@@ -301,7 +302,9 @@ class AniApp(App[None]):
             t(
                 "{what} copied to the clipboard: {text}",
                 what=message.what,
-                text=shortened(one_line(message.text), COPIED_TEXT_WIDTH),
+                # A copied link may hold the user's passkey: the clipboard gets it, the
+                # screen never shows it.
+                text=shortened(redact(one_line(message.text)), COPIED_TEXT_WIDTH),
             ),
         )
 
@@ -386,6 +389,11 @@ class AniApp(App[None]):
 
         self.push_screen(NekoBtAccountScreen())
 
+    def action_stats(self) -> None:
+        from app.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen())
+
     def action_random_title(self) -> None:
         self.run_worker(
             self._open_random_title(), group="random", exclusive=True, exit_on_error=False
@@ -464,6 +472,11 @@ class AniApp(App[None]):
             t("nekoBT account"),
             t("Check the nekoBT API key; your notifications and tracker peers"),
             self.action_nekobt_account,
+        )
+        yield SystemCommand(
+            t("AniLibria stats"),
+            t("Popular genres, years, seed stats and the torrent RSS link"),
+            self.action_stats,
         )
         yield SystemCommand(
             t("Random title"), t("Open a title chosen by chance"), self.action_random_title

@@ -205,7 +205,9 @@ class DownloadsController(Controller):
         from app.services.torrent_meta import TorrentInputError, parse_torrent
 
         try:
-            data = await self.runtime.catalog.torrent_file(torrent)
+            data = await self.runtime.catalog.torrent_file(
+                torrent, session=self.runtime.favorites.session
+            )
             return await asyncio.to_thread(parse_torrent, data)
         except (SourceError, TorrentInputError) as error:
             self.tell(

@@ -363,7 +363,9 @@ class TorrentDetailScreen(AniScreen):
         hit = self.hit
         magnet = self.detail.magnet if self.detail else hit.magnet
         try:
-            data = await self.runtime.torrent_search.torrent_to_download(hit)
+            data = await self.runtime.torrent_search.torrent_to_download(
+                hit, anilibria_session=self.runtime.favorites.session
+            )
             if data is not None:
                 spec = await asyncio.to_thread(parse_torrent, data)
             elif magnet:

@@ -221,17 +221,19 @@ class CatalogService:
         except SourceError:
             return ()
 
-    async def torrent_file(self, torrent: Torrent) -> bytes:
+    async def torrent_file(self, torrent: Torrent, *, session: str | None = None) -> bytes:
         """The .torrent of one of a title's torrents: the copy that came with the title
-        (`include=raw_torrent`) when there is one, else the file from the site."""
-        if torrent.raw_base64_file:
+        (`include=raw_torrent`) when there is one, else the file from the site. With the
+        account's `session` the site's file comes first: it announces with the user's passkey,
+        so the tracker credits the account (the copy in the title is anonymous)."""
+        if torrent.raw_base64_file and (session is None or not torrent.url):
             try:
                 return base64.b64decode(torrent.raw_base64_file, validate=True)
             except binascii.Error:
                 pass
         if not torrent.url:
             raise SourceError("this torrent has no .torrent file to download", api=API)
-        return await self.client.torrent_file(torrent.url)
+        return await self.client.torrent_file(torrent.url, session=session)
 
 
 def _emptied(items: Sequence[FeedItem]) -> bool:

@@ -1025,9 +1025,12 @@ class TorrentSearchService:
         history.append(PeersDay(latest.day, latest.total_peers))
         return latest, tuple(history)
 
-    async def torrent_to_download(self, hit: TorrentHit) -> bytes | None:
+    async def torrent_to_download(
+        self, hit: TorrentHit, *, anilibria_session: str | None = None
+    ) -> bytes | None:
         """The .torrent file of `hit` when a source serves one (nekoBT, AniLibria); None means
-        its magnet (or bare info-hash) is all there is."""
+        its magnet (or bare info-hash) is all there is. AniLibria's is fetched with the
+        account's `anilibria_session` when given, so the download counts to the account."""
         if hit.nekobt_id is not None:
             # Without a key, the public file: no passkey to leak, trackers anyone may use.
             return await self.nekobt.download_torrent(
@@ -1036,7 +1039,7 @@ class TorrentSearchService:
         if hit.anilibria_title_id is not None:
             torrent = await self._anilibria_torrent(hit)
             if torrent is not None:
-                return await self.catalog.torrent_file(torrent)
+                return await self.catalog.torrent_file(torrent, session=anilibria_session)
         return None
 
     async def _anilibria_torrent(self, hit: TorrentHit) -> AniLibriaTorrent | None:

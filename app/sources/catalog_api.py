@@ -14,7 +14,15 @@ from typing import Protocol
 
 from app.sources.account import LoginCode
 from app.sources.anilibria.client import Strings, Values
-from app.sources.anilibria.models import FeedItem, Fetched, Player, ScheduleDay, Title
+from app.sources.anilibria.models import (
+    FeedItem,
+    Fetched,
+    GenreRank,
+    Player,
+    ScheduleDay,
+    SeedStat,
+    Title,
+)
 from app.sources.search_filters import FilterKey, FilterOption, SearchPage, SearchQuery
 
 
@@ -121,6 +129,25 @@ class CatalogApi(Protocol):
         after: int | None = None,
     ) -> tuple[Title, ...]:
         """Titles matching an expression over their fields (v2 only)."""
+
+    async def popular_genres(self, *, cache_only: bool = False) -> Fetched[tuple[GenreRank, ...]]:
+        """Every genre, most popular first: by rating (v2), by number of releases (v1)."""
+
+    async def get_years(self, *, cache_only: bool = False) -> Fetched[tuple[int, ...]]:
+        """The years titles came out in, ascending."""
+
+    async def get_seed_stats(
+        self, *, sort_by: str | None = None, order: int | None = None, limit: int | None = None
+    ) -> tuple[SeedStat, ...]:
+        """The tracker's users by traffic (v2 only); `sort_by` downloaded/uploaded/user, `order`
+        0 descending, 1 ascending."""
+
+    async def account_traffic(self, *, session: str) -> SeedStat:
+        """The logged-in user's own tracker totals (v1 only)."""
+
+    async def rss_link(self, *, session: str | None = None) -> str:
+        """The torrent RSS feed's address for a feed reader; with `session` its links count to
+        the user (the link then holds a secret: show it through `redact`)."""
 
     async def get_caching_nodes(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
         """Other hosts that serve the streams."""

@@ -36,6 +36,7 @@ import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from app.sources.account import LoginCode
 from app.sources.aniliberty.client import RELEASE_LIST_FIELDS, VIDEO_FIELDS, AniLibertyClient
@@ -55,6 +56,7 @@ from app.sources.anilibria.client import Strings, Values, stream_url_for
 from app.sources.anilibria.models import (
     FeedItem,
     Fetched,
+    GenreRank,
     Player,
     ScheduleDay,
     SeedStat,
@@ -427,6 +429,36 @@ class V2CompatClient:
             raise ApiV2OnlyError(api=API, feature="an Atom / JSON feed or one paged by time")
         passkey = (await self.v1.profile(token=session)).passkey if session else None
         return await self.v1.torrents_rss(limit=limit, passkey=passkey)
+
+    async def account_traffic(self, *, session: str) -> SeedStat:
+        """The token's user's own tracker totals (the profile's `torrents`)."""
+        profile = await self.v1.profile(token=session)
+        return SeedStat(
+            profile.login or profile.nickname or "", profile.downloaded or 0, profile.uploaded or 0
+        )
+
+    async def rss_link(self, *, session: str | None = None) -> str:
+        """The address of the torrent RSS feed (`/anime/torrents/rss`); with `session` (a
+        token) it carries the user's passkey (`pk`), read from the profile: a secret."""
+        url = f"{self.http.active_base_url.rstrip('/')}/anime/torrents/rss"
+        passkey = (await self.v1.profile(token=session)).passkey if session else None
+        return f"{url}?{urlencode({'pk': passkey})}" if passkey else url
+
+    async def popular_genres(self, *, cache_only: bool = False) -> Fetched[tuple[GenreRank, ...]]:
+        """v1 rates no genre: the genres (`/anime/genres`) by their number of releases."""
+        genres = await self.v1.genres(cache_only=cache_only)
+        ranked = sorted(genres.value, key=lambda g: (-(g.total_releases or 0), g.name.casefold()))
+        return Fetched(
+            tuple(GenreRank(g.name, g.total_releases or 0) for g in ranked),
+            genres.fetched_at,
+            genres.from_cache,
+        )
+
+    async def get_years(self, *, cache_only: bool = False) -> Fetched[tuple[int, ...]]:
+        """The years releases came out in, ascending as v2's getYears
+        (`/anime/catalog/references/years`)."""
+        years = await self.v1.catalog_years(cache_only=cache_only)
+        return Fetched(tuple(sorted(years.value)), years.fetched_at, years.from_cache)
 
     # -- search ------------------------------------------------------------------------------
 

@@ -12,13 +12,14 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from app.sources.account import LoginCode
 from app.sources.anilibria.models import (
     API,
     FeedItem,
     Fetched,
+    GenreRank,
     Player,
     ScheduleDay,
     SeedStat,
@@ -474,6 +475,16 @@ class AniLibriaClient:
             cache_only=cache_only,
         )
 
+    async def popular_genres(self, *, cache_only: bool = False) -> Fetched[tuple[GenreRank, ...]]:
+        """Genres by rating, most popular first (getGenres `sorting_type=1`); v2 gives no
+        counts."""
+        genres = await self.get_genres(sorting_type=1, cache_only=cache_only)
+        return Fetched(
+            tuple(GenreRank(name, None) for name in genres.value),
+            genres.fetched_at,
+            genres.from_cache,
+        )
+
     async def get_caching_nodes(self, *, cache_only: bool = False) -> Fetched[tuple[str, ...]]:
         """Stream cache hosts, least loaded first (getCachingNodes)."""
         return await self._get(
@@ -535,6 +546,19 @@ class AniLibriaClient:
         }
         fetched = await self._http.get_bytes("getRSS", params=params)
         return fetched.value.decode("utf-8", errors="replace")
+
+    async def account_traffic(self, *, session: str) -> SeedStat:
+        """API v2 keeps no profile of the user's own traffic: raises `ApiV1OnlyError`
+        (getSeedStats lists the tracker's users instead)."""
+        raise ApiV1OnlyError(api=API, feature="your own tracker traffic")
+
+    async def rss_link(self, *, session: str | None = None) -> str:
+        """The address of the RSS feed (getRSS) for a feed reader; with `session` its torrent
+        links count to that user, so the link holds the session: a secret."""
+        if session is not None:
+            register_secret(session)
+        params = {"rss_type": "rss"} | ({"session": session} if session else {})
+        return f"{self._http.active_base_url.rstrip('/')}/getRSS?{urlencode(params)}"
 
     # -- search ------------------------------------------------------------------------------
 

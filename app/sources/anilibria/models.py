@@ -585,6 +585,15 @@ class FeedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class GenreRank:
+    """A genre in a popularity list: v2 ranks genres by rating and gives no count; v1 has no
+    rating, so its list is ranked by `releases`, the number of releases of the genre."""
+
+    name: str
+    releases: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class SeedStat:
     """A tracker user's totals, in bytes."""
 
