@@ -229,7 +229,6 @@ RU: dict[str, str] = {
     "Search titles…": "Поиск тайтлов…",
     "From any year": "С любого года",
     "To any year": "По любой год",
-    "Years": "Годы",
     "Seasons": "Сезоны",
     "Team members": "Участники",
     "Types": "Типы",
