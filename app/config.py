@@ -349,7 +349,7 @@ class LibraryConfig:
         default=False,
         metadata=_doc(
             "Write a series' tvshow.nfo, poster.jpg and fanart.jpg (Kodi / Jellyfin) by"
-            " themselves when it is added or gets new episodes; files there are kept."
+            " themselves when it is added to the library; files there are kept."
         ),
     )
     episode_nfo: bool = field(

@@ -26,8 +26,18 @@ class LibraryScanController(Controller):
         self.run(self._add_series(title), "library-add")
 
     async def _add_series(self, title: Title) -> None:
-        series = await self.runtime.library.add_series(title)
+        from app.services.nfo import EpisodeFile, SeriesFolder
+
+        runtime = self.runtime
+        series = await runtime.library.add_series(title)
         self.tell(t("In the library: {folder}", folder=str(series.folder)), timeout=6)
+        episodes = tuple(
+            EpisodeFile(e.path, e.episode)
+            for e in runtime.library.episodes(series.id)
+            if e.episode is not None
+        )
+        # With `[library] nfo`, Kodi and Jellyfin find the new series described at once.
+        await runtime.nfo.write_automatically(SeriesFolder(series.folder, title, episodes))
 
     def on_event(self, event: LocalLibraryEvent) -> None:
         from app.services.library import LibraryScanFailed

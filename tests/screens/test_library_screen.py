@@ -207,3 +207,17 @@ def highlight(app: AniApp, answer: str) -> None:
     options.highlighted = next(
         i for i in range(options.option_count) if options.get_option_at_index(i).id == answer
     )
+
+
+async def test_with_library_nfo_a_series_added_is_described_for_kodi_at_once(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(**{"library.nfo": True})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_title(app, pilot, TITLE)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.runtime.library.by_title(TITLE) is not None)
+        series = app.runtime.library.by_title(TITLE)
+        assert series is not None
+        await wait_for(pilot, lambda: (series.folder / "tvshow.nfo").is_file())
+        await wait_for(pilot, lambda: (series.folder / "poster.jpg").is_file())
