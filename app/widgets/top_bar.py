@@ -71,12 +71,13 @@ class TopBar(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        """The widest line that fits: full names, then short ones with the open title's name
-        cut short, then without it (the screen shows it anyway), and only as a last resort the
-        other screens as bare number keys."""
+        """The widest line that fits: full names, then full names without the app's own,
+        then short ones with the open title's name cut short, then without it (the screen
+        shows it anyway), and only as a last resort the other screens as bare number keys."""
         width = self.content_region.width
-        tries: list[tuple[Literal["full", "short", "keys"], int | None]] = [
+        tries: list[tuple[Literal["full", "unbranded", "short", "keys"], int | None]] = [
             ("full", None),
+            ("unbranded", None),
             ("short", None),
             ("short", self.context_room("short", width)),
             ("short", 0),
@@ -88,7 +89,9 @@ class TopBar(Static):
                 break
         self.update(line)
 
-    def context_room(self, labels: Literal["full", "short", "keys"], width: int) -> int:
+    def context_room(
+        self, labels: Literal["full", "unbranded", "short", "keys"], width: int
+    ) -> int:
         """How many cells the context may take so that the line fits `width`."""
         without = self.line_content(labels=labels, context_width=0).cell_length
         return max(MIN_CONTEXT, width - without - len(CONTEXT_MARK))
@@ -96,14 +99,15 @@ class TopBar(Static):
     def line_content(
         self,
         *,
-        labels: Literal["full", "short", "keys"],
+        labels: Literal["full", "unbranded", "short", "keys"],
         context_width: int | None = None,
     ) -> Content:
-        """The bar's line; `context_width` cuts the context (None: whole). Short labels also
-        drop the app's name and keep only the live mark's symbol: every cell counts there."""
-        narrow = labels != "full"
+        """The bar's line; `context_width` cuts the context (None: whole). Past full labels
+        the app's name goes; short labels also keep only the live mark's symbol: every cell
+        counts there."""
+        narrow = labels in ("short", "keys")
         parts: list[Content | tuple[str, str] | str] = (
-            [] if narrow else [("anitui", "bold $accent"), "  "]
+            [("anitui", "bold $accent"), "  "] if labels == "full" else []
         )
         for entry in self.navigation:
             key = f"{entry.key} " if entry.key else ""
