@@ -77,3 +77,15 @@ def test_an_upward_import_is_reported() -> None:
         "app.services.player (layer 4) imports app.application (layer 1)",
         "app.widgets.top_bar (layer 3) imports app.screens.base (layer 2)",
     ]
+
+
+SHELL_MOST_LINES = 450
+"""The shell routes and navigates; use-cases belong to the controllers (it once grew to 878)."""
+
+
+def test_the_shell_stays_thin() -> None:
+    from pathlib import Path
+
+    shell = Path(__file__).resolve().parents[1] / "app" / "application.py"
+    lines = len(shell.read_text(encoding="utf-8").splitlines())
+    assert lines <= SHELL_MOST_LINES, f"app/application.py has {lines} lines: move use-cases out"
