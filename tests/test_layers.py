@@ -5,6 +5,8 @@ counts, type-only and function-level ones too (the graph of `tests/test_import_g
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.test_import_graph import ImportGraph, import_graph
 
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -84,8 +86,6 @@ SHELL_MOST_LINES = 450
 
 
 def test_the_shell_stays_thin() -> None:
-    from pathlib import Path
-
     shell = Path(__file__).resolve().parents[1] / "app" / "application.py"
     lines = len(shell.read_text(encoding="utf-8").splitlines())
     assert lines <= SHELL_MOST_LINES, f"app/application.py has {lines} lines: move use-cases out"
