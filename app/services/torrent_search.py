@@ -452,6 +452,9 @@ class TorrentDetail:
     torrent: NekoTorrent | None = None
     """nekoBT's full torrent: files, description, mediainfo, groups, screenshots."""
     comments: tuple[Comment, ...] = ()
+    comments_error: SourceError | None = None
+    """Why `comments` is empty when nekoBT did not give them (asked apart from the torrent:
+    one can fail while the other comes)."""
     info: TorrentInfo | None = None
     peers: PeersHistory | None = None
     """The Torrent API's peers of its last calculated day, by country (most first)."""
@@ -1036,9 +1039,12 @@ class TorrentSearchService:
         answers = await asyncio.gather(*(p[1] for p in parts.values()), return_exceptions=True)
         values: dict[str, Any] = {}
         errors: dict[Source, SourceError] = {}
+        comments_error = None
         for (name, (source, _call)), answer in zip(parts.items(), answers, strict=True):
             if isinstance(answer, SourceError):
                 errors.setdefault(source, answer)
+                if name == "comments":
+                    comments_error = answer
             elif isinstance(answer, BaseException):
                 raise answer
             else:
@@ -1049,6 +1055,7 @@ class TorrentSearchService:
             hit=hit,
             torrent=torrent,
             comments=values["comments"].value if "comments" in values else (),
+            comments_error=comments_error,
             info=values.get("info"),
             peers=peers,
             peers_days=days,
