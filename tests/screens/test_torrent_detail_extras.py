@@ -135,9 +135,9 @@ async def test_comments_page_on_when_scrolled_to_their_end(
         # Moving to the end of the page shows the next comments, page after page.
         for page in (2, 3):
             await pilot.press("end")
-            last = COMMENTS_PAGE * page
-            await wait_for(pilot, lambda last=last: f"comment number {last}\n" in shown(comments))
-            assert f"comment number {last + 1}\n" not in shown(comments)
+            last = f"comment number {COMMENTS_PAGE * page}\n"
+            await wait_for(pilot, lambda: last in shown(comments))  # noqa: B023 (awaited here)
+            assert f"comment number {COMMENTS_PAGE * page + 1}\n" not in shown(comments)
         await pilot.press("end")
         await wait_for(pilot, lambda: f"End of the comments ({total})." in shown(comments))
         assert f"comment number {total}\n" in shown(comments)
