@@ -335,7 +335,7 @@ RU: dict[str, str] = {
     "nekoBT knows no release group called “{name}”.": "На nekoBT нет релиз-группы «{name}».",
     "No uploader found or picked for “{name}”: nekoBT finds users by their exact username (Enter in the uploader box looks again).": "Загрузивший «{name}» не найден или не выбран: nekoBT ищет пользователей по точному имени (Enter в поле загрузившего ищет снова).",
     "nekoBT finds an uploader by name only with an API key: type the id of “{name}”.": "По имени nekoBT ищет загрузившего только с API-ключом: введите id «{name}».",
-    "A name needs a nekoBT API key (ANITUI_NEKOBT__API_KEY); an id works without.": "Для имени нужен API-ключ nekoBT (ANITUI_NEKOBT__API_KEY); id работает и без него.",
+    "A name needs a nekoBT API key; an id works without.": "Для имени нужен API-ключ nekoBT; id работает и без него.",
     "Uploader: name or id": "Загрузивший: имя или id",
     "Uploader: {who}": "Загрузивший: {who}",
     "id {id}": "id {id}",

@@ -27,7 +27,7 @@ from app.shell import shell_of
 from app.sources.errors import SourceError
 from app.widgets.status_line import describe_error
 
-NO_KEY_NOTE = "A name needs a nekoBT API key (ANITUI_NEKOBT__API_KEY); an id works without."
+NO_KEY_NOTE = "A name needs a nekoBT API key; an id works without."
 """What the box says while no key is set (nekoBT's user search needs one)."""
 
 
@@ -36,7 +36,8 @@ def uploader_label(uploader: Uploader) -> str:
     name = one_line(uploader.display_name) or one_line(uploader.username) or "?"
     login = one_line(uploader.username)
     parts = [f"{name} ({login})" if login and login != name else name]
-    parts.append(t("id {id}", id=one_line(uploader.id)))
+    # Wrapped, the id stays beside its word.
+    parts.append(t("id {id}", id=one_line(uploader.id)).replace(" ", "\u00a0"))
     if uploader.torrents is not None:
         parts.append(tn("{count} torrent", "{count} torrents", uploader.torrents))
     return " · ".join(parts)
@@ -125,6 +126,9 @@ class UploaderFilter(Vertical):
         line = self.query_one("#filter-uploader-note", Static)
         line.update(Content(note))
         line.set_class(not note, "-hidden")
+        if note and self.query_one("#filter-uploader", Input).has_focus:
+            # The panel scrolls: what the box just found must not stay below its fold.
+            self.call_after_refresh(line.scroll_visible, animate=False)
 
     def say_default(self) -> None:
         """The key note while no key is set; else what a known name stands for."""

@@ -80,7 +80,7 @@ async def test_a_name_becomes_the_id_the_search_takes(
         torrents = {t.id: t for t in neko(devserver).torrents}
         assert 0 < len(screen.results) < everything
         assert all(torrents[str(hit.nekobt_id)].uploader == 0 for hit in screen.results)
-        assert note(screen) == f"Uploader: Kisaragi (kisaragi) · id {nekobt_data.user_id(0)}"
+        assert note(screen) == f"Uploader: Kisaragi (kisaragi) · id\u00a0{nekobt_data.user_id(0)}"
         summary = str(screen.query_one("#torrents-summary", Static).render())
         assert summary == "Filters: uploader kisaragi"
 
@@ -97,8 +97,8 @@ async def test_several_users_of_one_name_are_picked_from_with_the_keyboard(
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         uploads = sum(1 for t in neko(devserver).torrents if t.uploader == RYOKA)
         assert labels == [
-            f"Ryoka (ryoka) · id {nekobt_data.user_id(RYOKA)} · {uploads} torrents",
-            f"Ryoka · id {nekobt_data.user_id(OTHER_RYOKA)} · 0 torrents",
+            f"Ryoka (ryoka) · id\u00a0{nekobt_data.user_id(RYOKA)} · {uploads} torrents",
+            f"Ryoka · id\u00a0{nekobt_data.user_id(OTHER_RYOKA)} · 0 torrents",
             "Cancel",
         ]
         await pilot.press("down", "enter")
