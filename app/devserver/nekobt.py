@@ -21,6 +21,9 @@ Where the spec is silent this server chooses, and a client must not rely on more
   with a valid key and without `public=true` the announce URL is
   `<origin>/announce?passkey=<torrent_key>` (the AniLibria devserver's tracker), else
   `<origin>/announce`.
+- `/users/search` needs the key (401 without) and a `query` (400 without); it matches the
+  whole username ignoring case, so a name can find several users (the demo's `ryoka` and
+  `Ryoka`: `AMBIGUOUS_USERNAME`); part of a name finds nobody.
 - `/users/<id>/notifications`, `.../notifications/read` (PUT, JSON `ids`) and `.../peers` are
   the key owner's only: 401 without a key, 403 "Forbidden." for another user's id. Marking
   read answers the updated list (`seen` true), ids that are not yours are ignored; `ids` that
@@ -320,6 +323,8 @@ class NekoBtApi:
             ("/torrents/{torrent_id}/download", self.download),
             ("/torrents/{torrent_id}/comments", self.comments),
             ("/torrents/{torrent_id}/animetosho", self.animetosho),
+            # Before `/users/{user_id}`, which would take "search" for an id.
+            ("/users/search", self.search_users),
             ("/users/{user_id}", self.user),
             ("/users/{user_id}/notifications", self.notifications),
             ("/users/{user_id}/peers", self.peers),
@@ -525,6 +530,19 @@ class NekoBtApi:
             for key in ("permissions", "torrent_key"):
                 user.pop(key)
         return nekobt_json({"error": False, "data": user})
+
+    async def search_users(self, request: web.Request, caller: _Caller) -> web.Response:
+        """`/users/search?query=` (auth required): the users whose username is exactly `query`,
+        case aside; part of a name finds nobody."""
+        if caller.user is None:
+            return _error(401, "Unauthorized.")
+        wanted = _Query(request).required("query").casefold()
+        results = [
+            self._user_brief(index)
+            for index, user in enumerate(self.data.users)
+            if user["username"].casefold() == wanted
+        ]
+        return nekobt_json({"error": False, "data": {"more": False, "results": results}})
 
     def _own_user(self, request: web.Request, caller: _Caller) -> web.Response | None:
         """None when `caller` is the user the path names (`@me` or their id), else the answer:

@@ -133,6 +133,11 @@ GROUP_SEEDS: tuple[GroupSeed, ...] = (
 USER_NAMES = ("kisaragi", "mirrowen", "tsukune", "velvetka", "hoshiko", "ryoka", "pryanik")
 """Demo users' usernames; user ids are `"1000000" + 3-digit index` (1-based)."""
 
+AMBIGUOUS_USERNAME = "Ryoka"
+"""A user who uploads nothing, named like `ryoka` but for the case: nekoBT's user search finds
+both for either name (it ignores case), so the app must let its user pick one. Added after
+`USER_NAMES`, so the generated torrents stay as they were."""
+
 _LANG_SETS = (
     ("ja", "", "en"),
     ("ja", "en", ""),
@@ -264,6 +269,7 @@ def build() -> DemoData:
     rng = random.Random(20261123)
     data = DemoData()
     data.users = [_user(index, name) for index, name in enumerate(USER_NAMES)]
+    data.users.append(_user(len(USER_NAMES), AMBIGUOUS_USERNAME))
     data.groups = [_group(index, seed) for index, seed in enumerate(GROUP_SEEDS)]
     data.media = [_media(index, seed, rng) for index, seed in enumerate(MEDIA_SEEDS)]
     for index in range(60):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar, Literal
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from app.formatting import date_text, human_size
 from app.i18n import t, tn
@@ -36,13 +36,17 @@ def profile_text(user: User) -> Content:
     name = one_line(user.display_name or user.username) or "?"
     login = one_line(user.username)
     who = f"{name} ({login})" if login and login != name else name
-    lines = [
-        Content.assemble((t("Key works, logged in as {name}", name=who), "bold $success")),
+    totals = [
         fact("Uploaded", human_size(user.upload)),
         fact("Downloaded", human_size(user.download)),
         fact("Seeding", str(user.seeding)),
         fact("Leeching", str(user.leeching)),
         fact("Torrents", str(user.torrent_count)),
+    ]
+    # The totals share one line: on 24 rows the notifications and peers need the room.
+    lines = [
+        Content.assemble((t("Key works, logged in as {name}", name=who), "bold $success")),
+        Content(" · ").join(totals),
     ]
     if user.disabled:
         lines.append(Content.assemble((t("This account is disabled."), "$warning")))
@@ -70,6 +74,7 @@ class NekoBtAccountScreen(AniScreen):
     NekoBtAccountScreen #account-body { height: 1fr; padding: 0 1; }
     NekoBtAccountScreen .section { margin-top: 1; text-style: bold; color: $accent; }
     NekoBtAccountScreen KeyTable { height: auto; max-height: 12; }
+    NekoBtAccountScreen #account-notification { padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self) -> None:
@@ -87,8 +92,12 @@ class NekoBtAccountScreen(AniScreen):
             notes.add_column("", key="seen")
             notes.add_column(t("Notification"), key="text")
             yield notes
+            # The table cuts a long notification: the highlighted one reads whole here.
+            yield Static(id="account-notification", markup=False)
             yield Label(t("Tracker peers"), classes="section", id="account-peers-label")
-            peers = KeyTable(id="account-peers", flexible=("title",))
+            # On a narrow screen the clients give way too, or the torrent's name would be a
+            # word or two.
+            peers = KeyTable(id="account-peers", flexible=("title", "clients"))
             peers.add_column(t("Torrent"), key="title")
             peers.add_column(t("Uploaded"), key="upload")
             peers.add_column(t("Downloaded"), key="download")
@@ -147,6 +156,7 @@ class NekoBtAccountScreen(AniScreen):
         )
         self.notifications.add(keys, notifications)
         table.keep_position(kept)
+        self.show_highlighted()
         unread = sum(1 for n in notifications if not n.seen)
         label = t("Notifications") + " · " + tn("{count} unread", "{count} unread", unread)
         self.query_one("#account-notifications-label", Label).update(Content(label))
@@ -167,6 +177,14 @@ class NekoBtAccountScreen(AniScreen):
         )
         label = t("Tracker peers") + " · " + tn("{count} torrent", "{count} torrents", len(peers))
         self.query_one("#account-peers-label", Label).update(Content(label))
+
+    @on(DataTable.RowHighlighted, "#account-notifications")
+    def show_highlighted(self) -> None:
+        """The notification under the cursor, whole (wrapped), under the table."""
+        table = self.query_one("#account-notifications", KeyTable)
+        notification = self.notifications.at_cursor(table)
+        text = one_line(notification.text) if notification is not None else ""
+        self.query_one("#account-notification", Static).update(Content(text))
 
     # actions -------------------------------------------------------------------------------
 

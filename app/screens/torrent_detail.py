@@ -45,7 +45,11 @@ SECTIONS = (
 )  # fmt: skip
 
 COMMENTS_PAGE = 10
-"""Top-level comments shown at first and added by each `M` (nekoBT sends them all at once)."""
+"""Top-level comments shown at first and added at the end of the page or by each `M`. nekoBT
+sends them all at once (its comments endpoint has no paging): only the showing is paged."""
+
+NEAR_END = 2
+"""Lines from the bottom of the detail at which the next comments are shown."""
 
 ANIMETOSHO_STATES = {
     "absent": "Not asked yet: press a to ask AnimeTosho (it may take a minute).",
@@ -201,6 +205,7 @@ class TorrentDetailScreen(AniScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.watch(self.query_one("#detail-body"), "scroll_y", self.more_comments_at_end)
         self.start()
 
     def start(self) -> None:
@@ -217,6 +222,10 @@ class TorrentDetailScreen(AniScreen):
         status = self.query_one(StatusLine)
         status.show_loading()
         detail = await service.detail(self.hit)
+        earlier = self.detail
+        if detail.comments_error is not None and earlier is not None and earlier.comments:
+            # A refresh that could not get the comments keeps the ones already read.
+            detail = replace(detail, comments=earlier.comments)
         self.detail = detail
         self.peers_country = None
         if detail.peers is not None:
@@ -318,17 +327,42 @@ class TorrentDetailScreen(AniScreen):
         self.fill("animetosho", animetosho_content(data) if data is not None else None)
 
     def show_comments(self) -> None:
-        comments = self.detail.comments if self.detail else ()
+        detail = self.detail
+        comments = detail.comments if detail else ()
         shown = comments[: self.comments_shown]
         lines = comment_lines(shown)
+        notes: list[tuple[str, str]] = []
         if len(shown) < len(comments):
             more = t(
-                "{shown} of {total} comments: press M for more",
+                "{shown} of {total} comments: scroll on or press M for more",
                 shown=len(shown),
                 total=len(comments),
             )
-            lines.append(Content.assemble((more, "$text-muted")))
+            notes.append((more, "$text-muted"))
+        elif comments:
+            notes.append((t("End of the comments ({total}).", total=len(comments)), "$text-muted"))
+        error = detail.comments_error if detail else None
+        if error is not None:
+            reason = describe_error(error)
+            problem = (
+                t("The comments could not be refreshed: {reason}", reason=reason)
+                if comments
+                else t("The comments could not be loaded: {reason}", reason=reason)
+            )
+            notes.append((f"{problem} · {t('press ctrl+r to retry')}", "$warning"))
+        lines.extend(Content.assemble(note) for note in notes)
         self.fill("comments", Content("\n").join(lines) if lines else None)
+        # A page that does not reach the bottom of the screen leaves the reader at the end.
+        self.call_after_refresh(self.more_comments_at_end)
+
+    def more_comments_at_end(self) -> None:
+        """Show the next comments when the detail is scrolled (or fits) to its end."""
+        body = self.query_one("#detail-body", VerticalScroll)
+        comments = self.detail.comments if self.detail else ()
+        at_end = body.scroll_y >= body.max_scroll_y - NEAR_END
+        if at_end and self.comments_shown < len(comments):
+            self.comments_shown += COMMENTS_PAGE
+            self.show_comments()
 
     def fill(self, name: str, content: Content | None) -> None:
         """Show section `name` with `content`, or hide it when there is nothing."""

@@ -28,6 +28,7 @@ from app.screens.base import AniScreen
 from app.screens.choice import Choice, ChoiceScreen
 from app.screens.debounce import Debounce
 from app.screens.prompt import PromptScreen
+from app.screens.uploader_filter import UploaderFilter
 from app.services.torrent_presets import TorrentFilterMemory, UnreadablePresetError
 from app.services.torrent_search import (
     FALLBACK_LANGUAGES,
@@ -276,8 +277,8 @@ def filters_summary(filters: TorrentFilters) -> str:
         parts.append(t("episodes {episodes}", episodes=", ".join(map(str, filters.episodes))))
     if filters.group:
         parts.append(t("group {group}", group=filters.group))
-    if filters.uploader:
-        parts.append(t("uploader {uploader}", uploader=filters.uploader))
+    if filters.uploader or filters.uploader_name:
+        parts.append(t("uploader {uploader}", uploader=filters.uploader_name or filters.uploader))
     if filters.after is not None:
         parts.append(t("since {day}", day=day_text(filters.after)))
     if filters.before is not None:
@@ -407,7 +408,7 @@ class TorrentsScreen(AniScreen):
                         t(label), SCOPE_DEFAULTS[name], id=f"filter-{name}", compact=True
                     )
             with Horizontal(classes="filters-row"):
-                yield Input(placeholder=t("Uploader id"), id="filter-uploader", compact=True)
+                yield UploaderFilter()
                 for name, label in UPLOADER_SCOPES:
                     yield Checkbox(
                         t(label), SCOPE_DEFAULTS[name], id=f"filter-{name}", compact=True
@@ -525,7 +526,8 @@ class TorrentsScreen(AniScreen):
             episodes=parse_episodes(text("#filter-episodes")) or (),
             episode_match_any=ticked("#filter-episode-any"),
             group=text("#filter-group"),
-            uploader=text("#filter-uploader"),
+            uploader=self.query_one(UploaderFilter).uploader_id,
+            uploader_name=self.query_one(UploaderFilter).uploader_name,
             # "Until" a day includes that day.
             after=after,
             before=None if before is None else before + DAY,
@@ -546,6 +548,7 @@ class TorrentsScreen(AniScreen):
             self.query_one(KeyTable).focus()
 
     @on(Select.Changed)
+    @on(UploaderFilter.Changed)
     @on(Checkbox.Changed)
     @on(SelectionList.SelectedChanged)
     def filter_changed(self) -> None:
@@ -639,7 +642,7 @@ class TorrentsScreen(AniScreen):
             write("#filter-media", filters.media)
             write("#filter-episodes", ", ".join(map(str, filters.episodes)))
             write("#filter-group", filters.group)
-            write("#filter-uploader", filters.uploader)
+            self.query_one(UploaderFilter).show(filters.uploader, filters.uploader_name)
             write("#filter-after", "" if filters.after is None else day_text(filters.after))
             # The stored end is the next day's start ("until" a day includes that day).
             before = filters.before

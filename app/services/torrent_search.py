@@ -106,13 +106,36 @@ class SourceUnavailableError(SourceError):
     """A source that cannot be asked in this run (the Torrent API without a URL and key)."""
 
 
-class UnknownFilterError(SourceError):
-    """A media or release group filter that names nothing nekoBT knows."""
+class UploaderNeedsKeyError(SourceError):
+    """An uploader filter given by name without a nekoBT API key, which its user search needs."""
 
-    def __init__(self, kind: Literal["media", "group"], name: str) -> None:
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"nekoBT: finding the uploader {name!r} by name needs an API key",
+            api=SOURCE_NAMES[Source.NEKOBT],
+        )
+        self.name = name
+
+
+class UnknownFilterError(SourceError):
+    """A media, release group or uploader filter that names nothing nekoBT knows."""
+
+    def __init__(self, kind: Literal["media", "group", "uploader"], name: str) -> None:
         super().__init__(f"nekoBT: no {kind} matches {name!r}", api=SOURCE_NAMES[Source.NEKOBT])
         self.kind = kind
         self.name = name
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """A nekoBT user the uploader filter can take: found by their exact username."""
+
+    id: str
+    username: str
+    display_name: str
+    torrents: int | None = None
+    """How many torrents they uploaded, asked only when several users share the name (to
+    tell them apart); None when not asked or not answered."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +207,10 @@ class TorrentFilters:
     group_parents: bool = False
     """Torrents of the groups the group belongs to."""
     uploader: str = ""
-    """An uploader's user id."""
+    """An uploader's user id (what nekoBT's search takes)."""
+    uploader_name: str = ""
+    """The username `uploader` was found by; "" when the id was given. A name with no id is a
+    name nekoBT's user search did not resolve: the search then finds no nekoBT torrents."""
     uploader_uploads: bool = True
     uploader_contributions: bool = False
     after: float | None = None
@@ -210,7 +236,12 @@ class TorrentFilters:
         """Whether a filter is set that only nekoBT's hits can be known to match (media,
         episodes, group, uploader, video type, OTL)."""
         return bool(
-            self.media or self.group or self.uploader or self.video_types or self.otl is not None
+            self.media
+            or self.group
+            or self.uploader
+            or self.uploader_name
+            or self.video_types
+            or self.otl is not None
         )
 
     def to_json(self) -> str:
@@ -324,6 +355,7 @@ _FILTER_READERS: dict[str, Callable[[object], object]] = {
     "group_childs": _flag,
     "group_parents": _flag,
     "uploader": _text,
+    "uploader_name": _text,
     "uploader_uploads": _flag,
     "uploader_contributions": _flag,
     "after": _seconds,
@@ -420,6 +452,9 @@ class TorrentDetail:
     torrent: NekoTorrent | None = None
     """nekoBT's full torrent: files, description, mediainfo, groups, screenshots."""
     comments: tuple[Comment, ...] = ()
+    comments_error: SourceError | None = None
+    """Why `comments` is empty when nekoBT did not give them (asked apart from the torrent:
+    one can fail while the other comes)."""
     info: TorrentInfo | None = None
     peers: PeersHistory | None = None
     """The Torrent API's peers of its last calculated day, by country (most first)."""
@@ -724,6 +759,7 @@ class TorrentSearchService:
         self.page_size = page_size
         self._languages: tuple[Language, ...] | None = None
         self._languages_lock = asyncio.Lock()
+        self._uploaders: dict[str, Uploader] = {}
 
     async def languages(self) -> tuple[Language, ...]:
         """nekoBT's languages (`/langs`), asked once per run. When nekoBT cannot answer: the
@@ -829,6 +865,12 @@ class TorrentSearchService:
             else None
         )
         group_id = await self._group_id(filters.group) if filters.group.strip() else None
+        uploader_id = filters.uploader.strip() or None
+        name = filters.uploader_name.strip()
+        if uploader_id is None and name:
+            if not self.nekobt.authenticated:
+                raise UploaderNeedsKeyError(name)
+            raise UnknownFilterError("uploader", name)
         answer: TorrentSearch = await self.nekobt.search_torrents(
             text,
             limit=self.page_size,
@@ -853,11 +895,9 @@ class TorrentSearchService:
             group_secondary=filters.group_secondary if group_id else None,
             group_childs=filters.group_childs if group_id else None,
             group_parents=filters.group_parents if group_id else None,
-            uploader_id=filters.uploader.strip() or None,
-            uploader_uploads=filters.uploader_uploads if filters.uploader.strip() else None,
-            uploader_contributions=(
-                filters.uploader_contributions if filters.uploader.strip() else None
-            ),
+            uploader_id=uploader_id,
+            uploader_uploads=filters.uploader_uploads if uploader_id else None,
+            uploader_contributions=filters.uploader_contributions if uploader_id else None,
             after=filters.after,
             before=filters.before,
         )
@@ -914,6 +954,41 @@ class TorrentSearchService:
             raise UnknownFilterError("group", text)
         return found[0].id
 
+    async def find_uploaders(self, name: str) -> tuple[Uploader, ...]:
+        """The nekoBT users named exactly `name` (nekoBT finds nobody by part of a name), for
+        the uploader filter. Several are each asked for their upload count, to tell them apart.
+        nekoBT's user search needs the API key: `NekoBtAuthError` without one."""
+        found = [u for u in (await self.nekobt.search_users(name)).results if u.id]
+        uploaders = [
+            Uploader(u.id or "", u.username or "", u.display_name or u.username or "")
+            for u in found
+        ]
+        if len(uploaders) < 2:
+            return tuple(uploaders)
+        profiles = await asyncio.gather(
+            *(self.nekobt.user(u.id) for u in uploaders), return_exceptions=True
+        )
+        counted = []
+        for uploader, profile in zip(uploaders, profiles, strict=True):
+            if isinstance(profile, SourceError):
+                # The count only helps to choose: without it the choice is still there.
+                counted.append(uploader)
+            elif isinstance(profile, BaseException):
+                raise profile
+            else:
+                counted.append(replace(uploader, torrents=profile.torrent_count))
+        return tuple(counted)
+
+    def known_uploader(self, name: str) -> Uploader | None:
+        """The uploader `name` was resolved to in this run (found alone, or chosen)."""
+        return self._uploaders.get(name)
+
+    def remember_uploader(self, name: str, uploader: Uploader) -> None:
+        """`name` stands for `uploader` from now on in this run: looked up once, a name of
+        several users chosen once (a language switch rebuilds the panel; it must not ask
+        again)."""
+        self._uploaders[name] = uploader
+
     def _configured_torrentapi(self) -> TorrentApiClient:
         """The Torrent API client; `SourceUnavailableError` when it has no URL and key."""
         if self.torrentapi is None:
@@ -964,9 +1039,12 @@ class TorrentSearchService:
         answers = await asyncio.gather(*(p[1] for p in parts.values()), return_exceptions=True)
         values: dict[str, Any] = {}
         errors: dict[Source, SourceError] = {}
+        comments_error = None
         for (name, (source, _call)), answer in zip(parts.items(), answers, strict=True):
             if isinstance(answer, SourceError):
                 errors.setdefault(source, answer)
+                if name == "comments":
+                    comments_error = answer
             elif isinstance(answer, BaseException):
                 raise answer
             else:
@@ -977,6 +1055,7 @@ class TorrentSearchService:
             hit=hit,
             torrent=torrent,
             comments=values["comments"].value if "comments" in values else (),
+            comments_error=comments_error,
             info=values.get("info"),
             peers=peers,
             peers_days=days,

@@ -12,11 +12,20 @@ from app.services.torrent_search import (
     Source,
     SourceUnavailableError,
     UnknownFilterError,
+    UploaderNeedsKeyError,
 )
 from app.sources.errors import RateLimitedError, SourceError
 from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
 from app.sources.torrentapi.models import TorrentApiError
 from app.widgets.status_line import describe_error
+
+UNKNOWN_FILTER = {
+    "media": "nekoBT knows no media called “{name}”.",
+    "group": "nekoBT knows no release group called “{name}”.",
+    "uploader": "No uploader found or picked for “{name}”: nekoBT finds users by their exact"
+    " username (Enter in the uploader box looks again).",
+}
+"""What a filter that names nothing nekoBT knows says, by the filter (English msgids)."""
 
 
 def level_text(level: int | None) -> str:
@@ -41,10 +50,10 @@ def problem_text(source: Source, error: SourceError) -> str:
         )
         return t("{source} refused the search: {details}", source=name, details=one_line(details))
     if isinstance(error, UnknownFilterError):
+        return t(UNKNOWN_FILTER[error.kind], name=one_line(error.name))
+    if isinstance(error, UploaderNeedsKeyError):
         return t(
-            "nekoBT knows no media called “{name}”."
-            if error.kind == "media"
-            else "nekoBT knows no release group called “{name}”.",
+            "nekoBT finds an uploader by name only with an API key: type the id of “{name}”.",
             name=one_line(error.name),
         )
     if isinstance(error, SourceUnavailableError):

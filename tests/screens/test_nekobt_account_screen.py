@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Label, Static
 
@@ -12,7 +13,7 @@ from app.devserver import nekobt_data
 from app.devserver.nekobt import DEMO_API_KEY, NekoBtApi
 from app.screens.nekobt_account import NekoBtAccountScreen
 from app.widgets.title_table import KeyTable
-from tests.screens.conftest import AppFactory
+from tests.screens.conftest import SNAPSHOT_VIEWS, AppFactory
 from tests.screens.notifications import notices
 from tests.support import wait_for
 
@@ -121,3 +122,63 @@ async def test_without_a_key_the_screen_says_what_to_set(
         await wait_for(pilot, lambda: "ANITUI_NEKOBT__API_KEY" in shown(profile))
         # Every account endpoint needs the key: nekoBT is not asked in vain.
         assert not any("/users/" in r.path for r in devserver.requests)
+
+
+async def fitted(pilot: Any, screen: NekoBtAccountScreen) -> None:
+    """Wait for the tables' columns to be fitted (after their rows are laid out)."""
+    notes = screen.query_one("#account-notifications", KeyTable)
+    await wait_for(
+        pilot,
+        lambda: any("Welcome to the site." in notes.render_line(y).text for y in range(1, 6)),
+    )
+    await pilot.pause()
+
+
+async def test_the_highlighted_notification_reads_whole_and_literally(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    neko(fresh_devserver).data.notifications.insert(0, HOSTILE_NOTIFICATION)
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_account(pilot)
+        notes = screen.query_one("#account-notifications", KeyTable)
+        await wait_for(pilot, lambda: notes.row_count == 4)
+        whole = screen.query_one("#account-notification", Static)
+        await wait_for(pilot, lambda: "the rules" in shown(whole))
+        assert shown(whole) == (
+            "[b]Mods[/b] say: [link=https://example.invalid]read[/link] the rules [/] now"
+        )
+        notes.focus()
+        await pilot.press("j")
+        title = neko(fresh_devserver).data.torrents[0].fields["title"]
+        await wait_for(pilot, lambda: "Mirrowen replied" in shown(whole))
+        assert shown(whole) == f"Mirrowen replied to your comment on {title}."
+
+
+HOSTILE_NOTIFICATION = {
+    "id": "4000000009",
+    "data": "[b]Mods[/b] say: [link=https://example.invalid]read[/link] the rules [/] \x1b[31mnow",
+    "seen": False,
+}
+"""API text that is markup and an escape sequence: it must read as it was sent."""
+
+
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_nekobt_account_snapshot(
+    snap_compare: Any,
+    app_factory: AppFactory,
+    fresh_devserver: Any,
+    size: tuple[int, int],
+    lang: str,
+) -> None:
+    neko(fresh_devserver).data.notifications.insert(0, HOSTILE_NOTIFICATION)
+
+    async def run(pilot: Any) -> None:
+        screen = NekoBtAccountScreen()
+        await pilot.app.push_screen(screen)
+        peers = screen.query_one("#account-peers", KeyTable)
+        await wait_for(pilot, lambda: peers.row_count == len(nekobt_data.PEER_TORRENTS))
+        await fitted(pilot, screen)
+
+    app = app_factory(server=fresh_devserver, lang=lang)
+    assert snap_compare(app, terminal_size=size, run_before=run)

@@ -1,4 +1,5 @@
-"""The torrent detail's AnimeTosho section (asked with `a`) and its comments, paged with `M`."""
+"""The torrent detail's AnimeTosho section (asked with `a`) and its comments, paged as the reader
+reaches their end or presses `M`; a failed refresh keeps the ones read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from textual.widgets import Label, Static
 
-from app.devserver.nekobt import NekoBtApi
+from app.devserver.nekobt import PREFIX, NekoBtApi
 from app.screens.torrent_detail import COMMENTS_PAGE, TorrentDetailScreen
 from app.screens.torrents import TorrentsScreen
 from app.services.torrent_search import hit_from_nekobt
@@ -111,3 +112,60 @@ async def test_animetoshos_final_no_in_its_own_words(
         section = detail.query_one("#detail-animetosho", Static)
         await pilot.press("a")
         await wait_for(pilot, lambda: "Torrent was skipped on AnimeTosho." in shown(section))
+
+
+def comments_path(server: Any, index: int) -> str:
+    return f"{PREFIX}/torrents/{neko(server).data.torrents[index].id}/comments"
+
+
+async def test_comments_page_on_when_scrolled_to_their_end(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    total = COMMENTS_PAGE * 3 + 5
+    neko(fresh_devserver).data.torrents[1].comments[:] = [comment(n) for n in range(1, total + 1)]
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_detail(pilot, fresh_devserver, 1)
+        comments = detail.query_one("#detail-comments", Static)
+        await wait_for(pilot, lambda: f"comment number {COMMENTS_PAGE}\n" in shown(comments))
+        assert f"comment number {COMMENTS_PAGE + 1}\n" not in shown(comments)
+        assert f"{COMMENTS_PAGE} of {total} comments: scroll on" in shown(comments)
+        body = detail.query_one("#detail-body")
+        assert detail.focused is body
+        # Moving to the end of the page shows the next comments, page after page.
+        for page in (2, 3):
+            await pilot.press("end")
+            last = f"comment number {COMMENTS_PAGE * page}\n"
+            await wait_for(pilot, lambda: last in shown(comments))  # noqa: B023 (awaited here)
+            assert f"comment number {COMMENTS_PAGE * page + 1}\n" not in shown(comments)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: f"End of the comments ({total})." in shown(comments))
+        assert f"comment number {total}\n" in shown(comments)
+        await pilot.press("M")
+        await wait_for(pilot, lambda: any("No more comments" in n.message for n in notices(app)))
+
+
+async def test_a_failed_refresh_keeps_the_comments_read(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    total = COMMENTS_PAGE * 3
+    neko(fresh_devserver).data.torrents[1].comments[:] = [comment(n) for n in range(1, total + 1)]
+    forbidden = {"error": True, "message": "Forbidden."}
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(80, 24)) as pilot:
+        fresh_devserver.faults.fail_next(comments_path(fresh_devserver, 1), 403, body=forbidden)
+        detail = await open_detail(pilot, fresh_devserver, 1)
+        comments = detail.query_one("#detail-comments", Static)
+        await wait_for(pilot, lambda: "The comments could not be loaded" in shown(comments))
+        assert "ctrl+r" in shown(comments)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "comment number 1\n" in shown(comments))
+        assert "could not be loaded" not in shown(comments)
+        await pilot.press("end")
+        page_two = f"comment number {COMMENTS_PAGE * 2}\n"
+        await wait_for(pilot, lambda: page_two in shown(comments))
+        fresh_devserver.faults.fail_next(comments_path(fresh_devserver, 1), 403, body=forbidden)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "The comments could not be refreshed" in shown(comments))
+        # What was read stays, pages included.
+        assert page_two in shown(comments)

@@ -31,6 +31,7 @@ EVERY_FIELD_SET = TorrentFilters(
     group_childs=False,
     group_parents=True,
     uploader="123",
+    uploader_name="[b]ryoka[/b]",
     uploader_uploads=False,
     uploader_contributions=True,
     after=1_700_000_000.0,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.devserver import nekobt, torrentapi
+from app.devserver import nekobt, nekobt_data, torrentapi
 from app.devserver.demo import service_urls
 from app.devserver.nekobt import NekoBtApi
 from app.devserver.torrentapi import TorrentApi
@@ -22,6 +22,9 @@ from app.services.torrent_search import (
     TorrentFilters,
     TorrentHit,
     TorrentSearchService,
+    UnknownFilterError,
+    Uploader,
+    UploaderNeedsKeyError,
     classify,
     merge,
     merge_page,
@@ -387,3 +390,42 @@ async def test_languages_fall_back_when_nekobt_cannot_answer(
     await catalog.client.aclose()
     cache.close()
     assert not fresh_devserver.faults.take(path)[1]  # the failure was used up
+
+
+async def test_uploaders_by_name_with_counts_only_when_several(fresh_devserver: Any) -> None:
+    search = await make_service(fresh_devserver)
+    try:
+        alone = await search.find_uploaders("tsukune")
+        assert alone == (Uploader(nekobt_data.user_id(2), "tsukune", "Tsukune"),)
+        assert await search.find_uploaders("tsuku") == ()
+        ryoka = nekobt_data.USER_NAMES.index("ryoka")
+        other = nekobt_data.user_id(len(nekobt_data.USER_NAMES))
+        # One profile cannot be had: that user stays to choose from, uncounted.
+        fresh_devserver.faults.fail_next(f"{nekobt.PREFIX}/users/{other}", 404)
+        several = await search.find_uploaders("ryoka")
+        uploads = sum(1 for t in apis(fresh_devserver)[0].data.torrents if t.uploader == ryoka)
+        assert [(u.id, u.torrents) for u in several] == [
+            (nekobt_data.user_id(ryoka), uploads),
+            (other, None),
+        ]
+    finally:
+        await close(search)
+
+
+async def test_an_uploader_name_without_its_id_finds_no_nekobt_torrents(
+    fresh_devserver: Any,
+) -> None:
+    keyed, keyless = (
+        await make_service(fresh_devserver),
+        await make_service(fresh_devserver, nekobt_key=None),
+    )
+    filters = TorrentFilters(sources=frozenset({Source.NEKOBT}), uploader_name="nobody")
+    try:
+        found = await keyed.search("[", filters)
+        assert isinstance(found.errors[Source.NEKOBT], UnknownFilterError)
+        without_key = await keyless.search("[", filters)
+        assert isinstance(without_key.errors[Source.NEKOBT], UploaderNeedsKeyError)
+        assert not found.hits and not without_key.hits
+    finally:
+        await close(keyed)
+        await close(keyless)

@@ -60,6 +60,7 @@ from app.sources.nekobt.models import (
     TorrentSearch,
     User,
     UserPeer,
+    UserSearch,
 )
 from app.sources.redaction import redact, register_secret
 
@@ -421,6 +422,11 @@ class NekoBtClient:
         if user.torrent_key:
             register_secret(user.torrent_key)
         return user
+
+    async def search_users(self, username: str) -> UserSearch:
+        """`/users/search` (needs the API key): the users named exactly `username`; nekoBT
+        finds nobody by part of a name. Never cached: the answer depends on who asks."""
+        return UserSearch.parse((await self._get("users/search", {"query": username})).value)
 
     async def notifications(self) -> tuple[Notification, ...]:
         """`/users/@me/notifications` (needs the API key): yours, as the API orders them."""

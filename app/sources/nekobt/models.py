@@ -66,6 +66,7 @@ __all__ = [
     "UserBrief",
     "UserGroup",
     "UserPeer",
+    "UserSearch",
     "data_of",
 ]
 
@@ -175,6 +176,21 @@ class UserBrief:
             _str(data.get("display_name")),
             _str(data.get("pfp_hash")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class UserSearch:
+    """`/users/search`: the users whose username is the query (nekoBT answers only an exact
+    match, to keep users private); `more` when a next page exists."""
+
+    results: tuple[UserBrief, ...]
+    more: bool
+
+    @classmethod
+    def parse(cls, body: Any) -> UserSearch:
+        """Read a whole answer body."""
+        data = _data_object(body, "the user search")
+        return cls(_each(data.get("results"), UserBrief.parse), _bool(data.get("more")) or False)
 
 
 @dataclass(frozen=True, slots=True)
