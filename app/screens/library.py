@@ -254,7 +254,8 @@ class LibraryScreen(SeriesActions):
         """Only the series without a video file (Aniworld's `no_episodes`)."""
         self.marked: set[int] = set()
         self.row_series: RowItems[Series] = RowItems()
-        self.scan_text = ""
+        self.stale = False
+        """Shown before the screen was last left: its rows are filled again on return."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -277,10 +278,19 @@ class LibraryScreen(SeriesActions):
     def start(self) -> None:
         self.query_one(KeyTable).focus()
         self.fill()
-        self.ask_missing()
+        # After the first paint: the rows on disk come first, AniLibria's counts follow.
+        self.call_after_refresh(self.ask_missing)
+
+    def on_screen_suspend(self) -> None:
+        self.stale = True
 
     def on_screen_resume(self) -> None:
-        self.fill()
+        # Back from elsewhere (files may have changed without a scan). Not as the screen first
+        # opens, which Textual resumes twice: one fill is what a 300-series library can
+        # afford in its paint budget (`make bench`).
+        if self.stale:
+            self.stale = False
+            self.fill()
 
     def action_refresh_screen(self) -> None:
         """Rescan the library (`ctrl+r`), then ask AniLibria what is out again."""
@@ -306,15 +316,17 @@ class LibraryScreen(SeriesActions):
         from app.services.library import LibraryError
         from app.sources.errors import SourceError
 
-        failures = 0
+        failures = asked = 0
         for series in library.series():
             if series.title_id is None or (series.episodes_out is not None and not everyone):
                 continue
+            asked += 1
             try:
                 await library.missing(series.id)
             except (LibraryError, SourceError):
                 failures += 1
-        self.fill()
+        if asked:
+            self.fill()
         if failures:
             self.query_one(StatusLine).problem(
                 tn(
