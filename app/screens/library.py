@@ -4,6 +4,7 @@ what is missing, their NFO and artwork; a series' episodes, played from disk; th
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import ClassVar, get_args
 
 from rich.text import Text
@@ -305,20 +306,24 @@ class LibraryScreen(SeriesActions):
             return  # Said on the status line by the scan's event.
         await self._ask_missing(everyone=True)
 
-    def ask_missing(self) -> None:
-        """Ask AniLibria which episodes are out for the series not asked yet."""
+    def ask_missing(self, again: Collection[int] = ()) -> None:
+        """Ask AniLibria which episodes are out for the series not asked yet, and again for
+        the series `again` (grown on disk: a new episode came out, most likely)."""
         self.run_worker(
-            self._ask_missing(everyone=False), group="library-missing", exit_on_error=False
+            self._ask_missing(everyone=False, again=again),
+            group="library-missing",
+            exit_on_error=False,
         )
 
-    async def _ask_missing(self, *, everyone: bool) -> None:
+    async def _ask_missing(self, *, everyone: bool, again: Collection[int] = ()) -> None:
         library = self.runtime.library
         from app.services.library import LibraryError
         from app.sources.errors import SourceError
 
         failures = asked = 0
         for series in library.series():
-            if series.title_id is None or (series.episodes_out is not None and not everyone):
+            known = series.episodes_out is not None and series.id not in again
+            if series.title_id is None or (known and not everyone):
                 continue
             asked += 1
             try:
@@ -345,7 +350,7 @@ class LibraryScreen(SeriesActions):
                 status.info(t("Scanning the library: {done} / {total}", done=done, total=total))
             case LibraryScanFinished(result=result):
                 self.fill()
-                self.ask_missing()
+                self.ask_missing(again=result.grown)
                 notes = len(result.notes)
                 text = tn(
                     "{count} series in {root}.",
@@ -486,6 +491,9 @@ class SeriesScreen(SeriesActions):
     def library_event(self, event: Event) -> None:
         if isinstance(event, LibraryScanFinished | SeriesFilesChanged):
             self.fill()
+        if isinstance(event, LibraryScanFinished) and self.series_id in event.result.grown:
+            # A new episode on disk: most likely a new one out, too.
+            self.action_refresh_screen()
 
     def action_refresh_screen(self) -> None:
         self.run_worker(self._ask_missing(), group="series-missing", exit_on_error=False)
