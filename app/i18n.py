@@ -477,6 +477,9 @@ RU: dict[str, str] = {
     "Episode {episode} is already on disk": "Серия {episode} уже на диске",
     "Episode {episode} is already queued": "Серия {episode} уже в очереди",
     "Episode {episode}: no torrent found ({detail})": "Серия {episode}: торрент не найден ({detail})",
+    # moving downloads into their series folder (DownloadQueue.relocate)
+    "{name} is already in {folder}.": "{name} уже в {folder}.",
+    "{path} is already there: nothing is moved over it.": "{path} уже существует: поверх него ничего не переносится.",
     # a followed title's history (app/screens/follow_history.py)
     "Follow history": "История слежения",
     "Decision": "Решение",
