@@ -480,6 +480,9 @@ RU: dict[str, str] = {
     # moving downloads into their series folder (DownloadQueue.relocate)
     "{name} is already in {folder}.": "{name} уже в {folder}.",
     "{path} is already there: nothing is moved over it.": "{path} уже существует: поверх него ничего не переносится.",
+    "{name} was not moved: {reason}": "{name} не перенесена: {reason}",
+    "Move them": "Перенести",
+    "Leave them where they are": "Оставить на месте",
     # a followed title's history (app/screens/follow_history.py)
     "Follow history": "История слежения",
     "Decision": "Решение",
@@ -817,6 +820,11 @@ RU_PLURALS: dict[str, tuple[str, str, str]] = {
         "{count} ваш тайтл не найден в {api}; он сохранён как был: {names}",
         "{count} ваших тайтла не найдены в {api}; они сохранены как были: {names}",
         "{count} ваших тайтлов не найдены в {api}; они сохранены как были: {names}",
+    ),
+    "{count} downloads of your library's titles lie outside their series folders. Move them there?": (
+        "{count} загрузка тайтлов вашей библиотеки лежит вне папки сериала. Перенести её туда?",
+        "{count} загрузки тайтлов вашей библиотеки лежат вне папок сериалов. Перенести их туда?",
+        "{count} загрузок тайтлов вашей библиотеки лежат вне папок сериалов. Перенести их туда?",
     ),
     "{count} missing episodes added to {name}": (
         "{count} недостающая серия добавлена в {name}",

@@ -21,6 +21,8 @@ Public surface, for the Library screen, "download missing", follow and NFO:
 - `download_folder(title_id)`: where the queue saves a new download of a title that has a
   series (`[library] organize`; the queue asks it through its `folder_for` hook).
 - `nfo_folder(series_id, title)`: the series as the NFO service describes it.
+- `strays()`: downloads of a series' title saved outside its folder (the Library offers to
+  move them: `DownloadQueue.relocate`; nothing moves by itself).
 
 How a folder is matched to a title: its marker (`app/services/library_disk.py`), else the
 info-hash of a known download saved into it (the queue's store knows which folder each torrent
@@ -79,6 +81,7 @@ __all__ = [
     "Series",
     "SeriesFilesChanged",
     "SeriesSort",
+    "Stray",
 ]
 
 log = logging.getLogger("anitui.library")
@@ -162,6 +165,16 @@ class ScanResult:
     """Series known before the scan that it found new episodes of (a download landed, the
     user copied files in): with `[library] nfo` they get their NFOs. Series found for the first
     time are not among them: a first scan of a big library writes nothing by itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stray:
+    """A download of a series' title whose files lie outside the series folder (made before
+    the series had one): the Library offers to move it there."""
+
+    download_id: str
+    name: str
+    series: Series
 
 
 # -------------------------------------------------------------------------------------------
@@ -480,6 +493,22 @@ class LibraryService:
         the library has no series for it."""
         series = self.by_title(title_id)
         return None if series is None else str(series.folder)
+
+    def strays(self) -> list[Stray]:
+        """The downloads (started ones: they have files) of titles with a series, saved
+        outside its folder."""
+        found = []
+        for record in self._downloads.all():
+            if record.title_id is None or record.started_at is None:
+                continue
+            series = self.by_title(record.title_id)
+            if series is None:
+                continue
+            saved = Path(record.folder)
+            saved = saved if saved.is_absolute() else self._download_root / saved
+            if _first_part_under(self._root, saved) != series.folder.name:
+                found.append(Stray(record.id, record.name, series))
+        return found
 
     # NFO ---------------------------------------------------------------------------------
 

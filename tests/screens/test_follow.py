@@ -10,6 +10,8 @@ from typing import Any
 from textual.coordinate import Coordinate
 
 from app.devserver.demo_seeding import DemoSeeding
+from app.messages import EpisodeDownloadRequested
+from app.screens.choice import ChoiceScreen
 from app.screens.file_picker import FilePickerScreen
 from app.screens.follow_history import FollowHistoryScreen
 from app.screens.library import LibraryScreen, SeriesScreen
@@ -175,3 +177,38 @@ async def test_a_followed_titles_new_episode_is_downloaded_into_its_folder_by_it
         decided = [row[1:3] for row in table_rows(history)]
         number = str(episode)
         assert decided == [[number, "queued"], [number, "found"], [number, "not found"]]
+
+
+async def test_a_download_made_before_its_series_is_offered_to_move_into_it(
+    app_factory: AppFactory,
+    fresh_devserver: Any,
+    seeding: DemoSeeding,  # noqa: F811
+) -> None:
+    # Downloads made without series folders (as before the library, or with organize off).
+    flags = {"torrents.seed_ratio": 0.0, "library.organize": False}
+    app = app_factory(server=fresh_devserver, **flags)
+    async with app.run_test(size=(120, 40)) as pilot:
+        library = app.runtime.library
+        await wait_for(pilot, lambda: library.last_scan is not None)
+        title = await open_title(pilot, TITLE)
+        assert title.title_data is not None
+        app.post_message(EpisodeDownloadRequested(title.title_data, 2))
+        await wait_for(pilot, lambda: app.runtime.opened_downloads is not None)
+        queue = app.runtime.opened_downloads
+        assert queue is not None
+        await wait_for(pilot, lambda: len(queue.items()) == 1)
+        (item,) = queue.items()
+        await wait_for(pilot, lambda: queue.get(item.id).status == "completed", DOWNLOAD_WAIT_S)  # type: ignore[union-attr]
+        assert item.folder == ""
+
+        # `a` makes the series: the move is offered, and nothing moves until the user says.
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert "outside its series folder" in app.screen.question  # type: ignore[attr-defined]
+        series = library.by_title(TITLE)
+        assert series is not None and queue.get(item.id).folder == ""  # type: ignore[union-attr]
+        await pilot.press("enter")  # "Move them"
+        await wait_for(pilot, lambda: queue.get(item.id).folder == series.folder.name)  # type: ignore[union-attr]
+        # Found there by the scan that follows: the episode is on disk in its series.
+        await wait_for(pilot, lambda: on_disk(app) == (2,))
+        assert library.strays() == []
