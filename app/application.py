@@ -26,7 +26,9 @@ from app.controllers.library import LibraryController
 from app.controllers.library_scan import LibraryScanController
 from app.controllers.live import LiveController
 from app.controllers.nfo import NfoController
+from app.controllers.palette import PaletteController
 from app.controllers.playback import PlaybackController
+from app.controllers.titles import TitlesController
 from app.i18n import t
 from app.messages import (
     CollectionChosen,
@@ -161,6 +163,8 @@ class AniApp(App[None]):
         self.live = LiveController(self)
         self.follow = FollowController(self)
         self.carry_over = CarryOverController(self)
+        self.titles = TitlesController(self)
+        self.palette = PaletteController(self)
         localize_bindings(self)
 
     @property
@@ -392,50 +396,8 @@ class AniApp(App[None]):
         if refresh is not None:
             refresh()
 
-    def action_nekobt_account(self) -> None:
-        from app.screens.nekobt_account import NekoBtAccountScreen
-
-        self.push_screen(NekoBtAccountScreen())
-
-    def action_stats(self) -> None:
-        from app.screens.stats import StatsScreen
-
-        self.push_screen(StatsScreen())
-
     def action_random_title(self) -> None:
-        self.run_worker(
-            self._open_random_title(), group="random", exclusive=True, exit_on_error=False
-        )
-
-    async def _open_random_title(self) -> None:
-        title = await self.runtime.catalog.random_title()
-        self.post_message(TitleOpened(title.id))
-
-    def action_open_title_by_code(self) -> None:
-        """Ask for a title's code or page URL and open that title."""
-        from app.screens.prompt import PromptScreen
-        from app.sources.errors import SourceError
-        from app.widgets.status_line import describe_error
-
-        async def find(text: str) -> int:
-            try:
-                return (await self.runtime.catalog.title_by_code(text)).id
-            except SourceError as error:
-                # The prompt stays open with the API's answer (no such title, offline).
-                raise ValueError(describe_error(error)) from None
-
-        def open_found(title_id: int | None) -> None:
-            if title_id is not None:
-                self.post_message(TitleOpened(title_id))
-
-        self.push_screen(
-            PromptScreen(
-                t("Open the title with the code or URL:"),
-                find,
-                placeholder=t("code, …/release/code.html or …/anime/releases/release/code"),
-            ),
-            open_found,
-        )
+        self.titles.open_random()
 
     async def action_switch_language(self) -> None:
         """Toggle English / Russian for the whole interface, without losing the screen stack."""
@@ -444,68 +406,7 @@ class AniApp(App[None]):
         await LanguageController(self).switch()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        from app.services.favorites import AccountState
-
-        for entry in self.navigation:
-            label = t(entry.label)
-            yield SystemCommand(
-                label,
-                t("Open the {name} screen (key {key})", name=label, key=entry.key)
-                if entry.key
-                else t("Open the {name} screen", name=label),
-                lambda mode=entry.mode: self.action_open_mode(mode),
-            )
-        favorites = self.favorites
-        if self.runtime.favorites.account is AccountState.LOGGED_IN:
-            yield SystemCommand(
-                t("Log out of AniLibria"),
-                t("Forget the AniLibria session; your favorites stay here"),
-                favorites.log_out,
-            )
-        else:
-            yield SystemCommand(
-                t("Log in to AniLibria"),
-                t("Sync your favorites with your account"),
-                favorites.log_in,
-            )
-        yield SystemCommand(
-            t("Export favorites"), t("Save your favorites as a JSON file"), favorites.export_file
-        )
-        yield SystemCommand(
-            t("Import favorites"),
-            t("Add the favorites of an exported JSON file"),
-            favorites.import_file,
-        )
-        yield SystemCommand(
-            t("nekoBT account"),
-            t("Check the nekoBT API key; your notifications and tracker peers"),
-            self.action_nekobt_account,
-        )
-        yield SystemCommand(
-            t("AniLibria stats"),
-            t("Popular genres, years, seed stats and the torrent RSS link"),
-            self.action_stats,
-        )
-        yield SystemCommand(
-            t("Random title"), t("Open a title chosen by chance"), self.action_random_title
-        )
-        yield SystemCommand(
-            t("Open a title by code or URL…"),
-            t("Its code, or its page's address on the AniLibria site"),
-            self.action_open_title_by_code,
-        )
-        yield SystemCommand(t("Help"), t("Every key of the screen you are on"), self.action_help)
-        yield SystemCommand(
-            t("Switch language"), t("English / Russian"), self.action_switch_language
-        )
-        yield SystemCommand(
-            t("Playback without a display"),
-            t("Ask each time, or always play one way (over SSH)"),
-            self.playback.choose_no_display,
-        )
-        yield SystemCommand(
-            t("Quit anitui"), t("Close the app (downloads resume next time)"), self.exit
-        )
+        return self.palette.commands(self.favorites, self.playback, self.titles)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker is reported; screens handle what they expect."""

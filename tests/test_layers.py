@@ -5,6 +5,8 @@ counts, type-only and function-level ones too (the graph of `tests/test_import_g
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.test_import_graph import ImportGraph, import_graph
 
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -77,3 +79,13 @@ def test_an_upward_import_is_reported() -> None:
         "app.services.player (layer 4) imports app.application (layer 1)",
         "app.widgets.top_bar (layer 3) imports app.screens.base (layer 2)",
     ]
+
+
+SHELL_MOST_LINES = 450
+"""The shell routes and navigates; use-cases belong to the controllers (it once grew to 878)."""
+
+
+def test_the_shell_stays_thin() -> None:
+    shell = Path(__file__).resolve().parents[1] / "app" / "application.py"
+    lines = len(shell.read_text(encoding="utf-8").splitlines())
+    assert lines <= SHELL_MOST_LINES, f"app/application.py has {lines} lines: move use-cases out"

@@ -297,9 +297,10 @@ class Runtime:
             poll_interval=config.poll_interval,
         )
         client = self.catalog.client
-        if self.settings.anilibria.speaks_v1:
+        from app.sources.release_news import PolledCatalog
+
+        if isinstance(client, PolledCatalog):
             from app.services.live_poll import PollingLive
-            from app.sources.aniliberty.compat import V2CompatClient
 
             demo = self.demo
             if demo is not None and config.subscribe != "all":
@@ -309,10 +310,9 @@ class Runtime:
                     demo.following(followed)
                     return followed
 
-            if isinstance(client, V2CompatClient):
-                return PollingLive(
-                    client.v1, self.bus, KeyValueStore(self.db), follow=follow, settings=settings
-                )
+            return PollingLive(
+                client.news, self.bus, KeyValueStore(self.db), follow=follow, settings=settings
+            )
         return LiveService(
             self.settings.anilibria.ws,
             client,

@@ -12,7 +12,7 @@ server timestamps, the episode's number), so a poll every minute stays a few kil
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.sources.aniliberty.models import Paged, ReleaseTorrent, ScheduleNow
 from app.sources.anilibria.models import Fetched, Title
@@ -21,6 +21,7 @@ __all__ = [
     "LATEST_NEWS_FIELDS",
     "SCHEDULE_NEWS_FIELDS",
     "TORRENT_NEWS_FIELDS",
+    "PolledCatalog",
     "ReleaseNews",
     "ReleaseTorrent",
     "ScheduleNow",
@@ -62,3 +63,12 @@ class ReleaseNews(Protocol):
         include: Sequence[str] | None = ...,
     ) -> Fetched[Paged[ReleaseTorrent]]:
         """`/anime/torrents`: every torrent, newest first, paged (`limit` at most 50)."""
+
+
+@runtime_checkable
+class PolledCatalog(Protocol):
+    """A catalog client whose API has no push: it offers the reads polling follows."""
+
+    @property
+    def news(self) -> ReleaseNews:
+        """The API's reads of what is new."""

@@ -101,3 +101,18 @@ def test_toasts_go_through_the_one_plain_text_helper() -> None:
         and node.func.attr == "notify"
     )
     assert direct == []
+
+
+async def test_the_palette_opens_every_main_screen_and_the_help(app_factory: AppFactory) -> None:
+    """Each navigation row's palette command opens its screen; Help opens the help screen."""
+    from app.screens.help import HelpScreen
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for entry in reversed(NAVIGATION):
+            commands = {c.title: c for c in app.get_system_commands(app.screen)}
+            app.call_later(commands[t(entry.label)].callback)
+            await wait_for(pilot, mode_is(app, entry.mode))
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        app.call_later(commands[t("Help")].callback)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -24,7 +24,7 @@ def text_of(screen: StatsScreen, selector: str) -> str:
 
 
 async def open_stats(pilot: Any) -> StatsScreen:
-    pilot.app.action_stats()
+    pilot.app.palette.open_stats()
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, StatsScreen))
     screen = screen_of(pilot.app, StatsScreen)
     await wait_for(

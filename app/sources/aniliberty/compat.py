@@ -200,6 +200,11 @@ class V2CompatClient:
         """The API's HTTP client (active mirror)."""
         return self.v1.http
 
+    @property
+    def news(self) -> AniLibertyClient:
+        """What is new on v1, which has no push: live updates poll these reads."""
+        return self.v1
+
     async def aclose(self) -> None:
         """Close the connection pools."""
         await self.v1.aclose()
