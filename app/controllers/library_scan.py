@@ -1,7 +1,8 @@
 """The local library in the background: a scan after start-up and every
 `[library] rescan_interval` seconds (0: only on demand), one more when a download of a series
-finishes, the NFO of a series that grew written (`[library] nfo`), and a scan that cannot read
-the library's folder said to the user."""
+finishes or has moved into its folder, the NFO of a series that grew written
+(`[library] nfo`), the downloads saved outside their series folders offered to move there, and
+a scan that cannot read the library's folder said to the user."""
 
 from __future__ import annotations
 
