@@ -25,6 +25,7 @@ from app.controllers.follow import FollowController
 from app.controllers.library import LibraryController
 from app.controllers.library_scan import LibraryScanController
 from app.controllers.live import LiveController
+from app.controllers.nfo import NfoController
 from app.controllers.palette import PaletteController
 from app.controllers.playback import PlaybackController
 from app.controllers.titles import TitlesController
@@ -42,6 +43,7 @@ from app.messages import (
     FollowToggled,
     LocalFilePlayRequested,
     MissingDownloadRequested,
+    NfoActionRequested,
     SeriesAddRequested,
     ServiceEventReceived,
     TitleOpened,
@@ -157,6 +159,7 @@ class AniApp(App[None]):
         self.favorites = FavoritesController(self)
         self.library = LibraryController(self)
         self.library_scan = LibraryScanController(self)
+        self.nfo = NfoController(self)
         self.live = LiveController(self)
         self.follow = FollowController(self)
         self.carry_over = CarryOverController(self)
@@ -212,6 +215,7 @@ class AniApp(App[None]):
                 self.library.on_player_event(event)
             case DownloadEvent() as event:
                 self.downloads.on_event(event)
+                self.library_scan.on_download_event(event)
             case FavoritesEvent() as event:
                 self.favorites.on_event(event)
                 self.library.on_account_event(event)
@@ -256,6 +260,10 @@ class AniApp(App[None]):
     @on(SeriesAddRequested)
     def add_series(self, message: SeriesAddRequested) -> None:
         self.library_scan.add_series(message.title)
+
+    @on(NfoActionRequested)
+    def nfo_action(self, message: NfoActionRequested) -> None:
+        self.nfo.act(message.action, message.series_ids)
 
     @on(DownloadRequested)
     def add_download(self, message: DownloadRequested) -> None:

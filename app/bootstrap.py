@@ -52,12 +52,27 @@ def open_runtime(settings: Settings) -> Runtime:
     server = start_demo_server(paths)
     demo = LocalDemo(server, paths.cache_dir() / "demo-seeds")
     try:
-        return Runtime.open(demo_settings(settings, service_urls(server)), demo=demo)
+        runtime = Runtime.open(demo_settings(settings, service_urls(server)), demo=demo)
+        if not runtime.browse_only:
+            demo.prepare_library(runtime)
+        return runtime
     except BaseException:
         # The runtime would have stopped them; without one nothing else would.
         demo.stop()
         raise
 
+
+DEMO_LIBRARY: Mapping[int, tuple[int, ...]] = {
+    9001: (1, 2, 3),
+    9002: (1, 2, 3, 5, 8),
+    9003: (1,),
+    9013: (),
+}
+"""The demo's first library: titles of the demo catalog and the episodes each has on disk."""
+DEMO_FOLLOWED = 9001
+"""The demo library's followed favorite: its new episode comes out, and downloads, in the run."""
+DEMO_CLIP = "480"
+"""The quality of the demo clip the demo library's episode files hold."""
 
 DEMO_POLL_INTERVAL = 5.0
 """Seconds between the v1 demo's polls: its new episodes show up soon after they come out."""
@@ -119,6 +134,8 @@ class LocalDemo:
         self.server = server
         self.seeds = seeds
         self._seeding: DemoSeeding | None = None
+        self._new_follows: set[int] = set()
+        """Titles this run's new demo library follows: their new episodes come out."""
 
     @property
     def api_keys(self) -> tuple[str, str]:
@@ -128,8 +145,41 @@ class LocalDemo:
         return nekobt.DEMO_API_KEY, torrentapi.DEMO_KEY
 
     def started_with(self, favorites: Iterable[int]) -> None:
-        """The favorites the app starts with: the demo releases no new episodes for them."""
-        self.server.live.demo_started_with(favorites)
+        """The favorites the app starts with: the demo releases no new episodes for them,
+        but for the one its new library follows."""
+        self.server.live.demo_started_with(set(favorites) - self._new_follows)
+
+    def prepare_library(self, runtime: Runtime) -> None:
+        """On a first demo run (the library's folder missing or empty): a few series folders
+        with their markers, the demo clip as some of their episodes, and one of them a
+        followed favorite, whose new episodes come out in this run and download by
+        themselves. A folder that holds anything is never touched. A few small files: the
+        first paint does not wait on more than today."""
+        from app.devserver.demo_media import clip
+        from app.services.library_disk import Marker, series_folder_name, write_marker
+        from app.store.follow import FollowStore
+
+        root = runtime.library.root
+        if root.exists() and any(root.iterdir()):
+            return
+        video = clip(DEMO_CLIP)
+        for title_id, episodes in DEMO_LIBRARY.items():
+            title = self.server.catalog.title(title_id)
+            assert title is not None, title_id
+            names = title["names"]
+            folder = root / series_folder_name(names["en"], names["ru"], title["season"]["year"])
+            folder.mkdir(parents=True, exist_ok=True)
+            marker = Marker(title_id, runtime.library.api, names["en"], title["code"])
+            write_marker(folder, marker)
+            for episode in episodes:
+                name = f"[AniLibria] {names['en']} - {episode:02d} [{DEMO_CLIP}p].mkv"
+                (folder / name).write_bytes(video)
+        followed = self.server.catalog.title(DEMO_FOLLOWED)
+        assert followed is not None
+        names = followed["names"]
+        runtime.favorites.add(DEMO_FOLLOWED, name_ru=names["ru"], name_en=names["en"])
+        FollowStore(runtime.db).follow(DEMO_FOLLOWED, at=time.time())
+        self._new_follows.add(DEMO_FOLLOWED)
 
     def following(self, favorites: Iterable[int]) -> None:
         """The favorites the app follows now: new ones get the demo's new episodes."""

@@ -349,7 +349,8 @@ class LibraryConfig:
         default=False,
         metadata=_doc(
             "Write a series' tvshow.nfo, poster.jpg and fanart.jpg (Kodi / Jellyfin) by"
-            " themselves when it is added to the library; files there are kept."
+            " themselves when it is added to the library or grows (a scan or a finished download"
+            " brings new episodes); files there are kept."
         ),
     )
     episode_nfo: bool = field(

@@ -7,7 +7,7 @@ answer through notifications, signals or the bus.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
 
@@ -90,6 +90,20 @@ class SeriesAddRequested(Message):
     def __init__(self, title: Title) -> None:
         super().__init__()
         self.title = title
+
+
+NfoAction = Literal["state", "create", "update", "view", "media", "batch", "without"]
+"""The NFO actions of the Library (`N`), Aniworld's NFO endpoints."""
+
+
+class NfoActionRequested(Message):
+    """Run the NFO `action` on the library's series `series_ids` (one for the single-series
+    actions; for `batch` the marked ones, or none for every series)."""
+
+    def __init__(self, action: NfoAction, series_ids: tuple[int, ...]) -> None:
+        super().__init__()
+        self.action = action
+        self.series_ids = series_ids
 
 
 class DownloadRequested(Message):

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.bootstrap import (
+    DEMO_FOLLOWED,
     DEMO_POLL_INTERVAL,
     LocalDemo,
     demo_settings,
@@ -122,9 +123,11 @@ async def test_the_runtime_tells_the_demo_its_favorites_and_when_to_seed(
     started_with: list[frozenset[int]] = []
     monkeypatch.setattr(demo.server.live, "demo_started_with", started_with.append)
     try:
-        runtime.favorites.add(9001)
+        runtime.favorites.add(9002)
         assert runtime.live is not None  # made on first use
-        assert started_with == [{9001}]
+        # Not the title the new demo library follows: its new episodes are the show.
+        assert runtime.favorites.contains(DEMO_FOLLOWED)
+        assert started_with == [{9002}]
         assert demo.server.seed_on_demand is None
         assert await runtime.downloads() is not None
         assert demo.server.seed_on_demand is not None

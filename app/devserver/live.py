@@ -565,6 +565,14 @@ class LiveHub:
             log.info("demo: no new episode of title %d: %s", title_id, exc)
             return
         await self._broadcast(notifications)
+        # As AniLibria does, the title's torrent is reissued to hold the new episode: a
+        # followed title's episode is then downloaded by itself.
+        try:
+            _, notifications = self._torrent_change(title_id)
+        except (KeyError, ValueError) as exc:
+            log.info("demo: no torrent of title %d reissued: %s", title_id, exc)
+            return
+        await self._broadcast(notifications)
 
 
 def parse_command(text: str) -> Any:

@@ -4,9 +4,8 @@ what is missing, their NFO and artwork; a series' episodes, played from disk; th
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Collection
+from typing import ClassVar, get_args
 
 from rich.text import Text
 from textual import on
@@ -18,7 +17,12 @@ from textual.widgets import DataTable, Static
 
 from app.formatting import human_size
 from app.i18n import t, tn
-from app.messages import LocalFilePlayRequested
+from app.messages import (
+    LocalFilePlayRequested,
+    MissingDownloadRequested,
+    NfoAction,
+    NfoActionRequested,
+)
 from app.screens.base import AniScreen
 from app.services.events import Event
 from app.services.library import (
@@ -29,15 +33,14 @@ from app.services.library import (
     LocalEpisode,
     Number,
     Series,
+    SeriesFilesChanged,
     SeriesSort,
 )
 from app.services.nfo import (
     ArtworkStatus,
     BatchOutcome,
     BatchSummary,
-    NfoExistsError,
     NfoState,
-    SeriesFolder,
 )
 from app.widgets.footer import KeyFooter
 from app.widgets.notify import tell
@@ -45,6 +48,8 @@ from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine, describe_error
 from app.widgets.title_table import KeyTable, RowItems, cell
 
+NFO_ACTIONS: dict[str, NfoAction] = {action: action for action in get_args(NfoAction)}
+"""The NFO choice's answers, each the action it asks for."""
 SORT_NAMES: dict[SeriesSort, str] = {"name": "by name", "missing": "by missing episodes"}
 MARK = "●"
 
@@ -143,15 +148,13 @@ class TextScreen(ModalScreen[None]):
             yield Static(self.text, markup=False, id="text-view")
 
 
-class NfoActions(AniScreen):
-    """The NFO actions (`N`) of a screen that shows series; `chosen_series()` says on which."""
+class SeriesActions(AniScreen):
+    """What a screen that shows series does with them: the NFO actions (`N`), download the
+    missing episodes (`M`), the follow history (`H`); `chosen_series()` says on which."""
 
     def chosen_series(self) -> list[Series]:
-        """The series the NFO actions work on: the marked ones, else the one under the cursor."""
+        """The series the actions work on: the marked ones, else the one under the cursor."""
         raise NotImplementedError
-
-    def series_changed(self) -> None:
-        """Files of the series changed: show them again."""
 
     def action_nfo(self) -> None:
         from app.screens.choice import Choice, ChoiceScreen
@@ -182,116 +185,56 @@ class NfoActions(AniScreen):
         subject = (
             chosen[0].display_name if one else tn("{count} series", "{count} series", len(chosen))
         )
+        ids = tuple(s.id for s in chosen)
 
         def act(answer: str | None) -> None:
-            if answer is not None:
-                self.run_worker(
-                    self._nfo_action(answer, chosen),
-                    group="nfo",
-                    exclusive=True,
-                    exit_on_error=False,
-                )
+            if answer in NFO_ACTIONS:
+                self.post_message(NfoActionRequested(NFO_ACTIONS[answer], ids))
 
         self.app.push_screen(ChoiceScreen(t("NFO and artwork"), choices, subject=subject), act)
 
-    async def _folder(self, series: Series) -> SeriesFolder:
-        if series.title_id is None:
-            from app.services.library import LibraryError
-
-            raise LibraryError(
-                "{folder} is not matched to an AniLibria title.", folder=series.folder_name
-            )
-        from app.services.nfo import EpisodeFile
-
-        title = (await self.runtime.catalog.title(series.title_id)).value
-        episodes = tuple(
-            EpisodeFile(e.path, e.episode)
-            for e in self.runtime.library.episodes(series.id)
-            if e.episode is not None
-        )
-        return SeriesFolder(series.folder, title, episodes)
-
-    async def _nfo_action(self, action: str, chosen: list[Series]) -> None:
-        nfo = self.runtime.nfo
-        if action == "without":
-            everyone = self.runtime.library.series()
-            lacking = [s.display_name for s in everyone if not nfo.state(s.folder).has_nfo]
-            text = "\n".join(lacking) if lacking else t("Every series has its NFO.")
-            self.app.push_screen(TextScreen(t("Series without NFO"), text))
+    def action_download_missing(self) -> None:
+        """`M`: queue the missing episodes of the series (each marked one, else the one under
+        the cursor) from its best torrent; a series without a title is said, not guessed."""
+        chosen = self.chosen_series()
+        if not chosen:
+            tell(self, t("No series to work on."), timeout=3)
             return
-        if action == "batch":
-            targets = chosen if len(chosen) > 1 else self.runtime.library.series()
-            await self._batch(targets)
-            return
-        series = chosen[0]
-        if action == "state":
-            title = (await self._folder(series)).title if series.title_id is not None else None
-            state = nfo.state(series.folder, title)
-            self.app.push_screen(TextScreen(series.display_name, state_text(state)))
-        elif action == "view":
-            content = await asyncio.to_thread(nfo.read, series.folder)
-            self.app.push_screen(TextScreen(str(content.path.name), content.text))
-        elif action == "create":
-            folder = await self._folder(series)
-            try:
-                await nfo.create(folder)
-            except NfoExistsError:
-                self._ask_overwrite(folder)
-                return
-            self._done(t("NFO created: {folder}", folder=series.folder_name))
-        elif action == "update":
-            await nfo.update(await self._folder(series))
-            self._done(t("NFO updated: {folder}", folder=series.folder_name))
-        elif action == "media":
-            state = await nfo.download_missing_media(await self._folder(series))
-            self._done(state_text(state))
-
-    async def _batch(self, targets: Sequence[Series]) -> None:
-        folders: list[SeriesFolder] = []
-        unmatched: list[str] = []
-        for series in targets:
-            if series.title_id is None:
-                unmatched.append(series.display_name)
-            else:
-                folders.append(await self._folder(series))
-        summary = await self.runtime.nfo.create_many(folders)
-        text = summary_text(summary)
+        unmatched = [s.display_name for s in chosen if s.title_id is None]
+        for series in chosen:
+            if series.title_id is not None:
+                self.post_message(MissingDownloadRequested(series.title_id))
         if unmatched:
-            text += "\n" + t(
-                "Not matched to a title, left alone: {names}", names=", ".join(unmatched)
+            tell(
+                self,
+                t("Not matched to a title, left alone: {names}", names=", ".join(unmatched)),
+                severity="warning",
+                timeout=6,
             )
-        self.series_changed()
-        self.app.push_screen(TextScreen(t("NFO and artwork"), text))
 
-    def _ask_overwrite(self, folder: SeriesFolder) -> None:
-        from app.screens.choice import Choice, ChoiceScreen
+    def action_follow_history(self) -> None:
+        """`H`: what following the series' title decided, episode by episode."""
+        from app.screens.follow_history import FollowHistoryScreen
 
-        def answered(answer: str | None) -> None:
-            if answer == "overwrite":
-                self.run_worker(
-                    self._overwrite(folder), group="nfo", exclusive=True, exit_on_error=False
-                )
+        series = self.series_at_cursor()
+        if series is None:
+            tell(self, t("No series to work on."), timeout=3)
+        elif series.title_id is None:
+            tell(
+                self,
+                t("{folder} is not matched to an AniLibria title.", folder=series.folder_name),
+                timeout=4,
+            )
+        else:
+            self.app.push_screen(FollowHistoryScreen(series.title_id, series.display_name))
 
-        self.app.push_screen(
-            ChoiceScreen(
-                t("This series already has a tvshow.nfo. Replace it?"),
-                [Choice("overwrite", t("Replace it")), Choice("keep", t("Keep it"))],
-                subject=folder.folder.name,
-                tone="warning",
-            ),
-            answered,
-        )
-
-    async def _overwrite(self, folder: SeriesFolder) -> None:
-        await self.runtime.nfo.create(folder, overwrite=True)
-        self._done(t("NFO replaced: {folder}", folder=folder.folder.name))
-
-    def _done(self, message: str) -> None:
-        self.series_changed()
-        tell(self, message, timeout=4)
+    def series_at_cursor(self) -> Series | None:
+        """The one series the screen is about, or the one under the cursor."""
+        chosen = self.chosen_series()
+        return chosen[0] if chosen else None
 
 
-class LibraryScreen(NfoActions):
+class LibraryScreen(SeriesActions):
     """Every series of the local library, with what it misses."""
 
     MODE = "library"
@@ -301,6 +244,8 @@ class LibraryScreen(NfoActions):
         Binding("e", "toggle_empty", "No episodes"),
         Binding("t", "toggle_mark", "Mark"),
         Binding("N", "nfo", "NFO"),
+        Binding("M", "download_missing", "Download missing"),
+        Binding("H", "follow_history", "Follow history", show=False),
     ]
 
     def __init__(self) -> None:
@@ -310,7 +255,8 @@ class LibraryScreen(NfoActions):
         """Only the series without a video file (Aniworld's `no_episodes`)."""
         self.marked: set[int] = set()
         self.row_series: RowItems[Series] = RowItems()
-        self.scan_text = ""
+        self.stale = False
+        """Shown before the screen was last left: its rows are filled again on return."""
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -333,13 +279,19 @@ class LibraryScreen(NfoActions):
     def start(self) -> None:
         self.query_one(KeyTable).focus()
         self.fill()
-        self.ask_missing()
+        # After the first paint: the rows on disk come first, AniLibria's counts follow.
+        self.call_after_refresh(self.ask_missing)
+
+    def on_screen_suspend(self) -> None:
+        self.stale = True
 
     def on_screen_resume(self) -> None:
-        self.fill()
-
-    def series_changed(self) -> None:
-        self.fill()
+        # Back from elsewhere (files may have changed without a scan). Not as the screen first
+        # opens, which Textual resumes twice: one fill is what a 300-series library can
+        # afford in its paint budget (`make bench`).
+        if self.stale:
+            self.stale = False
+            self.fill()
 
     def action_refresh_screen(self) -> None:
         """Rescan the library (`ctrl+r`), then ask AniLibria what is out again."""
@@ -354,26 +306,32 @@ class LibraryScreen(NfoActions):
             return  # Said on the status line by the scan's event.
         await self._ask_missing(everyone=True)
 
-    def ask_missing(self) -> None:
-        """Ask AniLibria which episodes are out for the series not asked yet."""
+    def ask_missing(self, again: Collection[int] = ()) -> None:
+        """Ask AniLibria which episodes are out for the series not asked yet, and again for
+        the series `again` (grown on disk: a new episode came out, most likely)."""
         self.run_worker(
-            self._ask_missing(everyone=False), group="library-missing", exit_on_error=False
+            self._ask_missing(everyone=False, again=again),
+            group="library-missing",
+            exit_on_error=False,
         )
 
-    async def _ask_missing(self, *, everyone: bool) -> None:
+    async def _ask_missing(self, *, everyone: bool, again: Collection[int] = ()) -> None:
         library = self.runtime.library
         from app.services.library import LibraryError
         from app.sources.errors import SourceError
 
-        failures = 0
+        failures = asked = 0
         for series in library.series():
-            if series.title_id is None or (series.episodes_out is not None and not everyone):
+            known = series.episodes_out is not None and series.id not in again
+            if series.title_id is None or (known and not everyone):
                 continue
+            asked += 1
             try:
                 await library.missing(series.id)
             except (LibraryError, SourceError):
                 failures += 1
-        self.fill()
+        if asked:
+            self.fill()
         if failures:
             self.query_one(StatusLine).problem(
                 tn(
@@ -392,7 +350,7 @@ class LibraryScreen(NfoActions):
                 status.info(t("Scanning the library: {done} / {total}", done=done, total=total))
             case LibraryScanFinished(result=result):
                 self.fill()
-                self.ask_missing()
+                self.ask_missing(again=result.grown)
                 notes = len(result.notes)
                 text = tn(
                     "{count} series in {root}.",
@@ -405,6 +363,8 @@ class LibraryScreen(NfoActions):
                 status.info(text)
             case LibraryScanFailed(error=error):
                 status.problem(describe_error(error) + " " + t("The last scan is kept."))
+            case SeriesFilesChanged():
+                self.fill()
 
     def fill(self) -> None:
         library = self.runtime.library
@@ -450,8 +410,11 @@ class LibraryScreen(NfoActions):
         marked = [s for _key, s in self.row_series.items() if s.id in self.marked]
         if marked:
             return marked
-        current = self.row_series.at_cursor(self.query_one(KeyTable))
+        current = self.series_at_cursor()
         return [] if current is None else [current]
+
+    def series_at_cursor(self) -> Series | None:
+        return self.row_series.at_cursor(self.query_one(KeyTable))
 
     def action_cycle_sort(self) -> None:
         self.sort = "missing" if self.sort == "name" else "name"
@@ -487,12 +450,16 @@ class LibraryScreen(NfoActions):
             self.app.push_screen(SeriesScreen(series.id))
 
 
-class SeriesScreen(NfoActions):
+class SeriesScreen(SeriesActions):
     """One series: its episode files, and the episodes out that no file has."""
 
     MODE = "library"
     SCREEN_NAME = "Series"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("N", "nfo", "NFO")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("N", "nfo", "NFO"),
+        Binding("M", "download_missing", "Download missing"),
+        Binding("H", "follow_history", "Follow history", show=False),
+    ]
 
     def __init__(self, series_id: int) -> None:
         super().__init__()
@@ -512,6 +479,8 @@ class SeriesScreen(NfoActions):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        # A scan (after a download into the series) or an NFO written: the files again.
+        self.shell.local_library_events.subscribe(self, self.library_event)
         self.start()
 
     def start(self) -> None:
@@ -519,8 +488,12 @@ class SeriesScreen(NfoActions):
         self.fill()
         self.run_worker(self._ask_missing(), group="series-missing", exit_on_error=False)
 
-    def series_changed(self) -> None:
-        self.fill()
+    def library_event(self, event: Event) -> None:
+        if isinstance(event, LibraryScanFinished | SeriesFilesChanged):
+            self.fill()
+        if isinstance(event, LibraryScanFinished) and self.series_id in event.result.grown:
+            # A new episode on disk: most likely a new one out, too.
+            self.action_refresh_screen()
 
     def action_refresh_screen(self) -> None:
         self.run_worker(self._ask_missing(), group="series-missing", exit_on_error=False)

@@ -160,6 +160,7 @@ class TitleScreen(AniScreen):
         Binding("t", "find_torrents", "Torrents elsewhere"),
         Binding("M", "download_missing", "Download missing", show=False),
         Binding("F", "toggle_follow", "Follow", show=False),
+        Binding("H", "follow_history", "Follow history", show=False),
         # Now and then, when the API's ranges are off: Help lists it, the footer has no room.
         Binding("O", "skip_offset", "Skip offset", show=False),
     ]
@@ -455,6 +456,15 @@ class TitleScreen(AniScreen):
         if self.title_data is not None:
             name = self.title_data.names.ru or self.title_data.display_name
             self.post_message(FollowToggled(self.title_id, name))
+
+    def action_follow_history(self) -> None:
+        """What following the title decided for its episodes."""
+        from app.screens.follow_history import FollowHistoryScreen
+
+        title = self.title_data
+        if title is not None:
+            name = title.names.ru or title.display_name
+            self.app.push_screen(FollowHistoryScreen(self.title_id, name))
 
     def action_add_to_library(self) -> None:
         """Give the title a series folder in the local library."""

@@ -79,6 +79,8 @@ from app.services.torrents import (
     TorrentSeedingDone,
     TorrentStatus,
     TorrentStatusesUpdated,
+    TorrentStorageMoved,
+    TorrentStorageMoveFailed,
     TrackerSummary,
 )
 from app.sources.redaction import redact
@@ -104,6 +106,7 @@ __all__ = [
     "DownloadEvent",
     "DownloadFailed",
     "DownloadItem",
+    "DownloadMoveFailed",
     "DownloadPriority",
     "DownloadProgress",
     "DownloadQueue",
@@ -297,6 +300,14 @@ class DownloadFailed(DownloadEvent):
 
 
 @dataclass(frozen=True)
+class DownloadMoveFailed(DownloadEvent):
+    """libtorrent could not move a download's files (`relocate`): they stay where they were."""
+
+    item: DownloadItem
+    reason: str
+
+
+@dataclass(frozen=True)
 class QueueStarted(DownloadEvent):
     """The queue starts new downloads again (`queue_started`)."""
 
@@ -385,6 +396,8 @@ class DownloadQueue:
         self._files: dict[str, tuple[TorrentFile, ...]] = {}
         """Files parsed from the stored `.torrent` (downloads the engine does not hold)."""
         self._timers: dict[str, Timer] = {}
+        self._visiting: set[str] = set()
+        """Info-hashes in the engine only while their files move (`relocate`)."""
         self._dirty: set[str] = set()
         self._last_save = 0.0
         self._speeds: deque[tuple[float, int]] = deque()
@@ -413,6 +426,8 @@ class DownloadQueue:
             bus.subscribe(TorrentDownloaded, self._on_downloaded),
             bus.subscribe(TorrentSeedingDone, self._on_seeding_done),
             bus.subscribe(TorrentErrored, self._on_errored),
+            bus.subscribe(TorrentStorageMoved, self._on_storage_moved),
+            bus.subscribe(TorrentStorageMoveFailed, self._on_storage_move_failed),
         ]
         self._running = self._store.queue_running()
         self._last_save = self._clock()
@@ -896,7 +911,68 @@ class DownloadQueue:
         self._schedule()
         self._publish_status()
 
+    def relocate(self, download_id: str, folder: str) -> None:
+        """Move a download's files into `folder` (relative to the download root, or absolute
+        where folders outside it are allowed) with libtorrent's `move_storage`.
+
+        Asynchronous: the download's folder changes (`DownloadChanged`) only once libtorrent
+        says the files moved — a `kill -9` in between leaves it naming where they were — and
+        `DownloadMoveFailed` says why they did not. A download the engine does not hold
+        (completed in an earlier run, failed) is brought in, paused, for the move and leaves
+        again. One that never started just gets the folder. Raises `DownloadError` for a
+        folder outside the root, the folder it is in, or a file or folder of the download
+        already at the destination (nothing is moved over anything).
+        """
+        self._check_open()
+        record = self._require(download_id)
+        try:
+            target = safe_save_path(self._root, folder, allow_outside=self._allow_outside)
+        except TorrentInputError as error:
+            raise DownloadError(error.message, **error.values) from error
+        current = self._save_path(record)
+        if target.resolve() == current.resolve():
+            raise DownloadError("{name} is already in {folder}.", name=record.name, folder=folder)
+        tops = sorted({f.path.split("/", 1)[0] for f in self.files(download_id)})
+        taken = [name for name in tops if (target / name).exists() or (target / name).is_symlink()]
+        if taken:
+            raise DownloadError(
+                "{path} is already there: nothing is moved over it.", path=str(target / taken[0])
+            )
+        if record.started_at is None:
+            self._set(download_id, folder=self._folder_text(target))
+            self._changed(download_id)
+            return
+        if not self._engine.has(record.info_hash):
+            spec = self._stored_spec(record)
+            if spec is None:
+                raise DownloadError("Neither the .torrent nor a magnet link is stored.")
+            priorities = _priorities(spec.files, record.selected) if spec.files else None
+            self._engine.add(spec, current, file_priorities=priorities, paused=True)
+            self._visiting.add(record.info_hash)
+        self._engine.move_storage(record.info_hash, target)
+
     # engine events -----------------------------------------------------------------------------
+
+    def _on_storage_moved(self, event: TorrentStorageMoved) -> None:
+        download_id = self._download_of(event.info_hash)
+        if download_id is None:
+            return
+        self._set(download_id, folder=self._folder_text(event.save_path))
+        self._leave_after_visit(event.info_hash)
+        self._changed(download_id)
+
+    def _on_storage_move_failed(self, event: TorrentStorageMoveFailed) -> None:
+        download_id = self._download_of(event.info_hash)
+        if download_id is None:
+            return
+        self._leave_after_visit(event.info_hash)
+        self._bus.publish(DownloadMoveFailed(self._item(self._records[download_id]), event.reason))
+
+    def _leave_after_visit(self, info_hash: str) -> None:
+        """A download brought into the engine only to be moved leaves it again."""
+        if info_hash in self._visiting:
+            self._visiting.discard(info_hash)
+            self._engine.remove(info_hash, delete_files=False)
 
     def _on_statuses(self, event: TorrentStatusesUpdated) -> None:
         if self._closed:

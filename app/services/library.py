@@ -20,6 +20,9 @@ Public surface, for the Library screen, "download missing", follow and NFO:
   library yet (fetching it), as a download of it is queued.
 - `download_folder(title_id)`: where the queue saves a new download of a title that has a
   series (`[library] organize`; the queue asks it through its `folder_for` hook).
+- `nfo_folder(series_id, title)`: the series as the NFO service describes it.
+- `strays()`: downloads of a series' title saved outside its folder (the Library offers to
+  move them: `DownloadQueue.relocate`; nothing moves by itself).
 
 How a folder is matched to a title: its marker (`app/services/library_disk.py`), else the
 info-hash of a known download saved into it (the queue's store knows which folder each torrent
@@ -56,6 +59,7 @@ from app.services.library_disk import (
     walk_library,
     write_marker,
 )
+from app.services.nfo import EpisodeFile, SeriesFolder
 from app.sources.anilibria.models import Title
 from app.sources.errors import NotFoundError
 from app.store.downloads import DownloadStore
@@ -75,7 +79,9 @@ __all__ = [
     "LocalEpisode",
     "ScanResult",
     "Series",
+    "SeriesFilesChanged",
     "SeriesSort",
+    "Stray",
 ]
 
 log = logging.getLogger("anitui.library")
@@ -155,6 +161,20 @@ class ScanResult:
     notes: tuple[Note, ...]
     """Markers ignored, and why."""
     finished_at: float
+    grown: tuple[int, ...] = ()
+    """Series known before the scan that it found new episodes of (a download landed, the
+    user copied files in): with `[library] nfo` they get their NFOs. Series found for the first
+    time are not among them: a first scan of a big library writes nothing by itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stray:
+    """A download of a series' title whose files lie outside the series folder (made before
+    the series had one): the Library offers to move it there."""
+
+    download_id: str
+    name: str
+    series: Series
 
 
 # -------------------------------------------------------------------------------------------
@@ -175,6 +195,14 @@ class LibraryScanProgressed(LocalLibraryEvent):
 @dataclass(frozen=True)
 class LibraryScanFinished(LocalLibraryEvent):
     result: ScanResult
+
+
+@dataclass(frozen=True)
+class SeriesFilesChanged(LocalLibraryEvent):
+    """Files of these series changed outside a scan (an NFO or artwork written): the screens
+    that show them show them again."""
+
+    series_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -317,7 +345,9 @@ class LibraryService:
         if _same_path(self._root, self._download_root) and not self._root.exists():
             # The download folder before the first download: nothing to scan, nothing wrong.
             return ScanResult(self._root, 0, 0, 0, (), self._clock())
-        known = {s.folder: s.dirs for s in self._store.all()}
+        stored = self._store.all()
+        known = {s.folder: s.dirs for s in stored}
+        had = {s.folder: set(s.episodes_on_disk) for s in stored}
         step = 1
 
         def progress(done: int, total: int) -> None:
@@ -333,6 +363,15 @@ class LibraryService:
         if changed:
             self._save(changed, self._matcher())
         self._store.delete_except(s.folder for s in scans)
+        grown = []
+        for scan in changed:
+            record = self._store.by_folder(scan.folder)
+            if (
+                record is not None
+                and scan.folder in had
+                and not set(record.episodes_on_disk) <= had[scan.folder]
+            ):
+                grown.append(record.id)
         return ScanResult(
             root=self._root,
             series=len(scans),
@@ -340,6 +379,7 @@ class LibraryService:
             unchanged=len(scans) - len(changed),
             notes=tuple(s.note for s in scans if s.note is not None),
             finished_at=self._clock(),
+            grown=tuple(grown),
         )
 
     def _save(self, scans: Iterable[FolderScan], matcher: _Matcher) -> None:
@@ -453,6 +493,34 @@ class LibraryService:
         the library has no series for it."""
         series = self.by_title(title_id)
         return None if series is None else str(series.folder)
+
+    def strays(self) -> list[Stray]:
+        """The downloads (started ones: they have files) of titles with a series, saved
+        outside its folder."""
+        found = []
+        for record in self._downloads.all():
+            if record.title_id is None or record.started_at is None:
+                continue
+            series = self.by_title(record.title_id)
+            if series is None:
+                continue
+            saved = Path(record.folder)
+            saved = saved if saved.is_absolute() else self._download_root / saved
+            if _first_part_under(self._root, saved) != series.folder.name:
+                found.append(Stray(record.id, record.name, series))
+        return found
+
+    # NFO ---------------------------------------------------------------------------------
+
+    def nfo_folder(self, series_id: int, title: Title) -> SeriesFolder:
+        """What the NFO service describes of a series: its folder, its title and the episode
+        files whose number is known."""
+        episodes = tuple(
+            EpisodeFile(e.path, e.episode)
+            for e in self.episodes(series_id)
+            if e.episode is not None
+        )
+        return SeriesFolder(self._require(series_id).folder, title, episodes)
 
     # helpers -----------------------------------------------------------------------------
 

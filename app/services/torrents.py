@@ -64,6 +64,8 @@ __all__ = [
     "TorrentState",
     "TorrentStatus",
     "TorrentStatusesUpdated",
+    "TorrentStorageMoveFailed",
+    "TorrentStorageMoved",
     "TrackerSummary",
 ]
 
@@ -242,6 +244,23 @@ class TorrentSeedingDone(TorrentEngineEvent):
 @dataclass(frozen=True)
 class TorrentErrored(TorrentEngineEvent):
     """The torrent stopped on an error (disk full, missing files, bad metadata …)."""
+
+    info_hash: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TorrentStorageMoved(TorrentEngineEvent):
+    """libtorrent moved the torrent's files into `save_path` (`storage_moved_alert`)."""
+
+    info_hash: str
+    save_path: Path
+
+
+@dataclass(frozen=True)
+class TorrentStorageMoveFailed(TorrentEngineEvent):
+    """libtorrent could not move the torrent's files (`storage_moved_failed_alert`): they stay
+    where they were (a file in the way is never replaced)."""
 
     info_hash: str
     reason: str
@@ -838,6 +857,19 @@ class TorrentEngine:
 
             self._on_handle(record, prioritize)
 
+    def move_storage(self, info_hash: str, save_path: Path) -> None:
+        """Move the torrent's files into `save_path` (asynchronous: `TorrentStorageMoved` or
+        `TorrentStorageMoveFailed` follows). A file already at the destination fails the move,
+        never replaced. The engine's save path changes when libtorrent says it moved."""
+        with self._lock:
+            record = self._record(info_hash)
+            if record is None:
+                return
+            self._on_handle(
+                record,
+                lambda h: h.move_storage(str(save_path), lt.move_flags_t.fail_if_exist),
+            )
+
     def connect_peer(self, info_hash: str, host: str, port: int) -> None:
         """Connect the torrent to a peer (a local seeder, a peer the user knows)."""
         with self._lock:
@@ -1015,6 +1047,25 @@ class TorrentEngine:
             log.warning("libtorrent cannot listen: %s", redact(alert.message()))
         elif isinstance(alert, lt.read_piece_alert):
             self._on_piece_read(alert)
+        elif isinstance(alert, lt.storage_moved_alert):
+            self._on_storage_moved(alert)
+        elif isinstance(alert, lt.storage_moved_failed_alert):
+            reason = _error_reason(alert.error, alert.file_path())
+            key = _alert_key(alert)
+            log.warning("torrent %s not moved: %s", key, reason)
+            self.bus.publish(TorrentStorageMoveFailed(key, reason))
+
+    def _on_storage_moved(self, alert: Any) -> None:
+        path = Path(alert.storage_path())
+        with self._lock:
+            record = self._for_alert(alert)
+            if record is None:
+                return
+            record.save_path = path
+            # The resume data names the folder: a restart must find the files where they are.
+            self._save(record)
+        log.info("torrent %s moved to %s", record.info_hash, path)
+        self.bus.publish(TorrentStorageMoved(record.info_hash, path))
 
     def _on_piece_read(self, alert: Any) -> None:
         # The buffer dies with the alert at the next pop: copy it now.

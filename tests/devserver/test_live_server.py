@@ -526,6 +526,12 @@ def _last_episode(server: DevServer, title_id: int) -> int:
     return int(get(server, "getTitle", id=title_id)["player"]["series"]["last"])
 
 
+def _torrent_last(server: DevServer, title_id: int) -> int:
+    """The last episode the title's torrents hold."""
+    torrents = get(server, "getTitle", id=title_id)["torrents"]["list"]
+    return max(int(t["series"]["last"] or 0) for t in torrents)
+
+
 async def test_demo_episodes_follow_new_favorites_once(fresh_devserver: DevServer) -> None:
     hub = fresh_devserver.live
     hub.demo_episode_delays = (0.05, 0.25)
@@ -584,6 +590,8 @@ async def test_demo_episodes_follow_what_a_polling_app_follows(fresh_devserver: 
     # From another thread, as the app's loop calls it.
     await asyncio.to_thread(hub.demo_following, [9001, 9002])
     await until(lambda: grown()[9002] == 1)
+    # Its torrent is reissued to hold the new episode, as AniLibria does.
+    await until(lambda: _torrent_last(fresh_devserver, 9002) == start[9002] + 1)
     await asyncio.to_thread(hub.demo_following, [9001, 9002])  # told again: once per title
     await asyncio.to_thread(hub.demo_following, [9001, 9002, 9003])
     await until(lambda: grown()[9003] == 1)

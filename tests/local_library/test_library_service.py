@@ -149,18 +149,23 @@ async def test_a_rescan_lists_only_the_folders_that_changed(rig: Rig) -> None:
         touch(rig.root / name / f"{name} - 01.mkv")
     touch(rig.root / "Two" / "Season 2" / "Two - 13.mkv")
     library = rig.service()
-    await library.scan()
+    first = await library.scan()
+    # Found for the first time, not grown: a first scan describes nothing by itself.
+    assert first.grown == ()
 
     again = await library.scan()
     assert (again.scanned, again.unchanged) == (0, 3)
 
     touch(rig.root / "Two" / "Season 2" / "Two - 14.mkv")
     (rig.root / "Three" / "Three - 01.mkv").unlink()
+    touch(rig.root / "Four" / "Four - 01.mkv")
     changed = await library.scan()
-    assert (changed.scanned, changed.unchanged) == (2, 1)
+    assert (changed.scanned, changed.unchanged) == (3, 1)
     by_name = {s.folder_name: s for s in library.series()}
     assert by_name["Two"].episodes_on_disk == (1, 13, 14)
     assert by_name["Three"].files == 0
+    # Only the series that gained an episode grew (not the one that lost one, not a new one).
+    assert changed.grown == (by_name["Two"].id,)
 
 
 async def test_a_folder_gone_from_disk_is_forgotten_and_nothing_is_deleted(rig: Rig) -> None:
