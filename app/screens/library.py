@@ -4,6 +4,7 @@ what is missing, their NFO and artwork; a series' episodes, played from disk; th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import ClassVar, get_args
 
@@ -520,30 +521,38 @@ class SeriesScreen(SeriesActions):
             status.problem(t("This series is no longer in the library."))
             return
         files = library.episodes(self.series_id)
-        keys = table.add_keyed_rows(
+        missing = series.missing or ()
+        # In episode order, a missing one where it belongs; files without a number last.
+        rows: list[tuple[float, str, list[Text], LocalEpisode | None]] = [
             (
+                math.inf if f.episode is None else f.episode,
                 f"file-{index}",
                 [
                     cell("?" if f.episode is None else number_text(f.episode)),
                     cell(f.shown),
                     cell(human_size(f.size), "dim"),
                 ],
+                f,
             )
             for index, f in enumerate(files)
-        )
-        self.row_files.add(keys, files)
-        missing = series.missing or ()
-        table.add_keyed_rows(
+        ]
+        rows += [
             (
+                number,
                 f"missing-{number_text(number)}",
                 [
                     cell(number_text(number), "yellow"),
                     cell(t("missing"), "yellow italic"),
                     cell(""),
                 ],
+                None,
             )
             for number in missing
-        )
+        ]
+        rows.sort(key=lambda row: row[0])
+        keys = table.add_keyed_rows((key, cells) for _episode, key, cells, _file in rows)
+        shown = [(key, row[3]) for key, row in zip(keys, rows, strict=True) if row[3] is not None]
+        self.row_files.add([key for key, _file in shown], [file for _key, file in shown])
         where = str(series.folder)
         if series.title_id is None:
             status.info(t("{folder} · not matched to an AniLibria title", folder=where))

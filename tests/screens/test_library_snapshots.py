@@ -69,7 +69,7 @@ async def series_shown(pilot: Any) -> None:
     app.push_screen(SeriesScreen(series.id))
     await wait_for(pilot, lambda: isinstance(app.screen, SeriesScreen))
     screen = screen_of(app, SeriesScreen)
-    # Its four files, then the eight episodes out that no file has.
+    # Its four files and the eight episodes out that no file has.
     await wait_for(pilot, lambda: any(table.row_count == 12 for table in screen.query(KeyTable)))
     status = screen.query_one(StatusLine)
     status.info(str(status.render()).replace(str(root), SHOWN_ROOT))
@@ -88,3 +88,19 @@ def test_series_snapshot(
     snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
 ) -> None:
     assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=series_shown)
+
+
+async def test_a_series_lists_its_episodes_in_order_with_the_missing_ones_in_place(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await series_shown(pilot)
+        table = screen_of(app, SeriesScreen).query_one(KeyTable)
+        rows = [table.get_row_at(row) for row in range(table.row_count)]
+        assert [str(cells[0]) for cells in rows] == [str(n) for n in range(1, 13)]
+        assert "missing" in str(rows[3][1]) and "- 05 " in str(rows[4][1])
+        # Enter on a file still finds that file, not the row's neighbour in another order.
+        table.move_cursor(row=4)
+        episode = screen_of(app, SeriesScreen).row_files.at_cursor(table)
+        assert episode is not None and "- 05 " in episode.shown
