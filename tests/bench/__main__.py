@@ -237,6 +237,75 @@ async def search_latency(server: dict[str, str]) -> dict[str, float]:
     return {"search_p95_ms": percentile(latencies, 0.95) * 1000}
 
 
+SEARCH_MATCHES = 1000
+"""Search results per answer in `search_results`: a page of this many titles."""
+SEARCH_BULK = 8000
+"""Titles in the catalog `search_results` searches: each of its words matches ~1,000."""
+
+
+async def search_results(server: dict[str, str]) -> dict[str, float]:
+    """An answer of 1,000 matching titles (`[ui] page_size` 1000) → the frame that shows them:
+    from the moment the HTTP answer is in (parsing included) to the frame handed to the
+    terminal once the table has laid its rows out; the median of 6 queries."""
+    import httpx
+    from textual.widgets import Input
+
+    from app.bootstrap import make_app
+    from app.widgets.title_table import KeyTable
+
+    app = make_app(
+        bench_settings(
+            server, "--ui-page-size", str(SEARCH_MATCHES), "--ui-search-debounce", "0.05"
+        )
+    )
+    answered: list[float] = []
+    send = httpx.AsyncClient.send
+
+    async def timed_send(client: httpx.AsyncClient, request: httpx.Request, **kw: Any) -> Any:
+        response = await send(client, request, **kw)
+        if request.url.path.endswith("/searchTitles"):
+            answered.append(time.perf_counter())
+        return response
+
+    httpx.AsyncClient.send = timed_send  # type: ignore[method-assign]
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause(0.3)
+        table = app.screen.query_one(KeyTable)
+        query = app.screen.query_one("#search-query", Input)
+        frames: list[float] = []
+        hand_over = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            hand_over(screen, renderable)
+            if table.virtual_size.height > SEARCH_MATCHES:  # rows laid out (and the header)
+                frames.append(time.perf_counter())
+
+        app._display = display
+        for word in ["Garden", "Academy"] * 3:
+            query.value = ""  # an empty query clears the results
+            await wait_until(lambda: table.row_count == 0)
+            answered.clear()
+            frames.clear()
+            query.value = word
+            await wait_until(lambda: bool(answered) and bool(frames))
+            if table.row_count != SEARCH_MATCHES:
+                raise RuntimeError(f"{word!r}: {table.row_count} rows, not {SEARCH_MATCHES}")
+            latencies.append(frames[0] - answered[-1])
+        app._display = hand_over
+    httpx.AsyncClient.send = send  # type: ignore[method-assign]
+    return {"search_1000_ms": statistics.median(latencies) * 1000}
+
+
+async def wait_until(predicate: Any, timeout: float = 30) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("timed out")
+        await asyncio.sleep(0.002)
+
+
 async def repaint_latency(app: Any, table: Any, keys: str) -> list[float]:
     """Seconds from a key event reaching the app to the next frame showing the moved cursor.
 
@@ -399,7 +468,12 @@ def in_fresh_process(part: str, server: dict[str, str]) -> dict[str, float]:
     return dict(json.loads(output.splitlines()[-1]))
 
 
-PARTS = {"search": search_latency, "long_list": long_list, "playback": play_latency}
+PARTS = {
+    "search": search_latency,
+    "search_results": search_results,
+    "long_list": long_list,
+    "playback": play_latency,
+}
 
 
 def main() -> int:
