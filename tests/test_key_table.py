@@ -258,3 +258,23 @@ async def test_rows_added_below_leave_the_drawn_lines_alone() -> None:
         assert table.rendered == 0
         table.move_cursor(row=150)
         await wait_for(pilot, lambda: table.rendered > 0)  # rows that come into view are drawn
+
+
+async def test_a_row_updated_with_what_it_shows_is_not_drawn_again() -> None:
+    # The Downloads screen updates its running rows every status tick: cells that did not
+    # change must not make the table draw every line again.
+    app = Counting()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(CountingTable)
+        fill(table, range(20))
+        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table._drawn_size)
+        table.refresh()
+        await pilot.pause()
+        table.rendered = 0
+        table.update_row("3", [Text("3")])
+        table.refresh()
+        await pilot.pause()
+        assert table.rendered == 0
+        table.update_row("3", [Text("3", style="red")])  # the same text in another style
+        await wait_for(pilot, lambda: table.rendered > 0)
+        assert table.get_cell("3", "number").style == "red"

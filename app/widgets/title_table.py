@@ -158,6 +158,25 @@ def flexible_widths(needs: Sequence[int], room: int) -> list[int]:
     return widths
 
 
+def same_cell(shown: object, new: Text) -> bool:
+    """Whether `new` would look exactly like `shown` (Text's own == ignores the style)."""
+    return type(shown) is type(new) and cell_look(new) == cell_look(shown)
+
+
+def cell_look(cell: object) -> tuple[object, ...]:
+    """What a Text cell shows: its text, styles and how it is cut."""
+    assert isinstance(cell, Text)
+    return (
+        cell.plain,
+        cell.style,
+        cell.spans,
+        cell.overflow,
+        cell.no_wrap,
+        cell.justify,
+        getattr(cell, "keep", None),  # a MiddleCut's
+    )
+
+
 def text_width(cell: object) -> int | None:
     """The cells `cell` takes on one line, as DataTable would measure it; None when only the
     console can tell (not a `Text`). An empty cell takes none."""
@@ -541,6 +560,13 @@ class KeyTable(DataTable[Text]):
         self._rows_pending = False
         self.fit_columns()
         self.restore_position()
+
+    def update_row(self, row_key: RowKey | str, cells: Sequence[Text]) -> None:
+        """Show `cells` in the row `row_key`, column by column; a cell that shows the same
+        as before is left alone (every changed cell makes DataTable draw every line again)."""
+        for column_key, value in zip(self.columns, cells, strict=True):
+            if not same_cell(self.get_cell(row_key, column_key), value):
+                self.update_cell(row_key, column_key, value)
 
     def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> list[RowKey]:
         """Add rows under keys that say what they show (a title's id…): the same row is found
