@@ -248,7 +248,7 @@ async def test_rows_added_below_leave_the_drawn_lines_alone() -> None:
         table = app.query_one(CountingTable)
         fill(table, range(100))
         # Laid out (its height follows its rows) and drawn at that size: lines in the caches.
-        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table._drawn_size)
+        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
         table.refresh()
         await pilot.pause()
         table.rendered = 0
@@ -267,7 +267,7 @@ async def test_a_row_updated_with_what_it_shows_is_not_drawn_again() -> None:
     async with app.run_test(size=(40, 12)) as pilot:
         table = app.query_one(CountingTable)
         fill(table, range(20))
-        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table._drawn_size)
+        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
         table.refresh()
         await pilot.pause()
         table.rendered = 0

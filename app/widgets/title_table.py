@@ -239,8 +239,8 @@ class KeyTable(DataTable[Text]):
         """`rows_added` is scheduled for after the next refresh."""
         self._full_labels: dict[ColumnKey, Text] = {}
         """The headers of flexible columns as given, before `label_to_width` cut them."""
-        self._drawn_size = Size(0, 0)
-        """The size the cached lines were drawn for (`_on_resize`)."""
+        self.drawn_size = Size(0, 0)
+        """The size the cached lines were drawn for (`on_resize`)."""
         self._frame_styles: dict[str | None, Style] | None = None
         """Styles looked up while one frame is drawn (`frame_style`); None between frames."""
         self.kept_position: TablePosition | None = None
@@ -251,9 +251,9 @@ class KeyTable(DataTable[Text]):
     def on_resize(self, event: events.Resize) -> None:
         # DataTable's own handler drops every drawn line on each Resize, which also comes
         # when only the virtual size grew (rows added below): only a new size changes lines.
-        if event.size == self._drawn_size:
+        if event.size == self.drawn_size:
             event.prevent_default()
-        self._drawn_size = event.size
+        self.drawn_size = event.size
         self.fit_columns()
 
     def cursor_key(self) -> RowKey | None:
@@ -454,8 +454,8 @@ class KeyTable(DataTable[Text]):
             self.cursor_background_priority == "css",
         )
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        lines = [one_line_segments(self.app.console, cell, content_width, self.cell_padding)]
-        styled = list(Segment.apply_style(lines[0], pre_style + component_style, post_style))
+        line = one_line_segments(self.app.console, cell, content_width, self.cell_padding)
+        styled = list(Segment.apply_style(line, pre_style + component_style, post_style))
         lines = [Segment.adjust_line_length(styled, width)]
         self._cell_render_cache[cache_key] = lines
         return lines
