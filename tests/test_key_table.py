@@ -7,10 +7,16 @@ import itertools
 import re
 
 import pytest
+from rich.style import Style
 from rich.text import Text
+from textual._types import SegmentLines
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.widgets import DataTable
 
-from app.widgets.title_table import FLEXIBLE_MINIMUM, KeyTable, flexible_widths
+from app.widgets.title_table import FLEXIBLE_MINIMUM, KeyTable, MiddleCut, cell, flexible_widths
 from tests.support import wait_for
 
 NEEDS = (1, 5, FLEXIBLE_MINIMUM, 13, 40, 230)
@@ -137,3 +143,138 @@ async def test_a_shrunk_column_cuts_its_header_with_an_ellipsis_and_gives_it_bac
         assert "English name" not in header and re.search(r"Engl\w*…", header), header
         await pilot.resize_terminal(200, 10)
         await wait_for(pilot, lambda: "English name" in table.render_line(0).text)
+
+
+def twin_rows() -> list[tuple[str, list[Text]]]:
+    """Rows with what KeyTable draws its own way (one-line Text: styled, spans, cut with "…"
+    or cropped, wide characters, empty) and what it leaves to DataTable (a MiddleCut)."""
+    return [
+        (
+            str(number),
+            [
+                Text.assemble(
+                    ("★ " if number % 5 == 0 else "", "bold yellow"),
+                    cell("Очень длинное название " * (number % 3), "bold"),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
+                MiddleCut(cell(f"[Group] Show - {number:02d} [1080p].mkv"), 4),
+                Text(str(number), style="green"),
+                Text("日本語のタイトル" * (number % 3), overflow="crop"),
+            ],
+        )
+        for number in range(40)
+    ]
+
+
+class Twins(App[None]):
+    """A DataTable and a KeyTable side by side, with the same columns."""
+
+    CSS = "DataTable { width: 1fr; height: 12; }"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            tables: list[DataTable[Text]] = [
+                DataTable(cursor_type="row", zebra_stripes=True, id="data-table"),
+                KeyTable(id="key-table"),
+            ]
+            for table in tables:
+                table.add_column("Name", key="name")
+                table.add_column("File", key="file", width=9)
+                table.add_column("N", key="n")
+                table.add_column("日本", key="ja")
+                yield table
+
+
+async def test_a_key_table_draws_exactly_what_a_data_table_draws() -> None:
+    # KeyTable renders its cells and rows by a quicker path than DataTable's (the Updates
+    # list of 3,000 titles): every segment, style and mouse meta must come out the same.
+    app = Twins()
+    async with app.run_test(size=(100, 14)) as pilot:
+        twin = app.query_one("#data-table", DataTable)
+        table = app.query_one(KeyTable)
+        twin.add_rows([cells for _key, cells in twin_rows()])
+        table.add_keyed_rows(twin_rows())
+        await pilot.pause()
+        states = itertools.product([True, False], [0, 3, 39], [None, 1, 3], [0, 6])
+        for focused, cursor, hover, scroll_x in states:
+            lines = []
+            for each in (twin, table):
+                each.move_cursor(row=cursor)
+                each._show_hover_cursor = hover is not None
+                each.hover_coordinate = Coordinate(hover or 0, 0)
+                each.scroll_to(scroll_x, None, animate=False, immediate=True)
+                if focused:
+                    each.focus()
+                else:
+                    app.set_focus(None)
+                await pilot.pause()
+                lines.append([list(each.render_lines(Region(0, y, 50, 1))[0]) for y in range(12)])
+            assert lines[0] == lines[1], (focused, cursor, hover, scroll_x)
+
+
+class CountingTable(KeyTable):
+    """A KeyTable that counts the cells it renders."""
+
+    rendered = 0
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        self.rendered += 1
+        return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+
+
+class Counting(App[None]):
+    AUTO_FOCUS = None  # a focus change restyles the table: every line is drawn again
+
+    def compose(self) -> ComposeResult:
+        table = CountingTable()
+        table.add_column("Number", key="number", width=6)
+        yield table
+
+
+async def test_rows_added_below_leave_the_drawn_lines_alone() -> None:
+    # DataTable draws every visible line again after any change; a page of titles added at
+    # the end of the Updates list changes none of them.
+    app = Counting()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(CountingTable)
+        fill(table, range(100))
+        # Laid out (its height follows its rows) and drawn at that size: lines in the caches.
+        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        table.refresh()
+        await pilot.pause()
+        table.rendered = 0
+        table.add_keyed_rows((str(number), [Text(str(number))]) for number in range(100, 200))
+        await wait_for(pilot, lambda: table.virtual_size.height > 100)
+        await pilot.pause()
+        assert table.rendered == 0
+        table.move_cursor(row=150)
+        await wait_for(pilot, lambda: table.rendered > 0)  # rows that come into view are drawn
+
+
+async def test_a_row_updated_with_what_it_shows_is_not_drawn_again() -> None:
+    # The Downloads screen updates its running rows every status tick: cells that did not
+    # change must not make the table draw every line again.
+    app = Counting()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(CountingTable)
+        fill(table, range(20))
+        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        table.refresh()
+        await pilot.pause()
+        table.rendered = 0
+        table.update_row("3", [Text("3")])
+        table.refresh()
+        await pilot.pause()
+        assert table.rendered == 0
+        table.update_row("3", [Text("3", style="red")])  # the same text in another style
+        await wait_for(pilot, lambda: table.rendered > 0)
+        assert table.get_cell("3", "number").style == "red"

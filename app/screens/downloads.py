@@ -351,9 +351,7 @@ class DownloadsScreen(AniScreen):
         by_id = {item.id: item for item in items}
         self.items = [by_id.get(item.id, item) for item in self.items]
         for item in items:
-            cells = item_cells(item, self.item_columns, item.id in self.marked)
-            for key, value in zip(table.columns, cells, strict=True):
-                table.update_cell(item.id, key, value)
+            table.update_row(item.id, item_cells(item, self.item_columns, item.id in self.marked))
         self.show_summary()
         if self.detail_id in by_id:
             self.show_facts(by_id[self.detail_id])
@@ -365,8 +363,10 @@ class DownloadsScreen(AniScreen):
         self.items = list(self.queue.items())
         self.marked &= {item.id for item in self.items}
         table.clear()
-        for item in self.items:
-            table.add_row(*item_cells(item, self.item_columns, item.id in self.marked), key=item.id)
+        table.add_keyed_rows(
+            (item.id, item_cells(item, self.item_columns, item.id in self.marked))
+            for item in self.items
+        )
         if current is not None:
             self.select(current.id)
         self.show_summary()

@@ -839,8 +839,7 @@ class TorrentsScreen(AniScreen):
             # carries the completed hit.
             key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key
             hit = self.results[row]
-            for column, value in zip(table.columns, hit_row(hit, self.result_columns), strict=True):
-                table.update_cell(key, column, value)
+            table.update_row(key, hit_row(hit, self.result_columns))
             self.row_hits.add([key], [hit])
         added = list(page.added)
         self.row_hits.add(self.add_hit_rows(table, added, len(self.results) - len(added)), added)

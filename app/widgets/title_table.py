@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice, zip_longest
 from typing import ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text, TextType
 from textual import events
+from textual._types import SegmentLines
 from textual.binding import Binding, BindingType
-from textual.geometry import Offset
+from textual.coordinate import Coordinate
+from textual.geometry import Offset, Region, Size
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import Column, ColumnKey, RowKey
+from textual.widgets.data_table import Column, ColumnKey, Row, RowKey
 
 from app.formatting import date_text
 from app.plaintext import one_line
@@ -152,6 +158,53 @@ def flexible_widths(needs: Sequence[int], room: int) -> list[int]:
     return widths
 
 
+def same_cell(shown: object, new: Text) -> bool:
+    """Whether `new` would look exactly like `shown` (Text's own == ignores the style)."""
+    return type(shown) is type(new) and cell_look(new) == cell_look(shown)
+
+
+def cell_look(cell: object) -> tuple[object, ...]:
+    """What a Text cell shows: its text, styles and how it is cut."""
+    assert isinstance(cell, Text)
+    return (
+        cell.plain,
+        cell.style,
+        cell.spans,
+        cell.overflow,
+        cell.no_wrap,
+        cell.justify,
+        getattr(cell, "keep", None),  # a MiddleCut's
+    )
+
+
+def text_width(cell: object) -> int | None:
+    """The cells `cell` takes on one line, as DataTable would measure it; None when only the
+    console can tell (not a `Text`). An empty cell takes none."""
+    if cell is None:
+        return 0
+    if not isinstance(cell, Text):
+        return None
+    lines = cell.plain.splitlines()
+    return max(map(cell_len, lines)) if lines else 0
+
+
+def one_line_segments(console: Console, cell: Text, width: int, padding: int) -> list[Segment]:
+    """`cell` (one line, no tabs) cut or padded to `width` cells as Rich's `Text` renders it
+    (overflow "fold" unless it says otherwise), with `padding` blank cells either side
+    (unstyled, as Rich's `Padding` leaves them)."""
+    pad_style = console.get_style("none")
+    justify = cell.justify or "default"
+    overflow = cell.overflow or "fold"
+    lines = cell.wrap(console, width, justify=justify, overflow=overflow, no_wrap=True)
+    rendered = Text("\n").join(lines).render(console, end=cell.end)
+    lines_of = Segment.split_and_crop_lines(rendered, width, pad_style, include_new_lines=False)
+    line = next(islice(lines_of, 1), [Segment(" " * width, pad_style)])
+    if not padding:
+        return line
+    gap = Segment(" " * padding, pad_style)
+    return [gap, *line, gap]
+
+
 @dataclass(frozen=True)
 class TablePosition:
     """Where a table's cursor and scroll were, to put them back once its rows are refilled."""
@@ -186,12 +239,21 @@ class KeyTable(DataTable[Text]):
         """`rows_added` is scheduled for after the next refresh."""
         self._full_labels: dict[ColumnKey, Text] = {}
         """The headers of flexible columns as given, before `label_to_width` cut them."""
+        self.drawn_size = Size(0, 0)
+        """The size the cached lines were drawn for (`on_resize`)."""
+        self._frame_styles: dict[str | None, Style] | None = None
+        """Styles looked up while one frame is drawn (`frame_style`); None between frames."""
         self.kept_position: TablePosition | None = None
         """Where the cursor and scroll go back to whenever rows are added, until the user moves
         them or the rows no longer include that one (`keep_position`)."""
         localize_bindings(self)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        # DataTable's own handler drops every drawn line on each Resize, which also comes
+        # when only the virtual size grew (rows added below): only a new size changes lines.
+        if event.size == self.drawn_size:
+            event.prevent_default()
+        self.drawn_size = event.size
         self.fit_columns()
 
     def cursor_key(self) -> RowKey | None:
@@ -234,6 +296,193 @@ class KeyTable(DataTable[Text]):
         rows_shown = self.scrollable_content_region.height - self.header_height
         y = min(max(kept.scroll.y, self.cursor_row - rows_shown + 1), self.cursor_row)
         self.scroll_to(kept.scroll.x, y, animate=False, immediate=True)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Component styles are computed afresh on every call (from the CSS of every ancestor,
+        # ~0.1 ms each) and DataTable asks for two or three of them per line drawn: they
+        # cannot change while one frame is drawn, so they are looked up once per frame.
+        self._frame_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_styles = None
+
+    def frame_style(self, component: str | None) -> Style:
+        """The widget's Rich style (`component` None) or a component's, once per frame."""
+        if self._frame_styles is None:
+            return self.rich_style if component is None else self.component_style(component)
+        style = self._frame_styles.get(component)
+        if style is None:
+            style = self.rich_style if component is None else self.component_style(component)
+            self._frame_styles[component] = style
+        return style
+
+    def component_style(self, component: str) -> Style:
+        # As DataTable reads them (not `get_component_rich_style`, which adds text opacity).
+        return self.get_component_styles(component).rich_style
+
+    def render_line(self, y: int) -> Strip:
+        # DataTable.render_line, with the widget's style looked up once per frame.
+        scroll_x, scroll_y = self.scroll_offset
+        fixed_height = sum(row.height for row in self.ordered_rows[: self.fixed_rows])
+        if self.show_header:
+            fixed_height += self.header_height
+        if y >= fixed_height:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, self.frame_style(None))
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        if row_index == -1:
+            return self.frame_style("datatable--header")
+        if row_index < self.fixed_rows:
+            return self.frame_style("datatable--fixed")
+        if self.zebra_stripes:
+            return self.frame_style(
+                "datatable--odd-row" if row_index % 2 else "datatable--even-row"
+            )
+        return base_style
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[SegmentLines, SegmentLines]:
+        # DataTable's, for a row cursor without row labels or fixed columns (how every
+        # KeyTable is used), minus the header style it computes for every line and needs
+        # only for those. Cached as DataTable caches it.
+        if self.cursor_type != "row" or self._should_render_row_labels or self.fixed_columns:
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            self.cursor_type,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        located = self._row_locations.get(row_key)
+        row_index = -1 if located is None else located  # the header's key is not located
+        cursor = row_index == cursor_location.row
+        hover = row_index == hover_location.row
+        row_style = self._get_row_style(row_index, base_style)
+        columns = self.ordered_columns
+        cells = [
+            self._render_cell(
+                row_index, column_index, row_style, column.get_render_width(self), cursor, hover
+            )[line_no]
+            for column_index, column in enumerate(columns)
+        ]
+        # The rest of the line, as wide as the widget, in the row's style.
+        table_width = sum(column.get_render_width(self) for column in columns)
+        extend_style, _ = self._get_styles_to_render_cell(
+            row_index == -1,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            False,
+            False,
+        )
+        extend_style = row_style + extend_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * max(0, self.size.width - table_width), extend_style)])
+        row_pair: tuple[SegmentLines, SegmentLines] = ([], cells)
+        self._row_render_cache[cache_key] = row_pair
+        return row_pair
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        # DataTable renders every cell through Rich's console (Styled(Padding(cell)), two
+        # passes of line splitting): ~0.1 ms a cell, and every visible cell again after each
+        # added page. A one-line Text cell is rendered here by the same Rich steps without
+        # the layers around them — the same segments (tests/test_key_table.py compares them)
+        # at a fraction of the cost. Anything else goes DataTable's way.
+        cell = self._one_line_cell(row_index, column_index)
+        content_width = width - 2 * self.cell_padding
+        if cell is None or content_width < 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = (
+            self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
+        )
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cache_key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._cell_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        is_header = row_index == -1
+        component_style, post_style = self._get_styles_to_render_cell(
+            is_header,
+            False,
+            not is_header and (row_index < self.fixed_rows or column_index < self.fixed_columns),
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        line = one_line_segments(self.app.console, cell, content_width, self.cell_padding)
+        styled = list(Segment.apply_style(line, pre_style + component_style, post_style))
+        lines = [Segment.adjust_line_length(styled, width)]
+        self._cell_render_cache[cache_key] = lines
+        return lines
+
+    def _one_line_cell(self, row_index: int, column_index: int) -> Text | None:
+        """The cell as a plain one-line `Text` that `one_line_segments` renders as DataTable
+        would; None when it is anything else (a `MiddleCut`, a label, a wrapped cell…)."""
+        if column_index < 0:
+            return None
+        if row_index == -1:
+            if self.header_height != 1:
+                return None
+            cell: object = self.ordered_columns[column_index].label
+        else:
+            row_key = self._row_locations.get_key(row_index)
+            column_key = self._column_locations.get_key(column_index)
+            if row_key is None or column_key is None:
+                return None
+            row = self.rows.get(row_key)
+            if row is None or row.height != 1 or row.label is not None:
+                return None
+            cell = self._data[row_key].get(column_key)
+        if type(cell) is not Text or cell.no_wrap is False or cell.justify not in (None, "default"):
+            return None
+        if "\n" in cell.plain or "\t" in cell.plain:
+            return None
+        return cell
 
     def on_key(self, event: events.Key) -> None:
         self.kept_position = None
@@ -294,13 +543,16 @@ class KeyTable(DataTable[Text]):
         key: str | None = None,
         label: TextType | None = None,
     ) -> RowKey:
-        # Every row comes through here (add_rows too): a long name added one row at a time
-        # must shrink its column as well. Once per refresh however many rows came.
+        # A long name added one row at a time (or by DataTable's add_rows) must shrink its
+        # column as well. Once per refresh however many rows came.
         row_key = super().add_row(*cells, height=height, key=key, label=label)
+        self.schedule_rows_added()
+        return row_key
+
+    def schedule_rows_added(self) -> None:
         if (self.flexible or self.kept_position is not None) and not self._rows_pending:
             self._rows_pending = True
             self.call_after_refresh(self.rows_added)
-        return row_key
 
     def rows_added(self) -> None:
         """Fit the columns to the new rows, and put back a kept position once they are laid
@@ -309,18 +561,80 @@ class KeyTable(DataTable[Text]):
         self.fit_columns()
         self.restore_position()
 
+    def update_row(self, row_key: RowKey | str, cells: Sequence[Text]) -> None:
+        """Show `cells` in the row `row_key`, column by column; a cell that shows the same
+        as before is left alone (every changed cell makes DataTable draw every line again)."""
+        for column_key, value in zip(self.columns, cells, strict=True):
+            if not same_cell(self.get_cell(row_key, column_key), value):
+                self.update_cell(row_key, column_key, value)
+
     def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> list[RowKey]:
         """Add rows under keys that say what they show (a title's id…): the same row is found
         again in a refilled table. A key repeated in `rows` or already in the table (an API
-        may list an entry twice) gets a suffix."""
+        may list an entry twice) gets a suffix.
+
+        The rows go in as one batch: DataTable's `add_row` re-validates the cursor (a reactive
+        with watchers) for every row, which cost more than the row itself on a 1,000-title
+        page. What it stores is stored here the same way (Textual is pinned: `pyproject.toml`),
+        and the cursor is validated once."""
+        columns = [column.key for column in self.ordered_columns]
+        was_empty = not self.row_count
         keys = []
         for key, cells in rows:
             unique, repeat = key, 1
             while unique in self.rows:
                 repeat += 1
                 unique = f"{key}~{repeat}"
-            keys.append(self.add_row(*cells, key=unique))
+            if len(cells) > len(columns):
+                raise ValueError("More values provided than there are columns.")
+            row_key = RowKey(unique)
+            self._row_locations[row_key] = len(self.rows)
+            self._data[row_key] = dict(zip_longest(columns, cells))
+            self.rows[row_key] = Row(row_key, 1)
+            self._new_rows.add(row_key)
+            keys.append(row_key)
+        if not keys:
+            return keys
+        self._require_update_dimensions = True
+        # DataTable counts every change (`_update_count`) and drops every cached line with
+        # it; rows added at the end change none of the lines already drawn, so those stay
+        # cached (unless the columns widen: `_update_dimensions`), and only the line index
+        # learns the new rows.
+        offsets = self._offset_cache.get(self._update_count)
+        if offsets is not None:
+            offsets.extend((row_key, 0) for row_key in keys)
+        self.cursor_coordinate = self.cursor_coordinate
+        if was_empty and columns and self.show_cursor:
+            self._highlight_cursor()  # a row is under the cursor now: RowHighlighted
+        self.check_idle()
+        self.schedule_rows_added()
         return keys
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures each new cell through the console (~20 µs: options, terminal
+        # size); a one-line Text cell's width is the width of its longest line, as Rich's
+        # `Text.__rich_measure__` says, so those are measured here directly (~1 µs). Rows
+        # with labels, auto height or other renderables still go DataTable's way.
+        columns = self.ordered_columns
+        widths = [column.content_width for column in columns]
+        slow: list[RowKey] = []
+        for row_key in new_rows:
+            row = self.rows.get(row_key)
+            cells = self._data.get(row_key)
+            if row is None or cells is None:
+                continue  # removed before the table was idle
+            measured = [text_width(cell) for cell in cells.values()]
+            known = [width for width in measured if width is not None]
+            if row.label is not None or row.auto_height or len(known) < len(measured):
+                slow.append(row_key)
+                continue
+            widths = [max(width, cell) for width, cell in zip(widths, known, strict=False)]
+        before = [column.get_render_width(self) for column in columns]
+        for column, width in zip(columns, widths, strict=True):
+            column.content_width = width
+        super()._update_dimensions(slow)
+        if before != [column.get_render_width(self) for column in columns]:
+            self._update_count += 1  # the lines drawn with the old widths are stale
 
 
 class RowItems(Generic[T]):

@@ -202,6 +202,8 @@ def app_settings(home: Path, urls: dict[str, str] | None = None, **flags: Any) -
         base_url=base,
         anilibria_api=(urls or {}).get("anilibria_api", base + "/v2"),
         anilibria_site=(urls or {}).get("anilibria_site", base),
+        aniliberty_api=(urls or {}).get("aniliberty_api", base + "/api/v1"),
+        aniliberty_site=(urls or {}).get("aniliberty_site", base),
     )
     values = {"torrents.seed_ratio": 0.0, "torrents.seed_time": 0.0, **flags}
     return settings_for(server, home, **values)
