@@ -396,9 +396,14 @@ def test_filter_panel_snapshot(
         screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
         screen.query_one("#codec-2", Checkbox).value = True
         screen.query_one("#filter-hardsub", Select).value = False
+        languages = screen.query_one(LanguageFilter)
+        languages.picked("audio", ("ja",))
+        languages.picked("sub", ("en", "pt-br", "es-419"))
         await searched(pilot, screen, "Starlight")
         screen.query_one("#torrents-results").focus()
         await pilot.press("F")
+        # The languages' row, the panel's last, scrolled into view.
+        screen.query_one("#filter-fansub-languages").focus()
         await pilot.pause()
 
     assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)
