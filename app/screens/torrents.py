@@ -314,6 +314,8 @@ class TorrentsScreen(AniScreen):
         """The preset last saved or applied: the name a save offers."""
         self.remembered: TorrentFilters | None = None
         """The filters saved for the next run (a change of them is saved)."""
+        self.kept_filters: TorrentFilters | None = None
+        """The filters to set again once a language switch rebuilt the panel."""
 
     @property
     def service(self) -> TorrentSearchService:
@@ -445,7 +447,17 @@ class TorrentsScreen(AniScreen):
             for offset, hit in enumerate(hits)
         )
 
+    async def relocalize(self) -> None:
+        # The shared relocalize keeps inputs and drop-downs, not the panel's ticks and
+        # languages: the filters come back whole, before `start` searches with them.
+        self.kept_filters = self.current_request().filters
+        await super().relocalize()
+
     def start(self) -> None:
+        if self.kept_filters is not None:
+            self.apply_filters(self.kept_filters)
+            self.show_summary()
+            self.kept_filters = None
         query = self.query_one("#torrents-query", Input)
         if query.value.strip():
             # Opened with a query (a title's `t`): the results are what to read, and Esc goes

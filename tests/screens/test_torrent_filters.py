@@ -279,6 +279,35 @@ async def test_audio_subtitles_and_fansubs_filter_at_once(
         ]
 
 
+async def test_a_language_switch_keeps_every_filter(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
+        screen.query_one("#codec-2", Checkbox).value = True
+        screen.query_one(LanguageFilter).picked("audio", ("ja",))
+        screen.query_one(LanguageFilter).picked("fansub", ("en", "ru"))
+        await searched(pilot, screen, EVERYTHING)
+        before = screen.current_request()
+        await app.action_switch_language()
+        await searched(pilot, screen, EVERYTHING)
+        assert screen.current_request() == before
+        assert (
+            search_requests(devserver)[-1].query.items()
+            >= {
+                "audio_lang": "ja",
+                "fansub_lang": "en,ru",
+                "video_codec": "2",
+            }.items()
+        )
+        buttons = [str(b.label) for b in screen.query_one(LanguageFilter).query(Button)]
+        assert buttons == ["Звук: ja", "Субтитры: любой язык", "Фансабы: en, ru"]
+        summary = str(screen.query_one("#torrents-summary", Static).render())
+        assert summary == "Фильтры: HEVC · Звук: ja · Фансабы: en, ru"
+
+
 def test_a_narrow_button_names_the_codes_that_fit() -> None:
     codes = ("en", "pt-br", "es-419", "fr-fr", "de")
     assert field_label("sub", codes) == "Subtitles: en, pt-br, es-419, fr-fr, de"
