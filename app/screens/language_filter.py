@@ -77,11 +77,11 @@ class LanguagePicker(ModalScreen[tuple[str, ...] | None]):
     DEFAULT_CSS = """
     LanguagePicker { align: center middle; }
     LanguagePicker > Vertical {
-        width: 48; max-width: 100%; height: auto; max-height: 90%;
+        width: 56; max-width: 100%; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     LanguagePicker SelectionList { height: auto; max-height: 16; }
-    LanguagePicker #language-picker-keys { color: $text-muted; }
+    LanguagePicker #language-picker-keys { color: $text-muted; width: 100%; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel"),

@@ -436,3 +436,22 @@ def test_filter_panel_snapshot(
         await pilot.pause()
 
     assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_language_picker_snapshot(
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
+) -> None:
+    async def run(pilot: Any) -> None:
+        screen = await open_torrents(pilot)
+        languages = screen.query_one(LanguageFilter)
+        await wait_for(pilot, lambda: "zh" in {language.code for language in languages.offered})
+        languages.picked("sub", ("en", "de"))
+        screen.query_one("#torrents-results").focus()
+        await pilot.press("F")
+        screen.query_one("#filter-sub-languages", Button).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LanguagePicker))
+        await pilot.pause()
+
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)
