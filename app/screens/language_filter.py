@@ -3,8 +3,9 @@
 nekoBT's torrent search takes `audio_lang`, `sub_lang` and `fansub_lang` together, each a list
 of languages ("Japanese audio with English fansubs"). They share one row of the panel: a button
 per field says what it holds ("Fansubs: en, ru"); Enter on one opens `LanguagePicker` over
-nekoBT's languages (`/langs`, or `FALLBACK_LANGUAGES` while that cannot be had), where Space
-ticks, Enter takes the ticked ones and Esc leaves the field as it was. The screen reads
+nekoBT's languages (`/langs`, or `FALLBACK_LANGUAGES` while that cannot be had), where a letter
+moves to the next code starting with it, Space ticks, Enter takes the ticked ones and Esc
+leaves the field as it was. The screen reads
 `chosen(field)` for its filters, sets every field with `show` (restored filters, a preset, `X`:
 no message) and hears `LanguageFilter.Changed` when a pick changed a field.
 """
@@ -112,6 +113,21 @@ class LanguagePicker(ModalScreen[tuple[str, ...] | None]):
             yield Label(
                 t("Space ticks · Enter takes them · Esc cancels"), id="language-picker-keys"
             )
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter moves to the next language whose code starts with it: nekoBT lists dozens."""
+        letter = (event.character or "").lower()
+        if not (letter.isalpha() and len(letter) == 1):
+            return
+        options = self.query_one(SelectionList)
+        codes = [language.code.lower() for language in self.languages]
+        start = 0 if options.highlighted is None else options.highlighted + 1
+        for step in range(len(codes)):
+            index = (start + step) % len(codes)
+            if codes[index].startswith(letter):
+                options.highlighted = index
+                event.stop()
+                return
 
     def action_done(self) -> None:
         ticked = set(self.query_one(SelectionList).selected)

@@ -308,6 +308,24 @@ async def test_a_language_switch_keeps_every_filter(
         assert summary == "Фильтры: HEVC · Звук: ja · Фансабы: en, ru"
 
 
+async def test_a_letter_moves_to_the_next_code_starting_with_it(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        languages = screen.query_one(LanguageFilter)
+        await wait_for(pilot, lambda: "zh" in {language.code for language in languages.offered})
+        await pilot.press("F")
+        screen.query_one("#filter-fansub-languages", Button).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LanguagePicker))
+        # e: en, e again: enm; z: on to zh.
+        await pilot.press("e", "e", "space", "z", "space", "enter")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        assert screen.current_request().filters.fansub_languages == ("enm", "zh")
+
+
 def test_a_narrow_button_names_the_codes_that_fit() -> None:
     codes = ("en", "pt-br", "es-419", "fr-fr", "de")
     assert field_label("sub", codes) == "Subtitles: en, pt-br, es-419, fr-fr, de"
