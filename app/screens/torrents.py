@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.timer import Timer
 from textual.validation import Function
-from textual.widgets import Checkbox, DataTable, Input, Label, Select, SelectionList, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import RowKey
 
 from app.formatting import date_text, human_size
@@ -27,17 +27,15 @@ from app.plaintext import one_line
 from app.screens.base import AniScreen
 from app.screens.choice import Choice, ChoiceScreen
 from app.screens.debounce import Debounce
+from app.screens.language_filter import LanguageFilter, languages_summary
 from app.screens.prompt import PromptScreen
 from app.screens.uploader_filter import UploaderFilter
 from app.services.torrent_presets import TorrentFilterMemory, UnreadablePresetError
 from app.services.torrent_search import (
-    FALLBACK_LANGUAGES,
     SOURCE_NAMES,
     SUBTITLE_LEVELS,
     VIDEO_CODECS,
     VIDEO_TYPES,
-    Language,
-    LanguageField,
     MediaChoice,
     Source,
     TorrentFilters,
@@ -79,11 +77,6 @@ SORTS: tuple[tuple[str, TorrentSort], ...] = (
     ("Smallest", "filesize_asc"),
 )
 """nekoBT's orders but "best", its default (the prompt)."""
-LANGUAGE_FIELDS: tuple[tuple[LanguageField, str], ...] = (
-    ("fansub", "Fansubs"),
-    ("sub", "Subtitles"),
-    ("audio", "Audio"),
-)
 FLAGS: tuple[tuple[str, str, str, str], ...] = (
     ("hardsub", "Hardsub", "Hardsub: yes", "Hardsub: no"),
     ("mtl", "MTL", "MTL: yes", "MTL: no"),
@@ -198,18 +191,6 @@ def hit_row(hit: TorrentHit, layout: tuple[SideColumn[TorrentHit], ...]) -> list
     return [hit_name_cell(hit), *(column.cell(hit) for column in layout)]
 
 
-def language_options(languages: tuple[Language, ...]) -> list[tuple[Text, str]]:
-    """The language filter's choices: the code (what the table shows) and nekoBT's name."""
-    options = []
-    for language in languages:
-        code, name = one_line(language.code), one_line(language.name)
-        label = Text(code, no_wrap=True, overflow="ellipsis")
-        if name and name != code:
-            label.append(f" {name}", style="dim")
-        options.append((label, language.code))
-    return options
-
-
 DAY = 86400.0
 
 
@@ -268,9 +249,7 @@ def filters_summary(filters: TorrentFilters) -> str:
         flag = getattr(filters, name)
         if flag is not None:
             parts.append(t(yes if flag else no))
-    if filters.languages:
-        field = next(label for value, label in LANGUAGE_FIELDS if value == filters.language_field)
-        parts.append(f"{t(field)}: {', '.join(filters.languages)}")
+    parts.extend(languages_summary(filters))
     if filters.media:
         parts.append(t("media {media}", media=filters.media))
     if filters.media and filters.episodes:
@@ -335,6 +314,8 @@ class TorrentsScreen(AniScreen):
         """The preset last saved or applied: the name a save offers."""
         self.remembered: TorrentFilters | None = None
         """The filters saved for the next run (a change of them is saved)."""
+        self.kept_filters: TorrentFilters | None = None
+        """The filters to set again once a language switch rebuilt the panel."""
 
     @property
     def service(self) -> TorrentSearchService:
@@ -413,17 +394,7 @@ class TorrentsScreen(AniScreen):
                     yield Checkbox(
                         t(label), SCOPE_DEFAULTS[name], id=f"filter-{name}", compact=True
                     )
-            with Horizontal(classes="filters-row", id="filters-languages-row"):
-                yield SelectionList[str](
-                    *language_options(FALLBACK_LANGUAGES), id="filter-language", compact=True
-                )
-                yield Select[str](
-                    [(t(label), value) for value, label in LANGUAGE_FIELDS],
-                    value="fansub",
-                    allow_blank=False,
-                    id="filter-language-field",
-                    compact=True,
-                )
+            yield LanguageFilter()
         yield StatusLine(id="torrents-status")
         yield Static(id="torrents-problems", classes="-hidden", markup=False)
         yield Static(id="torrents-hints", classes="-hidden", markup=False)
@@ -447,7 +418,6 @@ class TorrentsScreen(AniScreen):
         self.remembered = restored.filters
         self.show_summary()
         self.start()
-        self.load_languages()
 
     def add_columns(self, table: KeyTable) -> None:
         table.add_column(t("Title"), key="title")
@@ -477,7 +447,17 @@ class TorrentsScreen(AniScreen):
             for offset, hit in enumerate(hits)
         )
 
+    async def relocalize(self) -> None:
+        # The shared relocalize keeps inputs and drop-downs, not the panel's ticks and
+        # languages: the filters come back whole, before `start` searches with them.
+        self.kept_filters = self.current_request().filters
+        await super().relocalize()
+
     def start(self) -> None:
+        if self.kept_filters is not None:
+            self.apply_filters(self.kept_filters)
+            self.show_summary()
+            self.kept_filters = None
         query = self.query_one("#torrents-query", Input)
         if query.value.strip():
             # Opened with a query (a title's `t`): the results are what to read, and Esc goes
@@ -503,11 +483,8 @@ class TorrentsScreen(AniScreen):
         def text(selector: str) -> str:
             return self.query_one(selector, Input).value.strip()
 
-        source, sort, field = (
-            chosen("#torrents-source"),
-            chosen("#filter-sort"),
-            chosen("#filter-language-field"),
-        )
+        source, sort = chosen("#torrents-source"), chosen("#filter-sort")
+        languages = self.query_one(LanguageFilter)
         flags = {name: chosen(f"#filter-{name}") for name, *_labels in FLAGS}
         scopes = {name: ticked(f"#filter-{name}") for name in SCOPE_DEFAULTS}
         after, before = parse_day(text("#filter-after")), parse_day(text("#filter-before"))
@@ -515,8 +492,9 @@ class TorrentsScreen(AniScreen):
             sources=frozenset({Source(source)}) if isinstance(source, str) else frozenset(Source),
             sort_by=cast("TorrentSort", sort) if isinstance(sort, str) else None,
             levels=tuple(level for level in SUBTITLE_LEVELS if ticked(f"#{level_id(level)}")),
-            languages=tuple(self.query_one("#filter-language", SelectionList).selected),
-            language_field=cast("LanguageField", field) if isinstance(field, str) else "fansub",
+            audio_languages=languages.chosen("audio"),
+            sub_languages=languages.chosen("sub"),
+            fansub_languages=languages.chosen("fansub"),
             video_codecs=tuple(code for code, _name in VIDEO_CODECS if ticked(f"#codec-{code}")),
             video_types=tuple(code for code, _name in VIDEO_TYPES if ticked(f"#type-{code}")),
             hardsub=cast("bool | None", flags["hardsub"]),
@@ -549,13 +527,11 @@ class TorrentsScreen(AniScreen):
 
     @on(Select.Changed)
     @on(UploaderFilter.Changed)
+    @on(LanguageFilter.Changed)
     @on(Checkbox.Changed)
-    @on(SelectionList.SelectedChanged)
     def filter_changed(self) -> None:
         self.filters_edited()
         request = self.current_request()
-        # A list of choices replaced (nekoBT's languages arriving) says it changed even when
-        # what is chosen did not: that asks for nothing new.
         if request.query and request != self.asked:
             self.search(request)
 
@@ -587,25 +563,19 @@ class TorrentsScreen(AniScreen):
     def action_clear_filters(self) -> None:
         """Every filter back to its default (the sources stay), then one search."""
         panel = self.query_one("#torrents-panel")
-        with self.prevent(
-            Select.Changed, Checkbox.Changed, Input.Changed, SelectionList.SelectedChanged
-        ):
+        with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed):
             for select in panel.query(Select):
-                if select.id == "filter-language-field":
-                    select.value = "fansub"
-                else:
-                    select.clear()
+                select.clear()
             for box in panel.query(Checkbox):
                 box.value = SCOPE_DEFAULTS.get((box.id or "").removeprefix("filter-"), False)
             for field in panel.query(Input):
                 field.clear()
-            self.query_one("#filter-language", SelectionList).deselect_all()
+            self.query_one(LanguageFilter).show(TorrentFilters())
         self.filter_changed()
 
     def apply_filters(self, filters: TorrentFilters) -> None:
         """Set the filter widgets (and the source) to `filters`, searching nothing: the
         caller decides whether this is a change to search for."""
-        panel = self.query_one("#torrents-panel")
 
         def choose(selector: str, value: object) -> None:
             select: Select[object] = self.query_one(selector, Select)
@@ -620,16 +590,13 @@ class TorrentsScreen(AniScreen):
         def write(selector: str, text: str) -> None:
             self.query_one(selector, Input).value = text
 
-        with self.prevent(
-            Select.Changed, Checkbox.Changed, Input.Changed, SelectionList.SelectedChanged
-        ):
+        with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed):
             # The source choice names one source or all of them.
             only = next(iter(filters.sources)) if len(filters.sources) == 1 else None
             choose("#torrents-source", None if only is None else only.value)
             choose("#filter-sort", filters.sort_by)
             for name, *_labels in FLAGS:
                 choose(f"#filter-{name}", getattr(filters, name))
-            choose("#filter-language-field", filters.language_field)
             for level in SUBTITLE_LEVELS:
                 tick(f"#{level_id(level)}", level in filters.levels)
             for code, _name in VIDEO_CODECS:
@@ -647,16 +614,7 @@ class TorrentsScreen(AniScreen):
             # The stored end is the next day's start ("until" a day includes that day).
             before = filters.before
             write("#filter-before", "" if before is None else day_text(before - DAY))
-            languages = panel.query_one("#filter-language", SelectionList)
-            offered = {
-                languages.get_option_at_index(index).value
-                for index in range(languages.option_count)
-            }
-            missing = tuple(Language(c, c) for c in filters.languages if c not in offered)
-            languages.add_options(language_options(missing))
-            languages.deselect_all()
-            for language in filters.languages:
-                languages.select(language)
+            self.query_one(LanguageFilter).show(filters)
 
     def action_presets(self) -> None:
         """The named presets: apply one, save the filters as one, or delete one."""
@@ -726,24 +684,6 @@ class TorrentsScreen(AniScreen):
         if action == "use_media":
             return self.recommended is not None
         return super().check_action(action, parameters)
-
-    @work(exclusive=True, group="torrent-languages", exit_on_error=False)
-    async def load_languages(self) -> None:
-        """Offer nekoBT's own languages (the fixed list stays when it cannot be reached)."""
-        languages = await self.service.languages()
-        self.set_languages(languages)
-
-    def set_languages(self, languages: tuple[Language, ...]) -> None:
-        """Replace the language choices, keeping the chosen ones (no new search)."""
-        selection = self.query_one("#filter-language", SelectionList)
-        chosen = list(selection.selected)
-        codes = {language.code for language in languages}
-        languages = (*languages, *(Language(c, c) for c in chosen if c not in codes))
-        with self.prevent(SelectionList.SelectedChanged):
-            selection.clear_options()
-            selection.add_options(language_options(languages))
-            for code in chosen:
-                selection.select(code)
 
     # searching -----------------------------------------------------------------------------
 

@@ -180,11 +180,14 @@ class TorrentFilters:
     """nekoBT's `sort_by`; None is the API's "best". Other sources' hits are sorted alike."""
     levels: tuple[int, ...] = ()
     """Subtitle levels (-1 no subtitles … 4)."""
-    languages: tuple[str, ...] = ()
-    """Language codes; a hit matches with any of them in `language_field`."""
-    language_field: LanguageField = "fansub"
-    """Which languages `languages` filters: fansubs, official subtitles or audio. Hits of other
-    sources are compared with the languages they list (AniLibria: its Russian voice-over)."""
+    audio_languages: tuple[str, ...] = ()
+    """Audio language codes: a hit matches with any of them in its audio."""
+    sub_languages: tuple[str, ...] = ()
+    """Official subtitle language codes: a hit matches with any of them in its subtitles."""
+    fansub_languages: tuple[str, ...] = ()
+    """Fansub language codes: a hit matches with any of them in its fansubs. The three filter
+    together ("Japanese audio with English fansubs"). Hits of other sources are compared with
+    the languages they report in each (AniLibria: its Russian voice-over, no subtitles)."""
     video_codecs: tuple[int, ...] = ()
     video_types: tuple[int, ...] = ()
     hardsub: bool | None = None
@@ -223,7 +226,9 @@ class TorrentFilters:
         """Whether a filter other than the sources and the order is set."""
         return self.nekobt_only or bool(
             self.levels
-            or self.languages
+            or self.audio_languages
+            or self.sub_languages
+            or self.fansub_languages
             or self.video_codecs
             or self.hardsub is not None
             or self.mtl is not None
@@ -250,25 +255,48 @@ class TorrentFilters:
         values["sources"] = sorted(source.value for source in self.sources)
         return json.dumps(values, ensure_ascii=False, sort_keys=True)
 
+    def languages(self, field: LanguageField) -> tuple[str, ...]:
+        """The language codes chosen for `field`."""
+        chosen = {
+            "audio": self.audio_languages,
+            "sub": self.sub_languages,
+            "fansub": self.fansub_languages,
+        }
+        return chosen[field]
+
     @classmethod
     def from_json(cls, text: str) -> TorrentFilters:
         """The filters `to_json` wrote. A key this version does not know is ignored and a
         missing one keeps its default (filters saved by another version still load); a value
-        of the wrong kind raises `ValueError`: no half-read filters are ever searched with."""
+        of the wrong kind raises `ValueError`: no half-read filters are ever searched with.
+        Filters of versions that filtered one language field at a time (`languages` and their
+        `language_field`) come back as that field's languages."""
         try:
             values = json.loads(text)
         except (ValueError, RecursionError) as exc:
             raise ValueError("the saved filters are not JSON") from exc
         if not isinstance(values, dict):
             raise ValueError("the saved filters are not a JSON object")
-        read: dict[str, Any] = {}
-        for name in (f.name for f in fields(cls)):
-            if name in values:
-                try:
-                    read[name] = _FILTER_READERS[name](values[name])
-                except ValueError as exc:
-                    raise ValueError(f"the saved filter {name!r} is unreadable") from exc
+        read: dict[str, Any] = {
+            name: _read_filter(name, _FILTER_READERS[name], values[name])
+            for name in (f.name for f in fields(cls))
+            if name in values
+        }
+        old = {
+            name: _read_filter(name, reader, values[name])
+            for name, reader in _OLD_FILTER_READERS.items()
+            if name in values
+        }
+        if "languages" in old:
+            read.setdefault(f"{old.get('language_field', 'fansub')}_languages", old["languages"])
         return cls(**read)
+
+
+def _read_filter(name: str, reader: Callable[[object], object], value: object) -> object:
+    try:
+        return reader(value)
+    except ValueError as exc:
+        raise ValueError(f"the saved filter {name!r} is unreadable") from exc
 
 
 def _flag(value: object) -> bool:
@@ -339,8 +367,9 @@ _FILTER_READERS: dict[str, Callable[[object], object]] = {
     "sources": _sources,
     "sort_by": _maybe_one_of(get_args(TorrentSort)),
     "levels": _numbers,
-    "languages": _texts,
-    "language_field": _one_of(get_args(LanguageField)),
+    "audio_languages": _texts,
+    "sub_languages": _texts,
+    "fansub_languages": _texts,
     "video_codecs": _numbers,
     "video_types": _numbers,
     "hardsub": _maybe_flag,
@@ -363,6 +392,13 @@ _FILTER_READERS: dict[str, Callable[[object], object]] = {
 }
 """How `TorrentFilters.from_json` reads each field; each raises `ValueError` on a wrong kind."""
 
+_OLD_FILTER_READERS: dict[str, Callable[[object], object]] = {
+    "languages": _texts,
+    "language_field": _one_of(get_args(LanguageField)),
+}
+"""The keys of filters saved while one language field was filtered at a time (`languages` of
+their `language_field`, "fansub" when absent), checked as strictly as the others."""
+
 
 @dataclass(frozen=True)
 class TorrentHit:
@@ -380,7 +416,8 @@ class TorrentHit:
     group: str | None
     level: int | None
     languages: tuple[str, ...]
-    """Subtitle languages (fansub first), or the voice-over's for AniLibria."""
+    """Subtitle languages (fansub first), or the voice-over's for AniLibria: what the row
+    shows."""
     sources: tuple[Source, ...]
     nekobt_id: str | None = None
     anilibria_title_id: int | None = None
@@ -391,6 +428,11 @@ class TorrentHit:
     hardsub: bool | None = None
     mtl: bool | None = None
     video_codec: int | None = None
+    audio_languages: tuple[str, ...] = ()
+    sub_languages: tuple[str, ...] = ()
+    fansub_languages: tuple[str, ...] = ()
+    """Each field's languages as the source reports them (none: not reported), for the
+    language filters."""
 
     def merged_with(self, other: TorrentHit) -> TorrentHit:
         """This hit completed by `other` (the same info-hash from another source): this one's
@@ -405,8 +447,9 @@ class TorrentHit:
         for name in ("seeders", "leechers", "completed"):
             mine, theirs = getattr(self, name), getattr(other, name)
             changes[name] = theirs if mine is None else max(mine, theirs or 0)
-        if not self.languages:
-            changes["languages"] = other.languages
+        for name in ("languages", "audio_languages", "sub_languages", "fansub_languages"):
+            if not getattr(self, name):
+                changes[name] = getattr(other, name)
         changes["sources"] = self.sources + tuple(s for s in other.sources if s not in self.sources)
         return replace(self, **changes)
 
@@ -505,6 +548,9 @@ def hit_from_nekobt(torrent: NekoTorrent) -> TorrentHit:
         level=torrent.level,
         languages=langs,
         sources=(Source.NEKOBT,),
+        audio_languages=torrent.audio_langs,
+        sub_languages=torrent.sub_langs,
+        fansub_languages=torrent.fsub_langs,
         nekobt_id=torrent.id,
         magnet=torrent.magnet,
         hardsub=torrent.hardsub,
@@ -575,6 +621,7 @@ def hit_from_anilibria(title: Title, torrent: AniLibriaTorrent) -> TorrentHit:
         level=None,
         languages=("ru",),
         sources=(Source.ANILIBRIA,),
+        audio_languages=("ru",),
         anilibria_title_id=title.id,
         anilibria_torrent_id=torrent.torrent_id,
         magnet=magnet_for(infohash, label),
@@ -635,8 +682,13 @@ def passes(hit: TorrentHit, filters: TorrentFilters) -> bool:
     """Whether a hit nekoBT did not filter is known to match `filters`."""
     if filters.levels and hit.level not in filters.levels:
         return False
-    if filters.languages and not set(filters.languages) & set(hit.languages):
-        return False
+    for wanted, known in (
+        (filters.audio_languages, hit.audio_languages),
+        (filters.sub_languages, hit.sub_languages),
+        (filters.fansub_languages, hit.fansub_languages),
+    ):
+        if wanted and not set(wanted) & set(known):
+            return False
     if filters.video_codecs and hit.video_codec not in filters.video_codecs:
         return False
     if filters.hardsub is not None and hit.hardsub != filters.hardsub:
@@ -857,7 +909,6 @@ class TorrentSearchService:
         return self._anilibria(text)
 
     async def _nekobt(self, text: str, filters: TorrentFilters, page: int) -> _Hits:
-        languages = filters.languages or None
         media_id = await self._media_id(filters.media) if filters.media.strip() else None
         episode_ids = (
             await self._episode_ids(media_id, filters.episodes)
@@ -880,9 +931,9 @@ class TorrentSearchService:
             episode_ids=episode_ids,
             episode_match_any=filters.episode_match_any if episode_ids else None,
             levels=filters.levels or None,
-            fansub_langs=languages if filters.language_field == "fansub" else None,
-            sub_langs=languages if filters.language_field == "sub" else None,
-            audio_langs=languages if filters.language_field == "audio" else None,
+            audio_langs=filters.audio_languages or None,
+            sub_langs=filters.sub_languages or None,
+            fansub_langs=filters.fansub_languages or None,
             video_codecs=filters.video_codecs or None,
             video_types=filters.video_types or None,
             hardsub=filters.hardsub,

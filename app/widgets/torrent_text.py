@@ -15,7 +15,11 @@ from app.services.torrent_search import (
     UploaderNeedsKeyError,
 )
 from app.sources.errors import RateLimitedError, SourceError
-from app.sources.nekobt.errors import NekoBtAuthError, NekoBtValidationError
+from app.sources.nekobt.errors import (
+    NekoBtAuthError,
+    NekoBtFailuresError,
+    NekoBtValidationError,
+)
 from app.sources.torrentapi.models import TorrentApiError
 from app.widgets.status_line import describe_error
 
@@ -48,6 +52,10 @@ def problem_text(source: Source, error: SourceError) -> str:
             f"{e.parameter}: {e.message}" if e.parameter else e.message
             for e in error.validate_errors
         )
+        return t("{source} refused the search: {details}", source=name, details=one_line(details))
+    if isinstance(error, NekoBtFailuresError):
+        # Its words name the filters that contradict each other: shown as they are.
+        details = " ".join(error.fails)
         return t("{source} refused the search: {details}", source=name, details=one_line(details))
     if isinstance(error, UnknownFilterError):
         return t(UNKNOWN_FILTER[error.kind], name=one_line(error.name))

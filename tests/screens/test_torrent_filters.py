@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from textual.widgets import Checkbox, Input, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Static
 
 from app.devserver import nekobt_data
 from app.devserver.nekobt_data import DemoTorrent
+from app.screens.language_filter import LanguageFilter, LanguagePicker, field_label
 from app.screens.torrents import TorrentsScreen
 from app.services.torrent_search import Source
 from app.widgets.title_table import KeyTable
@@ -190,21 +191,183 @@ async def test_each_filter_reaches_nekobt_and_the_rows(
         assert screen.query_one(KeyTable).row_count == len(screen.results)
 
 
-async def test_several_languages_and_every_sort_order(
+async def pick_languages(
+    pilot: Any, screen: TorrentsScreen, field: str, codes: tuple[str, ...]
+) -> None:
+    """From the keyboard: Enter on the field's button, Space on each of `codes` (and on each
+    language ticked that is not among them), Enter."""
+    screen.query_one(f"#filter-{field}-languages", Button).focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LanguagePicker))
+    picker = pilot.app.screen
+    assert isinstance(picker, LanguagePicker)
+    listed = [language.code for language in picker.languages]
+    ticked = set(picker.query_one(SelectionList).selected)
+    await pilot.press("home")
+    for index, code in enumerate(listed):
+        if (code in codes) != (code in ticked):
+            await pilot.press("space")
+        if index < len(listed) - 1:
+            await pilot.press("down")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: pilot.app.screen is screen)
+
+
+def subtitled_and_fansubbed(server: Any) -> set[str]:
+    """Gives the demo torrents with official English subtitles Russian fansubs too (the demo
+    has no torrent with both), so that all three language fields can find something; their
+    ids."""
+    torrents = [t for t in neko(server).torrents if t.fields["sub_lang"] == "en"]
+    for torrent in torrents[::2]:
+        torrent.fields["fsub_lang"] = "ru"
+    return {torrent.id for torrent in torrents[::2]}
+
+
+async def test_audio_subtitles_and_fansubs_filter_at_once(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    both = subtitled_and_fansubbed(fresh_devserver)
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
+        await searched(pilot, screen, EVERYTHING)
+        everything = len(screen.results)
+        await pilot.press("F")
+        await pick_languages(pilot, screen, "audio", ("ja",))
+        await pick_languages(pilot, screen, "sub", ("en",))
+        await pick_languages(pilot, screen, "fansub", ("en", "ru"))
+        await searched(pilot, screen, EVERYTHING)
+        query = search_requests(fresh_devserver)[-1].query
+        assert (query["audio_lang"], query["sub_lang"], query["fansub_lang"]) == (
+            "ja",
+            "en",
+            "en,ru",
+        )
+        torrents = {t.id: t for t in neko(fresh_devserver).torrents}
+        assert 0 < len(screen.results) < everything
+        assert {str(hit.nekobt_id) for hit in screen.results} <= both
+        assert all(
+            "ja" in torrents[str(hit.nekobt_id)].fields["audio_lang"].split(",")
+            for hit in screen.results
+        )
+        summary = str(screen.query_one("#torrents-summary", Static).render())
+        assert summary == "Filters: Audio: ja · Subtitles: en · Fansubs: en, ru"
+        buttons = [str(b.label) for b in screen.query(LanguageFilter).first().query(Button)]
+        assert buttons == ["Audio: ja", "Subtitles: en", "Fansubs: en, ru"]
+        # Esc leaves a field as it was.
+        screen.query_one("#filter-audio-languages", Button).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LanguagePicker))
+        await pilot.press("home", "space", "escape")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        assert screen.current_request().filters.audio_languages == ("ja",)
+        # X clears all three.
+        screen.query_one("#torrents-results").focus()
+        await pilot.press("X")
+        await searched(pilot, screen, EVERYTHING)
+        assert not {"audio_lang", "sub_lang", "fansub_lang"} & set(
+            search_requests(fresh_devserver)[-1].query
+        )
+        filters = screen.current_request().filters
+        assert filters.audio_languages == filters.sub_languages == filters.fansub_languages == ()
+        buttons = [str(b.label) for b in screen.query(LanguageFilter).first().query(Button)]
+        assert buttons == [
+            "Audio: any language",
+            "Subtitles: any language",
+            "Fansubs: any language",
+        ]
+
+
+async def test_a_language_switch_keeps_every_filter(
     app_factory: AppFactory, devserver: Any
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_torrents(pilot)
         screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
-        languages = screen.query_one("#filter-language", SelectionList)
-        languages.select("ru")
-        languages.select("en")
-        screen.query_one("#filter-language-field", Select).value = "sub"
+        screen.query_one("#codec-2", Checkbox).value = True
+        screen.query_one(LanguageFilter).picked("audio", ("ja",))
+        screen.query_one(LanguageFilter).picked("fansub", ("en", "ru"))
         await searched(pilot, screen, EVERYTHING)
-        assert search_requests(devserver)[-1].query["sub_lang"] in ("ru,en", "en,ru")
-        assert screen.results
-        assert all({"ru", "en"} & set(hit.languages) for hit in screen.results)
+        before = screen.current_request()
+        await app.action_switch_language()
+        await searched(pilot, screen, EVERYTHING)
+        assert screen.current_request() == before
+        assert (
+            search_requests(devserver)[-1].query.items()
+            >= {
+                "audio_lang": "ja",
+                "fansub_lang": "en,ru",
+                "video_codec": "2",
+            }.items()
+        )
+        buttons = [str(b.label) for b in screen.query_one(LanguageFilter).query(Button)]
+        assert buttons == ["Звук: ja", "Субтитры: любой язык", "Фансабы: en, ru"]
+        summary = str(screen.query_one("#torrents-summary", Static).render())
+        assert summary == "Фильтры: HEVC · Звук: ja · Фансабы: en, ru"
+
+
+async def test_a_letter_moves_to_the_next_code_starting_with_it(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        languages = screen.query_one(LanguageFilter)
+        await wait_for(pilot, lambda: "zh" in {language.code for language in languages.offered})
+        await pilot.press("F")
+        screen.query_one("#filter-fansub-languages", Button).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LanguagePicker))
+        # e: en, e again: enm; z: on to zh.
+        await pilot.press("e", "e", "space", "z", "space", "enter")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        assert screen.current_request().filters.fansub_languages == ("enm", "zh")
+
+
+def test_a_narrow_button_names_the_codes_that_fit() -> None:
+    codes = ("en", "pt-br", "es-419", "fr-fr", "de")
+    assert field_label("sub", codes) == "Subtitles: en, pt-br, es-419, fr-fr, de"
+    assert field_label("sub", codes, room=24) == "Subtitles: en, pt-br +3"
+    assert field_label("sub", codes, room=10) == "Subtitles: +5"
+    assert field_label("audio", ()) == "Audio: any language"
+
+
+async def test_nekobts_no_subs_refusal_is_shown_literally(
+    app_factory: AppFactory, fresh_devserver: Any
+) -> None:
+    from app.devserver.nekobt import PREFIX
+
+    refusal = 'You have set sub level to "no subs", but you have added fansub languages.'
+    app = app_factory(server=fresh_devserver)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
+        screen.query_one("#level-none", Checkbox).value = True
+        screen.query_one(LanguageFilter).picked("fansub", ("en",))
+        await pilot.pause()
+        # The spec's 400 for this: its message and, literally, its `fails`.
+        fresh_devserver.faults.fail_next(
+            PREFIX + "/torrents/search",
+            400,
+            body={
+                "error": True,
+                "message": "Can't search due to parsing failures.",
+                "fails": [refusal],
+                "warns": [],
+            },
+        )
+        await searched(pilot, screen, EVERYTHING)
+        problems = str(screen.query_one("#torrents-problems", Static).render())
+        assert problems == f"nekoBT refused the search: {refusal}"
+
+
+async def test_every_sort_order(app_factory: AppFactory, devserver: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
         sorts = screen.query_one("#filter-sort", Select)
         offered = [value for _label, value in sorts._options if isinstance(value, str)]
         # With "best", the prompt: nekoBT's 14 orders.
@@ -280,9 +443,33 @@ def test_filter_panel_snapshot(
         screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
         screen.query_one("#codec-2", Checkbox).value = True
         screen.query_one("#filter-hardsub", Select).value = False
+        languages = screen.query_one(LanguageFilter)
+        languages.picked("audio", ("ja",))
+        languages.picked("sub", ("en", "pt-br", "es-419"))
         await searched(pilot, screen, "Starlight")
         screen.query_one("#torrents-results").focus()
         await pilot.press("F")
+        # The languages' row, the panel's last, scrolled into view.
+        screen.query_one("#filter-fansub-languages").focus()
+        await pilot.pause()
+
+    assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize(("size", "lang"), SNAPSHOT_VIEWS)
+def test_language_picker_snapshot(
+    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int], lang: str
+) -> None:
+    async def run(pilot: Any) -> None:
+        screen = await open_torrents(pilot)
+        languages = screen.query_one(LanguageFilter)
+        await wait_for(pilot, lambda: "zh" in {language.code for language in languages.offered})
+        languages.picked("sub", ("en", "de"))
+        screen.query_one("#torrents-results").focus()
+        await pilot.press("F")
+        screen.query_one("#filter-sub-languages", Button).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LanguagePicker))
         await pilot.pause()
 
     assert snap_compare(app_factory(lang=lang), terminal_size=size, run_before=run)

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Checkbox, Input, OptionList, Select, SelectionList
+from textual.widgets import Checkbox, Input, OptionList, Select
 
 from app.screens.choice import ChoiceScreen
+from app.screens.language_filter import LanguageFilter
 from app.screens.prompt import PromptScreen
 from app.services.torrent_search import Source, TorrentFilters
 from app.store.db import Database
 from app.store.torrent_filters import TorrentFilterStore
 from tests.screens.conftest import AppFactory
 from tests.screens.notifications import notices
-from tests.screens.test_torrents import open_torrents
+from tests.screens.test_torrents import open_torrents, search, search_requests
+from tests.services.test_torrent_filters_json import TODAYS_SHAPE
 from tests.support import wait_for
 
 
@@ -25,7 +27,9 @@ def set_some_filters(screen: Any) -> None:
     screen.query_one("#filter-mtl", Select).value = False
     screen.query_one("#filter-group", Input).value = "frostbyte"
     screen.query_one("#filter-before", Input).value = "2026-11-20"
-    screen.query_one("#filter-language", SelectionList).select("ru")
+    languages = screen.query_one(LanguageFilter)
+    languages.picked("audio", ("ja",))
+    languages.picked("fansub", ("ru", "en"))
 
 
 async def choose(pilot: Any, option_id: str) -> None:
@@ -117,3 +121,36 @@ async def test_unreadable_stored_filters_are_ignored_with_a_note(
         await choose(pilot, "apply:broken")
         assert screen.current_request().filters == TorrentFilters()
         assert notices(app)[-1].message.startswith("The preset “broken” could not be read")
+
+
+async def test_filters_saved_with_one_language_field_search_the_same(
+    app_factory: AppFactory, devserver: Any
+) -> None:
+    # What the version that filtered one language field at a time stored: audio, then fansubs.
+    last = TODAYS_SHAPE % "audio"
+    preset = TODAYS_SHAPE % "fansub"
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_torrents(pilot)
+    db = Database.open(app.runtime.paths.database)
+    try:
+        TorrentFilterStore(db).set_current(last)
+        TorrentFilterStore(db).save_preset("old", preset)
+    finally:
+        db.close()
+    async with app_factory().run_test(size=(120, 40)) as pilot:
+        screen = await open_torrents(pilot)
+        await search(pilot, screen, "1080")
+        assert search_requests(devserver)[-1].query.items() >= {"audio_lang": "ja,en"}.items()
+        assert not {"sub_lang", "fansub_lang"} & set(search_requests(devserver)[-1].query)
+        assert "Audio: ja, en" in str(screen.query_one("#torrents-summary").render())
+        screen.query_one("#torrents-results").focus()
+        await pilot.press("P")
+        await choose(pilot, "apply:old")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        await search(pilot, screen, "1080")
+        assert screen.current_request().filters == TorrentFilters(
+            sources=frozenset({Source.NEKOBT}), hardsub=False, fansub_languages=("ja", "en")
+        )
+        assert search_requests(devserver)[-1].query.items() >= {"fansub_lang": "ja,en"}.items()
+        assert "audio_lang" not in search_requests(devserver)[-1].query

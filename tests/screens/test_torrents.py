@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.content import Content
-from textual.widgets import Input, Select, SelectionList, Static
+from textual.widgets import Input, Select, Static
 
 from app.application import AniApp
 from app.config import HttpConfig
@@ -18,8 +18,9 @@ from app.devserver.nekobt import NekoBtApi
 from app.devserver.torrentapi import TorrentApi
 from app.messages import TitleOpened
 from app.paths import STYLES_DIR
+from app.screens.language_filter import LanguageFilter, language_label
 from app.screens.torrent_detail import TorrentDetailScreen
-from app.screens.torrents import TorrentsScreen, language_options
+from app.screens.torrents import TorrentsScreen
 from app.services.torrent_search import (
     FALLBACK_LANGUAGES,
     Language,
@@ -112,15 +113,17 @@ async def test_search_filter_page_and_open_detail(
         await pilot.press("G")
         await wait_for(pilot, lambda: table.row_count > first_page)
 
-        screen.query_one("#filter-language", SelectionList).select("ru")
+        screen.query_one(LanguageFilter).picked("fansub", ("ru",))
         await wait_for(
             pilot,
-            lambda: screen.request is not None and screen.request.filters.languages == ("ru",),
+            lambda: (
+                screen.request is not None and screen.request.filters.fansub_languages == ("ru",)
+            ),
         )
         assert table.row_count > 0
         assert all("ru" in langs for langs in cells(table, 5))
 
-        screen.query_one("#filter-language", SelectionList).deselect_all()
+        screen.query_one(LanguageFilter).picked("fansub", ())
         await search(pilot, screen, "Witch of Lantern Street")
         row = next(i for i, h in enumerate(screen.results) if h.nekobt_id == target.id)
         table.focus()
@@ -196,9 +199,7 @@ async def test_rate_limit_counts_down_then_shows_results(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_torrents(pilot)
         # The language list is asked for first: the search is what meets the limit.
-        await wait_for(
-            pilot, lambda: "zh" in offered(screen.query_one("#filter-language", SelectionList))
-        )
+        await wait_for(pilot, lambda: "zh" in offered(screen.query_one(LanguageFilter)))
         neko.rate_limit(retry_after=1.5)
         screen.query_one("#torrents-source", Select).value = Source.NEKOBT.value
         await pilot.pause()  # the source chosen before the query, so only one search asks
@@ -599,19 +600,16 @@ async def test_language_filter_offers_nekobts_languages(
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_torrents(pilot)
-        select = screen.query_one("#filter-language", SelectionList)
-        await wait_for(pilot, lambda: "zh" in offered(select))
-        zh = select.get_option_at_index(offered(select).index("zh"))
-        assert str(zh.prompt) == "zh Chinese"
-        select.select("zh")
+        languages = screen.query_one(LanguageFilter)
+        await wait_for(pilot, lambda: "zh" in offered(languages))
+        zh = next(language for language in languages.offered if language.code == "zh")
+        assert language_label(zh).plain == "zh Chinese"
+        languages.picked("sub", ("zh",))
         await search(pilot, screen, "1080")
-        assert screen.request is not None and screen.request.filters.languages == ("zh",)
-        searches = len(search_requests(devserver))
-        # A new list keeps the chosen language (even one it lacks) and starts no search.
-        screen.set_languages(FALLBACK_LANGUAGES)
-        await pilot.pause(0.2)
-        assert select.selected == ["zh"] and "zh" in offered(select) and "ru" in offered(select)
-        assert len(search_requests(devserver)) == searches
+        assert screen.request is not None and screen.request.filters.sub_languages == ("zh",)
+        # A list without a chosen language still offers it, to be unticked.
+        languages.languages = FALLBACK_LANGUAGES
+        assert "zh" in offered(languages) and "ru" in offered(languages)
 
 
 async def test_language_filter_falls_back_without_nekobt(
@@ -627,16 +625,16 @@ async def test_language_filter_falls_back_without_nekobt(
             pilot, lambda: any(r.path.endswith("/langs") for r in fresh_devserver.requests)
         )
         await wait_for(pilot, lambda: not languages_loading(screen))
-        select = screen.query_one("#filter-language", SelectionList)
-        assert offered(select) == [language.code for language in FALLBACK_LANGUAGES]
+        languages = screen.query_one(LanguageFilter)
+        assert offered(languages) == [language.code for language in FALLBACK_LANGUAGES]
 
 
 def languages_loading(screen: TorrentsScreen) -> bool:
     return any(w.group == "torrent-languages" and not w.is_finished for w in screen.app.workers)
 
 
-def offered(select: SelectionList[str]) -> list[str]:
-    return [str(select.get_option_at_index(i).value) for i in range(select.option_count)]
+def offered(languages: LanguageFilter) -> list[str]:
+    return [language.code for language in languages.offered]
 
 
 def search_requests(server: Any) -> list[Any]:
@@ -684,9 +682,8 @@ async def test_description_markdown_is_plain_text(
 
 
 def test_language_names_are_plain_text() -> None:
-    ((label, value),) = language_options((Language("xx", "[b]Evil[/b] [@click=app.quit]\x1b[31m"),))
-    assert isinstance(label, Text) and value == "xx"
-    assert label.plain == "xx [b]Evil[/b] [@click=app.quit]"
+    label = language_label(Language("xx", "[b]Evil[/b] [@click=app.quit]\x1b[31m"))
+    assert isinstance(label, Text) and label.plain == "xx [b]Evil[/b] [@click=app.quit]"
 
 
 def name_column(table: KeyTable) -> list[str]:

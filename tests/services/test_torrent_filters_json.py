@@ -4,19 +4,21 @@ and anything that is not filters is refused whole."""
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
+from typing import get_args
 
 import pytest
 
 from app.services import torrent_search
-from app.services.torrent_search import Source, TorrentFilters
+from app.services.torrent_search import LanguageField, Source, TorrentFilters
 
 EVERY_FIELD_SET = TorrentFilters(
     sources=frozenset({Source.NEKOBT, Source.ANILIBRIA}),
     sort_by="seeders_asc",
     levels=(-1, 3),
-    languages=("ru", "en"),
-    language_field="audio",
+    audio_languages=("ja", "en"),
+    sub_languages=("en",),
+    fansub_languages=("ru", "es-419"),
     video_codecs=(2,),
     video_types=(9, 13),
     hardsub=False,
@@ -59,6 +61,37 @@ def test_unknown_keys_are_ignored_and_missing_ones_keep_their_defaults() -> None
     assert TorrentFilters.from_json(text) == TorrentFilters(mtl=True, group="frost")
 
 
+TODAYS_SHAPE = (
+    '{"after": null, "before": null, "episode_match_any": false, "episodes": [], "group": "", '
+    '"group_childs": true, "group_parents": false, "group_primary": true, '
+    '"group_secondary": false, "hardsub": false, "language_field": "%s", '
+    '"languages": ["ja", "en"], "levels": [], "media": "", "mtl": null, "otl": null, '
+    '"sort_by": null, "sources": ["nekobt"], "uploader": "", "uploader_contributions": false, '
+    '"uploader_name": "", "uploader_uploads": true, "video_codecs": [], "video_types": []}'
+)
+"""Filters as the version that filtered one language field at a time saved them."""
+
+
+@pytest.mark.parametrize("field", ["audio", "sub", "fansub"])
+def test_filters_of_one_language_field_come_back_as_that_fields_languages(
+    field: LanguageField,
+) -> None:
+    read = TorrentFilters.from_json(TODAYS_SHAPE % field)
+    assert {other: read.languages(other) for other in get_args(LanguageField)} == {
+        other: ("ja", "en") if other == field else () for other in get_args(LanguageField)
+    }
+    assert replace(
+        read, audio_languages=(), sub_languages=(), fansub_languages=()
+    ) == TorrentFilters(sources=frozenset({Source.NEKOBT}), hardsub=False)
+
+
+def test_languages_without_their_field_were_fansubs() -> None:
+    # The field was saved beside its languages from the start; a hand-written file may lack it.
+    assert TorrentFilters.from_json('{"languages": ["ru"]}') == TorrentFilters(
+        fansub_languages=("ru",)
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -80,6 +113,8 @@ def test_unknown_keys_are_ignored_and_missing_ones_keep_their_defaults() -> None
         '{"before": true}',
         '{"group": 7}',
         '{"languages": ["ru", null]}',
+        '{"languages": ["ru"], "language_field": "video"}',
+        '{"fansub_languages": "ru"}',
     ],
 )
 def test_garbage_is_refused_whole(text: str) -> None:

@@ -124,12 +124,28 @@ async def test_text_search_pages_nekobt_and_lists_anilibria(
     assert all(h.languages == ("ru",) and h.infohash for h in found.hits)
 
 
+async def test_anilibria_hits_match_their_russian_voice_over_only(
+    service: TorrentSearchService, devserver: Any
+) -> None:
+    word = devserver.catalog.titles[1]["names"]["en"]
+    only = frozenset({Source.ANILIBRIA})
+    voiced = await service.search(word, TorrentFilters(sources=only, audio_languages=("ru",)))
+    assert voiced.hits
+    # AniLibria reports no subtitle languages: a subtitle filter cannot be known to match.
+    for subtitled in (
+        TorrentFilters(sources=only, sub_languages=("ru",)),
+        TorrentFilters(sources=only, fansub_languages=("ru",)),
+        TorrentFilters(sources=only, audio_languages=("ja",)),
+    ):
+        assert not (await service.search(word, subtitled)).hits
+
+
 async def test_filters_reach_nekobt(service: TorrentSearchService) -> None:
-    filters = TorrentFilters(sources=frozenset({Source.NEKOBT}), languages=("ru",))
+    filters = TorrentFilters(sources=frozenset({Source.NEKOBT}), fansub_languages=("ru",))
     result = await service.search("1080", filters)
-    assert result.hits and all("ru" in h.languages for h in result.hits)
+    assert result.hits and all("ru" in h.fansub_languages for h in result.hits)
     hardsub = await service.search(
-        "1080", replace(filters, languages=(), hardsub=True, sort_by="seeders")
+        "1080", replace(filters, fansub_languages=(), hardsub=True, sort_by="seeders")
     )
     assert hardsub.hits and all(h.hardsub for h in hardsub.hits)
     seeders = [h.seeders or 0 for h in hardsub.hits]

@@ -7,8 +7,9 @@ Built on the shared `ApiHttp` (retries, 429 waits through the injected `sleep`, 
 - Booleans are sent as `true` / `false`, lists comma-joined, None left out; times are taken as
   Unix seconds and sent as the milliseconds the spec asks for.
 - 401 raises `NekoBtAuthError` ("nekoBT API key missing or invalid"); 400 with
-  `validate_errors` raises `NekoBtValidationError`; 429 (nekoBT's JSON `retry_after` or
-  Cloudflare's HTML `Retry-After`) is waited out and retried by `ApiHttp`.
+  `validate_errors` raises `NekoBtValidationError`, 400 with `fails` `NekoBtFailuresError`;
+  429 (nekoBT's JSON `retry_after` or Cloudflare's HTML `Retry-After`) is waited out and
+  retried by `ApiHttp`.
 - The disk cache holds only reads that are the same for everyone (langs, media, groups,
   torrents, comments) and, but for the language list, only when no API key is set:
   authenticated answers carry per-user fields (a `private_magnet` with the passkey). Those
@@ -41,6 +42,7 @@ from app.sources.http import (
 from app.sources.nekobt.errors import (
     AnimeToshoError,
     NekoBtAuthError,
+    NekoBtFailuresError,
     NekoBtValidationError,
     ValidateError,
 )
@@ -479,6 +481,14 @@ def _translate(exc: ApiError, *, animetosho: bool = False) -> ApiError:
         errors = tuple(ValidateError.parse(e) for e in raw_errors if isinstance(e, Mapping))
         return NekoBtValidationError(
             api=exc.api, message=exc.message, status=exc.status, validate_errors=errors
+        )
+    fails = body.get("fails")
+    if exc.status == 400 and isinstance(fails, list) and fails:
+        return NekoBtFailuresError(
+            api=exc.api,
+            message=exc.message,
+            status=exc.status,
+            fails=tuple(str(fail) for fail in fails),
         )
     if animetosho and exc.status != 429 and "retry" in body:
         return AnimeToshoError(

@@ -2,6 +2,7 @@
 
     AuthError ── NekoBtAuthError          401: the API key is missing or not accepted
     BadRequestError ── NekoBtValidationError   400 with `validate_errors` (schema violations)
+    BadRequestError ── NekoBtFailuresError     400 with `fails` (values that contradict each other)
     ApiError ── AnimeToshoError           the AnimeTosho endpoint's final "no": .retry
 
 Other answers raise the shared classes (NotFoundError, RateLimitedError, ServerError, ...).
@@ -75,6 +76,15 @@ class NekoBtValidationError(BadRequestError):
         self, *, api: str, message: str, status: int, validate_errors: tuple[ValidateError, ...]
     ) -> None:
         self.validate_errors = validate_errors
+        super().__init__(api=api, code=400, message=message, status=status)
+
+
+class NekoBtFailuresError(BadRequestError):
+    """400: the values asked for cannot go together; `fails` says why, in the API's own words
+    ('You have set sub level to "no subs", but you have added fansub languages.')."""
+
+    def __init__(self, *, api: str, message: str, status: int, fails: tuple[str, ...]) -> None:
+        self.fails = fails
         super().__init__(api=api, code=400, message=message, status=status)
 
 
