@@ -334,6 +334,7 @@ async def test_a_row_made_later_widens_its_column_within_the_table(width: int, w
         name = table.columns[table.ordered_columns[0].key]
         await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
         assert name.content_width == len("Short")
+        assert table.get_row("200")[0].plain == long_name  # made by reading, measured in view
         table.move_cursor(row=200)
         await wait_for(pilot, lambda: name.content_width == len(long_name))
         await pilot.pause()

@@ -215,15 +215,14 @@ class LazyCells(dict[ColumnKey, Text]):
     """A row's cells, made by `make` the first time anything reads or changes them: a page of
     a thousand titles costs its `Text` cells only for the rows someone looks at."""
 
-    __slots__ = ("make",)
+    __slots__ = ("make", "measured")
 
     def __init__(self, make: Callable[[], dict[ColumnKey, Text]]) -> None:
         super().__init__()
         self.make: Callable[[], dict[ColumnKey, Text]] | None = make
-
-    @property
-    def made(self) -> bool:
-        return self.make is None
+        self.measured = False
+        """The table has widened its columns to these cells (`KeyTable.make_rows_in_view`);
+        cells made because something read them are measured once they come into view."""
 
     def make_now(self) -> None:
         """Make the cells unless they were already."""
@@ -391,7 +390,8 @@ class KeyTable(DataTable[Text]):
         widths = [column.content_width for column in columns]
         for row_key, _line in self._y_offsets[top : top + self.size.height]:
             cells = self._data.get(row_key)
-            if isinstance(cells, LazyCells) and not cells.made:
+            if isinstance(cells, LazyCells) and not cells.measured:
+                cells.measured = True
                 widths = [
                     max(width, text_width(cell) or 0)
                     for width, cell in zip(widths, cells.values(), strict=False)
@@ -740,7 +740,7 @@ class KeyTable(DataTable[Text]):
             cells = self._data.get(row_key)
             if row is None or cells is None:
                 continue  # removed before the table was idle
-            if isinstance(cells, LazyCells) and not cells.made:
+            if isinstance(cells, LazyCells):
                 continue  # measured when it comes into view (`make_rows_in_view`)
             measured = [text_width(cell) for cell in cells.values()]
             known = [width for width in measured if width is not None]
