@@ -350,7 +350,8 @@ class LibraryConfig:
         metadata=_doc(
             "Write a series' tvshow.nfo, poster.jpg and fanart.jpg (Kodi / Jellyfin) by"
             " themselves when it is added to the library or grows (a scan or a finished download"
-            " brings new episodes); files there are kept."
+            " brings new episodes); files there are kept, except a tvshow.nfo anitui wrote and"
+            " nobody edited, which follows the title (it ended)."
         ),
     )
     episode_nfo: bool = field(

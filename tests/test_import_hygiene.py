@@ -1,5 +1,6 @@
 """The core never imports Textual: sources, services, store and devserver stay headless; and
-below the composition root (`app/bootstrap.py`) nothing imports the devserver or loads settings.
+below the composition root (`app/bootstrap.py`) nothing imports the devserver or loads settings;
+and a start imports no costly package its first frame does without.
 
 Each module is imported in a fresh interpreter, so nothing the test runner already loaded hides
 an import (after harlequin's tests/unit_tests/test_import_hygiene.py); the source is read too,
@@ -104,3 +105,30 @@ def test_the_core_never_imports_the_devserver_or_loads_settings_even_lazily() ->
                 if devserver or loading:
                     offenders.append(f"{path.relative_to(ROOT)}: {module} {name or ''}")
     assert not offenders, "imports the composition root owns:\n" + "\n".join(offenders)
+
+
+START_MODULES = ["app.cli", "app.bootstrap", "app.screens.schedule"]
+"""What a start imports before its first frame (the Schedule is the first screen)."""
+NOT_BEFORE_THE_FIRST_PAINT = ["mpv", "libtorrent", "websockets", "aiohttp", "httpx", "email"]
+"""Costly packages a start does without until later (README, Performance)."""
+
+
+def test_a_start_imports_none_of_what_the_first_paint_does_without() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib, json, sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    importlib.import_module(name)\n"
+            "print(json.dumps(sorted(sys.modules)))",
+            *START_MODULES,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = set(json.loads(result.stdout))
+    assert [name for name in NOT_BEFORE_THE_FIRST_PAINT if name in loaded] == []

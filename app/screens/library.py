@@ -25,6 +25,7 @@ from app.messages import (
     NfoActionRequested,
 )
 from app.screens.base import AniScreen
+from app.screens.favorites import FOLLOWED_MARK
 from app.services.events import Event
 from app.services.library import (
     LibraryScanFailed,
@@ -275,6 +276,7 @@ class LibraryScreen(SeriesActions):
 
     def on_mount(self) -> None:
         self.shell.local_library_events.subscribe(self, self.library_event)
+        self.shell.follows_changed.subscribe(self, lambda _ids: self.fill())
         self.start()
 
     def start(self) -> None:
@@ -371,6 +373,7 @@ class LibraryScreen(SeriesActions):
         library = self.runtime.library
         nfo = self.runtime.nfo
         found = library.series(sort=self.sort, no_episodes=self.no_episodes)
+        followed = self.runtime.follow.followed_ids()
         table = self.query_one(KeyTable)
         cursor = table.cursor_row
         table.clear()
@@ -378,7 +381,7 @@ class LibraryScreen(SeriesActions):
         keys = table.add_keyed_rows(
             (
                 str(series.id),
-                self.row_cells(series, nfo.state(series.folder)),
+                self.row_cells(series, nfo.state(series.folder), followed),
             )
             for series in found
         )
@@ -396,11 +399,14 @@ class LibraryScreen(SeriesActions):
                 )
             )
 
-    def row_cells(self, series: Series, state: NfoState) -> list[Text]:
+    def row_cells(self, series: Series, state: NfoState, followed: frozenset[int]) -> list[Text]:
         mark = cell(MARK, "bold magenta") if series.id in self.marked else cell(" ")
+        name = cell(series.display_name, "bold")
+        if series.title_id in followed:
+            name = Text.assemble((FOLLOWED_MARK, "bold cyan"), name)
         return [
             mark,
-            cell(series.display_name, "bold"),
+            name,
             cell(on_disk_text(series)),
             missing_cell(series),
             nfo_cell(state),

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import DataTable, Tab, Tabs
 
 from app import i18n
@@ -32,6 +36,27 @@ def watched_cell(watched: int, title: Title) -> Text:
     return Text(f"{watched} / {out or '?'}", style="green" if done else "yellow")
 
 
+class WeekTable(KeyTable):
+    """The Schedule's table; it tells when it has first drawn its rows (`when_rows_drawn`).
+
+    Only a frame says so: DataTable lays new rows out on its own idle turn, and the screen's
+    "after refresh" callbacks can run before that frame (during a batch update, say)."""
+
+    def __init__(self, *, id: str, flexible: tuple[str, ...]) -> None:
+        super().__init__(id=id, flexible=flexible)
+        self.rows_drawn = False
+        self.when_rows_drawn: Callable[[], Awaitable[None]] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if not self.rows_drawn and self.row_count and self.virtual_size.height > self.header_height:
+            self.rows_drawn = True
+            if self.when_rows_drawn is not None:
+                # Next, after this frame has reached the terminal.
+                self.call_next(self.when_rows_drawn)
+        return lines
+
+
 class ScheduleScreen(TitleListScreen):
     """What comes out on each weekday. Enter opens a title, `p` continues watching it, `f`
     toggles its favorite; ←/→ or h/l change the day."""
@@ -53,17 +78,21 @@ class ScheduleScreen(TitleListScreen):
 
     def compose(self) -> ComposeResult:
         self.today = time.localtime(self.now()).tm_wday
-        if not self.is_mounted:
+        first = not self.is_mounted
+        if first:
             # Opened on today; composed again (a language switch), on the day the user chose.
             self.selected_day = self.today
         yield self.top_bar()
         yield StatusLine(id="schedule-status")
-        yield Tabs(
-            *(Tab(self.day_label(day), id=f"day-{day}") for day in range(7)),
-            active=f"day-{self.selected_day}",
-            id="schedule-days",
-        )
-        table = KeyTable(id="schedule-table", flexible=("name", "en"))
+        if first:
+            # The app's first frame: the table painted from the cache comes before the day tabs
+            # and the key line, which cost as much to build as the rest of the screen; they
+            # take their places once it is on screen (`mount_the_rest`), this one holding the
+            # tabs' room so the table does not move.
+            yield Widget(id="schedule-days-room")
+        else:
+            yield self.day_tabs()
+        table = WeekTable(id="schedule-table", flexible=("name", "en"))
         table.add_column(t("Name"), key="name")
         table.add_column(t("English name"), key="en")
         table.add_column(t("Episodes"), key="episodes")
@@ -71,8 +100,32 @@ class ScheduleScreen(TitleListScreen):
         table.add_column(t("Updated"), key="updated")
         table.add_column(t("Watched"), key="watched")
         yield table
-        yield NowPlayingBar()
-        yield KeyFooter()
+        if not first:
+            yield NowPlayingBar()
+            yield KeyFooter()
+
+    def day_tabs(self) -> Tabs:
+        return Tabs(
+            *(Tab(self.day_label(day), id=f"day-{day}") for day in range(7)),
+            active=f"day-{self.selected_day}",
+            id="schedule-days",
+        )
+
+    async def mount_the_rest(self) -> None:
+        """The day tabs, the Now-playing bar and the key line, left out of the first frame."""
+        room = self.query("#schedule-days-room")
+        if not room:
+            return
+        table = self.query_one(WeekTable)
+        if table.row_count and not table.rows_drawn:
+            # The rows are in, not yet on screen: the table calls again once they are.
+            table.when_rows_drawn = self.mount_the_rest
+            return
+        self.mount(self.day_tabs(), before=room.first())
+        room.remove()
+        await self.mount(NowPlayingBar(), KeyFooter())
+        # A footer lists the keys when the bindings change; these have not since it came.
+        self.refresh_bindings()
 
     def day_label(self, day: int) -> str:
         name = i18n.weekday(day)
@@ -102,11 +155,16 @@ class ScheduleScreen(TitleListScreen):
     @work(exclusive=True, group="schedule", exit_on_error=False)
     async def load(self) -> None:
         catalog = self.runtime.catalog
-        await self.load_cache_first(
-            lambda cache_only: catalog.schedule(cache_only=cache_only),
-            self.show_schedule,
-            self.query_one(StatusLine),
-        )
+
+        async def schedule(cache_only: bool) -> Fetched[tuple[ScheduleDay, ...]]:
+            try:
+                return await catalog.schedule(cache_only=cache_only)
+            finally:
+                if cache_only:
+                    # After the next frame: the cached week's, when there is one.
+                    self.call_after_refresh(self.mount_the_rest)
+
+        await self.load_cache_first(schedule, self.show_schedule, self.query_one(StatusLine))
 
     def show_schedule(self, fetched: Fetched[tuple[ScheduleDay, ...]]) -> None:
         self.days = {day.day: day.titles for day in fetched.value}
@@ -150,10 +208,13 @@ class ScheduleScreen(TitleListScreen):
             self.fill_table()
 
     def action_previous_day(self) -> None:
-        self.query_one(Tabs).action_previous_tab()
+        # No tabs yet in the first few frames: the key is too early to mean a day.
+        for tabs in self.query(Tabs):
+            tabs.action_previous_tab()
 
     def action_next_day(self) -> None:
-        self.query_one(Tabs).action_next_tab()
+        for tabs in self.query(Tabs):
+            tabs.action_next_tab()
 
     @on(DataTable.RowSelected, "#schedule-table")
     def row_selected(self, event: DataTable.RowSelected) -> None:

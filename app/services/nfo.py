@@ -13,12 +13,18 @@ allows), written atomically (a new file in the same folder, then renamed over th
 only inside the series folder: a file whose folder resolves elsewhere (a symlink out) is
 refused. A file already there — the user's own poster, an episode NFO — is never replaced
 unless the call asks to overwrite; even then a symlink is replaced, never written through.
+
+Each document carries, after its XML declaration, a comment with the SHA-256 of the rest
+(`written_by_anitui`): a tvshow.nfo that still matches it is anitui's own, unedited, and
+`write_automatically` keeps it up to date (a series that grows or ends); once the user edits
+it, it is theirs and never replaced by itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
 import io
 import os
 import re
@@ -50,6 +56,8 @@ _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.
 """What `link` raises on a file system without hard links (FAT, exFAT: media drives)."""
 _TEAM_CREDITS = ("translator", "editing", "decor", "timing")
 """The team's roles written as credits; the voices are the cast."""
+_SIGNATURE_TEXT = b"<!-- anitui sha256:%s: kept up to date by anitui until edited -->"
+_SIGNATURE = re.compile(rb"<!-- anitui sha256:([0-9a-f]{64}): [^\n]* -->")
 _STATUS_WORDS = {1: "Continuing", 2: "Ended", 4: "Ended"}
 """Kodi's show status for AniLibria's status codes (3, hidden, says nothing)."""
 
@@ -329,7 +337,22 @@ def _document(root: ET.Element) -> bytes:
     ET.indent(root)
     out = io.BytesIO()
     ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
-    return out.getvalue() + b"\n"
+    declaration, _, body = (out.getvalue() + b"\n").partition(b"\n")
+    signature = _SIGNATURE_TEXT % hashlib.sha256(body).hexdigest().encode()
+    return b"\n".join((declaration, signature, body))
+
+
+def written_by_anitui(document: bytes) -> bool:
+    """Whether `document` is an NFO anitui wrote, unedited since: its signature comment
+    holds the SHA-256 of what follows it."""
+    declaration, _, rest = document.partition(b"\n")
+    signature, _, body = rest.partition(b"\n")
+    found = _SIGNATURE.fullmatch(signature)
+    return (
+        declaration.startswith(b"<?xml")
+        and found is not None
+        and found.group(1) == hashlib.sha256(body).hexdigest().encode()
+    )
 
 
 def _day(timestamp: int | None) -> str | None:
@@ -476,12 +499,24 @@ class NfoService:
         return await self._write_series(refreshed, root, overwrite=True, media=media)
 
     async def write_automatically(self, series: SeriesFolder) -> NfoState | None:
-        """With `[library] nfo`, write whatever of the series' files is missing, replacing
-        none: for a series just added or grown. Without it, nothing (None)."""
+        """With `[library] nfo`, write whatever of the series' files is missing: for a series
+        just added or grown. Of the files there, only a tvshow.nfo anitui wrote and nobody
+        edited is replaced, when the title reads differently now (it ended). Without
+        `[library] nfo`, nothing (None)."""
         if not self._automatic:
             return None
         root = _series_root(series.folder)
-        return await self._write_series(series, root, overwrite=False, media=True)
+        state = await self._write_series(series, root, overwrite=False, media=True)
+        # Written before by anitui and untouched since: the show may have ended meanwhile.
+        path = _confined(root, root / TVSHOW_NFO)
+        fresh = tvshow_nfo(series.title)
+        try:
+            current = await asyncio.to_thread(path.read_bytes)
+        except OSError:
+            return state
+        if current != fresh and written_by_anitui(current):
+            await self._put(root, path, fresh, replace=True)
+        return state
 
     def read(self, folder: Path) -> NfoContent:
         """The folder's tvshow.nfo; `NfoMissingError` when there is none."""

@@ -23,7 +23,6 @@ reports, and in httpx's own log lines through `RedactingFilter`, installed on im
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import errno
 import json
 import logging
@@ -795,6 +794,9 @@ def _retry_after_header(response: httpx.Response, now: float) -> float | None:
     seconds = _seconds(value.strip())
     if seconds is not None:
         return seconds
+    # Here, not at the top: the email package is a few ms of every start for a rare header.
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

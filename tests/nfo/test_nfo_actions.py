@@ -4,6 +4,8 @@ failing or slow artwork request costs only the artwork."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.services.nfo import (
@@ -12,8 +14,11 @@ from app.services.nfo import (
     NfoMissingError,
     NotAnImageError,
     OutsideFolderError,
+    SeriesFolder,
     SeriesFolderError,
+    written_by_anitui,
 )
+from app.sources.anilibria.models import Status
 from app.sources.errors import SourceError
 from tests.nfo.conftest import TIMEOUT, Library, parsed, texts
 from tests.nfo.test_nfo_documents import TITLE
@@ -222,3 +227,31 @@ async def test_automatic_writing_follows_the_setting_and_replaces_nothing(
     assert (series.folder / "tvshow.nfo").read_bytes() == USERS
     assert (series.folder / "Show - 01.nfo").is_file()
     assert (series.folder / "fanart.jpg").is_file()
+
+
+def with_status(series: SeriesFolder, code: int) -> SeriesFolder:
+    """The same series with its title's status as AniLibria codes it (1 on air, 2 ended)."""
+    return replace(series, title=replace(series.title, status=Status(None, code)))
+
+
+async def test_automatic_writing_keeps_its_own_nfo_up_to_date_until_the_user_edits_it(
+    library: Library,
+) -> None:
+    """A show that ends while followed: the tvshow.nfo anitui wrote says so; one the user
+    edited stays as they left it."""
+    mine = await library.series(TITLE, "Mine", episodes={"Show - 01.mkv": 1})
+    theirs = await library.series(TITLE, "Theirs", episodes={"Show - 01.mkv": 1})
+    automatic = library.service(automatic=True)
+    for series in (mine, theirs):
+        await automatic.write_automatically(with_status(series, 1))
+        assert texts(parsed(series.folder / "tvshow.nfo"), "status") == ["Continuing"]
+    edited = (theirs.folder / "tvshow.nfo").read_bytes().replace(b"Continuing", b"Watching")
+    (theirs.folder / "tvshow.nfo").write_bytes(edited)
+
+    for series in (mine, theirs):
+        await automatic.write_automatically(with_status(series, 2))
+
+    assert texts(parsed(mine.folder / "tvshow.nfo"), "status") == ["Ended"]
+    assert written_by_anitui((mine.folder / "tvshow.nfo").read_bytes())
+    assert (theirs.folder / "tvshow.nfo").read_bytes() == edited
+    assert not written_by_anitui(edited) and not written_by_anitui(USERS)

@@ -292,6 +292,36 @@ async def test_missing_libmpv_is_reported_not_raised(
     await player.toggle_pause()
 
 
+async def test_prepare_starts_libmpv_idle_and_play_uses_that_one(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
+) -> None:
+    # A Title screen prepares: the keypress then only opens the stream.
+    player = make_player()
+    await player.prepare()
+    prepared = player._mpv
+    assert prepared is not None and prepared.idle_active
+    assert not player.playing
+    title = await fetch_title(client, 9001)
+    assert await player.play(title, 1, stream_url=client.stream_url)
+    await recorder.wait_for(PlaybackProgressed, lambda e: e.position > 0)
+    assert player._mpv is prepared
+
+
+async def test_prepare_without_libmpv_says_nothing_until_play(
+    make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder, monkeypatch: Any
+) -> None:
+    monkeypatch.delitem(sys.modules, "mpv", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_NoLibmpv(), *sys.meta_path])
+    player = make_player()
+    await player.prepare()
+    assert player._mpv is None
+    title = await fetch_title(client, 9001)
+    assert not await player.play(title, 1, stream_url=client.stream_url)
+    # One message, for the play the user asked for; none for opening the Title screen.
+    await recorder.wait_for(PlayerUnavailable)
+    assert len(recorder.of(PlayerUnavailable)) == 1
+
+
 async def test_unplayable_titles_get_clear_messages(
     make_player: MakePlayer, client: AniLibriaClient, recorder: Recorder
 ) -> None:

@@ -10,7 +10,9 @@ from textual.widgets import OptionList, Static
 
 from app.application import AniApp
 from app.devserver.demo_media import clip
+from app.messages import FollowToggled
 from app.screens.choice import ChoiceScreen
+from app.screens.favorites import FOLLOWED_MARK
 from app.screens.library import LibraryScreen, SeriesScreen, TextScreen
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable
@@ -125,6 +127,12 @@ async def test_a_title_added_with_a_gets_its_folder_and_shows_what_is_missing(
         )
         _on_disk, total = rows(screen)[0][2].split(" / ")
         assert rows(screen)[0][3] == str(int(total) - 1)
+
+        # Followed (a favorite first), the series is marked as Favorites marks it.
+        assert not rows(screen)[0][1].startswith(FOLLOWED_MARK)
+        app.runtime.favorites.add(TITLE)
+        app.post_message(FollowToggled(TITLE, series.display_name))
+        await wait_for(pilot, lambda: rows(screen)[0][1].startswith(FOLLOWED_MARK))
 
         # The series: its file, then the episodes missing; Enter on the file plays it.
         await pilot.press("enter")
