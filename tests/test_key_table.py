@@ -16,7 +16,14 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
 
-from app.widgets.title_table import FLEXIBLE_MINIMUM, KeyTable, MiddleCut, cell, flexible_widths
+from app.widgets.title_table import (
+    FLEXIBLE_MINIMUM,
+    SAMPLE_ROWS,
+    KeyTable,
+    MiddleCut,
+    cell,
+    flexible_widths,
+)
 from tests.support import wait_for
 
 NEEDS = (1, 5, FLEXIBLE_MINIMUM, 13, 40, 230)
@@ -278,3 +285,63 @@ async def test_a_row_updated_with_what_it_shows_is_not_drawn_again() -> None:
         table.update_row("3", [Text("3", style="red")])  # the same text in another style
         await wait_for(pilot, lambda: table.rendered > 0)
         assert table.get_cell("3", "number").style == "red"
+
+
+class Items(App[None]):
+    """A KeyTable of numbered names, each row made from its item when first needed."""
+
+    def __init__(self, names: dict[int, str]) -> None:
+        super().__init__()
+        self.names = names
+        self.made: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        table = KeyTable(flexible=("name",))
+        table.add_column("Name", key="name")
+        table.add_column("Episodes", key="episodes")
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one(KeyTable).add_items(((str(n), n) for n in self.names), self.cells)
+
+    def cells(self, number: int) -> list[Text]:
+        self.made.append(number)
+        return [cell(self.names[number]), cell(f"{number} / 500")]
+
+
+async def test_rows_of_items_are_made_only_when_they_come_into_view() -> None:
+    app = Items({number: f"Title {number}" for number in range(500)})
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyTable)
+        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        assert sorted(app.made) == list(range(SAMPLE_ROWS))  # measured as they came
+        assert "Title 0" in table.render_line(1).text
+        await pilot.press("G")
+        await wait_for(pilot, lambda: 499 in app.made)
+        assert "Title 499" in "".join(strip.text for strip in table.render_lines(table.region))
+        assert 250 not in app.made and len(app.made) < SAMPLE_ROWS + 12
+        assert table.get_row("250")[0].plain == "Title 250"  # read, it is made too
+        assert len(app.made) == len(set(app.made))  # each row once
+
+
+@pytest.mark.parametrize(("width", "whole"), [(80, True), (40, False)])
+async def test_a_row_made_later_widens_its_column_within_the_table(width: int, whole: bool) -> None:
+    long_name = "A much longer name than the sample had"
+    names = {number: "Short" for number in range(300)} | {200: long_name}
+    app = Items(names)
+    async with app.run_test(size=(width, 12)) as pilot:
+        table = app.query_one(KeyTable)
+        name = table.columns[table.ordered_columns[0].key]
+        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        assert name.content_width == len("Short")
+        assert table.get_row("200")[0].plain == long_name  # made by reading, measured in view
+        table.move_cursor(row=200)
+        await wait_for(pilot, lambda: name.content_width == len(long_name))
+        await pilot.pause()
+        shown = "".join(strip.text for strip in table.render_lines(table.region))
+        if whole:
+            assert long_name in shown
+        else:  # the flexible rule: cut with "…", the fixed column whole beside it
+            assert re.search(r" A much longer[^…]*…  200 / 500 ", shown)
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        assert sum(widths) <= table.scrollable_content_region.width

@@ -35,6 +35,11 @@ class AniScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        # A screen starts as styled by no stylesheet, so Textual re-parses all of the app's
+        # CSS (~25 ms) when it first opens as a mode (a pushed screen is spared that). Its
+        # widgets are styled from the current stylesheet as they mount, so it is as current
+        # as the app's CSS now; a theme changed later still restyles it when it comes back.
+        self._css_update_count = self.app._css_update_count
         self.kept_choices: dict[str, object] = {}
         """Drop-down choices kept across a language switch until their options are back."""
         localize_bindings(self)

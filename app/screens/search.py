@@ -422,11 +422,14 @@ class SearchScreen(TitleListScreen):
     def append(self, titles: tuple[Title, ...]) -> None:
         fresh = unique_titles(titles, self.seen_ids)
         self.results.extend(fresh)
-        keys = self.query_one(KeyTable).add_keyed_rows(
-            (str(title.id), title_row(title, favorite=self.is_favorite(title))) for title in fresh
+        keys = self.query_one(KeyTable).add_items(
+            ((str(title.id), title) for title in fresh), self.row_cells
         )
         self.row_titles.add(keys, fresh)
         self.query_one(StatusLine).info(self.count_text())
+
+    def row_cells(self, title: Title) -> list[Text]:
+        return title_row(title, favorite=self.is_favorite(title))
 
     def count_text(self) -> str:
         """How many titles are listed, and of how many where the API says (v1), or that more

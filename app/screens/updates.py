@@ -94,17 +94,16 @@ class UpdatesScreen(TitleListScreen):
     def append(self, titles: tuple[Title, ...]) -> None:
         fresh = unique_titles(titles, self.seen_ids)
         self.titles.extend(fresh)
-        keys = self.query_one(KeyTable).add_keyed_rows(
-            (
-                str(title.id),
-                [
-                    self.new_mark(title),
-                    *title_row(title, with_status=False, favorite=self.is_favorite(title)),
-                ],
-            )
-            for title in fresh
+        keys = self.query_one(KeyTable).add_items(
+            ((str(title.id), title) for title in fresh), self.row_cells
         )
         self.row_titles.add(keys, fresh)
+
+    def row_cells(self, title: Title) -> list[Text]:
+        return [
+            self.new_mark(title),
+            *title_row(title, with_status=False, favorite=self.is_favorite(title)),
+        ]
 
     def listed_titles(self) -> list[Title]:
         return self.titles

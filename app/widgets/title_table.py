@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Sequence, ValuesView
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice, zip_longest
 from typing import ClassVar, Generic, TypeVar
 
@@ -205,6 +206,79 @@ def one_line_segments(console: Console, cell: Text, width: int, padding: int) ->
     return [gap, *line, gap]
 
 
+SAMPLE_ROWS = 50
+"""Rows of each batch `KeyTable.add_items` makes (and measures) as they are added: the columns
+get their widths from them, and every other row is made when it first comes into view."""
+
+
+class LazyCells(dict[ColumnKey, Text]):
+    """A row's cells, made by `make` the first time anything reads or changes them: a page of
+    a thousand titles costs its `Text` cells only for the rows someone looks at."""
+
+    __slots__ = ("make", "measured")
+
+    def __init__(self, make: Callable[[], dict[ColumnKey, Text]]) -> None:
+        super().__init__()
+        self.make: Callable[[], dict[ColumnKey, Text]] | None = make
+        self.measured = False
+        """The table has widened its columns to these cells (`KeyTable.make_rows_in_view`);
+        cells made because something read them are measured once they come into view."""
+
+    def make_now(self) -> None:
+        """Make the cells unless they were already."""
+        make, self.make = self.make, None
+        if make is not None:
+            super().update(make())
+
+    # Every way DataTable reads or changes a row's cells goes through the made cells.
+    def __getitem__(self, key: ColumnKey) -> Text:
+        self.make_now()
+        return super().__getitem__(key)
+
+    def get(self, key: ColumnKey, default: Text | None = None) -> Text | None:  # type: ignore[override]
+        self.make_now()
+        return super().get(key, default)
+
+    def __setitem__(self, key: ColumnKey, value: Text) -> None:
+        self.make_now()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: ColumnKey) -> None:
+        self.make_now()
+        super().__delitem__(key)
+
+    def __iter__(self) -> Iterator[ColumnKey]:
+        self.make_now()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self.make_now()
+        return super().__len__()
+
+    def __contains__(self, key: object) -> bool:
+        self.make_now()
+        return super().__contains__(key)
+
+    def keys(self) -> KeysView[ColumnKey]:  # type: ignore[override]
+        self.make_now()
+        return super().keys()
+
+    def values(self) -> ValuesView[Text]:  # type: ignore[override]
+        self.make_now()
+        return super().values()
+
+    def items(self) -> ItemsView[ColumnKey, Text]:  # type: ignore[override]
+        self.make_now()
+        return super().items()
+
+
+def cells_by_column(columns: Sequence[ColumnKey], cells: Sequence[Text]) -> dict[ColumnKey, Text]:
+    """A row's cells as DataTable stores them (a column without a cell holds None)."""
+    if len(cells) > len(columns):
+        raise ValueError("More values provided than there are columns.")
+    return dict(zip_longest(columns, cells))
+
+
 @dataclass(frozen=True)
 class TablePosition:
     """Where a table's cursor and scroll were, to put them back once its rows are refilled."""
@@ -301,11 +375,35 @@ class KeyTable(DataTable[Text]):
         # Component styles are computed afresh on every call (from the CSS of every ancestor,
         # ~0.1 ms each) and DataTable asks for two or three of them per line drawn: they
         # cannot change while one frame is drawn, so they are looked up once per frame.
+        self.make_rows_in_view()
         self._frame_styles = {}
         try:
             return super().render_lines(crop)
         finally:
             self._frame_styles = None
+
+    def make_rows_in_view(self) -> None:
+        """Make the cells of the rows in view that wait for it (`add_items`), and widen the
+        columns they need more room in before anything is drawn with the old widths."""
+        top = self.scroll_offset.y
+        columns = self.ordered_columns
+        widths = [column.content_width for column in columns]
+        for row_key, _line in self._y_offsets[top : top + self.size.height]:
+            cells = self._data.get(row_key)
+            if isinstance(cells, LazyCells) and not cells.measured:
+                cells.measured = True
+                widths = [
+                    max(width, text_width(cell) or 0)
+                    for width, cell in zip(widths, cells.values(), strict=False)
+                ]
+        if widths == [column.content_width for column in columns]:
+            return
+        for column, width in zip(columns, widths, strict=True):
+            column.content_width = width
+        self._update_count += 1  # lines drawn with the old widths are stale
+        self._require_update_dimensions = True  # the virtual width follows the columns
+        self.check_idle()
+        self.fit_columns()
 
     def frame_style(self, component: str | None) -> Style:
         """The widget's Rich style (`component` None) or a component's, once per frame."""
@@ -578,6 +676,27 @@ class KeyTable(DataTable[Text]):
         page. What it stores is stored here the same way (Textual is pinned: `pyproject.toml`),
         and the cursor is validated once."""
         columns = [column.key for column in self.ordered_columns]
+        return self.add_row_cells((key, cells_by_column(columns, cells)) for key, cells in rows)
+
+    def add_items(
+        self, items: Iterable[tuple[str, T]], cells: Callable[[T], Sequence[Text]]
+    ) -> list[RowKey]:
+        """Add a row for each item under its key, as `add_keyed_rows` does, its cells made by
+        `cells(item)` only when the row first comes into view (or is read): of each batch only
+        the first `SAMPLE_ROWS` are made at once, and the columns are measured from them; a
+        row made later widens the columns it needs more room in."""
+        columns = [column.key for column in self.ordered_columns]
+
+        def made(item: T) -> dict[ColumnKey, Text]:
+            return cells_by_column(columns, cells(item))
+
+        return self.add_row_cells(
+            (key, made(item) if number < SAMPLE_ROWS else LazyCells(partial(made, item)))
+            for number, (key, item) in enumerate(items)
+        )
+
+    def add_row_cells(self, rows: Iterable[tuple[str, dict[ColumnKey, Text]]]) -> list[RowKey]:
+        """Add rows of cells stored by column, in one batch (`add_keyed_rows`)."""
         was_empty = not self.row_count
         keys = []
         for key, cells in rows:
@@ -585,11 +704,9 @@ class KeyTable(DataTable[Text]):
             while unique in self.rows:
                 repeat += 1
                 unique = f"{key}~{repeat}"
-            if len(cells) > len(columns):
-                raise ValueError("More values provided than there are columns.")
             row_key = RowKey(unique)
             self._row_locations[row_key] = len(self.rows)
-            self._data[row_key] = dict(zip_longest(columns, cells))
+            self._data[row_key] = cells
             self.rows[row_key] = Row(row_key, 1)
             self._new_rows.add(row_key)
             keys.append(row_key)
@@ -604,7 +721,7 @@ class KeyTable(DataTable[Text]):
         if offsets is not None:
             offsets.extend((row_key, 0) for row_key in keys)
         self.cursor_coordinate = self.cursor_coordinate
-        if was_empty and columns and self.show_cursor:
+        if was_empty and self.columns and self.show_cursor:
             self._highlight_cursor()  # a row is under the cursor now: RowHighlighted
         self.check_idle()
         self.schedule_rows_added()
@@ -623,6 +740,8 @@ class KeyTable(DataTable[Text]):
             cells = self._data.get(row_key)
             if row is None or cells is None:
                 continue  # removed before the table was idle
+            if isinstance(cells, LazyCells):
+                continue  # measured when it comes into view (`make_rows_in_view`)
             measured = [text_width(cell) for cell in cells.values()]
             known = [width for width in measured if width is not None]
             if row.label is not None or row.auto_height or len(known) < len(measured):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.color import Color
 
 from app.i18n import t
 from app.navigation import NAVIGATION
@@ -116,3 +117,23 @@ async def test_the_palette_opens_every_main_screen_and_the_help(app_factory: App
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         app.call_later(commands[t("Help")].callback)
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_a_screen_opened_the_first_time_is_styled_without_parsing_the_css_again(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        sources = app.stylesheet.source
+        await pilot.press("2")
+        await wait_for(pilot, mode_is(app, "updates"))
+        await pilot.pause()
+        assert app.stylesheet.source is sources  # a re-parse (~25 ms) builds them anew
+        # A theme chosen meanwhile still styles the screens opened after it.
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.press("7")
+        await wait_for(pilot, mode_is(app, "history"))
+        await pilot.pause()
+        background = Color.parse(app.get_css_variables()["background"])
+        assert app.screen.styles.background == background != Color.parse("#121212")
