@@ -286,6 +286,13 @@ class TitleScreen(AniScreen):
             rooms.remove()
             await self.mount(NowPlayingBar(), KeyFooter())
         self.rest_joined.set()
+        if not self.runtime.browse_only:
+            # Play is one key away here: get libmpv and the stream hosts ready meanwhile (not
+            # before the first frames, whose painting their threads would slow down).
+            self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
+            self.run_worker(
+                self.runtime.catalog.caching_nodes(), group="hosts", exit_on_error=False
+            )
         self.show_favorite()
         self.fill_torrents(self.torrents)
         # A footer lists the keys when the bindings change; these have not since it came.
@@ -298,18 +305,26 @@ class TitleScreen(AniScreen):
         self.shell.collections_changed.subscribe(
             self, lambda _ids: self.history_changed(self.title_id)
         )
-        if not self.runtime.browse_only:
-            # Play is one key away here: get libmpv and the stream hosts ready meanwhile.
-            self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
-            self.run_worker(
-                self.runtime.catalog.caching_nodes(), group="hosts", exit_on_error=False
-            )
         if self.opened_with is not None:
             # Before the screen's first frame, which is then the cached title's.
             self.show_title(self.opened_with)
         # After that frame: the cached episodes', when there are some.
         self.call_after_refresh(self.mount_the_rest)
         self.start()
+
+    def on_unmount(self) -> None:
+        # Textual's signals drop a closed screen only when they next publish, and until then
+        # the callbacks keep it and all its widgets alive: every Title screen opened would
+        # stay, and each full garbage collection (hundreds of ms in the middle of an open)
+        # would walk them all.
+        shell = self.shell
+        for signal in (
+            shell.history_changed,
+            shell.title_news,
+            shell.favorites_changed,
+            shell.collections_changed,
+        ):
+            signal.unsubscribe(self)
 
     def start(self) -> None:
         # Focus without scrolling: the head of the title is what the user wants to see first.
@@ -322,14 +337,18 @@ class TitleScreen(AniScreen):
     @work(exclusive=True, group="title", exit_on_error=False)
     async def load(self) -> None:
         catalog = self.runtime.catalog
+        # Read once: a refresh later reads the cache again.
+        opened_with, self.opened_with = self.opened_with, None
+        if opened_with is not None:
+            # The network's copy after the first frames: its request (httpx, TLS, parsing)
+            # would compete with their painting for the GIL.
+            await self.rest_joined.wait()
         shown = await self.load_cache_first(
             lambda cache_only: catalog.title(self.title_id, cache_only=cache_only),
             self.show_title,
             self.query_one(StatusLine),
-            shown=self.opened_with,
+            shown=opened_with,
         )
-        # Read once: a refresh later reads the cache again.
-        self.opened_with = None
         await self.rest_joined.wait()
         poster = self.query_one(Poster)
         posters = shown.value.posters if shown is not None else None
