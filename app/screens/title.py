@@ -285,6 +285,8 @@ class TitleScreen(AniScreen):
             )
             rooms.remove()
             await self.mount(NowPlayingBar(), KeyFooter())
+        if self not in self.app.screen_stack:
+            return  # closed meanwhile (Esc right after the first frame)
         self.rest_joined.set()
         if not self.runtime.browse_only:
             # Play is one key away here: get libmpv and the stream hosts ready meanwhile (not
