@@ -66,6 +66,7 @@ from app.services.events import (
 )
 from app.services.runtime import Runtime
 from app.shell import NavEntry, NowPlaying
+from app.sources.errors import SourceError
 from app.sources.redaction import redact
 from app.widgets.localized import localize_bindings
 from app.widgets.notify import tell
@@ -236,10 +237,15 @@ class AniApp(App[None]):
     # requests from the screens --------------------------------------------------------------
 
     @on(TitleOpened)
-    def open_title(self, message: TitleOpened) -> None:
+    async def open_title(self, message: TitleOpened) -> None:
         from app.screens.title import TitleScreen
 
-        self.push_screen(TitleScreen(message.title_id))
+        # Read before the screen comes, so that its first frame is the cached title.
+        try:
+            cached = await self.runtime.catalog.title(message.title_id, cache_only=True)
+        except SourceError:  # not cached (or unreadable): the screen says it is loading
+            cached = None
+        self.push_screen(TitleScreen(message.title_id, cached))
 
     @on(EpisodePlayRequested)
     def play_episode(self, message: EpisodePlayRequested) -> None:

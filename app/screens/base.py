@@ -110,20 +110,26 @@ class AniScreen(Screen[None]):
         fetch: Callable[[bool], Awaitable[Fetched[T]]],
         show: Callable[[Fetched[T]], None],
         status: StatusLine,
+        *,
+        shown: Fetched[T] | None = None,
     ) -> Fetched[T] | None:
         """Show the cached copy at once, then the network's; keep the cache when that fails.
 
-        `fetch(cache_only)` reads; `show` paints. Returns what is on screen in the end.
+        `fetch(cache_only)` reads; `show` paints. `shown` is the cached copy the screen
+        already shows (read before its first frame): the cache is not read again. Returns what
+        is on screen in the end.
         """
-        cached: Fetched[T] | None = None
-        try:
-            cached = await fetch(True)
-        except NotCachedError:
-            status.show_loading()
-        except SourceError:
-            status.show_loading()
-        else:
-            show(cached)
+        cached: Fetched[T] | None = shown
+        if cached is None:
+            try:
+                cached = await fetch(True)
+            except NotCachedError:
+                status.show_loading()
+            except SourceError:
+                status.show_loading()
+            else:
+                show(cached)
+        if cached is not None:
             # Let the cached copy reach the screen before the refresh starts: its first request
             # loads httpx in a thread, which would compete with this paint for the GIL.
             painted = asyncio.Event()

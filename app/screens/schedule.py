@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
-from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Tab, Tabs
 
@@ -21,6 +18,7 @@ from app.messages import ContinueRequested, TitleOpened
 from app.screens.base import TitleListScreen
 from app.services.events import Event
 from app.sources.anilibria.models import Fetched, ScheduleDay, Title
+from app.widgets.drawn_table import DrawnTable
 from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
@@ -34,27 +32,6 @@ def watched_cell(watched: int, title: Title) -> Text:
     out = title.player.series.last if title.player and title.player.series else None
     done = out is not None and watched >= out
     return Text(f"{watched} / {out or '?'}", style="green" if done else "yellow")
-
-
-class WeekTable(KeyTable):
-    """The Schedule's table; it tells when it has first drawn its rows (`when_rows_drawn`).
-
-    Only a frame says so: DataTable lays new rows out on its own idle turn, and the screen's
-    "after refresh" callbacks can run before that frame (during a batch update, say)."""
-
-    def __init__(self, *, id: str, flexible: tuple[str, ...]) -> None:
-        super().__init__(id=id, flexible=flexible)
-        self.rows_drawn = False
-        self.when_rows_drawn: Callable[[], Awaitable[None]] | None = None
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        lines = super().render_lines(crop)
-        if not self.rows_drawn and self.row_count and self.virtual_size.height > self.header_height:
-            self.rows_drawn = True
-            if self.when_rows_drawn is not None:
-                # Next, after this frame has reached the terminal.
-                self.call_next(self.when_rows_drawn)
-        return lines
 
 
 class ScheduleScreen(TitleListScreen):
@@ -92,7 +69,7 @@ class ScheduleScreen(TitleListScreen):
             yield Widget(id="schedule-days-room")
         else:
             yield self.day_tabs()
-        table = WeekTable(id="schedule-table", flexible=("name", "en"))
+        table = DrawnTable(id="schedule-table", flexible=("name", "en"))
         table.add_column(t("Name"), key="name")
         table.add_column(t("English name"), key="en")
         table.add_column(t("Episodes"), key="episodes")
@@ -116,7 +93,7 @@ class ScheduleScreen(TitleListScreen):
         room = self.query("#schedule-days-room")
         if not room:
             return
-        table = self.query_one(WeekTable)
+        table = self.query_one(DrawnTable)
         if table.row_count and not table.rows_drawn:
             # The rows are in, not yet on screen: the table calls again once they are.
             table.when_rows_drawn = self.mount_the_rest

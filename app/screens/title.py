@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import ClassVar
 
@@ -12,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from app import i18n
@@ -35,6 +37,7 @@ from app.services.live import EncodingProgress
 from app.sources.anilibria.models import Episode, Fetched, Title, Torrent
 from app.sources.errors import SourceError
 from app.store.history import EpisodeProgress
+from app.widgets.drawn_table import DrawnTable
 from app.widgets.facts import fact
 from app.widgets.footer import KeyFooter
 from app.widgets.localized import localize_bindings
@@ -76,6 +79,8 @@ def watched_mark(progress: EpisodeProgress | None) -> Text:
     return Text("…", style="yellow")
 
 
+TORRENTS_MAX_HEIGHT = 30
+"""The torrent list's `max-height` in styles/title.tcss."""
 NO_COLLECTION = "none"
 """The collection choice that takes a title out of its collection."""
 MAX_SKIP_OFFSET = 300.0
@@ -165,52 +170,135 @@ class TitleScreen(AniScreen):
         Binding("O", "skip_offset", "Skip offset", show=False),
     ]
 
-    def __init__(self, title_id: int) -> None:
+    def __init__(self, title_id: int, cached: Fetched[Title] | None = None) -> None:
+        """`cached`: the title as the cache has it, read before the screen was pushed so that
+        its first frame lists the episodes; None when the cache has none."""
         super().__init__()
         self.title_id = title_id
         self.title_data: Title | None = None
+        self.opened_with = cached
         self.row_episodes: RowItems[Episode] = RowItems()
         self.row_torrents: RowItems[Torrent] = RowItems()
+        self.rest_joined = asyncio.Event()
+        """Set once the poster, buttons, torrent list and key line are mounted."""
 
     def compose(self) -> ComposeResult:
+        first = not self.is_mounted
         yield self.top_bar(t("Title"))
         yield StatusLine(id="title-status")
         with VerticalScroll(id="title-body"):
             with Horizontal(id="title-head"):
-                yield Poster(
-                    resolve_renderer(self.runtime.settings.ui.poster_renderer), id="title-poster"
-                )
+                # The first frame is the title's names and episodes: the poster, the buttons,
+                # the torrent list, the Now-playing bar and the key line cost more to build and
+                # style than they do, and join once it is on screen (`mount_the_rest`), rooms
+                # of their size keeping everything in its place meanwhile.
+                yield Widget(id="title-poster-room") if first else self.poster()
                 with Vertical(id="title-info"):
                     yield Static(id="title-facts")
                     yield Static(id="title-more-facts")
                     yield Static(id="title-blocked", classes="-hidden")
                     yield Static(id="title-encoding", classes="-hidden", markup=False)
                     yield Static(id="title-team")
-                    with Horizontal(id="title-actions"):
-                        yield Button(f"▶ {t('Continue')}", id="title-play", compact=True)
-                        yield Button(f"⬇ {t('Download')}", id="title-download", compact=True)
-                        yield Button(f"★ {t('Favorite')}", id="title-favorite", compact=True)
+                    yield Widget(id="title-actions-room") if first else self.action_buttons()
             yield Static(id="title-description")
             yield Label(t("Episodes"), classes="section")
-            episodes = KeyTable(id="title-episodes", flexible=("name",))
+            episodes = DrawnTable(id="title-episodes", flexible=("name",))
             episodes.add_column(" ", key="watched", width=4)
             episodes.add_column("#", key="number")
             episodes.add_column(t("Name"), key="name")
             episodes.add_column(t("Date"), key="date")
             episodes.add_column(t("Qualities"), key="qualities")
             yield episodes
-            yield Label(t("Torrents"), classes="section")
-            torrents = KeyTable(id="title-torrents")
-            torrents.add_column(t("Quality"), key="quality")
-            torrents.add_column(t("Episodes"), key="episodes")
-            torrents.add_column(t("Size"), key="size")
-            torrents.add_column(t("Seeders"), key="seeders")
-            torrents.add_column(t("Leechers"), key="leechers")
-            torrents.add_column(t("Downloads"), key="downloads")
-            torrents.add_column(t("Date"), key="date")
-            yield torrents
-        yield NowPlayingBar()
-        yield KeyFooter()
+            if first:
+                yield self.torrents_room()
+            else:
+                yield from self.torrents_section()
+        if first:
+            yield self.keys_room()
+        else:
+            self.rest_joined.set()
+            yield NowPlayingBar()
+            yield KeyFooter()
+
+    def poster(self) -> Poster:
+        return Poster(resolve_renderer(self.runtime.settings.ui.poster_renderer), id="title-poster")
+
+    def action_buttons(self) -> Horizontal:
+        return Horizontal(
+            Button(f"▶ {t('Continue')}", id="title-play", compact=True),
+            Button(f"⬇ {t('Download')}", id="title-download", compact=True),
+            Button(f"★ {t('Favorite')}", id="title-favorite", compact=True),
+            id="title-actions",
+        )
+
+    def torrents_section(self) -> tuple[Label, KeyTable]:
+        torrents = KeyTable(id="title-torrents")
+        torrents.add_column(t("Quality"), key="quality")
+        torrents.add_column(t("Episodes"), key="episodes")
+        torrents.add_column(t("Size"), key="size")
+        torrents.add_column(t("Seeders"), key="seeders")
+        torrents.add_column(t("Leechers"), key="leechers")
+        torrents.add_column(t("Downloads"), key="downloads")
+        torrents.add_column(t("Date"), key="date")
+        return Label(t("Torrents"), classes="section"), torrents
+
+    def torrents_room(self) -> Widget:
+        """As tall as the torrents' heading and list will be: the body's scroll bar, and so
+        the width of everything in it, does not change when they join."""
+        # A section heading's margin, as the heading will have.
+        room = Widget(id="title-torrents-room", classes="section")
+        title = self.opened_with.value if self.opened_with is not None else None
+        listed = len(title.torrents.list) if title is not None and title.torrents else 0
+        # The heading, the table's header and its rows, as tall as the table may grow.
+        room.styles.height = 1 + min(TORRENTS_MAX_HEIGHT, 1 + listed)
+        return room
+
+    def keys_room(self) -> Widget:
+        """As tall as the Now-playing bar (when something plays) and the key line: the body
+        keeps its height, so no scroll bar comes with them."""
+        room = Widget(id="title-keys-room")
+        room.styles.height = 1 + (self.shell.now_playing is not None)
+        return room
+
+    async def mount_the_rest(self) -> None:
+        """The poster, the buttons, the torrent list, the Now-playing bar and the key line, left
+        out of the first frame."""
+        rooms = self.query(
+            "#title-poster-room, #title-actions-room, #title-torrents-room, #title-keys-room"
+        )
+        if not rooms:
+            return
+        episodes = self.query_one("#title-episodes", DrawnTable)
+        if episodes.row_count and not episodes.rows_drawn and episodes.is_on_screen:
+            # The rows are in, not yet on screen: the table calls again once they are.
+            episodes.when_rows_drawn = self.mount_the_rest
+            return
+        with self.app.batch_update():
+            await self.query_one("#title-head").mount(
+                self.poster(), before=self.query_one("#title-poster-room")
+            )
+            await self.query_one("#title-info").mount(
+                self.action_buttons(), before=self.query_one("#title-actions-room")
+            )
+            await self.query_one("#title-body").mount(
+                *self.torrents_section(), before=self.query_one("#title-torrents-room")
+            )
+            rooms.remove()
+            await self.mount(NowPlayingBar(), KeyFooter())
+        if self not in self.app.screen_stack:
+            return  # closed meanwhile (Esc right after the first frame)
+        self.rest_joined.set()
+        if not self.runtime.browse_only:
+            # Play is one key away here: get libmpv and the stream hosts ready meanwhile (not
+            # before the first frames, whose painting their threads would slow down).
+            self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
+            self.run_worker(
+                self.runtime.catalog.caching_nodes(), group="hosts", exit_on_error=False
+            )
+        self.show_favorite()
+        self.fill_torrents(self.torrents)
+        # A footer lists the keys when the bindings change; these have not since it came.
+        self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.shell.history_changed.subscribe(self, self.history_changed)
@@ -219,13 +307,26 @@ class TitleScreen(AniScreen):
         self.shell.collections_changed.subscribe(
             self, lambda _ids: self.history_changed(self.title_id)
         )
-        if not self.runtime.browse_only:
-            # Play is one key away here: get libmpv and the stream hosts ready meanwhile.
-            self.run_worker(self.runtime.player.prepare(), group="player", exit_on_error=False)
-            self.run_worker(
-                self.runtime.catalog.caching_nodes(), group="hosts", exit_on_error=False
-            )
+        if self.opened_with is not None:
+            # Before the screen's first frame, which is then the cached title's.
+            self.show_title(self.opened_with)
+        # After that frame: the cached episodes', when there are some.
+        self.call_after_refresh(self.mount_the_rest)
         self.start()
+
+    def on_unmount(self) -> None:
+        # Textual's signals drop a closed screen only when they next publish, and until then
+        # the callbacks keep it and all its widgets alive: every Title screen opened would
+        # stay, and each full garbage collection (hundreds of ms in the middle of an open)
+        # would walk them all.
+        shell = self.shell
+        for signal in (
+            shell.history_changed,
+            shell.title_news,
+            shell.favorites_changed,
+            shell.collections_changed,
+        ):
+            signal.unsubscribe(self)
 
     def start(self) -> None:
         # Focus without scrolling: the head of the title is what the user wants to see first.
@@ -238,11 +339,19 @@ class TitleScreen(AniScreen):
     @work(exclusive=True, group="title", exit_on_error=False)
     async def load(self) -> None:
         catalog = self.runtime.catalog
+        # Read once: a refresh later reads the cache again.
+        opened_with, self.opened_with = self.opened_with, None
+        if opened_with is not None:
+            # The network's copy after the first frames: its request (httpx, TLS, parsing)
+            # would compete with their painting for the GIL.
+            await self.rest_joined.wait()
         shown = await self.load_cache_first(
             lambda cache_only: catalog.title(self.title_id, cache_only=cache_only),
             self.show_title,
             self.query_one(StatusLine),
+            shown=opened_with,
         )
+        await self.rest_joined.wait()
         poster = self.query_one(Poster)
         posters = shown.value.posters if shown is not None else None
         url = None
@@ -298,7 +407,8 @@ class TitleScreen(AniScreen):
             Content(html_to_text(title.description))
         )
         self.fill_episodes(title.player.episodes if title.player else ())
-        self.fill_torrents(title.torrents.list if title.torrents else ())
+        if self.rest_joined.is_set():
+            self.fill_torrents(self.torrents)
 
     def fill_episodes(self, episodes: tuple[Episode, ...]) -> None:
         table = self.query_one("#title-episodes", KeyTable)
@@ -495,6 +605,8 @@ class TitleScreen(AniScreen):
         )
 
     def show_favorite(self) -> None:
+        if not self.rest_joined.is_set():
+            return  # the button comes with the rest, and shows it then
         favorite = self.runtime.favorites.contains(self.title_id)
         button = self.query_one("#title-favorite", Button)
         button.label = f"{'★' if favorite else '☆'} {t('In favorites' if favorite else 'Favorite')}"
@@ -504,12 +616,13 @@ class TitleScreen(AniScreen):
     @on(Button.Pressed, "#title-download")
     def action_download(self) -> None:
         """Download the torrent under the cursor; from elsewhere, pick one in the torrent list."""
-        table = self.query_one("#title-torrents", KeyTable)
         if not self.torrents:
             tell(self, t("This title has no torrents yet."))
         elif len(self.torrents) == 1:
             self.download(self.torrents[0])
-        elif table.has_focus:
+        elif not self.rest_joined.is_set():
+            return  # a frame or two before the torrent list is there to pick from
+        elif (table := self.query_one("#title-torrents", KeyTable)).has_focus:
             if (torrent := self.row_torrents.at_cursor(table)) is not None:
                 self.download(torrent)
         else:

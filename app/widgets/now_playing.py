@@ -66,6 +66,10 @@ class NowPlayingBar(Static):
         shell.now_playing_changed.subscribe(self, self.show)
         self.show(shell.now_playing)
 
+    def on_unmount(self) -> None:
+        # The signal would keep a closed screen's bar alive until it next publishes.
+        shell_of(self).now_playing_changed.unsubscribe(self)
+
     def show(self, state: NowPlaying | None) -> None:
         self.set_class(state is not None, "-playing")
         self.update(bar_content(state) if state is not None else "")

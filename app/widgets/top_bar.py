@@ -58,6 +58,10 @@ class TopBar(Static):
         if shell.live_state is not None:
             self.live = shell.live_state.state.value
 
+    def on_unmount(self) -> None:
+        # The signal would keep a closed screen's bar alive until it next publishes.
+        shell_of(self).live_state_changed.unsubscribe(self)
+
     def on_resize(self) -> None:
         self.redraw()
 

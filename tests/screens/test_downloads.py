@@ -54,6 +54,7 @@ async def open_title(pilot: Any, title_id: int) -> TitleScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
     screen = screen_of(pilot.app, TitleScreen)
     await wait_for(pilot, lambda: screen.title_data is not None)
+    await wait_for(pilot, screen.rest_joined.is_set)  # the poster, buttons, torrents, keys
     return screen
 
 

@@ -1,5 +1,6 @@
-"""The Schedule's first frame: the week from the cache comes before the day tabs, the
-Now-playing bar and the key line, which then join it without moving the table."""
+"""Light first frames: the Schedule's week from the cache comes before the day tabs, the
+Now-playing bar and the key line, a Title screen's episodes before its poster, buttons,
+torrents and key line; what was left out then joins without moving the table."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from textual.widgets import Tabs
 from textual.widgets._footer import FooterKey
 
 from app.screens.schedule import ScheduleScreen
+from app.screens.title import TitleScreen
+from app.widgets.drawn_table import DrawnTable
 from app.widgets.footer import KeyFooter
 from app.widgets.now_playing import NowPlayingBar
+from app.widgets.poster import Poster
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.support import wait_for
@@ -70,3 +74,72 @@ async def test_the_cached_week_is_painted_before_the_tabs_and_keys_join_it(
     # Same place; one line shorter at the bottom, where the key line docks.
     assert last.table.y == first_with_rows.table.y
     assert last.table.height == first_with_rows.table.height - 1
+
+
+@dataclass(frozen=True)
+class TitleFrame:
+    """What one frame handed to the terminal showed of a Title screen."""
+
+    episodes: int
+    drawn: bool
+    table: Region
+    poster: bool
+    torrents: bool
+    footer: bool
+
+
+async def test_a_cached_title_opens_on_its_episodes_and_the_rest_joins_after(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    frames: list[TitleFrame] = []
+    hand_over = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        hand_over(screen, renderable)
+        if isinstance(screen, TitleScreen):
+            shown = screen.query_one("#title-episodes", DrawnTable)
+            frames.append(
+                TitleFrame(
+                    shown.row_count,
+                    shown.rows_drawn,
+                    shown.region,
+                    bool(screen.query(Poster)),
+                    bool(screen.query("#title-torrents")),
+                    bool(screen.query(KeyFooter)),
+                )
+            )
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        schedule = app.screen
+        assert isinstance(schedule, ScheduleScreen)
+        await wait_for(pilot, lambda: schedule.query_one(KeyTable).row_count > 0)
+        title = next(iter(schedule.row_titles.items()))[1]
+        await app.runtime.catalog.title(title.id)  # into the cache, as a title opened before
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        screen = app.screen
+        assert isinstance(screen, TitleScreen)
+        await wait_for(
+            pilot,
+            lambda: bool(screen.query(KeyFooter)) and screen.query_one(Poster).is_mounted,
+        )
+        await wait_for(pilot, lambda: screen.query_one("#title-torrents", KeyTable).row_count > 0)
+        await pilot.pause()
+        joined = frames[-1]
+        # Every key once its widget is there: `d` picks from the torrent list, now focused.
+        assert any(key.action == "download" for key in screen.query(FooterKey))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen.query_one("#title-torrents", KeyTable).has_focus)
+    assert frames[0].episodes == len(screen.episodes) > 0  # listed from the first frame on
+    # The first frame that draws them has nothing else yet.
+    first = next(frame for frame in frames if frame.drawn)
+    assert not first.poster and not first.torrents and not first.footer
+    assert joined.poster and joined.torrents and joined.footer
+    # The rooms held the poster's, the buttons', the torrents' and the key line's places: the
+    # table stays where it was first drawn, and keeps its width once Textual has put up the
+    # body's scroll bar (a frame after the first, as with any content that overflows).
+    alone = [frame for frame in frames if frame.drawn and not frame.footer]
+    assert {(frame.table.x, frame.table.y) for frame in alone} == {(joined.table.x, joined.table.y)}
+    assert alone[-1].table == joined.table

@@ -18,7 +18,7 @@ from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.screens.test_downloads import downloads_screen
 from tests.screens.test_favorites import favorites_screen
-from tests.support import wait_for
+from tests.support import screen_of, wait_for
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -34,6 +34,8 @@ async def test_the_footer_shows_whole_keys_only_and_always_help(
             if key == "title":
                 app.post_message(TitleOpened(9001))
                 await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+                title = screen_of(app, TitleScreen)
+                await wait_for(pilot, title.rest_joined.is_set)  # the key line among them
             else:
                 await pilot.press("escape", key)  # escape: out of a query box first
             where = f"{type(app.screen).__name__} {width} {language}"

@@ -31,6 +31,7 @@ async def open_title(app: AniApp, pilot: Any, title_id: int) -> TitleScreen:
     screen = screen_of(app, TitleScreen)
     await wait_for(pilot, lambda: screen.title_data is not None)
     await wait_for(pilot, lambda: screen.query_one("#title-episodes", KeyTable).row_count > 0)
+    await wait_for(pilot, screen.rest_joined.is_set)  # the poster, buttons, torrents, keys
     return screen
 
 

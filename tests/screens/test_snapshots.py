@@ -44,6 +44,8 @@ def test_title(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TitleScreen))
         screen = pilot.app.screen
         await wait_for(pilot, lambda: screen.title_data is not None)
+        # The poster and the rest join a frame after the episodes.
+        await wait_for(pilot, screen.rest_joined.is_set)
         await wait_for(
             pilot,
             lambda: (
