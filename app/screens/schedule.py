@@ -34,6 +34,16 @@ def watched_cell(watched: int, title: Title) -> Text:
     return Text(f"{watched} / {out or '?'}", style="green" if done else "yellow")
 
 
+class DayTabs(Tabs):
+    """The week's tabs. They join the screen after its first frame: should the app quit just
+    then, they are mounted without their tabs, and the day asked for is none (Tabs raises)."""
+
+    def validate_active(self, active: str) -> str:
+        if active and not self.query("#tabs-list > Tab"):
+            return ""
+        return super().validate_active(active)
+
+
 class ScheduleScreen(TitleListScreen):
     """What comes out on each weekday. Enter opens a title, `p` continues watching it, `f`
     toggles its favorite; ←/→ or h/l change the day."""
@@ -82,7 +92,7 @@ class ScheduleScreen(TitleListScreen):
             yield KeyFooter()
 
     def day_tabs(self) -> Tabs:
-        return Tabs(
+        return DayTabs(
             *(Tab(self.day_label(day), id=f"day-{day}") for day in range(7)),
             active=f"day-{self.selected_day}",
             id="schedule-days",
@@ -91,7 +101,9 @@ class ScheduleScreen(TitleListScreen):
     async def mount_the_rest(self) -> None:
         """The day tabs, the Now-playing bar and the key line, left out of the first frame."""
         room = self.query("#schedule-days-room")
-        if not room:
+        if not room or not self.is_attached:
+            # Already joined, or the screen is closing (quitting before the rest came): a
+            # Tabs mounted now would never get its tabs.
             return
         table = self.query_one(DrawnTable)
         if table.row_count and not table.rows_drawn:
