@@ -4,15 +4,11 @@ is on disk or already queued, or none found — newest first, with when."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-
 from app.formatting import clock_time
 from app.i18n import t
 from app.plaintext import one_line
-from app.screens.base import AniScreen
+from app.screens.local_list import LocalListScreen
 from app.store.follow import FollowEntry
-from app.widgets.footer import KeyFooter
-from app.widgets.now_playing import NowPlayingBar
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, cell
 
@@ -31,42 +27,33 @@ def outcome_text(entry: FollowEntry) -> str:
     }[entry.outcome]
 
 
-class FollowHistoryScreen(AniScreen):
+class FollowHistoryScreen(LocalListScreen):
     """The follow decisions of one title (`title_id`, shown as `name`)."""
 
     SCREEN_NAME = "Follow history"
+    LIST_ID = "follow-history"
+    FLEXIBLE = ("detail",)
 
     def __init__(self, title_id: int, name: str) -> None:
         super().__init__()
         self.title_id = title_id
         self.name_shown = one_line(name)
 
-    def compose(self) -> ComposeResult:
-        yield self.top_bar(self.name_shown)
-        yield StatusLine(id="follow-history-status")
-        table = KeyTable(id="follow-history-table", flexible=("detail",))
-        table.add_column(t("When"), key="when")
-        table.add_column(t("Episode"), key="episode")
-        table.add_column(t("Decision"), key="outcome")
-        table.add_column(t("Source"), key="source")
-        table.add_column(t("Detail"), key="detail")
-        yield table
-        yield NowPlayingBar()
-        yield KeyFooter()
+    def context(self) -> str:
+        return self.name_shown
+
+    def columns(self) -> list[tuple[str, str]]:
+        return [
+            (t("When"), "when"),
+            (t("Episode"), "episode"),
+            (t("Decision"), "outcome"),
+            (t("Source"), "source"),
+            (t("Detail"), "detail"),
+        ]
 
     def on_mount(self) -> None:
         self.shell.follows_changed.subscribe(self, lambda _ids: self.fill())
         self.start()
-
-    def start(self) -> None:
-        self.query_one(KeyTable).focus()
-        self.fill()
-
-    def on_screen_resume(self) -> None:
-        self.fill()
-
-    def action_refresh_screen(self) -> None:
-        self.fill()
 
     def fill(self) -> None:
         follow = self.runtime.follow

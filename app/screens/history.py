@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from app.formatting import date_text
 from app.i18n import t
 from app.messages import TitleOpened
-from app.screens.base import AniScreen
+from app.screens.local_list import LocalListScreen
 from app.store.history import RecentTitle
-from app.widgets.footer import KeyFooter
-from app.widgets.now_playing import NowPlayingBar, clock
+from app.widgets.now_playing import clock
 from app.widgets.status_line import StatusLine
 from app.widgets.title_table import KeyTable, RowItems, cell
 
@@ -40,42 +38,30 @@ def where_text(entry: RecentTitle) -> Text:
     return cell(f"{clock(entry.position)} / {clock(entry.duration)}", "yellow")
 
 
-class HistoryScreen(AniScreen):
+class HistoryScreen(LocalListScreen):
     """Recently watched titles (from the local database, so it works offline)."""
 
     MODE = "history"
     SCREEN_NAME = "History"
+    LIST_ID = "history"
+    FLEXIBLE = ("name",)
 
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[RecentTitle] = []
         self.row_entries: RowItems[RecentTitle] = RowItems()
 
-    def compose(self) -> ComposeResult:
-        yield self.top_bar()
-        yield StatusLine(id="history-status")
-        table = KeyTable(id="history-table", flexible=("name",))
-        table.add_column(t("Name"), key="name")
-        table.add_column(t("Episode"), key="episode")
-        table.add_column(t("Stopped at"), key="where")
-        table.add_column(t("Last played"), key="when")
-        yield table
-        yield NowPlayingBar()
-        yield KeyFooter()
+    def columns(self) -> list[tuple[str, str]]:
+        return [
+            (t("Name"), "name"),
+            (t("Episode"), "episode"),
+            (t("Stopped at"), "where"),
+            (t("Last played"), "when"),
+        ]
 
     def on_mount(self) -> None:
         self.shell.history_changed.subscribe(self, lambda _title_id: self.fill())
         self.start()
-
-    def start(self) -> None:
-        self.query_one(KeyTable).focus()
-        self.fill()
-
-    def on_screen_resume(self) -> None:
-        self.fill()
-
-    def action_refresh_screen(self) -> None:
-        self.fill()
 
     def fill(self) -> None:
         self.entries = self.runtime.history.recent_titles(HISTORY_LENGTH)
