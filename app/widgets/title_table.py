@@ -17,7 +17,7 @@ from textual import events
 from textual._types import SegmentLines
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.geometry import Offset, Region, Size
+from textual.geometry import Offset, Region
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import Column, ColumnKey, Row, RowKey
@@ -330,8 +330,8 @@ class KeyTable(DataTable[Text]):
         """`rows_added` is scheduled for after the next refresh."""
         self._full_labels: dict[ColumnKey, Text] = {}
         """The headers of flexible columns as given, before `label_to_width` cut them."""
-        self.drawn_size = Size(0, 0)
-        """The size the cached lines were drawn for (`on_resize`)."""
+        self.drawn_width = 0
+        """The width the cached lines were drawn for (`on_resize`)."""
         self._frame_styles: dict[str | None, Style] | None = None
         """Styles looked up while one frame is drawn (`frame_style`); None between frames."""
         self._frame_look: CellLook | None = None
@@ -343,10 +343,12 @@ class KeyTable(DataTable[Text]):
 
     def on_resize(self, event: events.Resize) -> None:
         # DataTable's own handler drops every drawn line on each Resize, which also comes
-        # when only the virtual size grew (rows added below): only a new size changes lines.
-        if event.size == self.drawn_size:
+        # when only the virtual size grew (rows added below) or the height changed (a status
+        # line above came or went, as it does for each page Updates waits for): a line is
+        # drawn as wide as the table, so only a new width changes lines.
+        if event.size.width == self.drawn_width:
             event.prevent_default()
-        self.drawn_size = event.size
+        self.drawn_width = event.size.width
         self.fit_columns()
 
     def cursor_key(self) -> RowKey | None:
@@ -419,12 +421,16 @@ class KeyTable(DataTable[Text]):
                 ]
         if widths == [column.content_width for column in columns]:
             return
+        drawn_widths = [column.get_render_width(self) for column in columns]
         for column, width in zip(columns, widths, strict=True):
             column.content_width = width
-        self._update_count += 1  # lines drawn with the old widths are stale
-        self._require_update_dimensions = True  # the virtual width follows the columns
-        self.check_idle()
         self.fit_columns()
+        # A shrunk flexible column keeps its width however long its new cells: only when a
+        # column is drawn wider are the lines drawn before stale.
+        if drawn_widths != [column.get_render_width(self) for column in columns]:
+            self._update_count += 1
+            self._require_update_dimensions = True  # the virtual width follows the columns
+            self.check_idle()
 
     def frame_style(self, component: str | None) -> Style:
         """The widget's Rich style (`component` None) or a component's, once per frame."""
