@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.geometry import Region
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from app.widgets.title_table import (
     FLEXIBLE_MINIMUM,
@@ -255,7 +255,9 @@ async def test_rows_added_below_leave_the_drawn_lines_alone() -> None:
         table = app.query_one(CountingTable)
         fill(table, range(100))
         # Laid out (its height follows its rows) and drawn at that size: lines in the caches.
-        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        await wait_for(
+            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
+        )
         table.refresh()
         await pilot.pause()
         table.rendered = 0
@@ -267,6 +269,44 @@ async def test_rows_added_below_leave_the_drawn_lines_alone() -> None:
         await wait_for(pilot, lambda: table.rendered > 0)  # rows that come into view are drawn
 
 
+class CountingWithNote(App[None]):
+    """A CountingTable under a one-line note that comes and goes, as a status line does."""
+
+    AUTO_FOCUS = None
+    CSS = "CountingTable { height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="note")
+        table = CountingTable()
+        table.add_column("Number", key="number", width=6)
+        yield table
+
+
+async def test_a_table_only_taller_or_shorter_keeps_its_drawn_lines() -> None:
+    # Updates shows "Loading…" above its list while it waits for each page and hides it after:
+    # the table's height changes twice a page, and each line is drawn as wide as before.
+    app = CountingWithNote()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(CountingTable)
+        fill(table, range(100))
+        await wait_for(
+            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
+        )
+        table.refresh()
+        await pilot.pause()
+        table.rendered = 0
+        shorter = table.size.height
+        app.query_one("#note").display = False
+        await wait_for(pilot, lambda: table.size.height == shorter + 1)
+        await pilot.pause()
+        assert 0 < table.rendered <= 1  # the one line that came into view
+        table.rendered = 0
+        app.query_one("#note").display = True
+        await wait_for(pilot, lambda: table.size.height == shorter)
+        await pilot.pause()
+        assert table.rendered == 0
+
+
 async def test_a_row_updated_with_what_it_shows_is_not_drawn_again() -> None:
     # The Downloads screen updates its running rows every status tick: cells that did not
     # change must not make the table draw every line again.
@@ -274,7 +314,9 @@ async def test_a_row_updated_with_what_it_shows_is_not_drawn_again() -> None:
     async with app.run_test(size=(40, 12)) as pilot:
         table = app.query_one(CountingTable)
         fill(table, range(20))
-        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        await wait_for(
+            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
+        )
         table.refresh()
         await pilot.pause()
         table.rendered = 0
@@ -296,7 +338,7 @@ class Items(App[None]):
         self.made: list[int] = []
 
     def compose(self) -> ComposeResult:
-        table = KeyTable(flexible=("name",))
+        table = CountingTable(flexible=("name",))
         table.add_column("Name", key="name")
         table.add_column("Episodes", key="episodes")
         yield table
@@ -313,7 +355,9 @@ async def test_rows_of_items_are_made_only_when_they_come_into_view() -> None:
     app = Items({number: f"Title {number}" for number in range(500)})
     async with app.run_test(size=(60, 12)) as pilot:
         table = app.query_one(KeyTable)
-        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        await wait_for(
+            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
+        )
         assert sorted(app.made) == list(range(SAMPLE_ROWS))  # measured as they came
         assert "Title 0" in table.render_line(1).text
         await pilot.press("G")
@@ -324,6 +368,34 @@ async def test_rows_of_items_are_made_only_when_they_come_into_view() -> None:
         assert len(app.made) == len(set(app.made))  # each row once
 
 
+async def test_a_longer_cell_in_a_shrunk_column_draws_no_line_again() -> None:
+    # A name longer than the sample's in a flexible column already cut to its share leaves
+    # every column as wide as it was: the lines drawn stay (every page of Updates brings one).
+    names = {number: "A long name that does not fit" for number in range(300)}
+    app = Items(names)
+    async with app.run_test(size=(30, 12)) as pilot:
+        table = app.query_one(CountingTable)
+        name = table.columns[table.ordered_columns[0].key]
+        await wait_for(
+            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
+        )
+        table.move_cursor(row=199)
+        await pilot.pause()
+        table.refresh()
+        await pilot.pause()
+        assert not name.auto_width  # cut to its share
+        later = max(app.made) + 1  # the first row not made yet: a longer name
+        names[later] = names[later] * 2
+        table.rendered = 0
+        # Scrolled into view (a moving cursor draws every row again: DataTable keys its lines
+        # by the cursor's place).
+        table.scroll_relative(y=later - 199, animate=False, immediate=True)
+        await wait_for(pilot, lambda: name.content_width == len(names[later]))
+        table.refresh()
+        await pilot.pause()
+        assert 0 < table.rendered <= (later - 199) * 2  # the rows that came into view
+
+
 @pytest.mark.parametrize(("width", "whole"), [(80, True), (40, False)])
 async def test_a_row_made_later_widens_its_column_within_the_table(width: int, whole: bool) -> None:
     long_name = "A much longer name than the sample had"
@@ -332,7 +404,9 @@ async def test_a_row_made_later_widens_its_column_within_the_table(width: int, w
     async with app.run_test(size=(width, 12)) as pilot:
         table = app.query_one(KeyTable)
         name = table.columns[table.ordered_columns[0].key]
-        await wait_for(pilot, lambda: table.size.height > 1 and table.size == table.drawn_size)
+        await wait_for(
+            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
+        )
         assert name.content_width == len("Short")
         assert table.get_row("200")[0].plain == long_name  # made by reading, measured in view
         table.move_cursor(row=200)

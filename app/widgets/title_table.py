@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Sequence, ValuesView
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice, zip_longest
-from typing import ClassVar, Generic, TypeVar
+from itertools import zip_longest
+from typing import ClassVar, Generic, NamedTuple, TypeVar
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
@@ -17,7 +17,7 @@ from textual import events
 from textual._types import SegmentLines
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.geometry import Offset, Region, Size
+from textual.geometry import Offset, Region
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import Column, ColumnKey, Row, RowKey
@@ -194,16 +194,19 @@ def one_line_segments(console: Console, cell: Text, width: int, padding: int) ->
     (overflow "fold" unless it says otherwise), with `padding` blank cells either side
     (unstyled, as Rich's `Padding` leaves them)."""
     pad_style = console.get_style("none")
-    justify = cell.justify or "default"
-    overflow = cell.overflow or "fold"
-    lines = cell.wrap(console, width, justify=justify, overflow=overflow, no_wrap=True)
-    rendered = Text("\n").join(lines).render(console, end=cell.end)
-    lines_of = Segment.split_and_crop_lines(rendered, width, pad_style, include_new_lines=False)
-    line = next(islice(lines_of, 1), [Segment(" " * width, pad_style)])
+    # What `Text.wrap` and `Segment.split_and_crop_lines` come to for one line without
+    # wrapping (~3 times quicker): a line too long cut as its overflow says, the styles
+    # joined into spans, and the rest of the width padded.
+    line = cell
+    if cell_len(cell.plain) > width:
+        line = cell.copy()
+        line.truncate(width, overflow=cell.overflow or "fold")
+    segments = list(Text("\n").join((line,)).render(console))
+    content = Segment.adjust_line_length(segments, width, pad_style)
     if not padding:
-        return line
+        return content
     gap = Segment(" " * padding, pad_style)
-    return [gap, *line, gap]
+    return [gap, *content, gap]
 
 
 SAMPLE_ROWS = 50
@@ -279,6 +282,20 @@ def cells_by_column(columns: Sequence[ColumnKey], cells: Sequence[Text]) -> dict
     return dict(zip_longest(columns, cells))
 
 
+class CellLook(NamedTuple):
+    """The table's settings a cell is drawn with (`KeyTable.cell_look`)."""
+
+    console: Console
+    padding: int
+    fixed_rows: int
+    fixed_columns: int
+    show_cursor: bool
+    show_hover_cursor: bool
+    css_foreground: bool
+    """The cursor's CSS colour wins over the cell's own (`cursor_foreground_priority`)."""
+    css_background: bool
+
+
 @dataclass(frozen=True)
 class TablePosition:
     """Where a table's cursor and scroll were, to put them back once its rows are refilled."""
@@ -313,10 +330,12 @@ class KeyTable(DataTable[Text]):
         """`rows_added` is scheduled for after the next refresh."""
         self._full_labels: dict[ColumnKey, Text] = {}
         """The headers of flexible columns as given, before `label_to_width` cut them."""
-        self.drawn_size = Size(0, 0)
-        """The size the cached lines were drawn for (`on_resize`)."""
+        self.drawn_width = 0
+        """The width the cached lines were drawn for (`on_resize`)."""
         self._frame_styles: dict[str | None, Style] | None = None
         """Styles looked up while one frame is drawn (`frame_style`); None between frames."""
+        self._frame_look: CellLook | None = None
+        """What every cell of one frame is drawn with (`cell_look`); None between frames."""
         self.kept_position: TablePosition | None = None
         """Where the cursor and scroll go back to whenever rows are added, until the user moves
         them or the rows no longer include that one (`keep_position`)."""
@@ -324,10 +343,12 @@ class KeyTable(DataTable[Text]):
 
     def on_resize(self, event: events.Resize) -> None:
         # DataTable's own handler drops every drawn line on each Resize, which also comes
-        # when only the virtual size grew (rows added below): only a new size changes lines.
-        if event.size == self.drawn_size:
+        # when only the virtual size grew (rows added below) or the height changed (a status
+        # line above came or went, as it does for each page Updates waits for): a line is
+        # drawn as wide as the table, so only a new width changes lines.
+        if event.size.width == self.drawn_width:
             event.prevent_default()
-        self.drawn_size = event.size
+        self.drawn_width = event.size.width
         self.fit_columns()
 
     def cursor_key(self) -> RowKey | None:
@@ -377,10 +398,12 @@ class KeyTable(DataTable[Text]):
         # cannot change while one frame is drawn, so they are looked up once per frame.
         self.make_rows_in_view()
         self._frame_styles = {}
+        self._frame_look = self.cell_look()
         try:
             return super().render_lines(crop)
         finally:
             self._frame_styles = None
+            self._frame_look = None
 
     def make_rows_in_view(self) -> None:
         """Make the cells of the rows in view that wait for it (`add_items`), and widen the
@@ -398,12 +421,16 @@ class KeyTable(DataTable[Text]):
                 ]
         if widths == [column.content_width for column in columns]:
             return
+        drawn_widths = [column.get_render_width(self) for column in columns]
         for column, width in zip(columns, widths, strict=True):
             column.content_width = width
-        self._update_count += 1  # lines drawn with the old widths are stale
-        self._require_update_dimensions = True  # the virtual width follows the columns
-        self.check_idle()
         self.fit_columns()
+        # A shrunk flexible column keeps its width however long its new cells: only when a
+        # column is drawn wider are the lines drawn before stale.
+        if drawn_widths != [column.get_render_width(self) for column in columns]:
+            self._update_count += 1
+            self._require_update_dimensions = True  # the virtual width follows the columns
+            self.check_idle()
 
     def frame_style(self, component: str | None) -> Style:
         """The widget's Rich style (`component` None) or a component's, once per frame."""
@@ -414,6 +441,22 @@ class KeyTable(DataTable[Text]):
             style = self.rich_style if component is None else self.component_style(component)
             self._frame_styles[component] = style
         return style
+
+    def cell_look(self) -> CellLook:
+        """The settings every cell is drawn with, read once per frame: most are reactives,
+        each a few µs to read, and a frame of new rows read them ~60 times a row."""
+        if self._frame_look is not None:
+            return self._frame_look
+        return CellLook(
+            console=self.app.console,
+            padding=self.cell_padding,
+            fixed_rows=self.fixed_rows,
+            fixed_columns=self.fixed_columns,
+            show_cursor=self.show_cursor,
+            show_hover_cursor=self._show_hover_cursor,
+            css_foreground=self.cursor_foreground_priority == "css",
+            css_background=self.cursor_background_priority == "css",
+        )
 
     def component_style(self, component: str) -> Style:
         # As DataTable reads them (not `get_component_rich_style`, which adds text opacity).
@@ -475,15 +518,13 @@ class KeyTable(DataTable[Text]):
         cursor = row_index == cursor_location.row
         hover = row_index == hover_location.row
         row_style = self._get_row_style(row_index, base_style)
-        columns = self.ordered_columns
+        widths = [column.get_render_width(self) for column in self.ordered_columns]
         cells = [
-            self._render_cell(
-                row_index, column_index, row_style, column.get_render_width(self), cursor, hover
-            )[line_no]
-            for column_index, column in enumerate(columns)
+            self._render_cell(row_index, column_index, row_style, width, cursor, hover)[line_no]
+            for column_index, width in enumerate(widths)
         ]
         # The rest of the line, as wide as the widget, in the row's style.
-        table_width = sum(column.get_render_width(self) for column in columns)
+        table_width = sum(widths)
         extend_style, _ = self._get_styles_to_render_cell(
             row_index == -1,
             False,
@@ -516,23 +557,19 @@ class KeyTable(DataTable[Text]):
         # added page. A one-line Text cell is rendered here by the same Rich steps without
         # the layers around them — the same segments (tests/test_key_table.py compares them)
         # at a fraction of the cost. Anything else goes DataTable's way.
-        cell = self._one_line_cell(row_index, column_index)
-        content_width = width - 2 * self.cell_padding
-        if cell is None or content_width < 1:
+        look = self.cell_look()
+        found = self._one_line_cell(row_index, column_index)
+        content_width = width - 2 * look.padding
+        if found is None or content_width < 1:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = (
-            self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
-        )
-        column_key = self._column_locations.get_key(column_index)
-        if row_key is None or column_key is None:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key, column_key, cell = found
         cache_key = (
             row_key,
             column_key,
             base_style,
             cursor,
             hover,
-            self._show_hover_cursor,
+            look.show_hover_cursor,
             self._update_count,
             self._pseudo_class_state,
         )
@@ -543,35 +580,40 @@ class KeyTable(DataTable[Text]):
         component_style, post_style = self._get_styles_to_render_cell(
             is_header,
             False,
-            not is_header and (row_index < self.fixed_rows or column_index < self.fixed_columns),
+            not is_header and (row_index < look.fixed_rows or column_index < look.fixed_columns),
             hover,
             cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
+            look.show_cursor,
+            look.show_hover_cursor,
+            look.css_foreground,
+            look.css_background,
         )
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        line = one_line_segments(self.app.console, cell, content_width, self.cell_padding)
+        line = one_line_segments(look.console, cell, content_width, look.padding)
         styled = list(Segment.apply_style(line, pre_style + component_style, post_style))
         lines = [Segment.adjust_line_length(styled, width)]
         self._cell_render_cache[cache_key] = lines
         return lines
 
-    def _one_line_cell(self, row_index: int, column_index: int) -> Text | None:
-        """The cell as a plain one-line `Text` that `one_line_segments` renders as DataTable
-        would; None when it is anything else (a `MiddleCut`, a label, a wrapped cell…)."""
-        if column_index < 0:
+    def _one_line_cell(
+        self, row_index: int, column_index: int
+    ) -> tuple[RowKey, ColumnKey, Text] | None:
+        """The cell's keys and the cell, when it is a plain one-line `Text` that
+        `one_line_segments` renders as DataTable would; None when it is anything else (a
+        `MiddleCut`, a label, a wrapped cell…)."""
+        column_key = self._column_locations.get_key(column_index)
+        if column_key is None:
             return None
         if row_index == -1:
             if self.header_height != 1:
                 return None
-            cell: object = self.ordered_columns[column_index].label
+            row_key = self._header_row_key
+            cell: object = self.columns[column_key].label
         else:
-            row_key = self._row_locations.get_key(row_index)
-            column_key = self._column_locations.get_key(column_index)
-            if row_key is None or column_key is None:
+            located = self._row_locations.get_key(row_index)
+            if located is None:
                 return None
+            row_key = located
             row = self.rows.get(row_key)
             if row is None or row.height != 1 or row.label is not None:
                 return None
@@ -580,7 +622,7 @@ class KeyTable(DataTable[Text]):
             return None
         if "\n" in cell.plain or "\t" in cell.plain:
             return None
-        return cell
+        return row_key, column_key, cell
 
     def on_key(self, event: events.Key) -> None:
         self.kept_position = None

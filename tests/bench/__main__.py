@@ -359,16 +359,25 @@ async def repaint_latency(app: Any, table: Any, keys: str) -> list[float]:
     return latencies
 
 
+def schedule_loading(app: Any) -> bool:
+    """Whether the Schedule's load (the cache, then the network's copy) is still running."""
+    return any(worker.group == "schedule" and not worker.is_finished for worker in app.workers)
+
+
 async def long_list(server: dict[str, str]) -> dict[str, float]:
-    """Updates paging through 3,000 titles, RSS after, and j/k repaint latency on that list."""
+    """Updates paging through 3,000 titles (wall and CPU time: other work on the machine moves
+    the first), RSS after, and j/k repaint latency on that list."""
     from app.bootstrap import make_app
     from app.screens.updates import UpdatesScreen
     from app.widgets.title_table import KeyTable
 
     app = make_app(bench_settings(server))
     async with app.run_test(size=(120, 40)) as pilot:
+        # The Schedule's own network copy, parsed and drawn, is part of its start, not of
+        # Updates: on a loaded machine it was still arriving 0.5 s in, inside the window.
+        await wait_until(lambda: not schedule_loading(app))
         await pilot.pause(0.5)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         await pilot.press("2")
         while not isinstance(app.screen, UpdatesScreen) or not app.screen.query(KeyTable):
             await asyncio.sleep(0.005)
@@ -380,7 +389,7 @@ async def long_list(server: dict[str, str]) -> dict[str, float]:
             await asyncio.sleep(0.005)
             if time.perf_counter() - start > 60:
                 raise RuntimeError(f"only {table.row_count} rows after 60 s")
-        loaded = time.perf_counter() - start
+        loaded, loaded_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         await pilot.pause(0.2)
         rss = rss_mib(os.getpid())
         table.move_cursor(row=1500)
@@ -388,6 +397,7 @@ async def long_list(server: dict[str, str]) -> dict[str, float]:
         repaint = await repaint_latency(app, table, "jk" * 25)
     return {
         "updates_3000_s": loaded,
+        "updates_3000_cpu_s": loaded_cpu,
         "updates_rss_mib": rss,
         "cursor_p95_ms": percentile(repaint, 0.95) * 1000,
     }
@@ -426,7 +436,7 @@ async def bare_long_list(server: dict[str, str]) -> dict[str, float]:
                 client.get(server["anilibria_api"] + "/getUpdates", params=params)
             )
 
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         after = 0
         next_page = page(after, UPDATES_PAGES[0])
         for number, limit in enumerate(UPDATES_PAGES):
@@ -449,7 +459,10 @@ async def bare_long_list(server: dict[str, str]) -> dict[str, float]:
         while table.virtual_size.height <= 3000:  # laid out
             await asyncio.sleep(0.005)
         await pilot.pause()
-        return {"bare_updates_3000_s": time.perf_counter() - start}
+        return {
+            "bare_updates_3000_s": time.perf_counter() - start,
+            "bare_updates_3000_cpu_s": time.process_time() - start_cpu,
+        }
 
 
 async def play_latency(server: dict[str, str]) -> dict[str, float]:
