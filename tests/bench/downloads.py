@@ -329,12 +329,11 @@ ADD_PHASE = 0.25
 """Where in that second every side adds the torrent: its first byte comes ~0.3 s later."""
 
 
-def until_add_phase(session_started: float) -> float:
+def until_add_phase(session_started: float, now: float) -> float:
     """Seconds to wait so that an add falls `ADD_PHASE` into a second of the session's life:
     the same point of libtorrent's dialling cycle on every side, so that where an add happens
     to fall weighs on none of them (unaligned, it moved each side's time by up to 1 s)."""
-    age = time.monotonic() - session_started
-    return (ADD_PHASE - age) % DIAL_PERIOD
+    return (ADD_PHASE - (now - session_started)) % DIAL_PERIOD
 
 
 @contextmanager
@@ -378,7 +377,7 @@ async def part_app_download(args: dict[str, Any]) -> dict[str, Any]:
             done.set_result(time.perf_counter())
 
     bus.subscribe(DownloadCompleted, completed)
-    await asyncio.sleep(until_add_phase(session_started[0]))
+    await asyncio.sleep(until_add_phase(session_started[0], time.monotonic()))
     clocks = Transfer(lambda: engine.handle(spec.info_hash))
     item = queue.add(spec, source="file")
     dialer = asyncio.ensure_future(dial(engine, lambda: [item.info_hash], int(args["port"])))
@@ -401,7 +400,7 @@ def part_bare_download(args: dict[str, Any]) -> dict[str, Any]:
     params.ti = lt.torrent_info(Path(args["torrent"]).read_bytes())
     params.save_path = str(Path(args["home"]) / "downloads")
     params.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-    time.sleep(until_add_phase(session_started))
+    time.sleep(until_add_phase(session_started, time.monotonic()))
     handles: list[Any] = []
     clocks = Transfer(lambda: handles[0] if handles else None)
     start = clocks.start[0]
@@ -630,7 +629,7 @@ async def part_app_ui(args: dict[str, Any]) -> dict[str, Any]:
 
         app.runtime.bus.subscribe(DownloadCompleted, completed)
         engine = queue._engine  # the stand-in tracker needs the engine
-        await asyncio.sleep(until_add_phase(session_started[0]))
+        await asyncio.sleep(until_add_phase(session_started[0], time.monotonic()))
         clocks = Transfer(lambda: engine.handle(spec.info_hash))
         item = queue.add(spec, source="file")
         dialer = asyncio.ensure_future(dial(engine, lambda: [item.info_hash], int(args["port"])))
