@@ -62,8 +62,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DOWNLOAD_RUNS = 7
-"""The 256 MiB transfers vary by ±15–25 % from run to run on 2 cores (bare libtorrent as much as
-the app, pinned to cores or not): seven rounds keep the ratios' median steady to ~10 %."""
+"""Rounds of 256 MiB transfers. One transfer varies by ±15–25 % from run to run on 2 cores
+(bare libtorrent as much as the app, pinned to cores or not), and by up to 5× when other work
+shares the machine: the ratios are taken within a round, and their median over seven."""
 RESTART_RUNS = 5
 MIB = 1 << 20
 BIG_SIZE = 256 * MIB
