@@ -15,12 +15,12 @@ completes at once). The seeder is a `Seeder` in a process of its own, so its CPU
    Downloads screen open, the same. Each app side is compared with the bare run of its own
    round (the machine's load moves by the minute): the figures are the medians of those
    per-round ratios, with their spread — of times from the add, of times from the first
-   payload byte, and of the CPU share (process CPU time, every thread, over wall time from the
-   first payload byte to the end). Every side adds the torrent at the same point of
-   libtorrent's once-a-second dialling (`ADD_PHASE`), so the ~0.3 s until the peer is dialled
-   is the same in all three. The downloaded file's hash is checked once. The physical
-   ceiling: the same file copied file-to-file over a plain TCP socket on 127.0.0.1
-   (`sendfile` → `recv_into` + `write`).
+   payload byte, of the CPU share (process CPU time, every thread, over wall time from the
+   first payload byte to the end) and of that CPU time itself. Every side adds the torrent at
+   the same point of libtorrent's once-a-second dialling (`ADD_PHASE`), so the ~0.3 s until
+   the peer is dialled is the same in all three. The downloaded file's hash is checked once.
+   The physical ceiling: the same file copied file-to-file over a plain TCP socket on
+   127.0.0.1 (`sendfile` → `recv_into` + `write`).
 2. Restart: 50 downloads in mixed states (completed, seeding, paused part-way, downloading,
    pending) in a data dir; a fresh process times engine start + `DownloadQueue.open()` until every
    restored torrent is back in libtorrent (its `add_torrent_alert` handled) with every item in its
@@ -580,12 +580,16 @@ def downloads_compared(
             [bare["transfer_seconds"] / app["transfer_seconds"] for bare, app in pairs]
         )
         cpus = ratio_spread([cpu_share(app) / cpu_share(bare) for bare, app in pairs])
+        # A faster transfer has a higher share for the same work: the CPU seconds, too.
+        works = ratio_spread([app["transfer_cpu"] / bare["transfer_cpu"] for bare, app in pairs])
         for suffix, value in speeds.items():
             results[f"{prefix}_ratio{suffix}"] = value
         for suffix, value in transfers.items():
             results[f"{prefix}_transfer_ratio{suffix}"] = value
         for suffix, value in cpus.items():
             results[f"{prefix}_cpu_ratio{suffix}"] = value
+        for suffix, value in works.items():
+            results[f"{prefix}_cpu_s_ratio{suffix}"] = value
     return results
 
 
@@ -995,6 +999,7 @@ def table_rows(results: dict[str, float]) -> list[tuple[str, str, str]]:
             ratio("ui_cpu_ratio"),
             at_most(r["ui_cpu_ratio"], UI_CPU_GOAL),
         ),
+        ("  its CPU seconds / bare's, per round", ratio("ui_cpu_s_ratio"), ""),
         (
             "  CPU while transferring, app / bare",
             f"{r['ui_cpu_pct']:.0f} % / {r['dl_bare_cpu_pct']:.0f} % of a core"
