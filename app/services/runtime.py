@@ -247,6 +247,13 @@ class Runtime:
             self.db, self.catalog.client, SecretStore(self.paths.data_dir()), self.bus
         )
 
+    def favorite_ids(self) -> frozenset[int]:
+        """The favorite title ids, read from the store: the first frame stars the favorites
+        without loading the favorites service, which its syncs load after that frame."""
+        from app.store.favorites import FavoritesStore
+
+        return FavoritesStore(self.db).ids()
+
     @cached_property
     def account_token(self) -> AccountToken:
         """The account's token, as the favorites service keeps it (read only)."""
