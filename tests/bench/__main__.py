@@ -2,7 +2,8 @@
 
 The local API server runs in a separate process. Cold starts are fresh processes on a
 pseudo-terminal, timed until their content appears on the terminal; the baseline is a bare
-Textual app that paints a header, a label and a footer. In-process figures drive the real app
+Textual app that paints a header, a label and a footer, and a second one, `SCHEDULE_CLONE`, shows
+what Textual itself costs for the Schedule's first frame. In-process figures drive the real app
 headlessly with Textual's Pilot. Updates' 3,000 titles alternate with their baseline, a bare
 Textual app whose one DataTable fetches the same pages from the same server; the list figures
 are medians of `LIST_RUNS` fresh processes, shown with their spread.
