@@ -4,6 +4,7 @@ requests and the services' events routed to controllers, one worker-error handle
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -200,6 +201,8 @@ class AniApp(App[None]):
         """After the first paint: the user's titles follow a change of API, saved downloads
         resume, a logged-in account's favorites, collections and watch progress catch up, live
         updates begin, the local library is scanned, followed titles catch up."""
+        # `cli.main` keeps the collector off until the first frame is painted.
+        gc.enable()
         self.carry_over.start()
         self.downloads.resume()
         self.favorites.keep_synced()

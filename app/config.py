@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -696,6 +695,8 @@ def read_config_file(path: Path) -> dict[tuple[str, ...], Any]:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from exc
+    import tomllib  # Only with a config file to read: a start without one does without.
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

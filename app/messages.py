@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Literal
 from textual.message import Message
 
 from app.services.events import Event
-from app.services.player import PlaybackProgressed
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,6 +29,9 @@ class ServiceEventReceived(Message):
         self.event = event
 
     def can_replace(self, message: Message) -> bool:
+        # The player's module is loaded by the time it publishes (not at start-up).
+        from app.services.player import PlaybackProgressed
+
         # Progress ticks arrive several times a second: an unprocessed older tick is stale.
         return (
             isinstance(message, ServiceEventReceived)

@@ -21,6 +21,7 @@ from app.config import DEFAULT_ANILIBRIA_MIRRORS, Settings, load_settings
 from app.devserver import nekobt, torrentapi
 from app.paths import AppPaths
 from app.services.runtime import Runtime
+from app.store.favorites import FavoritesStore
 
 
 def demo_flags(home: Path) -> Settings:
@@ -174,6 +175,27 @@ async def test_a_secrets_file_others_can_read_is_made_private_and_told(tmp_path:
         assert notice.severity == "warning" and notice.values == {"file": str(secrets)}
         assert "readable by other users" in notice.message
         assert runtime.api_keys_found[0] == "k-loose-123"
+    finally:
+        await runtime.aclose()
+
+
+async def test_the_favorite_ids_are_read_without_making_the_favorites_service(
+    tmp_path: Path,
+) -> None:
+    # The first frame stars favorites; the service's module loads after it (README, Performance).
+    settings = load_settings(
+        {"data_dir": str(tmp_path / "data"), "cache_dir": str(tmp_path / "cache")},
+        environ={},
+        default_config_file=tmp_path / "no-config.toml",
+    )
+    runtime = Runtime.open(settings)
+    try:
+        FavoritesStore(runtime.db).add(9001, at=1.0)
+        FavoritesStore(runtime.db).add(9002, at=2.0)
+        assert runtime.favorite_ids() == {9001, 9002}
+        assert "favorites" not in vars(runtime)
+        runtime.favorites.remove(9002)
+        assert runtime.favorite_ids() == runtime.favorites.ids() == {9001}
     finally:
         await runtime.aclose()
 

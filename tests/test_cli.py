@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import gc
 import logging
 import os
 import subprocess
@@ -40,6 +41,8 @@ def start(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> st
         if flag not in argv:
             argv += [flag, str(path)]
     assert main(argv) == 2
+    # Off while the app starts (README, Performance), the collector is on again after.
+    assert gc.isenabled()
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("anitui: "), err
     assert "Traceback" not in err

@@ -4,12 +4,15 @@ reach the screens through the shell's signals."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.controllers.base import Controller
 from app.i18n import t
 from app.plaintext import one_line
-from app.services.collections import collection_name
 from app.services.events import FavoritesEvent, LibraryEvent, PlayerEvent
-from app.sources.anilibria.models import Title
+
+if TYPE_CHECKING:
+    from app.sources.anilibria.models import Title
 
 
 class LibraryController(Controller):
@@ -49,6 +52,9 @@ class LibraryController(Controller):
 
     def put(self, title: Title, collection: str | None) -> None:
         """Put `title` in `collection` (None: in none), then sync it."""
+        # The collections service and the account modules behind it load on first use.
+        from app.services.collections import collection_name
+
         collections = self.runtime.collections
         collections.put(title.id, collection, name_ru=title.names.ru, name_en=title.names.en)
         name = one_line(title.names.ru or title.display_name)

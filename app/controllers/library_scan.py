@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from app.controllers.base import Controller
 from app.i18n import t, tn
 from app.services.events import DownloadEvent, LocalLibraryEvent
-from app.services.library import Stray
-from app.sources.anilibria.models import Title
 from app.widgets.status_line import describe_error
+
+if TYPE_CHECKING:
+    # The library service loads after the first paint, with its first scan.
+    from app.services.library import Stray
+    from app.sources.anilibria.models import Title
 
 log = logging.getLogger("anitui.library")
 

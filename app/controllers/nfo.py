@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app.controllers.base import Controller
 from app.i18n import t
 from app.messages import NfoAction
-from app.services.library import LibraryError, Series, SeriesFilesChanged
-from app.services.nfo import NfoExistsError, SeriesFolder
+
+if TYPE_CHECKING:
+    # The library and NFO services load after the first paint, when first used.
+    from app.services.library import Series
+    from app.services.nfo import SeriesFolder
 
 
 class NfoController(Controller):
@@ -26,6 +30,7 @@ class NfoController(Controller):
 
     async def _act(self, action: NfoAction, chosen: list[Series]) -> None:
         from app.screens.library import TextScreen, state_text
+        from app.services.nfo import NfoExistsError
 
         nfo = self.runtime.nfo
         library = self.runtime.library
@@ -64,6 +69,8 @@ class NfoController(Controller):
 
     async def folder(self, series: Series) -> SeriesFolder:
         """What the NFO service needs of a series: its folder, title and episode files."""
+        from app.services.library import LibraryError
+
         if series.title_id is None:
             raise LibraryError(
                 "{folder} is not matched to an AniLibria title.", folder=series.folder_name
@@ -111,4 +118,6 @@ class NfoController(Controller):
 
     def _changed(self, series_ids: Sequence[int]) -> None:
         """The screens showing these series show their files again."""
+        from app.services.library import SeriesFilesChanged
+
         self.shell.local_library_events.publish(SeriesFilesChanged(tuple(series_ids)))

@@ -16,17 +16,6 @@ from app.i18n import t
 from app.messages import CopyRequested, EpisodeDownloadRequested
 from app.plaintext import one_line
 from app.services.events import PlayerEvent
-from app.services.player import (
-    EpisodeFinished,
-    EpisodeWatched,
-    PlaybackFailed,
-    PlaybackProgressed,
-    PlaybackStarted,
-    PlaybackStopped,
-    PlayerUnavailable,
-    SkipApplied,
-    SkipOffered,
-)
 from app.services.stderr_log import terminal_stderr
 from app.services.terminal_video import (
     ipc_socket_path,
@@ -80,6 +69,19 @@ class PlaybackController(Controller):
 
     def on_event(self, event: PlayerEvent) -> None:
         """Player events become the Now-playing state, watched marks and messages."""
+        # The player's module is loaded once it runs (it publishes these), not at start-up.
+        from app.services.player import (
+            EpisodeFinished,
+            EpisodeWatched,
+            PlaybackFailed,
+            PlaybackProgressed,
+            PlaybackStarted,
+            PlaybackStopped,
+            PlayerUnavailable,
+            SkipApplied,
+            SkipOffered,
+        )
+
         shell = self.shell
         state = shell.now_playing
         if isinstance(event, PlaybackStarted):

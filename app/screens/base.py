@@ -175,7 +175,7 @@ class TitleListScreen(AniScreen):
     @property
     def favorite_ids(self) -> frozenset[int]:
         if self._favorite_ids is None:
-            self._favorite_ids = self.runtime.favorites.ids()
+            self._favorite_ids = self.runtime.favorite_ids()
         return self._favorite_ids
 
     def is_favorite(self, title: Title) -> bool:

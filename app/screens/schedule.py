@@ -101,9 +101,10 @@ class ScheduleScreen(TitleListScreen):
     async def mount_the_rest(self) -> None:
         """The day tabs, the Now-playing bar and the key line, left out of the first frame."""
         room = self.query("#schedule-days-room")
-        if not room or not self.is_attached:
+        if not room or not self.is_attached or not room.first().display:
             # Already joined, or the screen is closing (quitting before the rest came): a
-            # Tabs mounted now would never get its tabs.
+            # Tabs mounted now would never get its tabs. A room that no longer displays is
+            # being removed by a recompose (a language switch) that brings its own tabs.
             return
         table = self.query_one(DrawnTable)
         if table.row_count and not table.rows_drawn:

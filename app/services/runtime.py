@@ -20,7 +20,6 @@ from app.services.carry_over import CarryOverService
 from app.services.catalog import CatalogService
 from app.services.events import EventBus
 from app.services.instance import InstanceLock
-from app.services.player import QUALITIES, PlayerService, PlayerSettings
 from app.services.secrets import SecretsError, SecretStore, UnusableSecretsError
 from app.sources.cache import HttpCache
 from app.sources.catalog_api import CatalogApi
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from app.services.library import LibraryService
     from app.services.live import LiveUpdates
     from app.services.nfo import NfoService
+    from app.services.player import PlayerService, PlayerSettings
     from app.services.progress_sync import ProgressSyncService
     from app.services.torrent_presets import TorrentFilterMemory
     from app.services.torrent_search import TorrentSearchService
@@ -102,7 +102,6 @@ class Runtime:
     db: Database
     visits: VisitStore
     history: HistoryStore
-    player: PlayerService
     catalog: CatalogService
     carry_over: CarryOverService
     http_cache: HttpCache
@@ -184,7 +183,6 @@ class Runtime:
             db=db,
             visits=VisitStore(db),
             history=history,
-            player=PlayerService(bus, history, settings=cls.player_settings(settings)),
             catalog=CatalogService(client, seen=carry_over.remember_codes),
             carry_over=carry_over,
             http_cache=cache,
@@ -196,7 +194,15 @@ class Runtime:
             notices=notices,
         )
 
-    # The torrent-search clients are made on first use: their modules cost ~60 ms of start-up.
+    # The player and the torrent-search clients are made on first use: their modules' classes
+    # cost start-up time that the first paint does without.
+    @cached_property
+    def player(self) -> PlayerService:
+        """Playback with libmpv (loaded on the first play), keeping the history store."""
+        from app.services.player import PlayerService
+
+        return PlayerService(self.bus, self.history, settings=self.player_settings(self.settings))
+
     @cached_property
     def nekobt(self) -> NekoBtClient:
         """The nekoBT client (authenticated when a key was found)."""
@@ -240,6 +246,13 @@ class Runtime:
         return FavoritesService(
             self.db, self.catalog.client, SecretStore(self.paths.data_dir()), self.bus
         )
+
+    def favorite_ids(self) -> frozenset[int]:
+        """The favorite title ids, read from the store: the first frame stars the favorites
+        without loading the favorites service, which its syncs load after that frame."""
+        from app.store.favorites import FavoritesStore
+
+        return FavoritesStore(self.db).ids()
 
     @cached_property
     def account_token(self) -> AccountToken:
@@ -399,6 +412,8 @@ class Runtime:
     @staticmethod
     def player_settings(settings: Settings) -> PlayerSettings:
         """`[player]` as the player service takes it: the preferred quality first."""
+        from app.services.player import QUALITIES, PlayerSettings
+
         config = settings.player
         order = (config.quality, *(q for q in QUALITIES if q != config.quality))
         return PlayerSettings(
@@ -561,7 +576,9 @@ class Runtime:
 
     async def aclose(self) -> None:
         """Close clients, the bus and the store; release the lock; stop the demo servers."""
-        await self.player.shutdown()
+        # Only what was made (cached_property keeps it in __dict__).
+        if "player" in self.__dict__:
+            await self.player.shutdown()
         if self._streams is not None:
             await asyncio.to_thread(self._streams.close)
         if self._downloads is not None:
@@ -572,7 +589,6 @@ class Runtime:
         if self.demo is not None:
             await asyncio.to_thread(self.demo.stop_seeding)
         await self.catalog.client.aclose()
-        # Only the clients that were made (cached_property keeps them in __dict__).
         if "nekobt" in self.__dict__:
             await self.nekobt.aclose()
         if self.__dict__.get("torrentapi") is not None:

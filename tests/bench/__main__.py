@@ -2,7 +2,8 @@
 
 The local API server runs in a separate process. Cold starts are fresh processes on a
 pseudo-terminal, timed until their content appears on the terminal; the baseline is a bare
-Textual app that paints a header, a label and a footer. In-process figures drive the real app
+Textual app that paints a header, a label and a footer, and a second one, `SCHEDULE_CLONE`, shows
+what Textual itself costs for the Schedule's first frame. In-process figures drive the real app
 headlessly with Textual's Pilot. Updates' 3,000 titles alternate with their baseline, a bare
 Textual app whose one DataTable fetches the same pages from the same server; the list figures
 are medians of `LIST_RUNS` fresh processes, shown with their spread.
@@ -52,6 +53,38 @@ class Bare(App):
 
 Bare().run()
 """
+
+SCHEDULE_CLONE = """
+import json, sys
+from rich.text import Text
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+ROWS = json.loads(sys.argv[1])
+
+class ScheduleClone(App):
+    CSS = "#room { height: 2; } DataTable { height: 1fr; }"
+
+    def compose(self):
+        yield Static("Schedule  Updates  Search  Torrents  Downloads  Library  Feed  Favorites")
+        yield Static("")
+        yield Widget(id="room")
+        yield DataTable(cursor_type="row")
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        for name in ("Name", "English name", "Episodes", "Status", "Updated", "Watched"):
+            table.add_column(name)
+        table.add_rows([[Text(cell) for cell in row] for row in ROWS])
+        table.focus()
+
+ScheduleClone().run()
+"""
+"""The Schedule's first frame without anitui: Textual's widgets of that frame (a top bar, a
+status line, the tabs' room and a DataTable of today's titles, given in argv), no data read,
+no models, no services. The cold start's second baseline: what Textual itself costs for the
+frame anitui paints."""
 
 SERVER = """
 import json, signal, sys, threading
@@ -122,14 +155,32 @@ def time_to_text(argv: list[str], marker: bytes, env: dict[str, str]) -> tuple[f
     return elapsed, memory
 
 
-def todays_first_title(server: dict[str, str]) -> str:
+def todays_titles(server: dict[str, str]) -> list[dict[str, Any]]:
+    """Today's scheduled titles, as the server lists them."""
     import httpx
 
     today = time.localtime().tm_wday
-    days = httpx.get(
-        server["anilibria_api"] + "/getSchedule", params={"days": today, "filter": "names"}
-    ).json()
-    return str(days[0]["list"][0]["names"]["en"])[:12]
+    days = httpx.get(server["anilibria_api"] + "/getSchedule", params={"days": today}).json()
+    return list(days[0]["list"])
+
+
+def todays_first_title(server: dict[str, str]) -> str:
+    return str(todays_titles(server)[0]["names"]["en"])[:12]
+
+
+def schedule_clone_rows(server: dict[str, str]) -> list[list[str]]:
+    """The rows the Schedule shows today, as text for `SCHEDULE_CLONE`'s table."""
+    return [
+        [
+            str(title["names"]["ru"]),
+            str(title["names"]["en"]),
+            str(title.get("type", {}).get("episodes") or "?"),
+            str(title.get("status", {}).get("string") or ""),
+            "01.12",
+            "",
+        ]
+        for title in todays_titles(server)
+    ]
 
 
 def cold_start_env() -> dict[str, str]:
@@ -164,15 +215,18 @@ def cold_start(server: dict[str, str]) -> dict[str, float]:
     ]
     # The first title of today's schedule: painted only once data (from the cache) is on screen.
     marker = todays_first_title(server).encode()
-    # Untimed: the bytecode, the cache with today's schedule and the OS's file cache, for both.
+    clone_argv = [PYTHON, "-c", SCHEDULE_CLONE, json.dumps(schedule_clone_rows(server))]
+    # Untimed: the bytecode, the cache with today's schedule and the OS's file cache, for all.
     time_to_text(app_argv, marker, env)
     time_to_text([PYTHON, "-c", BARE_APP], b"bare-app-painted", env)
-    bare, app = [], []
+    time_to_text(clone_argv, marker, env)
+    bare, clone, app = [], [], []
     bare_rss, app_rss = [], []
     for _ in range(COLD_RUNS):
         seconds, memory = time_to_text([PYTHON, "-c", BARE_APP], b"bare-app-painted", env)
         bare.append(seconds)
         bare_rss.append(memory)
+        clone.append(time_to_text(clone_argv, marker, env)[0])
         seconds, memory = time_to_text(app_argv, marker, env)
         app.append(seconds)
         app_rss.append(memory)
@@ -182,6 +236,10 @@ def cold_start(server: dict[str, str]) -> dict[str, float]:
         "start_ratio": statistics.median(app) / statistics.median(bare),
         "start_ratio_min": min(app) / max(bare),
         "start_ratio_max": max(app) / min(bare),
+        # Textual's own cost of the Schedule's first frame, and what anitui adds to it.
+        "clone_start_s": statistics.median(clone),
+        "clone_ratio": statistics.median(clone) / statistics.median(bare),
+        "start_vs_clone": statistics.median(app) / statistics.median(clone),
         "bare_rss_mib": statistics.median(bare_rss),
         "app_rss_mib": statistics.median(app_rss),
         "rss_ratio": statistics.median(app_rss) / statistics.median(bare_rss),

@@ -4,6 +4,7 @@ routed by their family; an event nobody routes is logged and ignored."""
 from __future__ import annotations
 
 import ast
+import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,19 @@ async def test_an_unrouted_event_is_logged_and_ignored(
         # Still working: a number key still switches screens.
         await pilot.press("2")
         await wait_for(pilot, lambda: app.current_mode == "updates")
+
+
+async def test_the_collector_is_on_again_once_the_first_frame_is_painted(
+    app_factory: AppFactory,
+) -> None:
+    # `cli.main` starts with the garbage collector off (README, Performance).
+    app = app_factory()
+    gc.disable()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, gc.isenabled)
+    finally:
+        gc.enable()
 
 
 async def test_the_navigation_table_makes_modes_keys_palette_and_top_bar(
