@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
+from textual._styles_cache import StylesCache
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input, Select
@@ -43,6 +44,14 @@ class AniScreen(Screen[None]):
         self.kept_choices: dict[str, object] = {}
         """Drop-down choices kept across a language switch until their options are back."""
         localize_bindings(self)
+
+    def on_unmount(self) -> None:
+        # Textual keeps the last 1,024 calls of `StylesCache.get_inner_outer` in an
+        # `lru_cache` keyed on the cache itself (textual#6665), and with it every widget's
+        # drawn lines long after the widget is gone: the ~40 widgets of each closed screen
+        # (and the keys of each footer composed again) stayed alive until 1,024 more had
+        # come, and every full garbage collection walked them. Released with the screen.
+        StylesCache.get_inner_outer.cache_clear()
 
     @property
     def shell(self) -> Shell:
