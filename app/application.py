@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -23,6 +23,7 @@ from app.controllers.carry_over import CarryOverController
 from app.controllers.downloads import DownloadsController
 from app.controllers.favorites import FavoritesController
 from app.controllers.follow import FollowController
+from app.controllers.idle_gc import IdleCollector
 from app.controllers.library import LibraryController
 from app.controllers.library_scan import LibraryScanController
 from app.controllers.live import LiveController
@@ -167,6 +168,7 @@ class AniApp(App[None]):
         self.carry_over = CarryOverController(self)
         self.titles = TitlesController(self)
         self.palette = PaletteController(self)
+        self.idle_gc = IdleCollector(self)
         localize_bindings(self)
 
     @property
@@ -197,12 +199,18 @@ class AniApp(App[None]):
         await asyncio.gather(*(worker.wait() for worker in stopping), return_exceptions=True)
         await self.runtime.aclose()
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_gc.input_seen()
+        await super().on_event(event)
+
     def resume_saved_work(self) -> None:
         """After the first paint: the user's titles follow a change of API, saved downloads
         resume, a logged-in account's favorites, collections and watch progress catch up, live
         updates begin, the local library is scanned, followed titles catch up."""
         # `cli.main` keeps the collector off until the first frame is painted.
         gc.enable()
+        self.idle_gc.start()
         self.carry_over.start()
         self.downloads.resume()
         self.favorites.keep_synced()

@@ -82,7 +82,9 @@ DOWNLOAD_GOAL = 0.9
 UI_DOWNLOAD_GOAL = 0.95
 """app / bare download speed with the Downloads screen open (issue 15)."""
 UI_CPU_GOAL = 1.1
-"""app / bare CPU share with the Downloads screen open (issue 15)."""
+"""app / bare CPU with the Downloads screen open (issue 15), in CPU seconds for the same
+transfer: a share of a core rises with the speed for the same work (a round the app wins by
+20 % shows it 20 % "busier")."""
 
 # -------------------------------------------------------------------------------------------
 # Helper processes
@@ -994,12 +996,12 @@ def table_rows(results: dict[str, float]) -> list[tuple[str, str, str]]:
             at_least(r["ui_ratio"], UI_DOWNLOAD_GOAL),
         ),
         ("  the same from the first payload byte", ratio("ui_transfer_ratio"), ""),
+        ("  its CPU share / bare's, per round", ratio("ui_cpu_ratio"), ""),
         (
-            "  its CPU share / bare's, per round",
-            ratio("ui_cpu_ratio"),
-            at_most(r["ui_cpu_ratio"], UI_CPU_GOAL),
+            "  its CPU seconds / bare's, per round",
+            ratio("ui_cpu_s_ratio"),
+            at_most(r["ui_cpu_s_ratio"], UI_CPU_GOAL),
         ),
-        ("  its CPU seconds / bare's, per round", ratio("ui_cpu_s_ratio"), ""),
         (
             "  CPU while transferring, app / bare",
             f"{r['ui_cpu_pct']:.0f} % / {r['dl_bare_cpu_pct']:.0f} % of a core"

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from textual.color import Color
 
+from app.application import AniApp
+from app.controllers.idle_gc import IDLE_AFTER, PENDING
 from app.i18n import t
 from app.navigation import NAVIGATION
 from app.services.events import Event
@@ -55,6 +57,27 @@ async def test_the_collector_is_on_again_once_the_first_frame_is_painted(
             await wait_for(pilot, gc.isenabled)
     finally:
         gc.enable()
+
+
+async def test_full_collections_run_in_a_pause_of_the_input(app_factory: AppFactory) -> None:
+    """Python's own full collections fell between a key and its frame; the shell runs a due
+    one once no key or mouse event came for `IDLE_AFTER`."""
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app, AniApp)
+        idle = app.idle_gc
+        clock = [1000.0]
+        idle.clock = lambda: clock[0]
+        await pilot.press("down")
+        assert idle.last_input == 1000.0
+        for _ in range(PENDING):
+            gc.collect(1)  # each middle-generation collection brings a full one nearer
+        clock[0] += IDLE_AFTER / 2
+        idle.collect_if_idle()
+        assert gc.get_count()[2] >= PENDING  # a key a moment ago: not yet
+        clock[0] += IDLE_AFTER / 2
+        idle.collect_if_idle()
+        assert gc.get_count()[2] == 0
 
 
 async def test_the_navigation_table_makes_modes_keys_palette_and_top_bar(
