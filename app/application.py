@@ -198,6 +198,7 @@ class AniApp(App[None]):
         stopping = self.workers.cancel_node(self)
         await asyncio.gather(*(worker.wait() for worker in stopping), return_exceptions=True)
         await self.runtime.aclose()
+        self.idle_gc.stop()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import gc
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,13 @@ async def test_full_collections_run_in_a_pause_of_the_input(app_factory: AppFact
         clock[0] += IDLE_AFTER / 2
         idle.collect_if_idle()
         assert gc.get_count()[2] >= PENDING  # a key a moment ago: not yet
-        clock[0] += IDLE_AFTER / 2
-        idle.collect_if_idle()
-        assert gc.get_count()[2] == 0
+        clock[0] += IDLE_AFTER / 2  # a pause: the watching thread collects
+        await wait_for(pilot, lambda: gc.get_count()[2] == 0)
+    # The app closed: its watching thread ends within one look.
+    watchers = [thread for thread in threading.enumerate() if thread.name == "anitui-idle-gc"]
+    for thread in watchers:
+        thread.join(timeout=5)
+    assert not any(thread.is_alive() for thread in watchers)
 
 
 async def test_the_navigation_table_makes_modes_keys_palette_and_top_bar(
