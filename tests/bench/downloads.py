@@ -746,8 +746,10 @@ async def part_restart_prepare(args: dict[str, Any]) -> dict[str, Any]:
             90,
             "the seeding downloads",
         )
-        # Paused part-way: a throttled seeder, each paused once a fifth or more is done.
-        seeder.set_upload_rate_limit(2 * MIB)
+        # Paused part-way: a throttled seeder, each paused once a fifth or more is done. Slow
+        # enough that a 1 MiB torrent cannot finish between two looks (at 2 MiB/s one did,
+        # and the wait for its pause timed out).
+        seeder.set_upload_rate_limit(512 * 1024)
         paused = {s.info_hash for s in groups["paused"]}
         for spec in groups["paused"]:
             queue.add(spec, source="file")
