@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Any
 
 import pytest
 from rich.style import Style
@@ -238,6 +239,19 @@ class CountingTable(KeyTable):
         return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
 
 
+async def laid_out(pilot: Any, table: KeyTable) -> None:
+    """Until the table is laid out (its height follows its rows) and drawn at that size."""
+    await wait_for(pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width)
+
+
+async def drawn_and_counting(pilot: Any, table: CountingTable) -> None:
+    """The table laid out and every visible line drawn into its caches, the count at zero."""
+    await laid_out(pilot, table)
+    table.refresh()
+    await pilot.pause()
+    table.rendered = 0
+
+
 class Counting(App[None]):
     AUTO_FOCUS = None  # a focus change restyles the table: every line is drawn again
 
@@ -254,13 +268,7 @@ async def test_rows_added_below_leave_the_drawn_lines_alone() -> None:
     async with app.run_test(size=(40, 12)) as pilot:
         table = app.query_one(CountingTable)
         fill(table, range(100))
-        # Laid out (its height follows its rows) and drawn at that size: lines in the caches.
-        await wait_for(
-            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
-        )
-        table.refresh()
-        await pilot.pause()
-        table.rendered = 0
+        await drawn_and_counting(pilot, table)
         table.add_keyed_rows((str(number), [Text(str(number))]) for number in range(100, 200))
         await wait_for(pilot, lambda: table.virtual_size.height > 100)
         await pilot.pause()
@@ -289,12 +297,7 @@ async def test_a_table_only_taller_or_shorter_keeps_its_drawn_lines() -> None:
     async with app.run_test(size=(40, 12)) as pilot:
         table = app.query_one(CountingTable)
         fill(table, range(100))
-        await wait_for(
-            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
-        )
-        table.refresh()
-        await pilot.pause()
-        table.rendered = 0
+        await drawn_and_counting(pilot, table)
         shorter = table.size.height
         app.query_one("#note").display = False
         await wait_for(pilot, lambda: table.size.height == shorter + 1)
@@ -314,12 +317,7 @@ async def test_a_row_updated_with_what_it_shows_is_not_drawn_again() -> None:
     async with app.run_test(size=(40, 12)) as pilot:
         table = app.query_one(CountingTable)
         fill(table, range(20))
-        await wait_for(
-            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
-        )
-        table.refresh()
-        await pilot.pause()
-        table.rendered = 0
+        await drawn_and_counting(pilot, table)
         table.update_row("3", [Text("3")])
         table.refresh()
         await pilot.pause()
@@ -355,9 +353,7 @@ async def test_rows_of_items_are_made_only_when_they_come_into_view() -> None:
     app = Items({number: f"Title {number}" for number in range(500)})
     async with app.run_test(size=(60, 12)) as pilot:
         table = app.query_one(KeyTable)
-        await wait_for(
-            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
-        )
+        await laid_out(pilot, table)
         assert sorted(app.made) == list(range(SAMPLE_ROWS))  # measured as they came
         assert "Title 0" in table.render_line(1).text
         await pilot.press("G")
@@ -376,9 +372,7 @@ async def test_a_longer_cell_in_a_shrunk_column_draws_no_line_again() -> None:
     async with app.run_test(size=(30, 12)) as pilot:
         table = app.query_one(CountingTable)
         name = table.columns[table.ordered_columns[0].key]
-        await wait_for(
-            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
-        )
+        await laid_out(pilot, table)
         table.move_cursor(row=199)
         await pilot.pause()
         table.refresh()
@@ -404,9 +398,7 @@ async def test_a_row_made_later_widens_its_column_within_the_table(width: int, w
     async with app.run_test(size=(width, 12)) as pilot:
         table = app.query_one(KeyTable)
         name = table.columns[table.ordered_columns[0].key]
-        await wait_for(
-            pilot, lambda: table.size.height > 1 and table.size.width == table.drawn_width
-        )
+        await laid_out(pilot, table)
         assert name.content_width == len("Short")
         assert table.get_row("200")[0].plain == long_name  # made by reading, measured in view
         table.move_cursor(row=200)
