@@ -83,6 +83,8 @@ TORRENTS_MAX_HEIGHT = 30
 """The torrent list's `max-height` in styles/title.tcss."""
 NO_COLLECTION = "none"
 """The collection choice that takes a title out of its collection."""
+TALL_FROM = 32
+"""Terminal lines from which the poster and the secondary facts are shown."""
 MAX_SKIP_OFFSET = 300.0
 """Seconds a title's skip ranges may move either way: an opening is never minutes off."""
 
@@ -150,9 +152,12 @@ class TitleScreen(AniScreen):
     """One title. Tab moves between episodes and torrents; Esc goes back."""
 
     SCREEN_NAME = "Title"
+    AUTO_FOCUS = ""
+    """`start` focuses the episode list: Textual's own choice (the body, the first focusable)
+    would be styled, then blurred and the list styled, all inside the open."""
     # Textual declares it an instance attribute, so it cannot be a ClassVar here.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
-    """Below 32 lines the poster and the secondary facts give way to the episode list."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL_FROM, "-tall")]  # noqa: RUF012
+    """Below `TALL_FROM` lines the poster and the secondary facts give way to the episode list."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "continue", "Continue"),
         Binding("w", "toggle_watched", "Watched"),
@@ -174,6 +179,10 @@ class TitleScreen(AniScreen):
         """`cached`: the title as the cache has it, read before the screen was pushed so that
         its first frame lists the episodes; None when the cache has none."""
         super().__init__()
+        # Textual sets a breakpoint's class on the screen's first resize, after the first
+        # frame: a short terminal saw the tall layout first, and every open restyled the whole
+        # screen once it was on it. Unstyled yet, the screen needs no restyle for it here.
+        self.add_class("-tall" if self.app.size.height >= TALL_FROM else "-short", update=False)
         self.title_id = title_id
         self.title_data: Title | None = None
         self.opened_with = cached
@@ -330,7 +339,8 @@ class TitleScreen(AniScreen):
 
     def start(self) -> None:
         # Focus without scrolling: the head of the title is what the user wants to see first.
-        self.query_one("#title-episodes", KeyTable).focus(scroll_visible=False)
+        # At once, not queued as `focus()` does: the first frame shows the list focused.
+        self.set_focus(self.query_one("#title-episodes", KeyTable), scroll_visible=False)
         self.load()
 
     def action_refresh_screen(self) -> None:

@@ -82,6 +82,7 @@ class TitleFrame:
 
     episodes: int
     drawn: bool
+    focused: bool
     table: Region
     poster: bool
     torrents: bool
@@ -103,6 +104,7 @@ async def test_a_cached_title_opens_on_its_episodes_and_the_rest_joins_after(
                 TitleFrame(
                     shown.row_count,
                     shown.rows_drawn,
+                    shown.has_focus,
                     shown.region,
                     bool(screen.query(Poster)),
                     bool(screen.query("#title-torrents")),
@@ -127,7 +129,8 @@ async def test_a_cached_title_opens_on_its_episodes_and_the_rest_joins_after(
         )
         await wait_for(pilot, lambda: screen.query_one("#title-torrents", KeyTable).row_count > 0)
         await pilot.pause()
-        joined = frames[-1]
+        opened = frames[:]  # until the first key
+        joined = opened[-1]
         # Every key once its widget is there: `d` picks from the torrent list, now focused.
         assert any(key.action == "download" for key in screen.query(FooterKey))
         await pilot.press("d")
@@ -136,10 +139,38 @@ async def test_a_cached_title_opens_on_its_episodes_and_the_rest_joins_after(
     # The first frame that draws them has nothing else yet.
     first = next(frame for frame in frames if frame.drawn)
     assert not first.poster and not first.torrents and not first.footer
+    # Focused from the start: the list's cursor is in the first frame, and no other widget
+    # was styled as focused on the way.
+    assert all(frame.focused for frame in opened)
     assert joined.poster and joined.torrents and joined.footer
-    # The rooms held the poster's, the buttons', the torrents' and the key line's places: the
-    # table stays where it was first drawn, and keeps its width once Textual has put up the
-    # body's scroll bar (a frame after the first, as with any content that overflows).
-    alone = [frame for frame in frames if frame.drawn and not frame.footer]
-    assert {(frame.table.x, frame.table.y) for frame in alone} == {(joined.table.x, joined.table.y)}
-    assert alone[-1].table == joined.table
+    # The rooms held the poster's, the buttons', the torrents' and the key line's places, and
+    # the body keeps its scroll bar's column whether it has one yet or not: the table is drawn
+    # where it stays, at its width (Textual puts the scroll bar up a frame after the first).
+    assert {frame.table for frame in opened if frame.drawn} == {joined.table}
+
+
+async def test_a_title_on_a_short_terminal_is_laid_out_short_from_its_first_frame(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    shown_more_facts: list[bool] = []
+    hand_over = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        hand_over(screen, renderable)
+        if isinstance(screen, TitleScreen):
+            shown_more_facts.append(screen.query_one("#title-more-facts").region.height > 0)
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        schedule = app.screen
+        assert isinstance(schedule, ScheduleScreen)
+        await wait_for(pilot, lambda: schedule.query_one(KeyTable).row_count > 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TitleScreen))
+        screen = app.screen
+        assert isinstance(screen, TitleScreen)
+        await wait_for(pilot, lambda: screen.rest_joined.is_set())
+        await pilot.pause()
+    # The secondary facts give way to the episodes in every frame, not after the first.
+    assert shown_more_facts and not any(shown_more_facts)
