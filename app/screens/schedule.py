@@ -211,7 +211,11 @@ class ScheduleScreen(TitleListScreen):
     def day_chosen(self, event: Tabs.TabActivated) -> None:
         if event.tab.id is None:
             return
-        self.selected_day = int(event.tab.id.removeprefix("day-"))
+        day = int(event.tab.id.removeprefix("day-"))
+        # The tabs activate the shown day as they join the screen: the table has it already.
+        if day == self.selected_day:
+            return
+        self.selected_day = day
         if self.days:
             self.fill_table()
 
