@@ -148,3 +148,37 @@ def test_a_start_imports_none_of_what_the_first_paint_does_without() -> None:
     )
     loaded = set(json.loads(result.stdout))
     assert [name for name in NOT_BEFORE_THE_FIRST_PAINT if name in loaded] == []
+
+
+DEFAULT_API_MODULES = ["app.sources.aniliberty.client", "app.sources.aniliberty.compat"]
+"""What the default API (AniLiberty v1) adds to a start, once its client is built."""
+
+
+def test_the_sources_on_the_start_path_define_no_dataclass() -> None:
+    # Their records are NamedTuples: a frozen dataclass costs ~0.8 ms to define (its methods
+    # are compiled with `exec`) and a `object.__setattr__` per field to build (README,
+    # Performance).
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import dataclasses, importlib, inspect, json, sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    importlib.import_module(name)\n"
+            "print(json.dumps(sorted(\n"
+            "    f'{name}.{cls.__qualname__}'\n"
+            "    for name, module in list(sys.modules.items()) if name.startswith('app.sources')\n"
+            "    for cls in vars(module).values()\n"
+            "    if inspect.isclass(cls) and cls.__module__ == name\n"
+            "    and dataclasses.is_dataclass(cls)\n"
+            ")))",
+            *START_MODULES,
+            *DEFAULT_API_MODULES,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(result.stdout) == []

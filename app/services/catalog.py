@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote, unquote, urlsplit
@@ -91,12 +90,10 @@ class CatalogService:
         fetched = await self.client.get_schedule(filter=LIST_FIELDS, cache_only=cache_only)
         self._saw(title for day in fetched.value for title in day.titles)
         days = tuple(
-            dataclasses.replace(
-                day, titles=tuple(sorted(day.titles, key=lambda t: (-(t.updated or 0), t.id)))
-            )
+            day._replace(titles=tuple(sorted(day.titles, key=lambda t: (-(t.updated or 0), t.id))))
             for day in fetched.value
         )
-        return dataclasses.replace(fetched, value=days)
+        return fetched._replace(value=days)
 
     async def updates(
         self, *, after: int, limit: int, cache_only: bool = False

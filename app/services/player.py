@@ -833,7 +833,7 @@ class PlayerService:
         assert path is not None  # _open and cycle_quality only choose available qualities
         host = session.hosts[session.host_index]
         try:
-            url = session.stream_url(dataclasses.replace(session.player, host=host), path)
+            url = session.stream_url(session.player._replace(host=host), path)
         except Exception as exc:
             self._end_session(stop_mpv=True)
             self._fail(

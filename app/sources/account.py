@@ -7,13 +7,12 @@ signed in, and the app asks until the code is confirmed or expires.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["LoginCode"]
 
 
-@dataclass(frozen=True, slots=True)
-class LoginCode:
+class LoginCode(NamedTuple):
     """A login code for this device, waiting to be confirmed by the user on `page`."""
 
     code: str

@@ -13,9 +13,8 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 _log = logging.getLogger("anitui.http")
 
@@ -35,8 +34,7 @@ CREATE TABLE IF NOT EXISTS mirrors (
 """
 
 
-@dataclass(frozen=True, slots=True)
-class CachedBody:
+class CachedBody(NamedTuple):
     """A cached response body and when it was fetched (unix seconds)."""
 
     body: bytes

@@ -33,9 +33,8 @@ import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import app
@@ -64,8 +63,7 @@ Headers = Mapping[str, str]
 """Extra request headers for one call (an `Authorization: Bearer ...`, say)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Payload:
+class _Payload(NamedTuple):
     """What a request carries besides its URL: a form or a JSON body, and extra headers."""
 
     data: Mapping[str, str] | None = None
@@ -76,8 +74,7 @@ class _Payload:
 _NO_PAYLOAD = _Payload()
 
 
-@dataclass(frozen=True, slots=True)
-class _Request:
+class _Request(NamedTuple):
     """One request as each mirror is sent it: the target relative to a base URL (or whole)."""
 
     method: str
@@ -118,8 +115,7 @@ for _name in (
 # Settings and results
 
 
-@dataclass(frozen=True, slots=True)
-class HttpSettings:
+class HttpSettings(NamedTuple):
     """Timeouts, retries and waits of one API's HTTP client."""
 
     timeout: float = 10.0
@@ -138,9 +134,10 @@ class HttpSettings:
     """The User-Agent header sent with every request."""
 
 
-# Not slotted: slots break `Fetched[X](...)` on a frozen generic dataclass (Python 3.11).
-@dataclass(frozen=True)
-class Fetched(Generic[T]):
+_DEFAULT_SETTINGS = HttpSettings()
+
+
+class Fetched(NamedTuple, Generic[T]):
     """A value read from an API, with when it was fetched and whether it came from the cache."""
 
     value: T
@@ -149,8 +146,7 @@ class Fetched(Generic[T]):
     from_cache: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorBody:
+class ErrorBody(NamedTuple):
     """What an error response said, as an `ErrorParser` reads it."""
 
     code: int
@@ -167,8 +163,7 @@ ErrorParser = Callable[[int, Any], ErrorBody]
 """Reads an error answer: (HTTP status, the body parsed as JSON or None) -> ErrorBody."""
 
 
-@dataclass(frozen=True, slots=True)
-class MirrorProbe:
+class MirrorProbe(NamedTuple):
     """How to tell whether a mirror is alive: GET `path` under its base URL answers 2xx with a
     JSON body that `is_alive` accepts (AniLiberty: `/app/status` with `is_alive: true`)."""
 
@@ -252,7 +247,7 @@ class ApiHttp:
         api: str,
         base_urls: Sequence[str],
         *,
-        settings: HttpSettings = HttpSettings(),
+        settings: HttpSettings = _DEFAULT_SETTINGS,
         cache: HttpCache | None = None,
         cache_allow: frozenset[str] = frozenset(),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,

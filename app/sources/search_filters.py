@@ -13,8 +13,9 @@ numbered alike (1 winter … 4 autumn) so the screen can name them in the UI's l
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
+from typing import NamedTuple
 
 from app.sources.anilibria.models import Title
 
@@ -39,8 +40,7 @@ SEASON_CODES = ("1", "2", "3", "4")
 """The `FilterKey.SEASON` values of every API: winter, spring, summer, autumn."""
 
 
-@dataclass(frozen=True)
-class FilterOption:
+class FilterOption(NamedTuple):
     """One value a filter takes: `value` is what the API reads, `label` API text to show as it
     is, `group` what kind of value it is where a filter mixes kinds (a team member's role)."""
 
@@ -49,12 +49,13 @@ class FilterOption:
     group: str = ""
 
 
-@dataclass(frozen=True)
-class SearchQuery:
+class SearchQuery(NamedTuple):
     """A search: the text and, per filter, the values chosen (empty parts are not sent)."""
 
     text: str = ""
-    filters: Mapping[FilterKey, tuple[str, ...]] = field(default_factory=dict)
+    filters: Mapping[FilterKey, tuple[str, ...]] = MappingProxyType({})
+    """Every query made without filters shares this empty mapping: read-only, so that none
+    can change the others'."""
 
     def chosen(self, key: FilterKey) -> tuple[str, ...]:
         """The values chosen for `key` (none: the filter is not applied)."""
@@ -65,8 +66,7 @@ class SearchQuery:
         return not (self.text.strip() or any(self.filters.values()))
 
 
-@dataclass(frozen=True)
-class SearchPage:
+class SearchPage(NamedTuple):
     """Some of a search's matches, from the `after`th on."""
 
     titles: tuple[Title, ...]

@@ -231,7 +231,7 @@ async def test_automatic_writing_follows_the_setting_and_replaces_nothing(
 
 def with_status(series: SeriesFolder, code: int) -> SeriesFolder:
     """The same series with its title's status as AniLibria codes it (1 on air, 2 ended)."""
-    return replace(series, title=replace(series.title, status=Status(None, code)))
+    return replace(series, title=series.title._replace(status=Status(None, code)))
 
 
 async def test_automatic_writing_keeps_its_own_nfo_up_to_date_until_the_user_edits_it(

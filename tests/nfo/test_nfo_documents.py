@@ -143,7 +143,7 @@ async def test_hostile_names_are_escaped_and_control_characters_dropped(
 async def test_lone_surrogates_never_reach_the_file(library: Library) -> None:
     # JSON's "\ud800" decodes to a lone surrogate, which UTF-8 cannot hold.
     title = await library.title(TITLE)
-    broken = dataclasses.replace(title, names=Names("a\ud800b", None, "\udfffc"))
+    broken = title._replace(names=Names("a\ud800b", None, "\udfffc"))
     show = ET.fromstring(tvshow_nfo(broken))
     assert (show.findtext("title"), show.findtext("originaltitle")) == ("ab", "c")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import importlib.abc
 import logging
 import socket
@@ -42,16 +41,14 @@ def with_episode_hls(title: Title, index: int = 0, **hls: str | None) -> Title:
     """`title` with the HLS paths of its episode at `index` changed."""
     assert title.player is not None
     episodes = list(title.player.episodes)
-    episodes[index] = dataclasses.replace(
-        episodes[index], hls=dataclasses.replace(episodes[index].hls, **hls)
-    )
-    player = dataclasses.replace(title.player, episodes=tuple(episodes))
-    return dataclasses.replace(title, player=player)
+    episodes[index] = episodes[index]._replace(hls=episodes[index].hls._replace(**hls))
+    player = title.player._replace(episodes=tuple(episodes))
+    return title._replace(player=player)
 
 
 def with_host(title: Title, host: str) -> Title:
     assert title.player is not None
-    return dataclasses.replace(title, player=dataclasses.replace(title.player, host=host))
+    return title._replace(player=title.player._replace(host=host))
 
 
 def closed_port() -> int:
@@ -332,7 +329,7 @@ async def test_unplayable_titles_get_clear_messages(
 
     normal = await fetch_title(client, 9001)
     assert normal.player is not None
-    empty = dataclasses.replace(normal, player=dataclasses.replace(normal.player, episodes=()))
+    empty = normal._replace(player=normal.player._replace(episodes=()))
     mark = recorder.mark()
     assert not await player.play(empty, 1, stream_url=client.stream_url)
     assert "no episodes" in sentence(await recorder.wait_for(PlaybackFailed, since=mark))

@@ -31,7 +31,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
@@ -244,9 +243,9 @@ def parse_aniliberty_error(status: int, body: Any) -> ErrorBody:
     parsed = parse_error_body(status, body)
     fields = _field_errors(body)
     if fields:
-        parsed = replace(parsed, message=_field_message(fields))
+        parsed = parsed._replace(message=_field_message(fields))
     if _is_v2_error(body):
-        parsed = replace(parsed, retryable=False)
+        parsed = parsed._replace(retryable=False)
     return parsed
 
 
@@ -316,7 +315,7 @@ class AniLibertyClient:
         site_http = ApiHttp(
             API,
             [_site_root(url) for url in api_urls],
-            settings=replace(settings, retries=0),
+            settings=settings._replace(retries=0),
             cache=cache,
             cache_allow=IMAGE_PATHS,
             sleep=sleep,

@@ -32,7 +32,6 @@ member, `get_seed_stats`, and an RSS feed other than RSS 2.0 or paged by time.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -576,7 +575,7 @@ class V2CompatClient:
             for title, answer in zip(missing, answers, strict=True)
         }
         return tuple(
-            dataclasses.replace(title, torrents=found[title.id]) if title.id in found else title
+            title._replace(torrents=found[title.id]) if title.id in found else title
             for title in titles
         )
 

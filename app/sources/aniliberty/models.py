@@ -17,12 +17,10 @@ fetches them over whichever mirror answers (`AniLibertyClient.image`). HLS links
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from app.sources.aniliberty.errors import API
@@ -327,8 +325,7 @@ def torrents_of(torrents: tuple[Torrent, ...]) -> Torrents:
     return Torrents(series=covered, list=torrents)
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(NamedTuple):
     """Someone who worked on a release: `role` is v1's value (voicing, translating, editing,
     decorating, timing, poster, hevc, ...)."""
 
@@ -459,12 +456,12 @@ def _external_id(value: Any) -> int | None:
 # Paging and v1's own models
 
 
-@dataclass(frozen=True, slots=True)
-class PageInfo:
+class PageInfo(NamedTuple):
     """`meta.pagination` of a paged list; counts are 0 when the server left them out."""
 
     total: int
-    count: int
+    items_on_page: int
+    """v1's `count`, renamed: a tuple's `count` method would be shadowed by it."""
     per_page: int
     current_page: int
     total_pages: int
@@ -481,24 +478,21 @@ class PageInfo:
         pagination = obj(data.get("pagination")) or data
         return cls(
             total=_int(pagination.get("total")) or 0,
-            count=_int(pagination.get("count")) or 0,
+            items_on_page=_int(pagination.get("count")) or 0,
             per_page=_int(pagination.get("per_page")) or 0,
             current_page=_int(pagination.get("current_page")) or 0,
             total_pages=_int(pagination.get("total_pages")) or 0,
         )
 
 
-# Not slotted: slots break `Paged[X](...)` on a frozen generic dataclass (Python 3.11).
-@dataclass(frozen=True)
-class Paged(Generic[_T]):
+class Paged(NamedTuple, Generic[_T]):
     """One page of a paged list and where it sits."""
 
     items: tuple[_T, ...]
     page: PageInfo
 
 
-@dataclass(frozen=True, slots=True)
-class AppStatus:
+class AppStatus(NamedTuple):
     """`/app/status`: whether this mirror is alive and what it sees of the caller."""
 
     is_alive: bool
@@ -523,8 +517,7 @@ class AppStatus:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleEntry:
+class ScheduleEntry(NamedTuple):
     """A release in the schedule with its newest published episode and the next one's number."""
 
     title: Title
@@ -554,7 +547,7 @@ class ScheduleEntry:
             series=_series_of((1, last)),
             episodes=episodes,
         )
-        return dataclasses.replace(title, player=player)
+        return title._replace(player=player)
 
     @classmethod
     def parse(cls, data: Json) -> ScheduleEntry:
@@ -567,8 +560,7 @@ class ScheduleEntry:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleNow:
+class ScheduleNow(NamedTuple):
     """`/anime/schedule/now`: the releases of yesterday, today and tomorrow."""
 
     yesterday: tuple[ScheduleEntry, ...]
@@ -596,16 +588,14 @@ def schedule_days(entries: Iterable[ScheduleEntry]) -> tuple[ScheduleDay, ...]:
     return tuple(ScheduleDay(day, tuple(days[day])) for day in sorted(days))
 
 
-@dataclass(frozen=True, slots=True)
-class ReleaseEpisode:
+class ReleaseEpisode(NamedTuple):
     """`/anime/releases/episodes/{uuid}`: one episode and the release it belongs to."""
 
     episode: Episode
     title: Title | None
 
 
-@dataclass(frozen=True, slots=True)
-class ReleaseTorrent:
+class ReleaseTorrent(NamedTuple):
     """A torrent as v1 lists it: the domain `Torrent` plus what v1 adds, and its release."""
 
     torrent: Torrent
@@ -629,8 +619,7 @@ class ReleaseTorrent:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Genre:
+class Genre(NamedTuple):
     """A genre: v1 filters the catalog by `id`."""
 
     id: int
@@ -649,8 +638,7 @@ class Genre:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ReferenceValue:
+class ReferenceValue(NamedTuple):
     """One value a catalog filter takes (a type, season, sorting, age rating, status)."""
 
     value: str
@@ -668,8 +656,7 @@ class ReferenceValue:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class FranchiseRelease:
+class FranchiseRelease(NamedTuple):
     """A release's place in a franchise."""
 
     sort_order: int | None
@@ -684,8 +671,7 @@ class FranchiseRelease:
         return cls(_int(data.get("sort_order")), release_id, title)
 
 
-@dataclass(frozen=True, slots=True)
-class Franchise:
+class Franchise(NamedTuple):
     """A franchise; `releases` in watching order when the answer listed them."""
 
     id: str
@@ -722,8 +708,7 @@ class Franchise:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Otp:
+class Otp(NamedTuple):
     """A login code (`/accounts/otp/get`): the user confirms `code` on the site while the app
     polls `otp_login`; it is good for `remaining_time` seconds."""
 
@@ -749,8 +734,7 @@ class Otp:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+class Profile(NamedTuple):
     """The logged-in user. `passkey` is a secret (the client registers it for redaction)."""
 
     id: int
@@ -782,8 +766,7 @@ class Profile:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CollectionEntry:
+class CollectionEntry(NamedTuple):
     """A release in one of the user's collections."""
 
     release_id: int
@@ -791,8 +774,7 @@ class CollectionEntry:
     """One of `COLLECTION_TYPES` (a newer server may add others)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Timecode:
+class Timecode(NamedTuple):
     """Watch progress of one episode (by its uuid): seconds reached, and whether watched.
 
     The API keeps no modification times: sync by merging against the last synced state.

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from app.sources.errors import BadResponseError
 from app.sources.fields import boolean as _bool
@@ -112,8 +111,7 @@ def _always(value: Any, parse: Callable[[_Json], _M]) -> _M:
 # Objects
 
 
-@dataclass(frozen=True, slots=True)
-class Names:
+class Names(NamedTuple):
     """The title's names; all None when absent."""
 
     ru: str | None
@@ -126,8 +124,7 @@ class Names:
         return cls(_str(data.get("ru")), _str(data.get("en")), _str(data.get("alternative")))
 
 
-@dataclass(frozen=True, slots=True)
-class Poster:
+class Poster(NamedTuple):
     """One poster size: a URL relative to the site, and the image when `include=raw_poster`."""
 
     url: str | None
@@ -139,8 +136,7 @@ class Poster:
         return cls(_str(data.get("url")), _str(data.get("raw_base64_file")))
 
 
-@dataclass(frozen=True, slots=True)
-class Posters:
+class Posters(NamedTuple):
     """The three poster sizes; a missing size is a Poster with no URL."""
 
     small: Poster
@@ -157,8 +153,7 @@ class Posters:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
+class Status(NamedTuple):
     """Release status; code 1 ongoing, 2 finished, 3 hidden, 4 not ongoing."""
 
     string: str | None
@@ -170,8 +165,7 @@ class Status:
         return cls(_str(data.get("string")), _int(data.get("code")))
 
 
-@dataclass(frozen=True, slots=True)
-class TitleType:
+class TitleType(NamedTuple):
     """Kind of release (code 0 movie, 1 TV, 2 OVA, 3 ONA, 4 special) and episode length."""
 
     full_string: str | None
@@ -194,8 +188,7 @@ class TitleType:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Team:
+class Team(NamedTuple):
     """Nicknames of the people who worked on a title (or, from getTeam, on the project)."""
 
     voice: tuple[str, ...]
@@ -216,8 +209,7 @@ class Team:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Season:
+class Season(NamedTuple):
     """Season (code 1 winter … 4 autumn), year, and the weekday new episodes come out."""
 
     string: str | None
@@ -237,8 +229,7 @@ class Season:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Blocked:
+class Blocked(NamedTuple):
     """Whether the title is blocked (in Russia / after a Wakanim complaint); False if unknown."""
 
     blocked: bool
@@ -250,8 +241,7 @@ class Blocked:
         return cls(data.get("blocked") is True, data.get("bakanim") is True)
 
 
-@dataclass(frozen=True, slots=True)
-class Series:
+class Series(NamedTuple):
     """A range of episodes: first, last, and as text ("1-24")."""
 
     first: int | None
@@ -264,8 +254,7 @@ class Series:
         return cls(_int(data.get("first")), _int(data.get("last")), _str(data.get("string")))
 
 
-@dataclass(frozen=True, slots=True)
-class Skips:
+class Skips(NamedTuple):
     """Opening and ending ranges to skip, in seconds ([start, end] when present)."""
 
     opening: tuple[float, ...]
@@ -277,8 +266,7 @@ class Skips:
         return cls(_floats(data.get("opening")), _floats(data.get("ending")))
 
 
-@dataclass(frozen=True, slots=True)
-class Hls:
+class Hls(NamedTuple):
     """Stream paths (without host) per quality: 1080p, 720p, 480p."""
 
     fhd: str | None
@@ -291,8 +279,7 @@ class Hls:
         return cls(_str(data.get("fhd")), _str(data.get("hd")), _str(data.get("sd")))
 
 
-@dataclass(frozen=True, slots=True)
-class Episode:
+class Episode(NamedTuple):
     """One episode of the online player."""
 
     serie: int | float
@@ -340,8 +327,7 @@ def _episodes(playlist: Any) -> tuple[Episode, ...]:
     return tuple(sorted(episodes, key=lambda episode: episode.serie))
 
 
-@dataclass(frozen=True, slots=True)
-class Player:
+class Player(NamedTuple):
     """The online player: stream host, episode range and the episodes, sorted by number."""
 
     alternative_player: str | None
@@ -361,8 +347,7 @@ class Player:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Quality:
+class Quality(NamedTuple):
     """A torrent's video quality ("WEBRip 1080p", h264, ...)."""
 
     string: str | None
@@ -384,8 +369,7 @@ class Quality:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class TorrentFile:
+class TorrentFile(NamedTuple):
     """One file inside a torrent (from `include=torrent_meta`)."""
 
     file: str
@@ -400,8 +384,7 @@ class TorrentFile:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class TorrentMetadata:
+class TorrentMetadata(NamedTuple):
     """What the .torrent file says (from `include=torrent_meta`).
 
     `announce` URLs can carry a tracker passkey: pass them through `redact` before showing them.
@@ -425,8 +408,7 @@ class TorrentMetadata:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Torrent:
+class Torrent(NamedTuple):
     """One torrent of a title; counts are 0 when unknown."""
 
     torrent_id: int
@@ -462,8 +444,7 @@ class Torrent:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Torrents:
+class Torrents(NamedTuple):
     """A title's torrents and the episode range they cover together."""
 
     series: Series
@@ -477,8 +458,7 @@ class Torrents:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Title:
+class Title(NamedTuple):
     """A release (anime title) as getTitle returns it; `id` is 0 when filtered out."""
 
     id: int
@@ -533,8 +513,7 @@ class Title:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleDay:
+class ScheduleDay(NamedTuple):
     """The titles whose new episodes come out on `day` (0 Monday … 6 Sunday)."""
 
     day: int
@@ -546,8 +525,7 @@ class ScheduleDay:
         return cls(_count(data.get("day")), _each(data.get("list"), Title.parse))
 
 
-@dataclass(frozen=True, slots=True)
-class YouTubeVideo:
+class YouTubeVideo(NamedTuple):
     """A video on AniLibria's YouTube channels."""
 
     id: int
@@ -569,8 +547,7 @@ class YouTubeVideo:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class FeedItem:
+class FeedItem(NamedTuple):
     """One getFeed entry: a title update or a YouTube video (exactly one is set normally)."""
 
     title: Title | None
@@ -584,8 +561,7 @@ class FeedItem:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class GenreRank:
+class GenreRank(NamedTuple):
     """A genre in a popularity list: v2 ranks genres by rating and gives no count; v1 has no
     rating, so its list is ranked by `releases`, the number of releases of the genre."""
 
@@ -593,8 +569,7 @@ class GenreRank:
     releases: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class SeedStat:
+class SeedStat(NamedTuple):
     """A tracker user's totals, in bytes."""
 
     user: str

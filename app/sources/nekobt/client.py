@@ -25,7 +25,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -116,7 +115,7 @@ def parse_nekobt_error(status: int, body: Any) -> ErrorBody:
     _last_error_body.set(body if isinstance(body, Mapping) else None)
     parsed = parse_error_body(status, body)
     if isinstance(body, Mapping) and body.get("retry") is False:
-        parsed = replace(parsed, retryable=False)
+        parsed = parsed._replace(retryable=False)
     return parsed
 
 
