@@ -4,10 +4,13 @@ which then join without moving the table."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from textual.app import App
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.widgets import Tabs
 from textual.widgets._footer import FooterKey
 
@@ -20,6 +23,25 @@ from app.widgets.poster import Poster
 from app.widgets.title_table import KeyTable
 from tests.screens.conftest import AppFactory
 from tests.support import wait_for
+
+S = TypeVar("S", bound=Screen[Any])
+F = TypeVar("F")
+
+
+def watch_frames(app: App[Any], screen_type: type[S], look: Callable[[S], F]) -> list[F]:
+    """What `look` sees of every frame of a `screen_type` screen that reaches the terminal:
+    watched where the app hands a frame over, but for those Textual drops while the app starts
+    (painted inside a batch of updates)."""
+    frames: list[F] = []
+    hand_over = app._display
+
+    def display(screen: Screen[Any], renderable: Any) -> None:
+        hand_over(screen, renderable)
+        if isinstance(screen, screen_type) and not app._batch_count:
+            frames.append(look(screen))
+
+    app._display = display  # type: ignore[method-assign]
+    return frames
 
 
 @dataclass(frozen=True)
@@ -41,25 +63,16 @@ async def test_the_first_frame_on_the_terminal_lists_the_cached_week(
         await wait_for(pilot, lambda: table.row_count > 0)
 
     app = app_factory()
-    frames: list[Frame] = []
-    hand_over = app._display
-
-    def display(screen: Any, renderable: Any) -> None:
-        # Where the app hands a frame to the terminal: what it shows is what was painted,
-        # but for the frames Textual drops while the app starts (inside a batch of updates).
-        hand_over(screen, renderable)
-        if isinstance(screen, ScheduleScreen) and not app._batch_count:
-            shown = screen.query_one(KeyTable)
-            frames.append(
-                Frame(
-                    shown.row_count,
-                    shown.region,
-                    bool(screen.query(Tabs)),
-                    bool(screen.query(KeyFooter)),
-                )
-            )
-
-    app._display = display  # type: ignore[method-assign]
+    frames = watch_frames(
+        app,
+        ScheduleScreen,
+        lambda screen: Frame(
+            screen.query_one(KeyTable).row_count,
+            screen.query_one(KeyTable).region,
+            bool(screen.query(Tabs)),
+            bool(screen.query(KeyFooter)),
+        ),
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: bool(screen.query(Tabs)) and bool(screen.query(KeyFooter)))
@@ -94,26 +107,20 @@ async def test_a_cached_title_opens_on_its_episodes_and_the_rest_joins_after(
     app_factory: AppFactory,
 ) -> None:
     app = app_factory()
-    frames: list[TitleFrame] = []
-    hand_over = app._display
 
-    def display(screen: Any, renderable: Any) -> None:
-        hand_over(screen, renderable)
-        if isinstance(screen, TitleScreen) and not app._batch_count:
-            shown = screen.query_one("#title-episodes", DrawnTable)
-            frames.append(
-                TitleFrame(
-                    shown.row_count,
-                    shown.rows_drawn,
-                    shown.has_focus,
-                    shown.region,
-                    bool(screen.query(Poster)),
-                    bool(screen.query("#title-torrents")),
-                    bool(screen.query(KeyFooter)),
-                )
-            )
+    def look(screen: TitleScreen) -> TitleFrame:
+        shown = screen.query_one("#title-episodes", DrawnTable)
+        return TitleFrame(
+            shown.row_count,
+            shown.rows_drawn,
+            shown.has_focus,
+            shown.region,
+            bool(screen.query(Poster)),
+            bool(screen.query("#title-torrents")),
+            bool(screen.query(KeyFooter)),
+        )
 
-    app._display = display  # type: ignore[method-assign]
+    frames = watch_frames(app, TitleScreen, look)
     async with app.run_test(size=(120, 40)) as pilot:
         schedule = app.screen
         assert isinstance(schedule, ScheduleScreen)
@@ -154,15 +161,9 @@ async def test_a_title_on_a_short_terminal_is_laid_out_short_from_its_first_fram
     app_factory: AppFactory,
 ) -> None:
     app = app_factory()
-    shown_more_facts: list[bool] = []
-    hand_over = app._display
-
-    def display(screen: Any, renderable: Any) -> None:
-        hand_over(screen, renderable)
-        if isinstance(screen, TitleScreen) and not app._batch_count:
-            shown_more_facts.append(screen.query_one("#title-more-facts").region.height > 0)
-
-    app._display = display  # type: ignore[method-assign]
+    shown_more_facts = watch_frames(
+        app, TitleScreen, lambda screen: screen.query_one("#title-more-facts").region.height > 0
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         schedule = app.screen
         assert isinstance(schedule, ScheduleScreen)
