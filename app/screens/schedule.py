@@ -65,8 +65,8 @@ class ScheduleScreen(TitleListScreen):
         self.today = 0
         self.selected_day = 0
         # Read while Textual builds the screen, so that its first frame is the cached week's:
-        # read after, the read's thread and the week's parsing met the first (empty) frames'
-        # painting, and the week came ~30 ms later.
+        # read once it had mounted, the week came a frame late, and the first frame the
+        # terminal got was an empty table.
         self.cached_week = asyncio.create_task(self.read_cached_week())
 
     async def read_cached_week(self) -> Fetched[tuple[ScheduleDay, ...]] | None:
