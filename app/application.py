@@ -191,6 +191,20 @@ class AniApp(App[None]):
                 timeout=10,
             )
 
+    async def _ready(self) -> None:
+        """The terminal's first frame: the whole screen, as soon as Textual's start-up batch
+        ends. Textual lays the screen out inside that batch, which ends just after this hook,
+        and drops every frame painted meanwhile; its first frame after it then carried only
+        what changed since the dropped one, and the whole screen waited for a later repaint,
+        one frame period (~17 ms) or more on. Textual has no public way to ask that the next
+        frame be whole: this marks the whole screen as changed, as a resize would."""
+        await super()._ready()
+        if not self.screen_stack:
+            return  # the start failed, and Textual is about to say why
+        screen = self.screen
+        screen._compositor._dirty_regions.add(screen._compositor.size.region)
+        screen.refresh()
+
     async def on_unmount(self) -> None:
         # The shell's workers (an mpv in the terminal among them) stop and clean up before
         # the services they use close: Textual only cancels them, and a child process left

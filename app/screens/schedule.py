@@ -142,8 +142,11 @@ class ScheduleScreen(TitleListScreen):
         shown = await self.cached_week
         if shown is not None:
             self.show_schedule(shown)
-        # After that frame: the cached week's, when there is one.
-        self.call_after_refresh(self.mount_the_rest)
+        # After that frame: the cached week's, when there is one. Queued on the app, whose
+        # messages wait for the end of Textual's start-up batch: the screen's own callbacks
+        # come after a frame painted in that batch, which never reaches the terminal, and
+        # mounting the tabs then held up the first one that does.
+        self.app.call_after_refresh(self.mount_the_rest)
         self.start(shown)
 
     def start(self, shown: Fetched[tuple[ScheduleDay, ...]] | None = None) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from textual._compositor import LayoutUpdate
 from textual.app import App
 from textual.geometry import Region
 from textual.screen import Screen
@@ -28,17 +29,24 @@ S = TypeVar("S", bound=Screen[Any])
 F = TypeVar("F")
 
 
-def watch_frames(app: App[Any], screen_type: type[S], look: Callable[[S], F]) -> list[F]:
+def watch_frames(
+    app: App[Any], screen_type: type[S], look: Callable[[S], F], whole: list[bool] | None = None
+) -> list[F]:
     """What `look` sees of every frame of a `screen_type` screen that reaches the terminal:
     watched where the app hands a frame over, but for those Textual drops while the app starts
-    (painted inside a batch of updates)."""
+    (painted inside a batch of updates). `whole`, if given, gets whether each of those frames
+    repaints the whole screen (rather than what changed since the last)."""
     frames: list[F] = []
     hand_over = app._display
 
     def display(screen: Screen[Any], renderable: Any) -> None:
         hand_over(screen, renderable)
-        if isinstance(screen, screen_type) and not app._batch_count:
+        if isinstance(screen, screen_type) and renderable is not None and not app._batch_count:
             frames.append(look(screen))
+            if whole is not None:
+                whole.append(
+                    isinstance(renderable, LayoutUpdate) and renderable.region == screen.region
+                )
 
     app._display = display  # type: ignore[method-assign]
     return frames
@@ -63,6 +71,7 @@ async def test_the_first_frame_on_the_terminal_lists_the_cached_week(
         await wait_for(pilot, lambda: table.row_count > 0)
 
     app = app_factory()
+    whole: list[bool] = []
     frames = watch_frames(
         app,
         ScheduleScreen,
@@ -72,6 +81,7 @@ async def test_the_first_frame_on_the_terminal_lists_the_cached_week(
             bool(screen.query(Tabs)),
             bool(screen.query(KeyFooter)),
         ),
+        whole,
     )
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
@@ -82,9 +92,13 @@ async def test_the_first_frame_on_the_terminal_lists_the_cached_week(
         assert any(key.action == "help" for key in screen.query(FooterKey))
         assert screen.query_one(Tabs).active == "day-0"  # the fixed clock says Monday
     # The first frame the terminal gets lists the week: Textual drops the frames painted while
-    # the app starts, and the week is read while the screen is built, not after.
+    # the app starts, and the week is read while the screen is built, not after. It is the
+    # whole screen, not what changed since a dropped frame, and the day tabs and the key line
+    # join after it rather than hold it up.
     first = frames[0]
     assert first.rows
+    assert whole[0]
+    assert not first.tabs and not first.footer
     last = frames[-1]
     assert last.tabs and last.footer and last.rows == first.rows
     assert last.table.y == first.table.y  # the table stays where it was first drawn
