@@ -15,6 +15,7 @@ demo's local URLs, `app/bootstrap.py`) is a new object made with `dataclasses.re
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -565,8 +566,10 @@ class ConfigKey:
         return f"[{self.path[0]}] {self.path[1]}"
 
 
-def config_keys() -> list[ConfigKey]:
-    """Every user-settable key, in documentation order."""
+@functools.cache
+def config_keys() -> tuple[ConfigKey, ...]:
+    """Every user-settable key, in documentation order. Read once a run: the flags and the
+    settings both need them, and resolving the dataclasses' annotations takes milliseconds."""
     keys: list[ConfigKey] = []
 
     def walk(cls: type, prefix: tuple[str, ...]) -> None:
@@ -594,7 +597,7 @@ def config_keys() -> list[ConfigKey]:
             )
 
     walk(Settings, ())
-    return keys
+    return tuple(keys)
 
 
 def _line_of(text: str, path: tuple[str, ...]) -> int | None:
